@@ -1,0 +1,2 @@
+// Package admin will hold API clients for the management commands.
+package admin

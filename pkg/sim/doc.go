@@ -1,0 +1,2 @@
+// Package sim will hold the device fleet simulator engine (no UI).
+package sim
