@@ -1,0 +1,139 @@
+package kpc
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// AppConfig is Kaa's application configuration shape:
+//
+//	kaa:
+//	  applications:
+//	    <appName>:
+//	      versions:
+//	        <appVersionName>:
+//	          allowed-extension-instances: [echo, bcx]
+//	  extension-instances:
+//	    <name>:
+//	      endpoint-aware: true
+//
+// An empty AppConfig (no applications) is open: any app version is accepted,
+// its app name is the version name up to the last '-', and every extension is
+// endpoint-aware. That keeps a laptop setup to one command; production configs
+// list their applications.
+type AppConfig struct {
+	Applications       map[string]Application       `yaml:"applications"`
+	ExtensionInstances map[string]ExtensionInstance `yaml:"extension-instances"`
+
+	// versions indexes app versions to their application name.
+	versions map[string]appVersion
+}
+
+// Application is one Kaa application.
+type Application struct {
+	Versions map[string]AppVersionConfig `yaml:"versions"`
+}
+
+// AppVersionConfig lists what one application version may reach.
+type AppVersionConfig struct {
+	AllowedExtensionInstances []string `yaml:"allowed-extension-instances"`
+}
+
+// ExtensionInstance describes one extension service instance.
+type ExtensionInstance struct {
+	// EndpointAware is a pointer so that "not said" defaults to true.
+	EndpointAware *bool `yaml:"endpoint-aware"`
+}
+
+type appVersion struct {
+	appName string
+	allowed map[string]bool
+}
+
+// configFile is the top level of a --config file.
+type configFile struct {
+	Kaa AppConfig `yaml:"kaa"`
+}
+
+// LoadAppConfig reads the kaa: section of a YAML config file.
+func LoadAppConfig(path string) (AppConfig, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return AppConfig{}, fmt.Errorf("read config: %w", err)
+	}
+	return ParseAppConfig(data)
+}
+
+// ParseAppConfig parses the YAML of a config file and indexes it.
+func ParseAppConfig(data []byte) (AppConfig, error) {
+	var f configFile
+	if err := yaml.NewDecoder(bytes.NewReader(data)).Decode(&f); err != nil && !errors.Is(err, io.EOF) {
+		return AppConfig{}, fmt.Errorf("parse config: %w", err)
+	}
+	if err := f.Kaa.validate(); err != nil {
+		return AppConfig{}, err
+	}
+	return f.Kaa, nil
+}
+
+// validate checks the config and builds the app version index.
+func (c *AppConfig) validate() error {
+	var errs []error
+	c.versions = make(map[string]appVersion)
+	owner := make(map[string]string)
+	for app, a := range c.Applications {
+		if app == "" {
+			errs = append(errs, errors.New("config: application with an empty name"))
+		}
+		for ver, v := range a.Versions {
+			if ver == "" || strings.ContainsAny(ver, "/+#") {
+				errs = append(errs, fmt.Errorf("config: application %q: invalid version name %q", app, ver))
+				continue
+			}
+			if prev, dup := owner[ver]; dup {
+				errs = append(errs, fmt.Errorf("config: version %q is listed by applications %q and %q", ver, prev, app))
+				continue
+			}
+			owner[ver] = app
+			allowed := make(map[string]bool, len(v.AllowedExtensionInstances))
+			for _, ext := range v.AllowedExtensionInstances {
+				allowed[ext] = true
+			}
+			c.versions[ver] = appVersion{appName: app, allowed: allowed}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// open reports whether no applications are configured (accept-all mode).
+func (c *AppConfig) open() bool { return len(c.Applications) == 0 }
+
+// endpointAware reports whether the level after an extension is a token.
+func (c *AppConfig) endpointAware(ext string) bool {
+	if e, ok := c.ExtensionInstances[ext]; ok && e.EndpointAware != nil {
+		return *e.EndpointAware
+	}
+	return true
+}
+
+// resolve returns the application name of an app version and whether it may
+// reach the extension.
+func (c *AppConfig) resolve(appVersionName, ext string) (appName string, ok bool) {
+	if c.open() {
+		if i := strings.LastIndexByte(appVersionName, '-'); i > 0 {
+			return appVersionName[:i], true
+		}
+		return appVersionName, true
+	}
+	v, found := c.versions[appVersionName]
+	if !found || !v.allowed[ext] {
+		return "", false
+	}
+	return v.appName, true
+}

@@ -1,0 +1,44 @@
+package kpc
+
+import (
+	"github.com/nats-io/nats.go"
+
+	"github.com/kaactl/kaactl/pkg/ism"
+)
+
+// publishConnectivity sends a 9/ELCE connected or disconnected event for
+// endpoints (endpointId -> appVersionName).
+func (s *Server) publishConnectivity(eventType string, endpoints map[string]string) {
+	var (
+		data []byte
+		err  error
+	)
+	corr, now := ism.NewCorrelationID(), ism.NowMillis()
+	if eventType == ism.EventConnected {
+		data, err = ism.Marshal(&ism.EndpointConnected{CorrelationID: corr, Timestamp: now, Endpoints: endpoints, OriginatorReplicaID: s.opts.ReplicaID})
+	} else {
+		data, err = ism.Marshal(&ism.EndpointDisconnected{CorrelationID: corr, Timestamp: now, Endpoints: endpoints, OriginatorReplicaID: s.opts.ReplicaID})
+	}
+	if err == nil {
+		err = s.nc.Publish(ism.EventSubject(s.opts.Instance, ism.EntityEndpoint, ism.GroupConnectivity, eventType), data)
+	}
+	if err != nil {
+		s.metrics.natsErrors.WithLabelValues("publish").Inc()
+		s.log.Warn("connectivity event not sent", "event", eventType, "error", err)
+	}
+}
+
+// onTokenRevoked closes every session that uses a revoked token (16/ECAP:
+// "immediate measures for terminating active sessions").
+func (s *Server) onTokenRevoked(m *nats.Msg) {
+	var ev ism.EndpointTokenRevokedEvent
+	if err := ism.Unmarshal(m.Data, &ev); err != nil {
+		s.metrics.natsErrors.WithLabelValues("decode").Inc()
+		s.log.Warn("bad token revoked event", "subject", m.Subject, "error", err)
+		return
+	}
+	for _, sess := range s.sessions.forTokenIDs(ev.TokenIDs) {
+		s.log.Info("closing session: endpoint token revoked", "client", sess.cl.ID, "endpointId", ev.EndpointID)
+		sess.cl.Stop(errTokenRevoked)
+	}
+}

@@ -1,0 +1,115 @@
+package kpc
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/kaactl/kaactl/pkg/kp"
+)
+
+// errTokenRevoked is the stop cause of sessions closed by a revocation event.
+var errTokenRevoked = errors.New("endpoint token revoked")
+
+// kpHandler serves 1/KP over HTTP: POST /kp1/<app>/<ext>/<token>/<resource>,
+// answered synchronously with the extension's status and payload.
+func (s *Server) kpHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/kp1/", s.serveKP)
+	return mux
+}
+
+func writeKPError(w http.ResponseWriter, status int, reason string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(kp.ErrorPayload(status, reason))
+}
+
+func (s *Server) serveKP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		writeKPError(w, http.StatusMethodNotAllowed, "1/KP over HTTP accepts POST only")
+		return
+	}
+	req, err := kp.ParseHTTPPath(r.URL.Path, s.opts.Apps.endpointAware)
+	if err != nil {
+		s.metrics.request(transportHTTP, "-", http.StatusBadRequest)
+		writeKPError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	if s.draining.Load() {
+		writeKPError(w, http.StatusServiceUnavailable, "server is shutting down")
+		return
+	}
+	appName, ok := s.opts.Apps.resolve(req.AppVersion, req.Extension)
+	if !ok {
+		s.metrics.request(transportHTTP, "-", http.StatusNotFound)
+		writeKPError(w, http.StatusNotFound, "extension instance "+req.Extension+" is not available to application version "+req.AppVersion)
+		return
+	}
+	payload, err := io.ReadAll(http.MaxBytesReader(w, r.Body, int64(s.opts.MaxPayload)))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			s.metrics.request(transportHTTP, req.Extension, http.StatusRequestEntityTooLarge)
+			writeKPError(w, http.StatusRequestEntityTooLarge, "payload over "+strconv.Itoa(s.opts.MaxPayload)+" bytes")
+			return
+		}
+		writeKPError(w, http.StatusBadRequest, "cannot read body")
+		return
+	}
+	var endpointID *string
+	if req.Token != "" {
+		res, errReply := s.identify(r.Context(), appName, req.Token)
+		if errReply != nil {
+			s.metrics.request(transportHTTP, req.Extension, errReply.status)
+			writeKPError(w, errReply.status, errReply.reason)
+			return
+		}
+		endpointID = &res.endpointID
+	}
+	// HTTP is synchronous: give the request an id so that extensions, which
+	// answer only requests with ids, answer it.
+	req.RequestID, req.HasRequestID = int32(s.httpRequestIDs.Add(1)&0x7fffffff), true
+	done := make(chan reply, 1)
+	s.relay(req, endpointID, payload, transportHTTP, func(rep reply) { done <- rep })
+	var rep reply
+	select {
+	case rep = <-done:
+	case <-r.Context().Done():
+		return // the client left; the pending entry expires on its own
+	}
+	if rep.status >= 400 {
+		writeKPError(w, rep.status, rep.reason)
+		return
+	}
+	w.WriteHeader(rep.status)
+	_, _ = w.Write(rep.payload)
+}
+
+// restHandler serves the management API: /health, /metrics, /api/v1/sessions.
+func (s *Server) restHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		status, state := http.StatusOK, "ok"
+		switch {
+		case s.draining.Load():
+			status, state = http.StatusServiceUnavailable, "draining"
+		case !s.Ready():
+			status, state = http.StatusServiceUnavailable, "nats unavailable"
+		}
+		w.WriteHeader(status)
+		_ = json.NewEncoder(w).Encode(map[string]string{"status": state})
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /api/v1/sessions", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"replicaId": s.opts.ReplicaID, "sessions": s.sessions.list()})
+	})
+	return mux
+}

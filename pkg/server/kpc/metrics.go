@@ -1,0 +1,77 @@
+package kpc
+
+import (
+	"strconv"
+	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// metrics are per server (no global registry), so tests can run many servers.
+type metrics struct {
+	reg            *prometheus.Registry
+	sessions       prometheus.GaugeFunc
+	requests       *prometheus.CounterVec
+	latency        *prometheus.HistogramVec
+	natsErrors     *prometheus.CounterVec
+	repliesDropped prometheus.Counter
+	lateReplies    prometheus.Counter
+	rejected       *prometheus.CounterVec
+
+	// extension label values are bounded: a client may invent names.
+	mu        sync.Mutex
+	extLabels map[string]struct{}
+}
+
+const maxExtensionLabels = 64
+
+func newMetrics(sessions func() float64) *metrics {
+	m := &metrics{
+		reg: prometheus.NewRegistry(),
+		sessions: prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "kaa_kpc_sessions", Help: "Live MQTT sessions on this replica.",
+		}, sessions),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kaa_kpc_requests_total", Help: "1/KP requests by transport, extension instance and reply status code.",
+		}, []string{"transport", "extension", "status"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "kaa_kpc_request_duration_seconds",
+			Help:    "Time from a request's arrival to its reply.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+		}, []string{"transport"}),
+		natsErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kaa_kpc_nats_errors_total", Help: "NATS publish, decode and connection errors.",
+		}, []string{"op"}),
+		repliesDropped: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "kaa_kpc_replies_dropped_total", Help: "Replies dropped because the session was gone or its queue full.",
+		}),
+		lateReplies: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "kaa_kpc_late_replies_total", Help: "Extension replies that arrived after their request timed out.",
+		}),
+		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kaa_kpc_rejected_publishes_total", Help: "MQTT publishes rejected before relay, by reason.",
+		}, []string{"reason"}),
+		extLabels: make(map[string]struct{}),
+	}
+	m.reg.MustRegister(m.sessions, m.requests, m.latency, m.natsErrors, m.repliesDropped, m.lateReplies, m.rejected,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+func (m *metrics) extLabel(ext string) string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.extLabels[ext]; ok {
+		return ext
+	}
+	if len(m.extLabels) >= maxExtensionLabels {
+		return "other"
+	}
+	m.extLabels[ext] = struct{}{}
+	return ext
+}
+
+func (m *metrics) request(transport, ext string, status int) {
+	m.requests.WithLabelValues(transport, m.extLabel(ext), strconv.Itoa(status)).Inc()
+}

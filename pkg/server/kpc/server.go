@@ -1,0 +1,252 @@
+// Package kpc is the Kaa Protocol Communication service: the device-facing
+// edge that speaks 1/KP over MQTT and HTTP and relays every request over NATS
+// (4/ESP) to extension services, resolving endpoint tokens through 16/ECAP.
+package kpc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	mqtt "github.com/mochi-mqtt/server/v2"
+	"github.com/mochi-mqtt/server/v2/listeners"
+	"github.com/nats-io/nats.go"
+
+	"github.com/kaactl/kaactl/pkg/ism"
+)
+
+const (
+	transportMQTT = "mqtt"
+	transportHTTP = "http"
+)
+
+// Server is one KPC replica.
+type Server struct {
+	opts Options
+	log  *slog.Logger
+
+	nc       *nats.Conn
+	mqtt     *mqtt.Server
+	mqttLn   *listeners.TCP
+	httpSrv  *http.Server
+	httpLn   net.Listener
+	restSrv  *http.Server
+	restLn   net.Listener
+	sessions *sessionRegistry
+	pending  *pendingTable
+	metrics  *metrics
+
+	tokenWaiters     sync.Map // correlationId -> chan tokenResult
+	espReplySubject  string
+	ecapReplySubject string
+
+	httpRequestIDs atomic.Uint32
+	draining       atomic.Bool
+	shutdownOnce   sync.Once
+	shutdownErr    error
+}
+
+// New validates options and builds a replica; it opens nothing.
+func New(opts Options) (*Server, error) {
+	if opts.ReplicaID == "" {
+		opts.ReplicaID = ism.NewCorrelationID()
+	}
+	if err := opts.validate(); err != nil {
+		return nil, fmt.Errorf("kpc options: %w", err)
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	s := &Server{
+		opts:             opts,
+		log:              log.With("service", "kpc", "replica", opts.ReplicaID),
+		sessions:         newSessionRegistry(),
+		pending:          newPendingTable(),
+		espReplySubject:  ism.ReplicaSubject(opts.ReplicaID, ism.ProtoESP, ism.MsgExtensionData),
+		ecapReplySubject: ism.ReplicaSubject(opts.ReplicaID, ism.ProtoECAP, ism.MsgEPTokenResponse),
+	}
+	s.metrics = newMetrics(func() float64 { return float64(s.sessions.len()) })
+	return s, nil
+}
+
+// Start connects to NATS and opens the listeners. NATS may come later: the
+// replica keeps retrying and reports 503 on /health until it is connected.
+func (s *Server) Start(ctx context.Context) error {
+	nc, err := nats.Connect(s.opts.NATSURL,
+		nats.Name("kaactl kpc "+s.opts.ReplicaID),
+		nats.RetryOnFailedConnect(true),
+		nats.MaxReconnects(-1),
+		nats.ReconnectWait(250*time.Millisecond),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			s.metrics.natsErrors.WithLabelValues("disconnect").Inc()
+			s.log.Warn("nats disconnected", "error", err)
+		}),
+		nats.ReconnectHandler(func(c *nats.Conn) { s.log.Info("nats reconnected", "url", c.ConnectedUrlRedacted()) }),
+		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
+			s.metrics.natsErrors.WithLabelValues("async").Inc()
+			s.log.Warn("nats error", "error", err)
+		}),
+	)
+	if err != nil {
+		return fmt.Errorf("connect nats %s: %w", s.opts.NATSURL, err)
+	}
+	s.nc = nc
+	subs := []struct {
+		subj string
+		fn   nats.MsgHandler
+	}{
+		{ism.ReplicaSubject(s.opts.ReplicaID, "*", "*"), s.onReplicaMessage},
+		{ism.ServiceSubject(s.opts.Instance, ism.ProtoESP, ism.MsgExtensionData), func(m *nats.Msg) { s.onExtensionData(m, false) }},
+		{ism.EventSubject("*", ism.EntityEndpoint, ism.GroupToken, ism.EventRevoked), s.onTokenRevoked},
+	}
+	for _, sub := range subs {
+		if _, err := nc.Subscribe(sub.subj, sub.fn); err != nil {
+			nc.Close()
+			return fmt.Errorf("subscribe %s: %w", sub.subj, err)
+		}
+	}
+
+	if err := s.startMQTT(); err != nil {
+		nc.Close()
+		return err
+	}
+	if err := s.startHTTP(); err != nil {
+		_ = s.mqtt.Close()
+		nc.Close()
+		return err
+	}
+	s.log.Info("kpc started", "mqtt", s.MQTTAddr(), "http", s.HTTPAddr(), "rest", s.RESTAddr(), "nats", s.opts.NATSURL)
+	return nil
+}
+
+func (s *Server) startMQTT() error {
+	if s.opts.MQTTAddr == "" {
+		return nil
+	}
+	caps := mqtt.NewDefaultServerCapabilities()
+	caps.MaximumPacketSize = uint32(s.opts.MaxPayload + 64*1024) // payload plus topic and headers
+	caps.RetainAvailable = 0                                     // nothing is routed, so nothing is retained
+	caps.MaximumQos = 1
+	caps.MaximumSessionExpiryInterval = 0 // sessions live as long as their connection
+	s.mqtt = mqtt.New(&mqtt.Options{
+		Capabilities:           caps,
+		Logger:                 s.log.With("component", "mqtt"),
+		SysTopicResendInterval: 0,
+	})
+	if err := s.mqtt.AddHook(&hook{s: s}, nil); err != nil {
+		return fmt.Errorf("mqtt hook: %w", err)
+	}
+	s.mqttLn = listeners.NewTCP(listeners.Config{ID: "tcp", Address: s.opts.MQTTAddr})
+	if err := s.mqtt.AddListener(s.mqttLn); err != nil {
+		return fmt.Errorf("mqtt listen %s: %w", s.opts.MQTTAddr, err)
+	}
+	if err := s.mqtt.Serve(); err != nil {
+		return fmt.Errorf("mqtt serve: %w", err)
+	}
+	return nil
+}
+
+func (s *Server) startHTTP() error {
+	serve := func(addr string, h http.Handler) (*http.Server, net.Listener, error) {
+		if addr == "" {
+			return nil, nil, nil
+		}
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return nil, nil, fmt.Errorf("listen %s: %w", addr, err)
+		}
+		srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+		go func() {
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				s.log.Error("http server stopped", "addr", addr, "error", err)
+			}
+		}()
+		return srv, ln, nil
+	}
+	var err error
+	if s.httpSrv, s.httpLn, err = serve(s.opts.HTTPAddr, s.kpHandler()); err != nil {
+		return fmt.Errorf("kp http: %w", err)
+	}
+	if s.restSrv, s.restLn, err = serve(s.opts.RESTAddr, s.restHandler()); err != nil {
+		if s.httpSrv != nil {
+			_ = s.httpSrv.Close()
+		}
+		return fmt.Errorf("rest: %w", err)
+	}
+	return nil
+}
+
+// MQTTAddr is the bound MQTT/TCP address ("" when disabled).
+func (s *Server) MQTTAddr() string {
+	if s.mqttLn == nil {
+		return ""
+	}
+	return s.mqttLn.Address()
+}
+
+// HTTPAddr is the bound 1/KP over HTTP address ("" when disabled).
+func (s *Server) HTTPAddr() string { return lnAddr(s.httpLn) }
+
+// RESTAddr is the bound management address ("" when disabled).
+func (s *Server) RESTAddr() string { return lnAddr(s.restLn) }
+
+// ReplicaID identifies this replica on NATS.
+func (s *Server) ReplicaID() string { return s.opts.ReplicaID }
+
+func lnAddr(ln net.Listener) string {
+	if ln == nil {
+		return ""
+	}
+	return ln.Addr().String()
+}
+
+// Ready reports whether the replica can serve: connected to NATS, not draining.
+func (s *Server) Ready() bool {
+	return s.nc != nil && s.nc.IsConnected() && !s.draining.Load()
+}
+
+// Shutdown drains: it refuses new connections and requests, waits for
+// in-flight requests to be answered (or ctx to end), disconnects clients
+// (publishing their ELCE disconnected events) and flushes NATS. Idempotent.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.shutdownOnce.Do(func() {
+		s.draining.Store(true)
+		s.log.Info("kpc draining", "in_flight", s.pending.len())
+		if s.httpSrv != nil {
+			// Waits for in-flight HTTP requests, which wait for their replies.
+			if err := s.httpSrv.Shutdown(ctx); err != nil {
+				s.shutdownErr = errors.Join(s.shutdownErr, fmt.Errorf("kp http shutdown: %w", err))
+			}
+		}
+		tick := time.NewTicker(5 * time.Millisecond)
+		for (s.pending.len() > 0 || s.sessions.queued() > 0) && ctx.Err() == nil {
+			select {
+			case <-ctx.Done():
+			case <-tick.C:
+			}
+		}
+		tick.Stop()
+		if s.mqtt != nil {
+			_ = s.mqtt.Close() // disconnects every client: OnDisconnect publishes ELCE
+		}
+		if s.restSrv != nil {
+			_ = s.restSrv.Close()
+		}
+		if s.nc != nil {
+			if err := s.nc.FlushWithContext(ctx); err != nil && !errors.Is(err, nats.ErrConnectionClosed) {
+				s.shutdownErr = errors.Join(s.shutdownErr, fmt.Errorf("nats flush: %w", err))
+			}
+			s.nc.Close()
+		}
+		s.log.Info("kpc stopped")
+	})
+	return s.shutdownErr
+}

@@ -1,0 +1,449 @@
+package kpc_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/kaactl/kaactl/internal/testenv"
+	"github.com/kaactl/kaactl/pkg/ism"
+	"github.com/kaactl/kaactl/pkg/kp"
+	"github.com/kaactl/kaactl/pkg/server/kpc"
+	"github.com/kaactl/kaactl/pkg/server/tokenprovider"
+)
+
+const (
+	app    = "app-v1"
+	tok1   = "tok1"
+	ep1    = "ep-1"
+	tokID1 = "tokid-1"
+)
+
+// testExt is an extension on NATS whose answer depends on the resource path:
+// /ping echoes, /missing answers 404, /silent never answers, /hold waits for
+// release.
+type testExt struct {
+	seen    chan ism.ClientData
+	release chan struct{}
+}
+
+func startTestExt(t *testing.T, nc *nats.Conn, instance string) *testExt {
+	t.Helper()
+	x := &testExt{seen: make(chan ism.ClientData, 1024), release: make(chan struct{})}
+	_, err := nc.Subscribe(ism.ServiceSubject(instance, ism.ProtoESP, ism.MsgClientData), func(m *nats.Msg) {
+		var cd ism.ClientData
+		if err := ism.Unmarshal(m.Data, &cd); err != nil {
+			t.Errorf("extension got bad ClientData: %v", err)
+			return
+		}
+		x.seen <- cd
+		status, payload, reason := 200, cd.Payload, "OK"
+		switch cd.ResourcePath {
+		case "/silent":
+			return
+		case "/missing":
+			status, payload, reason = 404, nil, "no such resource"
+		case "/hold":
+			go func() {
+				<-x.release
+				reply(t, nc, m.Reply, instance, &cd, status, payload, reason)
+			}()
+			return
+		}
+		reply(t, nc, m.Reply, instance, &cd, status, payload, reason)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	return x
+}
+
+func reply(t *testing.T, nc *nats.Conn, subject, instance string, cd *ism.ClientData, status int, payload []byte, reason string) {
+	data, err := ism.Marshal(&ism.ExtensionData{
+		CorrelationID: cd.CorrelationID, Timestamp: ism.NowMillis(),
+		AppVersionName: &cd.AppVersionName, ExtensionInstanceName: &instance,
+		EndpointID: cd.EndpointID, ResourcePath: cd.ResourcePath, RequestID: cd.RequestID,
+		Payload: payload, StatusCode: int32(status), ReasonPhrase: &reason,
+	})
+	if err != nil {
+		t.Errorf("encode ExtensionData: %v", err)
+		return
+	}
+	if err := nc.Publish(subject, data); err != nil {
+		t.Errorf("publish reply: %v", err)
+	}
+}
+
+type platform struct {
+	kpc  *kpc.Server
+	nc   *nats.Conn
+	ext  *testExt
+	prov *tokenprovider.Provider
+	url  string
+}
+
+func startPlatform(t *testing.T, mutate func(*kpc.Options)) *platform {
+	t.Helper()
+	ns := testenv.NATS(t)
+	nc := testenv.Conn(t, ns.ClientURL())
+	p := &platform{nc: nc, url: ns.ClientURL()}
+	p.ext = startTestExt(t, nc, "echo")
+	var err error
+	p.prov, err = tokenprovider.New(tokenprovider.Options{Endpoints: []tokenprovider.Endpoint{
+		{AppName: "app", Token: tok1, TokenID: tokID1, EndpointID: ep1},
+		{AppName: "app", Token: "tok2", TokenID: "tokid-2", EndpointID: "ep-2"},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.prov.Start(context.Background(), nc); err != nil {
+		t.Fatal(err)
+	}
+	opts := kpc.DefaultOptions()
+	opts.NATSURL = ns.ClientURL()
+	opts.MQTTAddr, opts.HTTPAddr, opts.RESTAddr = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
+	opts.RequestTimeout = 2 * time.Second
+	if mutate != nil {
+		mutate(&opts)
+	}
+	p.kpc, err = kpc.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.kpc.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = p.kpc.Shutdown(ctx)
+	})
+	testenv.Eventually(t, 5*time.Second, "kpc ready", p.kpc.Ready)
+	return p
+}
+
+func errorBody(t *testing.T, payload string) kp.ErrorBody {
+	t.Helper()
+	var b kp.ErrorBody
+	if err := json.Unmarshal([]byte(payload), &b); err != nil {
+		t.Fatalf("error payload %q is not JSON: %v", payload, err)
+	}
+	if b.ReasonPhrase == "" {
+		t.Errorf("error payload %q has no reasonPhrase", payload)
+	}
+	return b
+}
+
+func TestMQTTRoundTrip(t *testing.T) {
+	p := startPlatform(t, nil)
+	for _, qos := range []byte{0, 1} {
+		c := testenv.MQTT(t, p.kpc.MQTTAddr(), "dev-qos"+string('0'+qos))
+		c.Publish(t, "kp1/app-v1/echo/tok1/ping/7", qos, "hello")
+		m := c.Expect(t, "kp1/app-v1/echo/tok1/ping/7/status", 5*time.Second)
+		if m.Payload != "hello" || m.QoS != qos {
+			t.Errorf("qos %d: reply %q qos %d, want hello qos %d", qos, m.Payload, m.QoS, qos)
+		}
+		cd := <-p.ext.seen
+		if cd.EndpointID == nil || *cd.EndpointID != ep1 || cd.AppVersionName != app || cd.ResourcePath != "/ping" ||
+			cd.RequestID == nil || *cd.RequestID != 7 || string(cd.Payload) != "hello" {
+			t.Errorf("ClientData = %+v", cd)
+		}
+	}
+}
+
+func TestMQTTErrors(t *testing.T) {
+	apps, err := kpc.ParseAppConfig([]byte(`
+kaa:
+  applications:
+    app:
+      versions:
+        app-v1:
+          allowed-extension-instances: [echo]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := startPlatform(t, func(o *kpc.Options) { o.RequestTimeout = 300 * time.Millisecond; o.Apps = apps })
+	c := testenv.MQTT(t, p.kpc.MQTTAddr(), "dev")
+	tests := []struct {
+		name, topic string
+		status      int
+	}{
+		{"extension 404", "kp1/app-v1/echo/tok1/missing/1", 404},
+		{"silent extension", "kp1/app-v1/echo/tok1/silent/2", 504},
+		{"unknown token", "kp1/app-v1/echo/nope/ping/3", 401},
+		{"extension not allowed", "kp1/app-v1/dcx/tok1/json/4", 404},
+		{"unknown app version", "kp1/other-v1/echo/tok1/ping/5", 404},
+		{"missing resource", "kp1/app-v1/echo/tok1", 400},
+		{"request id overflow", "kp1/app-v1/echo/tok1/ping/99999999999", 400},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c.Publish(t, tt.topic, 1, "x")
+			m := c.Expect(t, tt.topic+"/error", 5*time.Second)
+			if b := errorBody(t, m.Payload); b.StatusCode != tt.status {
+				t.Errorf("statusCode %d, want %d (%s)", b.StatusCode, tt.status, b.ReasonPhrase)
+			}
+		})
+	}
+	// After all that the server still serves.
+	c.Publish(t, "kp1/app-v1/echo/tok1/ping/9", 1, "still")
+	if m := c.Expect(t, "kp1/app-v1/echo/tok1/ping/9/status", 5*time.Second); m.Payload != "still" {
+		t.Errorf("payload %q", m.Payload)
+	}
+}
+
+func TestNoIDRequestGetsReplyButNoTimeoutError(t *testing.T) {
+	p := startPlatform(t, func(o *kpc.Options) { o.RequestTimeout = 200 * time.Millisecond })
+	c := testenv.MQTT(t, p.kpc.MQTTAddr(), "dev")
+	c.Publish(t, "kp1/app-v1/echo/tok1/silent", 1, "x")
+	<-p.ext.seen
+	// Replies are in order per session: if a 504 were sent, it would come first.
+	testenv.Eventually(t, 5*time.Second, "request expired", func() bool {
+		return strings.Contains(metrics(t, p), `kaa_kpc_requests_total{extension="echo",status="504",transport="mqtt"} 1`)
+	})
+	c.Publish(t, "kp1/app-v1/echo/tok1/ping", 1, "answered")
+	if m := c.Expect(t, "kp1/app-v1/echo/tok1/ping/status", 5*time.Second); m.Payload != "answered" {
+		t.Errorf("payload %q", m.Payload)
+	}
+}
+
+func TestIsolation(t *testing.T) {
+	p := startPlatform(t, nil)
+	a := testenv.MQTT(t, p.kpc.MQTTAddr(), "a")
+	b := testenv.MQTT(t, p.kpc.MQTTAddr(), "b")
+	for _, f := range []string{"#", "kp1/#", "kp1/app-v1/echo/tok1/#"} {
+		if tok := b.Subscribe(f, 1, nil); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+			t.Fatalf("subscribe %s: %v", f, tok.Error())
+		}
+	}
+	for i := range 20 {
+		topic := "kp1/app-v1/echo/tok1/ping/" + string(rune('0'+i%10))
+		a.Publish(t, topic, 1, "secret")
+		a.Expect(t, topic+"/status", 5*time.Second)
+	}
+	// Non-kp1 publishes are not routed either.
+	a.Publish(t, "other/topic", 0, "leak")
+	// b's own round trip is the barrier: anything routed to b came before it.
+	b.Publish(t, "kp1/app-v1/echo/tok2/ping/1", 1, "mine")
+	b.Expect(t, "kp1/app-v1/echo/tok2/ping/1/status", 5*time.Second)
+	if got := b.Drain(); len(got) > 0 {
+		t.Fatalf("b received other clients' messages: %+v", got)
+	}
+	testenv.Eventually(t, 5*time.Second, "rejection counted", func() bool {
+		return strings.Contains(metrics(t, p), `kaa_kpc_rejected_publishes_total{reason="not_kp1"} 1`)
+	})
+	if m := metrics(t, p); !strings.Contains(m, `kaa_kpc_request_duration_seconds_count{transport="mqtt"} 21`) {
+		t.Errorf("latency histogram does not count 21 MQTT requests")
+	}
+}
+
+func TestRevocationClosesSessionAndELCE(t *testing.T) {
+	p := startPlatform(t, nil)
+	events := make(chan *nats.Msg, 16)
+	if _, err := p.nc.ChanSubscribe("kaa.v1.events.kpc.endpoint.connectivity.*", events); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	c := testenv.MQTT(t, p.kpc.MQTTAddr(), "dev")
+	c.Publish(t, "kp1/app-v1/echo/tok1/ping/1", 1, "x")
+	c.Expect(t, "kp1/app-v1/echo/tok1/ping/1/status", 5*time.Second)
+
+	ev := <-events
+	var conn ism.EndpointConnected
+	if err := ism.Unmarshal(ev.Data, &conn); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(ev.Subject, ".connected") || conn.Endpoints[ep1] != app || len(conn.Endpoints) != 1 {
+		t.Errorf("connected event on %s: %+v", ev.Subject, conn)
+	}
+	if conn.OriginatorReplicaID != p.kpc.ReplicaID() {
+		t.Errorf("originatorReplicaId %q", conn.OriginatorReplicaID)
+	}
+
+	revoked := time.Now()
+	if err := p.prov.Revoke("app", tok1); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-c.Lost:
+		t.Logf("session closed %v after revocation", time.Since(revoked))
+	case <-time.After(time.Second):
+		t.Fatal("session still open 1s after its token was revoked")
+	}
+	ev = <-events
+	var disc ism.EndpointDisconnected
+	if err := ism.Unmarshal(ev.Data, &disc); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(ev.Subject, ".disconnected") || disc.Endpoints[ep1] != app {
+		t.Errorf("disconnected event on %s: %+v", ev.Subject, disc)
+	}
+	// The revoked token is refused from now on.
+	c2 := testenv.MQTT(t, p.kpc.MQTTAddr(), "dev2")
+	c2.Publish(t, "kp1/app-v1/echo/tok1/ping/2", 1, "x")
+	if b := errorBody(t, c2.Expect(t, "kp1/app-v1/echo/tok1/ping/2/error", 5*time.Second).Payload); b.StatusCode != 401 {
+		t.Errorf("status %d", b.StatusCode)
+	}
+}
+
+func TestExtensionInitiatedDelivery(t *testing.T) {
+	p := startPlatform(t, nil)
+	c := testenv.MQTT(t, p.kpc.MQTTAddr(), "dev")
+	other := testenv.MQTT(t, p.kpc.MQTTAddr(), "other")
+	c.Publish(t, "kp1/app-v1/echo/tok1/ping/1", 1, "x")
+	c.Expect(t, "kp1/app-v1/echo/tok1/ping/1/status", 5*time.Second)
+	other.Publish(t, "kp1/app-v1/echo/tok2/ping/1", 1, "x")
+	other.Expect(t, "kp1/app-v1/echo/tok2/ping/1/status", 5*time.Second)
+
+	ext, ep, a := "cex", ep1, app
+	data, err := ism.Marshal(&ism.ExtensionData{
+		CorrelationID: ism.NewCorrelationID(), Timestamp: ism.NowMillis(),
+		AppVersionName: &a, ExtensionInstanceName: &ext, EndpointID: &ep,
+		ResourcePath: "/command/reboot", Payload: []byte(`[{"id":1}]`), StatusCode: 200,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.nc.Publish("kaa.v1.service.kpc.esp.ExtensionData", data); err != nil {
+		t.Fatal(err)
+	}
+	m := c.Expect(t, "kp1/app-v1/cex/tok1/command/reboot/status", 5*time.Second)
+	if m.Payload != `[{"id":1}]` {
+		t.Errorf("payload %q", m.Payload)
+	}
+	if got := other.Drain(); len(got) > 0 {
+		t.Errorf("another endpoint's session got %+v", got)
+	}
+}
+
+func TestHTTPTransport(t *testing.T) {
+	p := startPlatform(t, nil)
+	base := "http://" + p.kpc.HTTPAddr()
+	tests := []struct {
+		name, method, path, body string
+		status                   int
+		want                     string
+	}{
+		{"echo", "POST", "/kp1/app-v1/echo/tok1/ping", "hello", 200, "hello"},
+		{"extension 404", "POST", "/kp1/app-v1/echo/tok1/missing", "", 404, `"statusCode":404`},
+		{"bad token", "POST", "/kp1/app-v1/echo/bad/ping", "x", 401, `"statusCode":401`},
+		{"malformed", "POST", "/kp1/app-v1", "x", 400, `"statusCode":400`},
+		{"GET", "GET", "/kp1/app-v1/echo/tok1/ping", "", 405, `"statusCode":405`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest(tt.method, base+tt.path, strings.NewReader(tt.body))
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			body, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != tt.status || !strings.Contains(string(body), tt.want) {
+				t.Errorf("%d %q, want %d containing %q", resp.StatusCode, body, tt.status, tt.want)
+			}
+		})
+	}
+	cd := <-p.ext.seen
+	if cd.EndpointID == nil || *cd.EndpointID != ep1 || cd.ResourcePath != "/ping" {
+		t.Errorf("ClientData %+v", cd)
+	}
+}
+
+func TestHTTPPayloadLimit(t *testing.T) {
+	p := startPlatform(t, func(o *kpc.Options) { o.MaxPayload = 1024 })
+	resp, err := http.Post("http://"+p.kpc.HTTPAddr()+"/kp1/app-v1/echo/tok1/ping", "", strings.NewReader(strings.Repeat("x", 2048)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("status %d, want 413", resp.StatusCode)
+	}
+}
+
+func metrics(t *testing.T, p *platform) string {
+	t.Helper()
+	resp, err := http.Get("http://" + p.kpc.RESTAddr() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
+}
+
+func health(t *testing.T, p *platform) int {
+	t.Helper()
+	resp, err := http.Get("http://" + p.kpc.RESTAddr() + "/health")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func TestHealthAndMetrics(t *testing.T) {
+	ns := testenv.NATS(t)
+	opts := kpc.DefaultOptions()
+	opts.NATSURL = ns.ClientURL()
+	opts.MQTTAddr, opts.HTTPAddr, opts.RESTAddr = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
+	opts.RequestTimeout = 300 * time.Millisecond
+	srv, err := kpc.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Shutdown(context.Background()) })
+	p := &platform{kpc: srv}
+	testenv.Eventually(t, 5*time.Second, "health 200", func() bool { return health(t, p) == 200 })
+	c := testenv.MQTT(t, srv.MQTTAddr(), "dev")
+	c.Publish(t, "kp1/app-v1/echo/tok1/ping/1", 1, "x")
+	// No token provider on this NATS: the token cannot be resolved in time.
+	if b := errorBody(t, c.Expect(t, "kp1/app-v1/echo/tok1/ping/1/error", 10*time.Second).Payload); b.StatusCode != 504 {
+		t.Errorf("status %d, want 504", b.StatusCode)
+	}
+	m := metrics(t, p)
+	for _, want := range []string{"kaa_kpc_sessions 1", `kaa_kpc_requests_total{extension="echo",status="504",transport="mqtt"} 1`, "go_goroutines"} {
+		if !strings.Contains(m, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	ns.Shutdown()
+	testenv.Eventually(t, 5*time.Second, "health 503 with NATS down", func() bool { return health(t, p) == 503 })
+}
+
+func TestShutdownDrainsInFlight(t *testing.T) {
+	p := startPlatform(t, nil)
+	c := testenv.MQTT(t, p.kpc.MQTTAddr(), "dev")
+	c.Publish(t, "kp1/app-v1/echo/tok1/hold/1", 1, "late")
+	<-p.ext.seen
+	done := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		done <- p.kpc.Shutdown(ctx)
+	}()
+	testenv.Eventually(t, 5*time.Second, "draining", func() bool { return health(t, p) == 503 })
+	close(p.ext.release)
+	if m := c.Expect(t, "kp1/app-v1/echo/tok1/hold/1/status", 5*time.Second); m.Payload != "late" {
+		t.Errorf("payload %q", m.Payload)
+	}
+	if err := <-done; err != nil {
+		t.Errorf("shutdown: %v", err)
+	}
+}
