@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Benchmarks, each next to a baseline measured in the same run.
+#
+#   scripts/bench.sh kp     KPC (MQTT QoS 0 and 1, 256 B, 50 clients, closed loop) vs mosquitto
+#                           with an MQTT responder client doing the extension's job.
+#
+# Environment: DURATION (default 10s), CLIENTS (50), SIZE (256).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+what=${1:-kp}
+DURATION=${DURATION:-10s}
+CLIENTS=${CLIENTS:-50}
+SIZE=${SIZE:-256}
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+need_mosquitto() {
+  if ! command -v mosquitto >/dev/null && [ ! -x /usr/sbin/mosquitto ]; then
+    echo "installing mosquitto (Debian package) for the baseline" >&2
+    apt-get update -qq >/dev/null && apt-get install -y -qq mosquitto >/dev/null
+  fi
+}
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+wait_port() {
+  for _ in $(seq 1 200); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.05
+  done
+  echo "port $1 never opened" >&2; return 1
+}
+
+bench_kp() {
+  need_mosquitto
+  go build -o "$work/kaactl" ./cmd/kaactl
+  go build -o "$work/kpbench" ./internal/cmd/kpbench
+  local mosq=$(command -v mosquitto || echo /usr/sbin/mosquitto)
+
+  # Baseline: mosquitto + a responder client.
+  local mport=$(free_port)
+  printf 'listener %s 127.0.0.1\nset_tcp_nodelay true\nallow_anonymous true\nmax_inflight_messages 0\nmax_queued_messages 0\n' "$mport" > "$work/mosquitto.conf"
+  "$mosq" -c "$work/mosquitto.conf" >"$work/mosquitto.log" 2>&1 & pids+=($!)
+  wait_port "$mport"
+  "$work/kpbench" -mode responder -addr "127.0.0.1:$mport" -qos 1 2>"$work/responder.log" & pids+=($!)
+  until grep -q ready "$work/responder.log" 2>/dev/null; do sleep 0.05; done
+
+  # KPC: kaactl up (embedded NATS, KPC, echo extension, token provider) in one process.
+  local nport=$(free_port) kport=$(free_port) hport=$(free_port) rport=$(free_port)
+  "$work/kaactl" up --log-level warn --nats-addr "127.0.0.1:$nport" --mqtt-addr "127.0.0.1:$kport" \
+    --http-addr "127.0.0.1:$hport" --rest-addr "127.0.0.1:$rport" >"$work/up.log" 2>&1 & pids+=($!)
+  wait_port "$kport"
+
+  echo "# scripts/bench.sh kp — $(date -u +%F) — $(nproc) cores — duration $DURATION, $CLIENTS clients, ${SIZE} B"
+  local out="$work/results"
+  : > "$out"
+  for qos in 0 1; do
+    "$work/kpbench" -addr "127.0.0.1:$mport" -qos $qos -clients "$CLIENTS" -size "$SIZE" -duration "$DURATION" -label mosquitto+responder -json | tee -a "$out" | format
+    "$work/kpbench" -addr "127.0.0.1:$kport" -qos $qos -clients "$CLIENTS" -size "$SIZE" -duration "$DURATION" -label kpc -json | tee -a "$out" | format
+  done
+  python3 - "$out" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+print()
+print("| QoS | mosquitto+responder req/s | KPC req/s | ratio (KPC/baseline) | mosquitto p50/p99 ms | KPC p50/p99 ms |")
+print("|---|---|---|---|---|---|")
+for q in (0, 1):
+    b = next(r for r in rows if r["qos"] == q and r["label"] != "kpc")
+    k = next(r for r in rows if r["qos"] == q and r["label"] == "kpc")
+    print(f'| {q} | {b["requests_per_sec"]:.0f} | {k["requests_per_sec"]:.0f} | {k["requests_per_sec"]/b["requests_per_sec"]:.2f} | {b["p50_ms"]:.2f} / {b["p99_ms"]:.2f} | {k["p50_ms"]:.2f} / {k["p99_ms"]:.2f} |')
+PY
+}
+
+format() {
+  python3 -c '
+import json, sys
+for l in sys.stdin:
+    r = json.loads(l)
+    print("%-22s qos=%d  %9.0f req/s  p50 %.3f ms  p99 %.3f ms  errors %d" % (r["label"], r["qos"], r["requests_per_sec"], r["p50_ms"], r["p99_ms"], r["errors"]))'
+}
+
+case "$what" in
+  kp) bench_kp ;;
+  *) echo "usage: scripts/bench.sh kp" >&2; exit 2 ;;
+esac
