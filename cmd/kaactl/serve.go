@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/kaactl/kaactl/pkg/kaaconfig"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -63,7 +64,7 @@ Management: GET /health (503 while NATS is down or draining), GET /metrics
 			}
 			o.Logger = log
 			if o.configPath != "" {
-				if o.Apps, err = kpc.LoadAppConfig(o.configPath); err != nil {
+				if o.Apps, err = kaaconfig.Load(o.configPath); err != nil {
 					return err
 				}
 			}

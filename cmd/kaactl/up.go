@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/kaactl/kaactl/pkg/kaaconfig"
 	"net"
 	"text/template"
 	"time"
@@ -51,7 +52,7 @@ provider and TLS listeners join it as they are built.`,
 			}
 			o.kpc.Logger = log
 			if o.configPath != "" {
-				if o.kpc.Apps, err = kpc.LoadAppConfig(o.configPath); err != nil {
+				if o.kpc.Apps, err = kaaconfig.Load(o.configPath); err != nil {
 					return err
 				}
 			}

@@ -3,6 +3,7 @@ package kpc
 import (
 	"errors"
 	"fmt"
+	"github.com/kaactl/kaactl/pkg/kaaconfig"
 	"log/slog"
 	"time"
 
@@ -32,7 +33,7 @@ type Options struct {
 	// MaxPayload bounds one request payload (MQTT packet size and HTTP body).
 	MaxPayload int `yaml:"max-payload"`
 	// Apps is the Kaa application configuration (kaa.applications / kaa.extension-instances).
-	Apps AppConfig `yaml:"-"`
+	Apps kaaconfig.AppConfig `yaml:"-"`
 
 	Logger *slog.Logger `yaml:"-"`
 }
@@ -83,7 +84,7 @@ func (o *Options) validate() error {
 	if o.MQTTAddr == "" && o.HTTPAddr == "" {
 		errs = append(errs, errors.New("no device transport enabled: set mqtt-addr or http-addr"))
 	}
-	if err := o.Apps.validate(); err != nil {
+	if err := o.Apps.Validate(); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)

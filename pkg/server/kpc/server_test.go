@@ -3,6 +3,7 @@ package kpc_test
 import (
 	"context"
 	"encoding/json"
+	"github.com/kaactl/kaactl/pkg/kaaconfig"
 	"io"
 	"net/http"
 	"strings"
@@ -161,7 +162,7 @@ func TestMQTTRoundTrip(t *testing.T) {
 }
 
 func TestMQTTErrors(t *testing.T) {
-	apps, err := kpc.ParseAppConfig([]byte(`
+	apps, err := kaaconfig.Parse([]byte(`
 kaa:
   applications:
     app:

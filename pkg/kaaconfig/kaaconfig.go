@@ -1,4 +1,7 @@
-package kpc
+// Package kaaconfig is Kaa's application configuration shared by the
+// services: which application versions exist, what they may reach, and
+// per-application settings.
+package kaaconfig
 
 import (
 	"bytes"
@@ -7,6 +10,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 )
@@ -37,8 +41,23 @@ type AppConfig struct {
 
 // Application is one Kaa application.
 type Application struct {
+	// TenantID owns the application (default DefaultTenant).
+	TenantID string                      `yaml:"tenant-id"`
 	Versions map[string]AppVersionConfig `yaml:"versions"`
+	// BCX holds the application's blob extension settings.
+	BCX BCXSettings `yaml:"bcx"`
 }
+
+// BCXSettings are per-application overrides of BCX defaults.
+type BCXSettings struct {
+	Tokens struct {
+		// Expiration of upload tokens (Kaa: kaa.bcx.tokens.expiration); 0 = service default.
+		Expiration time.Duration `yaml:"expiration"`
+	} `yaml:"tokens"`
+}
+
+// DefaultTenant owns applications that do not name a tenant.
+const DefaultTenant = "kaa"
 
 // AppVersionConfig lists what one application version may reach.
 type AppVersionConfig struct {
@@ -61,29 +80,30 @@ type configFile struct {
 	Kaa AppConfig `yaml:"kaa"`
 }
 
-// LoadAppConfig reads the kaa: section of a YAML config file.
-func LoadAppConfig(path string) (AppConfig, error) {
+// Load reads the kaa: section of a YAML config file.
+func Load(path string) (AppConfig, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return AppConfig{}, fmt.Errorf("read config: %w", err)
 	}
-	return ParseAppConfig(data)
+	return Parse(data)
 }
 
-// ParseAppConfig parses the YAML of a config file and indexes it.
-func ParseAppConfig(data []byte) (AppConfig, error) {
+// Parse parses the YAML of a config file and indexes it.
+func Parse(data []byte) (AppConfig, error) {
 	var f configFile
 	if err := yaml.NewDecoder(bytes.NewReader(data)).Decode(&f); err != nil && !errors.Is(err, io.EOF) {
 		return AppConfig{}, fmt.Errorf("parse config: %w", err)
 	}
-	if err := f.Kaa.validate(); err != nil {
+	if err := f.Kaa.Validate(); err != nil {
 		return AppConfig{}, err
 	}
 	return f.Kaa, nil
 }
 
-// validate checks the config and builds the app version index.
-func (c *AppConfig) validate() error {
+// Validate checks the config and builds the app version index; Load and
+// Parse call it, code that builds an AppConfig by hand must too.
+func (c *AppConfig) Validate() error {
 	var errs []error
 	c.versions = make(map[string]appVersion)
 	owner := make(map[string]string)
@@ -111,29 +131,64 @@ func (c *AppConfig) validate() error {
 	return errors.Join(errs...)
 }
 
-// open reports whether no applications are configured (accept-all mode).
-func (c *AppConfig) open() bool { return len(c.Applications) == 0 }
+// Open reports whether no applications are configured (accept-all mode).
+func (c *AppConfig) Open() bool { return len(c.Applications) == 0 }
 
-// endpointAware reports whether the level after an extension is a token.
-func (c *AppConfig) endpointAware(ext string) bool {
+// EndpointAware reports whether the level after an extension is a token.
+func (c *AppConfig) EndpointAware(ext string) bool {
 	if e, ok := c.ExtensionInstances[ext]; ok && e.EndpointAware != nil {
 		return *e.EndpointAware
 	}
 	return true
 }
 
-// resolve returns the application name of an app version and whether it may
+// Resolve returns the application name of an app version and whether it may
 // reach the extension.
-func (c *AppConfig) resolve(appVersionName, ext string) (appName string, ok bool) {
-	if c.open() {
-		if i := strings.LastIndexByte(appVersionName, '-'); i > 0 {
-			return appVersionName[:i], true
-		}
-		return appVersionName, true
+func (c *AppConfig) Resolve(appVersionName, ext string) (appName string, ok bool) {
+	if c.Open() {
+		return openAppName(appVersionName), true
 	}
 	v, found := c.versions[appVersionName]
 	if !found || !v.allowed[ext] {
 		return "", false
 	}
 	return v.appName, true
+}
+
+// AppName returns the application of an app version, whatever it may reach.
+func (c *AppConfig) AppName(appVersionName string) (string, bool) {
+	if c.Open() {
+		return openAppName(appVersionName), true
+	}
+	v, found := c.versions[appVersionName]
+	return v.appName, found
+}
+
+// openAppName is Kaa's naming convention: <appName>-<version>.
+func openAppName(appVersionName string) string {
+	if i := strings.LastIndexByte(appVersionName, '-'); i > 0 {
+		return appVersionName[:i]
+	}
+	return appVersionName
+}
+
+// Tenant returns the tenant owning an application. In open mode every
+// application belongs to DefaultTenant.
+func (c *AppConfig) Tenant(appName string) (string, bool) {
+	if c.Open() {
+		return DefaultTenant, true
+	}
+	a, ok := c.Applications[appName]
+	if !ok {
+		return "", false
+	}
+	if a.TenantID == "" {
+		return DefaultTenant, true
+	}
+	return a.TenantID, true
+}
+
+// BCX returns the BCX settings of an application (zero value if unknown).
+func (c *AppConfig) BCX(appName string) BCXSettings {
+	return c.Applications[appName].BCX
 }
