@@ -448,3 +448,32 @@ func TestShutdownDrainsInFlight(t *testing.T) {
 		t.Errorf("shutdown: %v", err)
 	}
 }
+
+func TestOversizedPublishDisconnectsOnlyThatClient(t *testing.T) {
+	p := startPlatform(t, func(o *kpc.Options) { o.MaxPayload = 1024 })
+	big := testenv.MQTT(t, p.kpc.MQTTAddr(), "big")
+	other := testenv.MQTT(t, p.kpc.MQTTAddr(), "other")
+	big.Client.Publish("kp1/app-v1/echo/tok1/ping/1", 1, false, strings.Repeat("x", 200*1024))
+	select {
+	case <-big.Lost:
+	case <-time.After(5 * time.Second):
+		t.Fatal("client with an oversized packet still connected")
+	}
+	other.Publish(t, "kp1/app-v1/echo/tok2/ping/1", 1, "fine")
+	other.Expect(t, "kp1/app-v1/echo/tok2/ping/1/status", 5*time.Second)
+}
+
+func TestBrokenExtensionDataIsCountedNotFatal(t *testing.T) {
+	p := startPlatform(t, nil)
+	for _, subj := range []string{"kaa.v1.service.kpc.esp.ExtensionData", "kaa.v1.replica." + p.kpc.ReplicaID() + ".esp.ExtensionData"} {
+		if err := p.nc.Publish(subj, []byte{0xff, 0x01, 0x02}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	testenv.Eventually(t, 5*time.Second, "decode errors counted", func() bool {
+		return strings.Contains(metrics(t, p), `kaa_kpc_nats_errors_total{op="decode"} 2`)
+	})
+	c := testenv.MQTT(t, p.kpc.MQTTAddr(), "dev")
+	c.Publish(t, "kp1/app-v1/echo/tok1/ping/1", 1, "ok")
+	c.Expect(t, "kp1/app-v1/echo/tok1/ping/1/status", 5*time.Second)
+}
