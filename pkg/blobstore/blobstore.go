@@ -42,9 +42,10 @@ type ListResult struct {
 // once Put returns nil; if r fails, ctx ends or the backend fails, nothing of
 // it is visible and nothing is left behind (no partial object, no orphaned
 // multipart upload). If b.ID is "" Put assigns a new unique ID whose
-// lexicographic order is creation order; if b.ID is set, Put replaces any blob
-// with that ID. Put fills ID, Size and Created of the returned Blob; Created is
-// set by Put, not taken from b.
+// lexicographic order is creation order (see IDGenerator); if b.ID is set, Put
+// replaces any blob with that ID. Put fills ID, Size and Created of the
+// returned Blob; Created is set by Put (when it starts), not taken from b.
+// Addresses are checked with ValidName.
 //
 // Size limits are the caller's: it passes a reader that fails past the limit.
 // Errors: ErrNotFound for a missing blob, ErrInvalid for a bad address,
@@ -54,7 +55,8 @@ type Store interface {
 	// Stat returns a blob's metadata.
 	Stat(ctx context.Context, app, endpointID, id string) (Blob, error)
 	// Get opens a blob for reading length bytes from offset (length < 0: to the
-	// end). Offsets past the end give ErrRange.
+	// end; a length past the end reads to the end). Offsets past the end, or
+	// negative, give ErrRange; an offset at the end reads nothing.
 	Get(ctx context.Context, app, endpointID, id string, offset, length int64) (io.ReadCloser, Blob, error)
 	// List returns blobs of an application ordered by Created (ties by ID).
 	List(ctx context.Context, app string, opts ListOptions) (ListResult, error)
