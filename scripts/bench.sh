@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Benchmarks, each next to a baseline measured in the same run.
 #
-#   scripts/bench.sh kp     KPC (MQTT QoS 0 and 1, 256 B, 50 clients, closed loop) vs mosquitto
-#                           with an MQTT responder client doing the extension's job.
+#   scripts/bench.sh kp      KPC (MQTT QoS 0 and 1, 256 B, 50 clients, closed loop) vs mosquitto
+#                            with an MQTT responder client doing the extension's job.
+#   scripts/bench.sh upload  BCX upload (S3 backend) vs a direct S3 PutObject of the same bytes
+#                            to the same versitygw, 1 MiB / 64 MiB / 1 GiB, and BCX peak RSS growth.
+#   scripts/bench.sh all     both.
 #
 # Environment: DURATION (default 10s), CLIENTS (50), SIZE (256).
 set -euo pipefail
@@ -78,6 +81,36 @@ for q in (0, 1):
 PY
 }
 
+bench_upload() {
+  scripts/install-test-deps.sh
+  go build -o "$work/kaactl" ./cmd/kaactl
+  go build -o "$work/uploadbench" ./internal/cmd/uploadbench
+  local vgw=$(command -v versitygw || echo "$(go env GOPATH)/bin/versitygw")
+  local sport=$(free_port) bport=$(free_port)
+  mkdir -p "$work/s3"
+  ROOT_ACCESS_KEY=bench ROOT_SECRET_KEY=bench-secret "$vgw" --port "127.0.0.1:$sport" posix "$work/s3" >"$work/vgw.log" 2>&1 & pids+=($!)
+  wait_port "$sport"
+  AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench-secret "$work/kaactl" serve bcx --log-level warn \
+    --nats nats://127.0.0.1:1 --rest-addr "127.0.0.1:$bport" --backend s3 --s3-endpoint "http://127.0.0.1:$sport" \
+    --s3-path-style --s3-bucket bench-bcx --token-key-file "$work/bcx.key" --create-token-key >"$work/bcx.log" 2>&1 & pids+=($!)
+  local bcxpid=$!
+  wait_port "$bport"
+  echo "# scripts/bench.sh upload — $(date -u +%F) — $(nproc) cores — best of ${ROUNDS:-3} per size"
+  "$work/uploadbench" -bcx "http://127.0.0.1:$bport" -bcx-pid "$bcxpid" -token-key-file "$work/bcx.key" \
+    -s3-endpoint "http://127.0.0.1:$sport" -s3-access-key bench -s3-secret-key bench-secret \
+    -sizes "${SIZES:-1MiB,64MiB,1GiB}" -rounds "${ROUNDS:-3}" -dir "$work" > "$work/upload.json"
+  python3 - "$work/upload.json" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+print("| blob | direct S3 PutObject MB/s | BCX upload MB/s | ratio (BCX/S3) | BCX peak RSS growth MiB |")
+print("|---|---|---|---|---|")
+for r in rows:
+    size = r["size"]
+    label = f"{size >> 30} GiB" if size >= 1 << 30 else f"{size >> 20} MiB"
+    print(f'| {label} | {r["s3_mb_per_s"]:.0f} | {r["bcx_mb_per_s"]:.0f} | {r["ratio"]:.2f} | {r["bcx_peak_rss_growth_mib"]:.1f} |')
+PY
+}
+
 format() {
   python3 -c '
 import json, sys
@@ -88,5 +121,7 @@ for l in sys.stdin:
 
 case "$what" in
   kp) bench_kp ;;
-  *) echo "usage: scripts/bench.sh kp" >&2; exit 2 ;;
+  upload) bench_upload ;;
+  all) bench_kp; echo; bench_upload ;;
+  *) echo "usage: scripts/bench.sh kp|upload|all" >&2; exit 2 ;;
 esac

@@ -18,7 +18,7 @@ func newServeCmd(io ioStreams, g *globalOptions) *cobra.Command {
 		Use:   "serve",
 		Short: "Run one service (for deployments with NATS outside)",
 	}
-	cmd.AddCommand(newServeKPCCmd(io, g, nil), newServeEchoCmd(io, g, nil))
+	cmd.AddCommand(newServeKPCCmd(io, g, nil), newServeBCXCmd(io, g, nil), newServeEchoCmd(io, g, nil))
 	return cmd
 }
 
