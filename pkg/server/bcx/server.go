@@ -154,6 +154,9 @@ func (s *Server) Start(ctx context.Context) error {
 		nc.Close()
 		return fmt.Errorf("subscribe %s: %w", subj, err)
 	}
+	if nc.IsConnected() { // make sure the server has the subscription before we report ready
+		_ = nc.FlushTimeout(5 * time.Second)
+	}
 	ln, err := net.Listen("tcp", s.opts.RESTAddr)
 	if err != nil {
 		nc.Close()

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/nats-io/nats.go"
 
@@ -58,6 +59,9 @@ func (s *Service) Start(_ context.Context, nc *nats.Conn) error {
 		return fmt.Errorf("echo subscribe: %w", err)
 	}
 	s.sub = sub
+	if nc.IsConnected() { // the subscription is live once Start returns
+		_ = nc.FlushTimeout(5 * time.Second)
+	}
 	return nil
 }
 

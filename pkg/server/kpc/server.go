@@ -114,6 +114,9 @@ func (s *Server) Start(ctx context.Context) error {
 		}
 	}
 
+	if nc.IsConnected() { // make sure the server has the subscriptions before we accept requests
+		_ = nc.FlushTimeout(5 * time.Second)
+	}
 	if err := s.startMQTT(); err != nil {
 		nc.Close()
 		return err

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/nats-io/nats.go"
@@ -91,6 +92,9 @@ func (p *Provider) Start(_ context.Context, nc *nats.Conn) error {
 		return fmt.Errorf("token provider subscribe: %w", err)
 	}
 	p.sub = sub
+	if nc.IsConnected() { // the subscription is live once Start returns
+		_ = nc.FlushTimeout(5 * time.Second)
+	}
 	return nil
 }
 
