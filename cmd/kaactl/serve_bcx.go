@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/kaactl/kaactl/pkg/kp"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"time"
@@ -138,6 +140,20 @@ func (a tenantAuth) Tenant(ctx context.Context) (string, bool) {
 	return p.Tenant, ok
 }
 
+// noIssuerAuth answers every management call when no token issuer is
+// configured: uploads work, listing needs an identity provider.
+type noIssuerAuth struct{}
+
+func (noIssuerAuth) Middleware(string, http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusUnauthorized)
+		_, _ = w.Write(kp.ErrorPayload(http.StatusUnauthorized, "management API has no token issuer configured (--issuer or --tenant-manager-url)"))
+	})
+}
+
+func (noIssuerAuth) Tenant(context.Context) (string, bool) { return "", false }
+
 func runServeBCX(ctx context.Context, o *serveBCXOptions) error {
 	issuers, err := parseIssuers(o.issuers)
 	if err != nil {
@@ -151,16 +167,22 @@ func runServeBCX(ctx context.Context, o *serveBCXOptions) error {
 	if err != nil {
 		return err
 	}
-	verifier, err := auth.NewVerifier(auth.Options{StaticIssuers: issuers, TenantManagerURL: o.tenantManagerURL, Logger: o.Logger})
-	if err != nil {
-		return usageError{err}
+	var authn bcx.Authenticator = noIssuerAuth{}
+	if len(issuers) > 0 || o.tenantManagerURL != "" {
+		verifier, err := auth.NewVerifier(auth.Options{StaticIssuers: issuers, TenantManagerURL: o.tenantManagerURL, Logger: o.Logger})
+		if err != nil {
+			return usageError{err}
+		}
+		authn = tenantAuth{verifier}
+	} else {
+		o.Logger.Warn("management API refuses every call: no --issuer or --tenant-manager-url given")
 	}
 	store, closeStore, err := openStore(ctx, o.backend, o.diskDir, o.s3)
 	if err != nil {
 		return err
 	}
 	defer closeStore()
-	srv, err := bcx.New(o.Options, store, signer, tenantAuth{verifier})
+	srv, err := bcx.New(o.Options, store, signer, authn)
 	if err != nil {
 		return usageError{err}
 	}

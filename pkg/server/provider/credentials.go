@@ -1,0 +1,361 @@
+package provider
+
+import (
+	"cmp"
+	"context"
+	"crypto/x509"
+	"encoding/pem"
+	"math/big"
+	"slices"
+	"strings"
+
+	"github.com/google/uuid"
+	bolt "go.etcd.io/bbolt"
+	"golang.org/x/crypto/bcrypt"
+)
+
+const (
+	// bcryptCost is the work factor of stored password hashes.
+	bcryptCost = 10
+	// maxPassword is bcrypt's limit: it ignores what lies beyond.
+	maxPassword = 72
+	// dummyHash is compared against when a username is unknown, so that the
+	// answer takes as long as for a known one. Its password is irrelevant.
+	dummyHash = "$2a$10$BBMPAS3NP.mDmHvhupm.POf0zIRBmlXdm/3FZXZhWrLWzpxTSf0Be"
+)
+
+// CreateBasic creates basic (username/password) credentials of tenant with
+// clientId = username. Usernames are unique per tenant among credentials that
+// are not revoked.
+func (p *Provider) CreateBasic(ctx context.Context, tenant, username, password string) (BasicCredential, error) {
+	return p.CreateBasicWith(ctx, tenant, BasicSpec{Username: username, Password: password})
+}
+
+// CreateBasicWith is CreateBasic with an explicit client ID.
+func (p *Provider) CreateBasicWith(ctx context.Context, tenant string, spec BasicSpec) (BasicCredential, error) {
+	if err := ctx.Err(); err != nil {
+		return BasicCredential{}, err
+	}
+	if err := checkTenant(tenant); err != nil {
+		return BasicCredential{}, err
+	}
+	if err := checkText("username", spec.Username, 256); err != nil {
+		return BasicCredential{}, err
+	}
+	switch {
+	case spec.Password == "":
+		return BasicCredential{}, errorf(ErrInvalid, "password is empty")
+	case len(spec.Password) > maxPassword:
+		return BasicCredential{}, errorf(ErrInvalid, "password is longer than %d bytes", maxPassword)
+	}
+	clientID := cmp.Or(spec.ClientID, spec.Username)
+	if err := checkText("client ID", clientID, 256); err != nil {
+		return BasicCredential{}, err
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(spec.Password), p.bcryptCost)
+	if err != nil {
+		return BasicCredential{}, errorf(ErrInvalid, "password: %v", err)
+	}
+	rec := basicRecord{
+		BasicCredential: BasicCredential{
+			ID:        uuid.NewString(),
+			Tenant:    tenant,
+			Username:  spec.Username,
+			ClientID:  clientID,
+			Status:    StatusActive,
+			CreatedAt: now(),
+		},
+		PasswordHash: hash,
+	}
+	err = p.db.Update(func(tx *bolt.Tx) error {
+		users := tx.Bucket(bucketBasicUsers)
+		uk := key(tenant, spec.Username)
+		if id := users.Get(uk); id != nil {
+			old, ok, err := getJSON[basicRecord](tx.Bucket(bucketBasic), key(tenant, string(id)))
+			if err != nil {
+				return err
+			}
+			if ok && old.Status != StatusRevoked {
+				return errorf(ErrExists, "basic credentials for username %q already exist in tenant %q", spec.Username, tenant)
+			}
+		}
+		if err := users.Put(uk, []byte(rec.ID)); err != nil {
+			return err
+		}
+		return putJSON(tx.Bucket(bucketBasic), key(tenant, rec.ID), rec)
+	})
+	if err != nil {
+		return BasicCredential{}, err
+	}
+	p.log.Info("basic credentials created", "tenant", tenant, "credentials_id", rec.ID, "username", rec.Username)
+	return rec.BasicCredential, nil
+}
+
+// ListBasic returns the basic credentials of tenant, oldest first.
+func (p *Provider) ListBasic(ctx context.Context, tenant string) ([]BasicCredential, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := checkTenant(tenant); err != nil {
+		return nil, err
+	}
+	var recs []basicRecord
+	err := p.db.View(func(tx *bolt.Tx) error {
+		var err error
+		recs, err = scanPrefix[basicRecord](tx.Bucket(bucketBasic), tenant)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]BasicCredential, 0, len(recs))
+	for _, r := range recs {
+		out = append(out, r.BasicCredential)
+	}
+	slices.SortFunc(out, func(a, b BasicCredential) int {
+		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ID, b.ID))
+	})
+	return out, nil
+}
+
+// RevokeBasic revokes tenant's basic credentials id (for good) and publishes
+// the 22/CAP credentials revoked event. Revoking again is a no-op.
+func (p *Provider) RevokeBasic(ctx context.Context, tenant, id string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := checkTenant(tenant); err != nil {
+		return err
+	}
+	changed := false
+	err := p.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketBasic)
+		rec, ok, err := getJSON[basicRecord](b, key(tenant, id))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return errorf(ErrNotFound, "basic credentials %q not found in tenant %q", id, tenant)
+		}
+		if rec.Status == StatusRevoked {
+			return nil
+		}
+		rec.Status, changed = StatusRevoked, true
+		return putJSON(b, key(tenant, id), rec)
+	})
+	if err != nil || !changed {
+		return err
+	}
+	p.log.Info("basic credentials revoked", "tenant", tenant, "credentials_id", id)
+	return p.publishCredentialsRevoked(groupBasic, tenant, id)
+}
+
+// authenticateBasic checks a username and password of tenant. Unknown
+// usernames, wrong passwords and revoked credentials all cost one bcrypt
+// comparison and yield ok == false.
+func (p *Provider) authenticateBasic(tenant, username, password string) (cred BasicCredential, ok bool, err error) {
+	var rec basicRecord
+	found := false
+	err = p.db.View(func(tx *bolt.Tx) error {
+		id := tx.Bucket(bucketBasicUsers).Get(key(tenant, username))
+		if id == nil {
+			return nil
+		}
+		var err error
+		rec, found, err = getJSON[basicRecord](tx.Bucket(bucketBasic), key(tenant, string(id)))
+		return err
+	})
+	if err != nil {
+		return BasicCredential{}, false, err
+	}
+	hash := p.dummyHash
+	if found {
+		hash = rec.PasswordHash
+	}
+	match := bcrypt.CompareHashAndPassword(hash, []byte(password)) == nil
+	// bcrypt reads only the first 72 bytes: a longer password never matches.
+	ok = found && match && len(password) <= maxPassword && rec.Status == StatusActive
+	return rec.BasicCredential, ok, nil
+}
+
+// AddCert registers the X.509 certificate in pemData (its first CERTIFICATE
+// block) as client credentials of tenant, matched by issuer DN and serial.
+func (p *Provider) AddCert(ctx context.Context, tenant string, pemData []byte) (CertCredential, error) {
+	if err := ctx.Err(); err != nil {
+		return CertCredential{}, err
+	}
+	if err := checkTenant(tenant); err != nil {
+		return CertCredential{}, err
+	}
+	cert, err := parseCertPEM(pemData)
+	if err != nil {
+		return CertCredential{}, err
+	}
+	notAfter := cert.NotAfter.UTC()
+	return p.addCert(CertCredential{
+		Tenant:   tenant,
+		Issuer:   cert.Issuer.String(),
+		Serial:   cert.SerialNumber.String(),
+		Subject:  cert.Subject.String(),
+		NotAfter: &notAfter,
+	})
+}
+
+// AddCertBySerial registers X.509 client credentials of tenant by issuer DN
+// (as Go's pkix.Name.String formats it, RFC 2253) and base-10 serial number.
+func (p *Provider) AddCertBySerial(ctx context.Context, tenant, issuer, serial string) (CertCredential, error) {
+	if err := ctx.Err(); err != nil {
+		return CertCredential{}, err
+	}
+	if err := checkTenant(tenant); err != nil {
+		return CertCredential{}, err
+	}
+	issuer = strings.TrimSpace(issuer)
+	if err := checkText("issuer", issuer, 4096); err != nil {
+		return CertCredential{}, err
+	}
+	n, ok := parseSerial(serial)
+	if !ok {
+		return CertCredential{}, errorf(ErrInvalid, "serial %q is not a non-negative base-10 integer", serial)
+	}
+	return p.addCert(CertCredential{Tenant: tenant, Issuer: issuer, Serial: n})
+}
+
+func (p *Provider) addCert(c CertCredential) (CertCredential, error) {
+	c.ID, c.Status, c.CreatedAt = uuid.NewString(), StatusActive, now()
+	err := p.db.Update(func(tx *bolt.Tx) error {
+		idx := tx.Bucket(bucketCertIndex)
+		ik := key(c.Issuer, c.Serial)
+		if ref := idx.Get(ik); ref != nil {
+			old, ok, err := getJSON[CertCredential](tx.Bucket(bucketCerts), ref)
+			if err != nil {
+				return err
+			}
+			if ok && old.Status != StatusRevoked {
+				return errorf(ErrExists, "certificate with issuer %q and serial %s is already registered", c.Issuer, c.Serial)
+			}
+		}
+		ck := key(c.Tenant, c.ID)
+		if err := idx.Put(ik, ck); err != nil {
+			return err
+		}
+		return putJSON(tx.Bucket(bucketCerts), ck, c)
+	})
+	if err != nil {
+		return CertCredential{}, err
+	}
+	p.log.Info("x509 credentials created", "tenant", c.Tenant, "credentials_id", c.ID, "issuer", c.Issuer, "serial", c.Serial)
+	return c, nil
+}
+
+// ListCerts returns the X.509 credentials of tenant, oldest first.
+func (p *Provider) ListCerts(ctx context.Context, tenant string) ([]CertCredential, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := checkTenant(tenant); err != nil {
+		return nil, err
+	}
+	var out []CertCredential
+	err := p.db.View(func(tx *bolt.Tx) error {
+		var err error
+		out, err = scanPrefix[CertCredential](tx.Bucket(bucketCerts), tenant)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if out == nil {
+		out = []CertCredential{}
+	}
+	slices.SortFunc(out, func(a, b CertCredential) int {
+		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ID, b.ID))
+	})
+	return out, nil
+}
+
+// RevokeCert revokes tenant's X.509 credentials id (for good) and publishes
+// the 22/CAP credentials revoked event. Revoking again is a no-op.
+func (p *Provider) RevokeCert(ctx context.Context, tenant, id string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := checkTenant(tenant); err != nil {
+		return err
+	}
+	changed := false
+	err := p.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketCerts)
+		c, ok, err := getJSON[CertCredential](b, key(tenant, id))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return errorf(ErrNotFound, "x509 credentials %q not found in tenant %q", id, tenant)
+		}
+		if c.Status == StatusRevoked {
+			return nil
+		}
+		c.Status, changed = StatusRevoked, true
+		return putJSON(b, key(tenant, id), c)
+	})
+	if err != nil || !changed {
+		return err
+	}
+	p.log.Info("x509 credentials revoked", "tenant", tenant, "credentials_id", id)
+	return p.publishCredentialsRevoked(groupCertificate, tenant, id)
+}
+
+// authenticateCert finds the active credentials of a certificate.
+func (p *Provider) authenticateCert(issuer, serial string) (CertCredential, bool, error) {
+	n, ok := parseSerial(serial)
+	if !ok {
+		return CertCredential{}, false, nil
+	}
+	var (
+		c     CertCredential
+		found bool
+	)
+	err := p.db.View(func(tx *bolt.Tx) error {
+		ref := tx.Bucket(bucketCertIndex).Get(key(strings.TrimSpace(issuer), n))
+		if ref == nil {
+			return nil
+		}
+		var err error
+		c, found, err = getJSON[CertCredential](tx.Bucket(bucketCerts), ref)
+		return err
+	})
+	return c, found && c.Status == StatusActive, err
+}
+
+// parseCertPEM returns the certificate of the first CERTIFICATE block.
+func parseCertPEM(data []byte) (*x509.Certificate, error) {
+	for rest := data; ; {
+		var block *pem.Block
+		block, rest = pem.Decode(rest)
+		if block == nil {
+			return nil, errorf(ErrInvalid, "no PEM CERTIFICATE block found")
+		}
+		if block.Type != "CERTIFICATE" {
+			continue
+		}
+		cert, err := x509.ParseCertificate(block.Bytes)
+		if err != nil {
+			return nil, errorf(ErrInvalid, "cannot parse certificate: %v", err)
+		}
+		return cert, nil
+	}
+}
+
+// parseSerial normalises a base-10 serial number ("007" → "7").
+func parseSerial(s string) (string, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" || len(s) > 100 || strings.ContainsAny(s, "+-") {
+		return "", false
+	}
+	n, ok := new(big.Int).SetString(s, 10)
+	if !ok {
+		return "", false
+	}
+	return n.String(), true
+}

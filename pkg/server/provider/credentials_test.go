@@ -1,0 +1,223 @@
+package provider
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"errors"
+	"math/big"
+	"strings"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	"golang.org/x/crypto/bcrypt"
+)
+
+// newCert returns a client certificate signed by a fresh test CA, as PEM and
+// parsed.
+func newCert(t testing.TB, cn string, serial int64) ([]byte, *x509.Certificate) {
+	t.Helper()
+	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	caTmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: "Test CA", Organization: []string{"kaactl"}},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(time.Hour),
+		IsCA:                  true,
+		BasicConstraintsValid: true,
+		KeyUsage:              x509.KeyUsageCertSign,
+	}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, err := x509.ParseCertificate(caDER)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(serial),
+		Subject:      pkix.Name{CommonName: cn},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(time.Hour),
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), cert
+}
+
+func TestCreateBasic(t *testing.T) {
+	p := openProvider(t, t.TempDir())
+	ctx := context.Background()
+	tests := []struct {
+		name string
+		spec BasicSpec
+		want error
+		msg  string
+	}{
+		{"ok", BasicSpec{Username: "dev1", Password: "pw"}, nil, ""},
+		{"with client ID", BasicSpec{Username: "dev2", Password: "pw", ClientID: "client-2"}, nil, ""},
+		{"duplicate", BasicSpec{Username: "dev1", Password: "other"}, ErrExists, `basic credentials for username "dev1" already exist in tenant "kaa"`},
+		{"empty password", BasicSpec{Username: "dev3"}, ErrInvalid, "password is empty"},
+		{"long password", BasicSpec{Username: "dev3", Password: strings.Repeat("p", 73)}, ErrInvalid, "password is longer than 72 bytes"},
+		{"empty username", BasicSpec{Password: "pw"}, ErrInvalid, "username must be"},
+		{"control character", BasicSpec{Username: "a\nb", Password: "pw"}, ErrInvalid, "username must be"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cred, err := p.CreateBasicWith(ctx, testTenant, tt.spec)
+			if !errors.Is(err, tt.want) || (err == nil) != (tt.want == nil) {
+				t.Fatalf("error %v, want %v", err, tt.want)
+			}
+			if err != nil {
+				if !strings.Contains(err.Error(), tt.msg) {
+					t.Errorf("message %q does not contain %q", err, tt.msg)
+				}
+				if tt.spec.Password != "" && strings.Contains(err.Error(), tt.spec.Password) {
+					t.Errorf("message %q shows the password", err)
+				}
+				return
+			}
+			wantClient := tt.spec.ClientID
+			if wantClient == "" {
+				wantClient = tt.spec.Username
+			}
+			if cred.ID == "" || cred.Username != tt.spec.Username || cred.ClientID != wantClient || cred.Status != StatusActive || cred.Tenant != testTenant {
+				t.Errorf("credentials %+v", cred)
+			}
+		})
+	}
+	// Usernames are per tenant.
+	if _, err := p.CreateBasic(ctx, "other", "dev1", "pw"); err != nil {
+		t.Errorf("same username in another tenant: %v", err)
+	}
+	list, err := p.ListBasic(ctx, testTenant)
+	if err != nil || len(list) != 2 || list[0].Username != "dev1" || list[1].Username != "dev2" {
+		t.Fatalf("list %+v, %v", list, err)
+	}
+	if err := p.RevokeBasic(ctx, testTenant, "nope"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("revoke unknown: %v", err)
+	}
+	if err := p.RevokeBasic(ctx, "other", list[0].ID); !errors.Is(err, ErrNotFound) {
+		t.Errorf("revoke another tenant's: %v", err)
+	}
+}
+
+func TestAddCert(t *testing.T) {
+	p := openProvider(t, t.TempDir())
+	ctx := context.Background()
+	certPEM, cert := newCert(t, "device-1", 987654321)
+	cert2PEM, _ := newCert(t, "device-2", 5)
+	got, err := p.AddCert(ctx, testTenant, certPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Issuer != cert.Issuer.String() || got.Serial != "987654321" || got.Subject != "CN=device-1" || got.NotAfter == nil || got.Status != StatusActive {
+		t.Errorf("credentials %+v", got)
+	}
+	tests := []struct {
+		name    string
+		pem     string
+		issuer  string
+		serial  string
+		want    error
+		wantMsg string
+	}{
+		{"same certificate", string(certPEM), "", "", ErrExists, "is already registered"},
+		{"same by serial", "", cert.Issuer.String(), "0987654321", ErrExists, "is already registered"},
+		{"not PEM", "hello", "", "", ErrInvalid, "no PEM CERTIFICATE block found"},
+		{"key only", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", "", "", ErrInvalid, "no PEM CERTIFICATE block found"},
+		{"garbage DER", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", "", "", ErrInvalid, "cannot parse certificate"},
+		{"by serial", "", "CN=Other CA", "42", nil, ""},
+		{"certificate after a key", "-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n" + string(cert2PEM), "", "", nil, ""},
+		{"negative serial", "", "CN=Other CA", "-42", ErrInvalid, `serial "-42" is not a non-negative base-10 integer`},
+		{"hex serial", "", "CN=Other CA", "0x2a", ErrInvalid, "is not a non-negative base-10 integer"},
+		{"empty issuer", "", "", "42", ErrInvalid, "issuer must be"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var err error
+			if tt.pem != "" {
+				_, err = p.AddCert(ctx, testTenant, []byte(tt.pem))
+			} else {
+				_, err = p.AddCertBySerial(ctx, testTenant, tt.issuer, tt.serial)
+			}
+			if !errors.Is(err, tt.want) || (err == nil) != (tt.want == nil) {
+				t.Fatalf("error %v, want %v", err, tt.want)
+			}
+			if err != nil && !strings.Contains(err.Error(), tt.wantMsg) {
+				t.Errorf("message %q does not contain %q", err, tt.wantMsg)
+			}
+		})
+	}
+	list, err := p.ListCerts(ctx, testTenant)
+	if err != nil || len(list) != 3 {
+		t.Fatalf("list %+v, %v", list, err)
+	}
+	// A revoked certificate can be registered again.
+	if err := p.RevokeCert(ctx, testTenant, got.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.AddCert(ctx, testTenant, certPEM); err != nil {
+		t.Fatalf("re-register after revoke: %v", err)
+	}
+	if _, ok, err := p.authenticateCert(cert.Issuer.String(), "987654321"); err != nil || !ok {
+		t.Errorf("re-registered certificate does not authenticate: %v", err)
+	}
+	if err := p.RevokeCert(ctx, testTenant, "nope"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("revoke unknown: %v", err)
+	}
+	if empty, err := p.ListCerts(ctx, "other"); err != nil || empty == nil || len(empty) != 0 {
+		t.Errorf("certs of a tenant without any: %#v, %v", empty, err)
+	}
+}
+
+// TestBcryptCost checks the production work factor, of stored hashes and of
+// the hash unknown usernames are compared against.
+func TestBcryptCost(t *testing.T) {
+	p, err := Open(Options{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Shutdown(context.Background()) })
+	cred, err := p.CreateBasic(context.Background(), testTenant, "u", "pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stored []byte
+	err = p.db.View(func(tx *bolt.Tx) error {
+		rec, _, err := getJSON[basicRecord](tx.Bucket(bucketBasic), key(testTenant, cred.ID))
+		stored = rec.PasswordHash
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, h := range map[string][]byte{"stored": stored, "dummy": p.dummyHash} {
+		if cost, err := bcrypt.Cost(h); err != nil || cost != 10 {
+			t.Errorf("%s hash cost %d (%v), want 10", name, cost, err)
+		}
+	}
+	if bcrypt.CompareHashAndPassword(stored, []byte("pw")) != nil {
+		t.Error("stored hash does not match the password")
+	}
+}

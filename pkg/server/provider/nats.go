@@ -1,0 +1,196 @@
+package provider
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/kaactl/kaactl/pkg/ism"
+)
+
+// Event groups of 22/CAP credentials revoked events.
+const (
+	groupBasic       = ism.GroupBasic
+	groupCertificate = ism.GroupCertificate
+)
+
+// subscribe subscribes the request handlers; on error it undoes what it did.
+func (p *Provider) subscribe(nc *nats.Conn) ([]*nats.Subscription, error) {
+	type route struct {
+		subj, queue string
+		fn          func(*nats.Msg)
+	}
+	routes := []route{
+		{ism.ServiceSubject(p.opts.Instance, ism.ProtoECAP, ism.MsgEPTokenRequest), p.opts.Instance, p.onTokenRequest},
+		{ism.ServiceSubject(p.opts.CAPInstance, ism.ProtoCAP, ism.MsgBasicRequest), p.opts.CAPInstance, p.onBasicRequest},
+		{ism.ServiceSubject(p.opts.CAPInstance, ism.ProtoCAP, ism.MsgCertificateRequest), p.opts.CAPInstance, p.onCertificateRequest},
+	}
+	var subs []*nats.Subscription
+	for _, r := range routes {
+		sub, err := nc.QueueSubscribe(r.subj, r.queue, p.async(r.fn))
+		if err != nil {
+			for _, s := range subs {
+				_ = s.Unsubscribe()
+			}
+			return nil, fmt.Errorf("provider subscribe %s: %w", r.subj, err)
+		}
+		subs = append(subs, sub)
+	}
+	return subs, nil
+}
+
+// async runs fn on its own goroutine once one of the maxInFlight slots is
+// free: NATS calls a subscription's handler serially, and one bcrypt
+// comparison must not hold up the requests behind it.
+func (p *Provider) async(fn func(*nats.Msg)) nats.MsgHandler {
+	return func(m *nats.Msg) {
+		select {
+		case p.slots <- struct{}{}:
+		case <-p.stopping:
+			return
+		}
+		go func() {
+			defer func() { <-p.slots }()
+			fn(m)
+		}()
+	}
+}
+
+// reply encodes resp and publishes it to the request's reply subject.
+func (p *Provider) reply(m *nats.Msg, what string, resp any) {
+	if m.Reply == "" {
+		p.log.Warn("request without reply subject", "request", what, "subject", m.Subject)
+		return
+	}
+	data, err := ism.Marshal(resp)
+	if err != nil {
+		p.log.Error("encode response", "request", what, "error", err)
+		return
+	}
+	if err := m.Respond(data); err != nil {
+		p.log.Warn("send response", "request", what, "error", err)
+	}
+}
+
+func (p *Provider) onTokenRequest(m *nats.Msg) {
+	var req ism.EndpointTokenValidationRequest
+	if err := ism.Unmarshal(m.Data, &req); err != nil {
+		p.log.Warn("bad ep-token-request", "subject", m.Subject, "error", err)
+		return
+	}
+	res := p.resolveToken(req.AppName, req.Token)
+	resp := ism.EndpointTokenValidationResponse{
+		CorrelationID: req.CorrelationID,
+		Timestamp:     ism.NowMillis(),
+		StatusCode:    res.status,
+	}
+	if res.status == http.StatusOK {
+		resp.EndpointID, resp.TokenID = &res.ep.ID, &res.ep.TokenID
+	} else {
+		resp.ReasonPhrase = &res.reason
+	}
+	p.reply(m, "ep-token-request", &resp)
+}
+
+func (p *Provider) onBasicRequest(m *nats.Msg) {
+	var req ism.BasicAuthenticationRequest
+	if err := ism.Unmarshal(m.Data, &req); err != nil {
+		p.log.Warn("bad basic-request", "subject", m.Subject, "error", err)
+		return
+	}
+	resp := ism.BasicAuthenticationResponse{
+		CorrelationID: req.CorrelationID,
+		Timestamp:     ism.NowMillis(),
+		StatusCode:    http.StatusOK,
+	}
+	tenant, username := req.TenantID, req.Username
+	if i := strings.LastIndexByte(username, '@'); tenant == "" && i >= 0 {
+		// A consumer that did not split Kaa's "user@tenantId" MQTT username.
+		tenant, username = username[i+1:], username[:i]
+	}
+	cred, ok, err := p.authenticateBasic(tenant, username, req.Password)
+	switch {
+	case err != nil:
+		p.log.Error("basic authentication failed", "tenant", tenant, "error", err)
+		resp.StatusCode, resp.ReasonPhrase = http.StatusInternalServerError, ptr("internal error")
+	case ok:
+		resp.CredentialsID, resp.ClientID = &cred.ID, &cred.ClientID
+	default:
+		p.log.Debug("basic authentication refused", "tenant", tenant, "username", username)
+		resp.StatusCode, resp.ReasonPhrase = http.StatusUnauthorized, ptr("invalid username or password")
+	}
+	p.reply(m, "basic-request", &resp)
+}
+
+func (p *Provider) onCertificateRequest(m *nats.Msg) {
+	var req ism.CertificateAuthenticationRequest
+	if err := ism.Unmarshal(m.Data, &req); err != nil {
+		p.log.Warn("bad certificate-request", "subject", m.Subject, "error", err)
+		return
+	}
+	resp := ism.CertificateAuthenticationResponse{
+		CorrelationID: req.CorrelationID,
+		Timestamp:     ism.NowMillis(),
+		StatusCode:    http.StatusOK,
+	}
+	cred, ok, err := p.authenticateCert(req.Issuer, req.SerialNumber)
+	switch {
+	case err != nil:
+		p.log.Error("certificate authentication failed", "error", err)
+		resp.StatusCode, resp.ReasonPhrase = http.StatusInternalServerError, ptr("internal error")
+	case ok:
+		resp.TenantID, resp.CredentialsID = &cred.Tenant, &cred.ID
+	default:
+		p.log.Debug("certificate authentication refused", "issuer", req.Issuer, "serial", req.SerialNumber)
+		resp.StatusCode, resp.ReasonPhrase = http.StatusUnauthorized, ptr("unknown or revoked certificate")
+	}
+	p.reply(m, "certificate-request", &resp)
+}
+
+// publishTokenRevoked broadcasts the 16/ECAP endpoint token revoked event.
+func (p *Provider) publishTokenRevoked(ep Endpoint) error {
+	return p.publish(ism.EventSubject(p.opts.Instance, ism.EntityEndpoint, ism.GroupToken, ism.EventRevoked),
+		&ism.EndpointTokenRevokedEvent{
+			CorrelationID:       ism.NewCorrelationID(),
+			Timestamp:           ism.NowMillis(),
+			AppName:             ep.App,
+			EndpointID:          ep.ID,
+			TokenIDs:            []string{ep.TokenID},
+			OriginatorReplicaID: p.opts.ReplicaID,
+		})
+}
+
+// publishCredentialsRevoked broadcasts the 22/CAP credentials revoked event
+// of group groupBasic or groupCertificate.
+func (p *Provider) publishCredentialsRevoked(group, tenant, id string) error {
+	return p.publish(ism.EventSubject(p.opts.CAPInstance, ism.EntityClientCredentials, group, ism.EventRevoked),
+		&ism.CredentialsRevokedEvent{
+			CorrelationID:       ism.NewCorrelationID(),
+			Timestamp:           ism.NowMillis(),
+			TenantID:            tenant,
+			CredentialsID:       id,
+			OriginatorReplicaID: p.opts.ReplicaID,
+		})
+}
+
+// publish sends an event once started; before Start there is nobody to tell
+// (no session can use the store's credentials without a started provider).
+func (p *Provider) publish(subject string, event any) error {
+	nc := p.conn()
+	if nc == nil {
+		p.log.Debug("not started: event not published", "subject", subject)
+		return nil
+	}
+	data, err := ism.Marshal(event)
+	if err != nil {
+		return fmt.Errorf("encode event %s: %w", subject, err)
+	}
+	if err := nc.Publish(subject, data); err != nil {
+		return fmt.Errorf("change saved but event %s not published: %w", subject, err)
+	}
+	return nil
+}
+
+func ptr[T any](v T) *T { return &v }

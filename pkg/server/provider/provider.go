@@ -1,0 +1,216 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
+)
+
+// maxInFlight bounds the NATS requests handled at once (bcrypt is CPU-bound,
+// token validation may write to the store).
+const maxInFlight = 64
+
+// Provider is the credential provider service: a store plus its NATS and
+// REST faces.
+type Provider struct {
+	opts Options
+	log  *slog.Logger
+	db   *bolt.DB
+
+	// slots is a semaphore of maxInFlight slots, one per NATS request being
+	// handled; Shutdown takes them all to wait for the last one.
+	slots chan struct{}
+	// stopping is closed when Shutdown stops waiting for the subscriptions
+	// to drain, so that late messages are dropped instead of waiting for a
+	// slot that Shutdown holds.
+	stopping chan struct{}
+
+	mu      sync.Mutex // guards the fields below
+	nc      *nats.Conn
+	subs    []*nats.Subscription
+	started bool
+	stopped bool
+
+	// bcryptCost and dummyHash are the constants of the same names; tests
+	// lower the cost to run fast under the race detector.
+	bcryptCost int
+	dummyHash  []byte
+
+	restSrv *http.Server // set by Start, under mu
+	restLn  net.Listener
+
+	shutdownOnce sync.Once
+	shutdownErr  error
+}
+
+// Open validates opts and opens (or creates) the store in opts.DataDir. The
+// store is usable at once; Start adds the NATS and REST faces.
+func Open(opts Options) (*Provider, error) {
+	opts = opts.withDefaults()
+	if err := opts.validate(); err != nil {
+		return nil, fmt.Errorf("provider options: %w", err)
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if err := os.MkdirAll(opts.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("provider data dir: %w", err)
+	}
+	path := filepath.Join(opts.DataDir, DBFile)
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+	if err != nil {
+		if errors.Is(err, bolterrors.ErrTimeout) {
+			return nil, fmt.Errorf("provider store %s is in use by another process", path)
+		}
+		return nil, fmt.Errorf("provider store %s: %w", path, err)
+	}
+	if err := initStore(db); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("provider store %s: %w", path, err)
+	}
+	p := &Provider{
+		opts:     opts,
+		log:      log.With("service", "provider", "instance", opts.Instance, "cap_instance", opts.CAPInstance),
+		db:       db,
+		slots:    make(chan struct{}, maxInFlight),
+		stopping: make(chan struct{}),
+
+		bcryptCost: bcryptCost,
+		dummyHash:  []byte(dummyHash),
+	}
+	p.log.Info("provider store opened", "path", path)
+	return p, nil
+}
+
+// Start subscribes on nc (which the caller owns) to the 16/ECAP and 22/CAP
+// requests, in queue groups named after the instances so that replicas share
+// the load, and opens the REST API if configured.
+func (p *Provider) Start(ctx context.Context, nc *nats.Conn) error {
+	if nc == nil {
+		return errors.New("provider start: nil NATS connection")
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	switch {
+	case p.stopped:
+		return errors.New("provider is shut down")
+	case p.started:
+		return errors.New("provider already started")
+	}
+	p.nc = nc
+	subs, err := p.subscribe(nc)
+	if err != nil {
+		p.nc = nil
+		return err
+	}
+	p.subs = subs
+	if p.opts.RESTAddr != "" {
+		ln, err := net.Listen("tcp", p.opts.RESTAddr)
+		if err != nil {
+			for _, s := range subs {
+				_ = s.Unsubscribe()
+			}
+			p.subs, p.nc = nil, nil
+			return fmt.Errorf("provider rest listen %s: %w", p.opts.RESTAddr, err)
+		}
+		srv := &http.Server{
+			Handler:           p.restHandler(),
+			ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout:       30 * time.Second,
+			IdleTimeout:       2 * time.Minute,
+			BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+		}
+		p.restLn, p.restSrv = ln, srv
+		go func() {
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				p.log.Error("provider rest server stopped", "addr", ln.Addr().String(), "error", err)
+			}
+		}()
+	}
+	p.started = true
+	rest := ""
+	if p.restLn != nil {
+		rest = p.restLn.Addr().String()
+	}
+	p.log.Info("provider started", "rest", rest)
+	return nil
+}
+
+// RESTAddr is the bound management address ("" when disabled or not started).
+func (p *Provider) RESTAddr() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.restLn == nil {
+		return ""
+	}
+	return p.restLn.Addr().String()
+}
+
+// Shutdown stops the REST API (letting running calls finish), drains the NATS
+// subscriptions (answering the requests already received) and closes the
+// store. Idempotent; ctx bounds the wait.
+func (p *Provider) Shutdown(ctx context.Context) error {
+	p.shutdownOnce.Do(func() {
+		var errs []error
+		p.mu.Lock()
+		p.stopped = true
+		subs, restSrv := p.subs, p.restSrv
+		p.mu.Unlock()
+		if restSrv != nil {
+			if err := restSrv.Shutdown(ctx); err != nil {
+				errs = append(errs, fmt.Errorf("provider rest shutdown: %w", err))
+				_ = restSrv.Close()
+			}
+		}
+		for _, s := range subs {
+			closed := s.StatusChanged(nats.SubscriptionClosed)
+			if err := s.Drain(); err != nil {
+				continue // connection already closed: nothing more will arrive
+			}
+			select {
+			case <-closed:
+			case <-ctx.Done():
+				errs = append(errs, fmt.Errorf("provider drain %s: %w", s.Subject, ctx.Err()))
+			}
+		}
+		close(p.stopping)
+		// Wait for the handlers still running: take every slot.
+	wait:
+		for range maxInFlight {
+			select {
+			case p.slots <- struct{}{}:
+			case <-ctx.Done():
+				errs = append(errs, fmt.Errorf("provider in-flight requests: %w", ctx.Err()))
+				break wait
+			}
+		}
+		// Close waits for open transactions; later ones fail with
+		// bolt.ErrDatabaseNotOpen.
+		if err := p.db.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("provider store close: %w", err))
+		}
+		p.shutdownErr = errors.Join(errs...)
+		p.log.Info("provider stopped")
+	})
+	return p.shutdownErr
+}
+
+// conn returns the NATS connection once started, or nil.
+func (p *Provider) conn() *nats.Conn {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.nc
+}

@@ -1,0 +1,349 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/kaactl/kaactl/internal/testenv"
+	"github.com/kaactl/kaactl/pkg/ism"
+)
+
+const (
+	testTenant = "kaa"
+	adminToken = "s3cret-admin-token"
+)
+
+// openProvider opens a provider on dir without starting it; Shutdown runs at
+// cleanup.
+func openProvider(t testing.TB, dir string) *Provider {
+	t.Helper()
+	p, err := Open(Options{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fastHashes(t, p)
+	t.Cleanup(func() { _ = p.Shutdown(context.Background()) })
+	return p
+}
+
+// fastHashes lowers p's bcrypt cost to the minimum: the race detector makes
+// cost 10 take most of a second.
+func fastHashes(t testing.TB, p *Provider) {
+	t.Helper()
+	h, err := bcrypt.GenerateFromPassword([]byte("dummy"), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.bcryptCost, p.dummyHash = bcrypt.MinCost, h
+}
+
+// env is a started provider with its NATS server and a client connection.
+type env struct {
+	p   *Provider
+	nc  *nats.Conn // the test's own connection
+	url string     // NATS URL
+	dir string
+	api *Client
+}
+
+// startEnv starts NATS and a provider on dir ("" = a new temp dir) with the
+// REST API on a random port.
+func startEnv(t testing.TB, dir string) *env {
+	t.Helper()
+	ns := testenv.NATS(t)
+	return startOn(t, ns.ClientURL(), dir)
+}
+
+func startOn(t testing.TB, url, dir string) *env {
+	t.Helper()
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	p, err := Open(Options{DataDir: dir, RESTAddr: "127.0.0.1:0", AdminToken: adminToken})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fastHashes(t, p)
+	pnc := testenv.Conn(t, url)
+	if err := p.Start(context.Background(), pnc); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Shutdown(context.Background()) })
+	return &env{
+		p:   p,
+		nc:  testenv.Conn(t, url),
+		url: url,
+		dir: dir,
+		api: &Client{BaseURL: "http://" + p.RESTAddr(), Token: adminToken},
+	}
+}
+
+// listen subscribes to subject and returns the channel of its messages.
+func listen(t testing.TB, nc *nats.Conn, subject string) chan *nats.Msg {
+	t.Helper()
+	ch := make(chan *nats.Msg, 64)
+	sub, err := nc.ChanSubscribe(subject, ch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sub.Unsubscribe() })
+	if err := nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	return ch
+}
+
+func next(t testing.TB, ch chan *nats.Msg, what string) *nats.Msg {
+	t.Helper()
+	select {
+	case m := <-ch:
+		return m
+	case <-time.After(5 * time.Second):
+		t.Fatalf("no %s within 5s", what)
+	}
+	return nil
+}
+
+// none checks that nothing arrived on ch after a round trip through the
+// server (which the provider's publications would have preceded).
+func none(t testing.TB, nc *nats.Conn, ch chan *nats.Msg, what string) {
+	t.Helper()
+	if err := nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case m := <-ch:
+		t.Fatalf("unexpected %s on %s", what, m.Subject)
+	default:
+	}
+}
+
+func TestOpenValidatesOptions(t *testing.T) {
+	tests := []struct {
+		name string
+		opts Options
+		want []string
+	}{
+		{"no data dir", Options{}, []string{"data dir is empty"}},
+		{"rest without token", Options{DataDir: t.TempDir(), RESTAddr: ":0"}, []string{"admin token is required"}},
+		{"bad instances", Options{DataDir: t.TempDir(), Instance: "c.m", CAPInstance: "c m"}, []string{`instance "c.m"`, `cap-instance "c m"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := Open(tt.opts)
+			if err == nil {
+				_ = p.Shutdown(context.Background())
+				t.Fatal("Open succeeded")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestOpenCreatesPrivateFiles(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	openProvider(t, dir)
+	for path, want := range map[string]os.FileMode{dir: 0o700, filepath.Join(dir, DBFile): 0o600} {
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fi.Mode().Perm(); got != want {
+			t.Errorf("%s: mode %v, want %v", path, got, want)
+		}
+	}
+}
+
+func TestOpenTwiceFails(t *testing.T) {
+	dir := t.TempDir()
+	openProvider(t, dir)
+	p, err := Open(Options{DataDir: dir})
+	if err == nil {
+		_ = p.Shutdown(context.Background())
+		t.Fatal("second Open on the same data dir succeeded")
+	}
+	if !strings.Contains(err.Error(), "in use") {
+		t.Errorf("error %q does not say the store is in use", err)
+	}
+}
+
+func TestShutdownIdempotent(t *testing.T) {
+	e := startEnv(t, "")
+	ctx := context.Background()
+	for i := range 2 {
+		if err := e.p.Shutdown(ctx); err != nil {
+			t.Fatalf("Shutdown #%d: %v", i+1, err)
+		}
+	}
+	if _, err := e.p.ListApps(ctx, testTenant); err == nil {
+		t.Error("store usable after Shutdown")
+	}
+	if err := e.p.Start(ctx, e.nc); err == nil {
+		t.Error("Start after Shutdown succeeded")
+	}
+	// Not started at all.
+	p := openProvider(t, t.TempDir())
+	if err := p.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestStartTwiceFails(t *testing.T) {
+	e := startEnv(t, "")
+	if err := e.p.Start(context.Background(), e.nc); err == nil {
+		t.Fatal("second Start succeeded")
+	}
+}
+
+// TestPersistence closes the provider and opens another on the same data
+// dir: applications, endpoints (their tokens still validate, their statuses
+// hold) and credentials survive.
+func TestPersistence(t *testing.T) {
+	ns := testenv.NATS(t)
+	dir := t.TempDir()
+	ctx := context.Background()
+
+	e := startOn(t, ns.ClientURL(), dir)
+	if _, err := e.p.CreateApp(ctx, testTenant, "demo", []string{"demo-v1", "demo-v2"}, false); err != nil {
+		t.Fatal(err)
+	}
+	ep, token, err := e.p.CreateEndpoint(ctx, testTenant, "demo", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	suspended, suspendedToken, err := e.p.CreateEndpoint(ctx, testTenant, "demo", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.p.SetEndpointStatus(ctx, testTenant, "demo", suspended.ID, StatusSuspended); err != nil {
+		t.Fatal(err)
+	}
+	if r := ecap(t, e.nc, "", "demo", token); r.StatusCode != 200 {
+		t.Fatalf("before restart: %d", r.StatusCode)
+	}
+	basic, err := e.p.CreateBasic(ctx, testTenant, "dev1", "pw1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := e.p.AddCertBySerial(ctx, testTenant, "CN=Test CA", "42")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.p.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	e2 := startOn(t, ns.ClientURL(), dir)
+	apps, err := e2.p.ListApps(ctx, testTenant)
+	if err != nil || len(apps) != 1 || apps[0].Name != "demo" || len(apps[0].Versions) != 2 {
+		t.Fatalf("apps after reopen: %+v, %v", apps, err)
+	}
+	eps, err := e2.p.ListEndpoints(ctx, testTenant, "demo")
+	if err != nil || len(eps) != 2 {
+		t.Fatalf("endpoints after reopen: %+v, %v", eps, err)
+	}
+	r := ecap(t, e2.nc, "", "demo", token)
+	if r.StatusCode != 200 || *r.EndpointID != ep.ID || *r.TokenID != ep.TokenID {
+		t.Fatalf("token after reopen: %+v", r)
+	}
+	if r := ecap(t, e2.nc, "", "demo", suspendedToken); r.StatusCode != 403 {
+		t.Fatalf("suspended token after reopen: %d", r.StatusCode)
+	}
+	if got := endpointStatus(t, e2.p, "demo", ep.ID); got != StatusActive {
+		t.Errorf("status after reopen %s, want active", got)
+	}
+	if r := basicAuth(t, e2.nc, "", testTenant, "dev1", "pw1"); r.StatusCode != 200 || *r.CredentialsID != basic.ID {
+		t.Fatalf("basic after reopen: %+v", r)
+	}
+	if r := certAuth(t, e2.nc, "", "CN=Test CA", "42"); r.StatusCode != 200 || *r.CredentialsID != cert.ID {
+		t.Fatalf("cert after reopen: %+v", r)
+	}
+	if _, err := e2.p.CreateApp(ctx, testTenant, "demo", nil, false); !errors.Is(err, ErrExists) {
+		t.Errorf("duplicate app after reopen: %v", err)
+	}
+}
+
+func endpointStatus(t testing.TB, p *Provider, app, id string) Status {
+	t.Helper()
+	eps, err := p.ListEndpoints(context.Background(), testTenant, app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ep := range eps {
+		if ep.ID == id {
+			return ep.Status
+		}
+	}
+	t.Fatalf("endpoint %s not listed", id)
+	return ""
+}
+
+// request sends an ISM request to subject and decodes the answer into resp.
+func request(t testing.TB, nc *nats.Conn, subject string, req, resp any) {
+	t.Helper()
+	data, err := ism.Marshal(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := nc.Request(subject, data, 10*time.Second)
+	if err != nil {
+		t.Fatalf("request %s: %v", subject, err)
+	}
+	if err := ism.Unmarshal(m.Data, resp); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestShutdownAnswersInFlight checks that requests received before Shutdown
+// are answered before it returns.
+func TestShutdownAnswersInFlight(t *testing.T) {
+	e := startEnv(t, "")
+	ctx := context.Background()
+	if _, err := e.p.CreateApp(ctx, testTenant, "demo", nil, true); err != nil {
+		t.Fatal(err)
+	}
+	inbox := nats.NewInbox()
+	replies := listen(t, e.nc, inbox)
+	const n = 50
+	for i := range n {
+		data, err := ism.Marshal(&ism.EndpointTokenValidationRequest{CorrelationID: ism.NewCorrelationID(), Timestamp: ism.NowMillis(), AppName: "demo", Token: "tok-" + string(rune('a'+i%26)) + strings.Repeat("x", i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.nc.PublishRequest(ism.ServiceSubject(DefaultInstance, ism.ProtoECAP, ism.MsgEPTokenRequest), inbox, data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Shutdown starts with all of them received by the provider's
+	// connection, most of them still pending or being handled.
+	testenv.Eventually(t, 5*time.Second, "provider received the requests", func() bool {
+		return e.p.subs[0].IsValid() && delivered(e.p.subs[0]) >= n
+	})
+	if err := e.p.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		var resp ism.EndpointTokenValidationResponse
+		if err := ism.Unmarshal(next(t, replies, "reply").Data, &resp); err != nil || resp.StatusCode != 200 {
+			t.Fatalf("reply %d: %+v, %v", i, resp, err)
+		}
+	}
+}
+
+func delivered(s *nats.Subscription) int64 {
+	d, _ := s.Delivered()
+	pending, _, _ := s.Pending()
+	return d + int64(pending)
+}

@@ -1,0 +1,301 @@
+package provider
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+)
+
+// maxBody bounds REST request bodies.
+const maxBody = 1 << 20
+
+// restError is the JSON body of every REST error, as in Kaa.
+type restError struct {
+	StatusCode   int    `json:"statusCode"`
+	ReasonPhrase string `json:"reasonPhrase"`
+}
+
+// restHandler serves the management REST API: every call but GET /health
+// needs the admin bearer token, checked before routing so that unknown paths
+// reveal nothing either.
+func (p *Provider) restHandler() http.Handler {
+	mux := http.NewServeMux()
+	const (
+		tenant = "/api/v1/tenants/{tenant}"
+		apps   = tenant + "/applications"
+		eps    = apps + "/{app}/endpoints"
+		basic  = tenant + "/credentials/basic"
+		x509   = tenant + "/credentials/x509"
+	)
+	mux.HandleFunc("GET /health", p.getHealth)
+	mux.HandleFunc("POST "+apps, p.postApp)
+	mux.HandleFunc("GET "+apps, p.getApps)
+	mux.HandleFunc("POST "+eps, p.postEndpoint)
+	mux.HandleFunc("GET "+eps, p.getEndpoints)
+	mux.HandleFunc("POST "+eps+"/{id}/status", p.postEndpointStatus)
+	mux.HandleFunc("POST "+basic, p.postBasic)
+	mux.HandleFunc("GET "+basic, p.getBasic)
+	mux.HandleFunc("POST "+basic+"/{id}/revoke", p.postBasicRevoke)
+	mux.HandleFunc("POST "+x509, p.postCert)
+	mux.HandleFunc("GET "+x509, p.getCerts)
+	mux.HandleFunc("POST "+x509+"/{id}/revoke", p.postCertRevoke)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		// Reached when no route matches path and method: tell which.
+		var allow []string
+		for _, m := range []string{http.MethodGet, http.MethodPost} {
+			probe := r.Clone(r.Context())
+			probe.Method = m
+			if _, pattern := mux.Handler(probe); pattern != "/" {
+				allow = append(allow, m)
+			}
+		}
+		if len(allow) > 0 {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			writeError(w, http.StatusMethodNotAllowed, fmt.Sprintf("method %s not allowed on %s", r.Method, r.URL.Path))
+			return
+		}
+		writeError(w, http.StatusNotFound, "no such resource: "+r.URL.Path)
+	})
+	wantSum := sha256.Sum256([]byte(p.opts.AdminToken))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !((r.Method == http.MethodGet || r.Method == http.MethodHead) && r.URL.Path == "/health") {
+			tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+			// Hash both sides: equal lengths, so the comparison's time says
+			// nothing about the token.
+			gotSum := sha256.Sum256([]byte(strings.TrimSpace(tok)))
+			if !ok || subtle.ConstantTimeCompare(gotSum[:], wantSum[:]) != 1 {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="kaactl provider"`)
+				reason := "missing bearer token"
+				if ok {
+					reason = "invalid admin token"
+				}
+				writeError(w, http.StatusUnauthorized, reason)
+				return
+			}
+		}
+		mux.ServeHTTP(w, r)
+	})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, reason string) {
+	writeJSON(w, status, restError{StatusCode: status, ReasonPhrase: reason})
+}
+
+// writeStoreError answers a store operation's error: the sentinel errors map
+// to their status codes with the error's own message; anything else is a
+// 500 whose details go to the log only.
+func (p *Provider) writeStoreError(w http.ResponseWriter, r *http.Request, err error) {
+	status := http.StatusInternalServerError
+	switch {
+	case errors.Is(err, ErrInvalid):
+		status = http.StatusBadRequest
+	case errors.Is(err, ErrNotFound):
+		status = http.StatusNotFound
+	case errors.Is(err, ErrExists):
+		status = http.StatusConflict
+	case errors.Is(err, ErrUnauthorized):
+		status = http.StatusUnauthorized
+	}
+	if status == http.StatusInternalServerError {
+		p.log.Error("rest call failed", "method", r.Method, "path", r.URL.Path, "error", err)
+		writeError(w, status, "internal error")
+		return
+	}
+	writeError(w, status, err.Error())
+}
+
+// decodeBody reads one JSON object into v: at most maxBody bytes, no unknown
+// fields, nothing after it. An empty body leaves v alone when emptyOK.
+func decodeBody(w http.ResponseWriter, r *http.Request, v any, emptyOK bool) bool {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	if errors.Is(err, io.EOF) && emptyOK {
+		return true
+	}
+	if err == nil {
+		if _, extra := dec.Token(); !errors.Is(extra, io.EOF) {
+			err = errors.New("unexpected data after the JSON object")
+		}
+	}
+	if err == nil {
+		return true
+	}
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body over %d bytes", maxBody))
+	case errors.Is(err, io.EOF):
+		writeError(w, http.StatusBadRequest, "request body is empty (want a JSON object)")
+	default:
+		writeError(w, http.StatusBadRequest, "malformed JSON request body: "+err.Error())
+	}
+	return false
+}
+
+func (p *Provider) getHealth(w http.ResponseWriter, _ *http.Request) {
+	if nc := p.conn(); nc == nil || !nc.IsConnected() {
+		writeError(w, http.StatusServiceUnavailable, "nats unavailable")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (p *Provider) postApp(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Name         string   `json:"name"`
+		Versions     []string `json:"versions"`
+		AutoRegister bool     `json:"autoRegister"`
+	}
+	if !decodeBody(w, r, &body, false) {
+		return
+	}
+	app, err := p.CreateApp(r.Context(), r.PathValue("tenant"), body.Name, body.Versions, body.AutoRegister)
+	if err != nil {
+		p.writeStoreError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, app)
+}
+
+func (p *Provider) getApps(w http.ResponseWriter, r *http.Request) {
+	apps, err := p.ListApps(r.Context(), r.PathValue("tenant"))
+	if err != nil {
+		p.writeStoreError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, apps)
+}
+
+func (p *Provider) postEndpoint(w http.ResponseWriter, r *http.Request) {
+	var spec EndpointSpec
+	if !decodeBody(w, r, &spec, true) {
+		return
+	}
+	ep, token, err := p.CreateEndpointWith(r.Context(), r.PathValue("tenant"), r.PathValue("app"), spec)
+	if err != nil {
+		p.writeStoreError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, CreatedEndpoint{Endpoint: ep, Token: token})
+}
+
+func (p *Provider) getEndpoints(w http.ResponseWriter, r *http.Request) {
+	eps, err := p.ListEndpoints(r.Context(), r.PathValue("tenant"), r.PathValue("app"))
+	if err != nil {
+		p.writeStoreError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, eps)
+}
+
+func (p *Provider) postEndpointStatus(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Status string `json:"status"`
+	}
+	if !decodeBody(w, r, &body, false) {
+		return
+	}
+	st, err := ParseStatus(body.Status)
+	if err == nil {
+		err = p.SetEndpointStatus(r.Context(), r.PathValue("tenant"), r.PathValue("app"), r.PathValue("id"), st)
+	}
+	if err != nil {
+		p.writeStoreError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (p *Provider) postBasic(w http.ResponseWriter, r *http.Request) {
+	var spec BasicSpec
+	if !decodeBody(w, r, &spec, false) {
+		return
+	}
+	cred, err := p.CreateBasicWith(r.Context(), r.PathValue("tenant"), spec)
+	if err != nil {
+		p.writeStoreError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, cred)
+}
+
+func (p *Provider) getBasic(w http.ResponseWriter, r *http.Request) {
+	creds, err := p.ListBasic(r.Context(), r.PathValue("tenant"))
+	if err != nil {
+		p.writeStoreError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, creds)
+}
+
+func (p *Provider) postBasicRevoke(w http.ResponseWriter, r *http.Request) {
+	if err := p.RevokeBasic(r.Context(), r.PathValue("tenant"), r.PathValue("id")); err != nil {
+		p.writeStoreError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// certBody is the request body of POST .../credentials/x509: a PEM
+// certificate, or an issuer DN and a base-10 serial.
+type certBody struct {
+	PEM    string `json:"pem,omitempty"`
+	Issuer string `json:"issuer,omitempty"`
+	Serial string `json:"serial,omitempty"`
+}
+
+func (p *Provider) postCert(w http.ResponseWriter, r *http.Request) {
+	var body certBody
+	if !decodeBody(w, r, &body, false) {
+		return
+	}
+	var (
+		cred CertCredential
+		err  error
+	)
+	switch {
+	case body.PEM != "" && (body.Issuer != "" || body.Serial != ""):
+		err = errorf(ErrInvalid, "give either pem or issuer and serial, not both")
+	case body.PEM != "":
+		cred, err = p.AddCert(r.Context(), r.PathValue("tenant"), []byte(body.PEM))
+	case body.Issuer != "" || body.Serial != "":
+		cred, err = p.AddCertBySerial(r.Context(), r.PathValue("tenant"), body.Issuer, body.Serial)
+	default:
+		err = errorf(ErrInvalid, "give pem, or issuer and serial")
+	}
+	if err != nil {
+		p.writeStoreError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, cred)
+}
+
+func (p *Provider) getCerts(w http.ResponseWriter, r *http.Request) {
+	creds, err := p.ListCerts(r.Context(), r.PathValue("tenant"))
+	if err != nil {
+		p.writeStoreError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, creds)
+}
+
+func (p *Provider) postCertRevoke(w http.ResponseWriter, r *http.Request) {
+	if err := p.RevokeCert(r.Context(), r.PathValue("tenant"), r.PathValue("id")); err != nil {
+		p.writeStoreError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

@@ -1,0 +1,112 @@
+package provider
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Store layout: flat buckets, composite keys joined with a NUL byte (tenant
+// IDs, application names and DNs never contain one), values JSON.
+var (
+	bucketMeta       = []byte("meta")        // "schema" -> schemaVersion
+	bucketApps       = []byte("apps")        // app name -> App
+	bucketVersions   = []byte("versions")    // app version name -> app name
+	bucketEndpoints  = []byte("endpoints")   // app \0 endpoint ID -> endpointRecord
+	bucketTokens     = []byte("tokens")      // app \0 sha256(token) -> endpoint ID
+	bucketBasic      = []byte("basic")       // tenant \0 credentials ID -> basicRecord
+	bucketBasicUsers = []byte("basic-users") // tenant \0 username -> credentials ID (latest)
+	bucketCerts      = []byte("certs")       // tenant \0 credentials ID -> CertCredential
+	bucketCertIndex  = []byte("cert-index")  // issuer \0 serial -> tenant \0 credentials ID (latest)
+
+	allBuckets = [][]byte{bucketMeta, bucketApps, bucketVersions, bucketEndpoints, bucketTokens,
+		bucketBasic, bucketBasicUsers, bucketCerts, bucketCertIndex}
+)
+
+const schemaVersion = "1"
+
+// endpointRecord is an Endpoint as stored: with the SHA-256 of its token.
+type endpointRecord struct {
+	Endpoint
+	TokenHash []byte `json:"tokenHash"`
+}
+
+// basicRecord is a BasicCredential as stored: with its bcrypt hash.
+type basicRecord struct {
+	BasicCredential
+	PasswordHash []byte `json:"passwordHash"`
+}
+
+func initStore(db *bolt.DB) error {
+	return db.Update(func(tx *bolt.Tx) error {
+		for _, name := range allBuckets {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return fmt.Errorf("create bucket %s: %w", name, err)
+			}
+		}
+		meta := tx.Bucket(bucketMeta)
+		switch v := meta.Get([]byte("schema")); {
+		case v == nil:
+			return meta.Put([]byte("schema"), []byte(schemaVersion))
+		case string(v) != schemaVersion:
+			return fmt.Errorf("store schema version %q, this kaactl reads %q", v, schemaVersion)
+		}
+		return nil
+	})
+}
+
+// key joins parts with NUL bytes.
+func key(parts ...string) []byte {
+	var b bytes.Buffer
+	for i, p := range parts {
+		if i > 0 {
+			b.WriteByte(0)
+		}
+		b.WriteString(p)
+	}
+	return b.Bytes()
+}
+
+// tokenKey is the tokens bucket key of an application's token.
+func tokenKey(app, token string) []byte {
+	sum := sha256.Sum256([]byte(token))
+	return append(key(app, ""), sum[:]...)
+}
+
+func getJSON[T any](b *bolt.Bucket, k []byte) (T, bool, error) {
+	var v T
+	data := b.Get(k)
+	if data == nil {
+		return v, false, nil
+	}
+	if err := json.Unmarshal(data, &v); err != nil {
+		return v, false, fmt.Errorf("corrupt record %q: %w", k, err)
+	}
+	return v, true, nil
+}
+
+func putJSON(b *bolt.Bucket, k []byte, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return b.Put(k, data)
+}
+
+// scanPrefix decodes every value whose key starts with prefix \0.
+func scanPrefix[T any](b *bolt.Bucket, prefix string) ([]T, error) {
+	var out []T
+	pre := key(prefix, "")
+	c := b.Cursor()
+	for k, data := c.Seek(pre); k != nil && bytes.HasPrefix(k, pre); k, data = c.Next() {
+		var v T
+		if err := json.Unmarshal(data, &v); err != nil {
+			return nil, fmt.Errorf("corrupt record %q: %w", k, err)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
