@@ -41,7 +41,9 @@ type ListResult struct {
 // (except in the ram backend). A blob becomes visible (Stat, Get, List) only
 // once Put returns nil; if r fails, ctx ends or the backend fails, nothing of
 // it is visible and nothing is left behind (no partial object, no orphaned
-// multipart upload). If b.ID is "" Put assigns a new unique ID whose
+// multipart upload). If b.Size > 0 it announces the body's size: a backend
+// may use it (s3 streams one PutObject instead of a multipart upload) and Put
+// then fails if r yields a different number of bytes. If b.ID is "" Put assigns a new unique ID whose
 // lexicographic order is creation order (see IDGenerator); if b.ID is set, Put
 // replaces any blob with that ID. Put fills ID, Size and Created of the
 // returned Blob; Created is set by Put (when it starts), not taken from b.

@@ -11,4 +11,6 @@ var (
 	ErrUnavailable = errors.New("blob backend unavailable")
 	// ErrInvalid is returned for an app, endpoint or blob ID that cannot be stored (empty, "/", "..", control characters).
 	ErrInvalid = errors.New("invalid blob address")
+	// ErrSizeMismatch is returned when a Put announced a size its body did not have.
+	ErrSizeMismatch = errors.New("blob body does not have the announced size")
 )

@@ -43,6 +43,9 @@ func (s *Store) Put(ctx context.Context, b blobstore.Blob, r io.Reader) (blobsto
 	if err := blobstore.CheckPut(b); err != nil {
 		return blobstore.Blob{}, err
 	}
+	if b.Size > 0 {
+		r = blobstore.ExactSize(r, b.Size)
+	}
 	if b.ID == "" {
 		b.ID, b.Created = s.ids.Next()
 	} else {

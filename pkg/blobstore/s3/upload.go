@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
@@ -55,6 +56,19 @@ func (s *Store) Put(ctx context.Context, b blobstore.Blob, r io.Reader) (blobsto
 	}
 	body := ctxio.Reader(ctx, r)
 
+	// A caller that knows the size lets a large blob go up as one streamed
+	// PutObject: no part buffers, and no server-side reassembly of parts,
+	// which costs a second full write on many S3 servers.
+	if b.Size > 0 {
+		body = blobstore.ExactSize(body, b.Size)
+	}
+	if b.Size > 0 && b.Size <= maxSinglePut {
+		if err := s.putStream(ctx, obj, body, b.Size); err != nil {
+			return blobstore.Blob{}, err
+		}
+		return b, nil
+	}
+
 	first, last, err := s.chunks.readPart(body, s.opts.PartSize)
 	if err != nil {
 		return blobstore.Blob{}, fmt.Errorf("read blob: %w", err)
@@ -85,6 +99,47 @@ func (s *Store) putObject(ctx context.Context, obj object, p *part) error {
 		Metadata:      obj.metadata,
 	})
 	return s.wrap(ctx, "put object", err)
+}
+
+// maxSinglePut is S3's limit for one PutObject.
+const maxSinglePut = 5 << 30
+
+// putStream sends exactly size bytes of body as one PutObject. The payload is
+// not hashed for the signature (S3's UNSIGNED-PAYLOAD, as over TLS); S3 keeps
+// nothing of a PUT that fails midway.
+func (s *Store) putStream(ctx context.Context, obj object, body io.Reader, size int64) error {
+	src := &recordingReader{r: body}
+	_, err := s.client.PutObject(ctx, &awss3.PutObjectInput{
+		Bucket:        &s.opts.Bucket,
+		Key:           &obj.key,
+		Body:          src,
+		ContentLength: aws.Int64(size),
+		ContentType:   &obj.contentType,
+		Metadata:      obj.metadata,
+	}, awss3.WithAPIOptions(v4.SwapComputePayloadSHA256ForUnsignedPayloadMiddleware), func(o *awss3.Options) {
+		o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
+		o.RetryMaxAttempts = 1 // a stream cannot be sent twice
+	})
+	if err != nil && src.err != nil {
+		// The body failed (size mismatch, limit, client gone): that is the
+		// cause, not the aborted request the SDK reports.
+		return fmt.Errorf("read blob: %w", src.err)
+	}
+	return s.wrap(ctx, "put object", err)
+}
+
+// recordingReader keeps the first error of its reader other than EOF.
+type recordingReader struct {
+	r   io.Reader
+	err error
+}
+
+func (r *recordingReader) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	if err != nil && err != io.EOF && r.err == nil {
+		r.err = err
+	}
+	return n, err
 }
 
 // putMultipart uploads first (a full part) and the rest of body as one

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -50,9 +51,10 @@ func testRoundTrip(t *testing.T, s blobstore.Store) {
 	}
 }
 
-func testPutIgnoresSizeAndCreated(t *testing.T, s blobstore.Store) {
+func testPutSizeAndCreated(t *testing.T, s blobstore.Store) {
 	before := time.Now()
-	b := put(t, s, blobstore.Blob{App: app, EndpointID: ep, Size: 999, Created: time.Unix(0, 0)}, []byte("abc"))
+	// An announced size that matches is fine; Created is always Put's own.
+	b := put(t, s, blobstore.Blob{App: app, EndpointID: ep, Size: 3, Created: time.Unix(0, 0)}, []byte("abc"))
 	if b.Size != 3 || b.Created.Before(before) {
 		t.Fatalf("put: size %d, created %v; want 3 and now", b.Size, b.Created)
 	}
@@ -61,6 +63,14 @@ func testPutIgnoresSizeAndCreated(t *testing.T, s blobstore.Store) {
 		t.Fatal(err)
 	}
 	sameBlob(t, "stat", st, b)
+	// A body shorter or longer than announced stores nothing.
+	for _, size := range []int64{999, 2} {
+		_, err := s.Put(ctxFor(t), blobstore.Blob{App: app, EndpointID: "ep-mismatch", Size: size}, bytes.NewReader([]byte("abc")))
+		wantErr(t, fmt.Sprintf("put 3 bytes announced as %d", size), err, blobstore.ErrSizeMismatch)
+	}
+	if res := listAll(t, s, app, blobstore.ListOptions{EndpointID: "ep-mismatch"}); res.Total != 0 {
+		t.Fatalf("size mismatches left %d blobs", res.Total)
+	}
 }
 
 func testNewIDsIncrease(t *testing.T, s blobstore.Store) {

@@ -47,7 +47,7 @@ func Run(t *testing.T, newStore func(t *testing.T) blobstore.Store, opts ...Opti
 		fn   func(t *testing.T, s blobstore.Store)
 	}{
 		{"RoundTrip", testRoundTrip},
-		{"PutIgnoresSizeAndCreated", testPutIgnoresSizeAndCreated},
+		{"PutSizeAndCreated", testPutSizeAndCreated},
 		{"NewIDsIncrease", testNewIDsIncrease},
 		{"Ranges", testRanges},
 		{"NotFound", testNotFound},
@@ -61,7 +61,8 @@ func Run(t *testing.T, newStore func(t *testing.T) blobstore.Store, opts ...Opti
 		{"Concurrent", testConcurrent},
 		{"ConcurrentReplace", testConcurrentReplace},
 		{"FailedPut", testFailedPut},
-		{"Large", func(t *testing.T, s blobstore.Store) { testLarge(t, s, c) }},
+		{"Large", func(t *testing.T, s blobstore.Store) { testLarge(t, s, c, false) }},
+		{"LargeSized", func(t *testing.T, s blobstore.Store) { testLarge(t, s, c, true) }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

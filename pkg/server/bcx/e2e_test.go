@@ -166,6 +166,14 @@ func (f *failAfter) Read(p []byte) (int, error) {
 // TestS3DownMidUpload: the client gets an error, nothing partial is listed,
 // and uploads work again once S3 is back.
 func TestS3DownMidUpload(t *testing.T) {
+	// Chunked uploads go to S3 as multipart uploads, uploads with a
+	// Content-Length as one streamed PutObject: both must fail cleanly.
+	for _, sized := range []bool{false, true} {
+		t.Run(map[bool]string{false: "chunked", true: "sized"}[sized], func(t *testing.T) { testS3DownMidUpload(t, sized) })
+	}
+}
+
+func testS3DownMidUpload(t *testing.T, sized bool) {
 	s3srv := testenv.S3(t)
 	store := openS3(t, s3srv)
 	e := startBCX(t, store, nil)
@@ -174,6 +182,9 @@ func TestS3DownMidUpload(t *testing.T) {
 	body := &failAfter{r: newRandomStream(2, 96<<20), n: 40 << 20, fn: s3srv.Stop}
 	req, _ := http.NewRequest("POST", e.base+"/api/v1/binary-data", body)
 	req.Header.Set("X-Auth-Token", tok)
+	if sized {
+		req.ContentLength = 96 << 20
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err == nil {
 		resp.Body.Close()

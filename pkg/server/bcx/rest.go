@@ -158,8 +158,9 @@ func (s *Server) storeBody(w http.ResponseWriter, r *http.Request, b blobstore.B
 		writeError(w, http.StatusRequestEntityTooLarge, "blob over the limit of "+strconv.FormatInt(s.opts.MaxBlobSize, 10)+" bytes")
 		return b, false
 	}
-	s.uploads.Add(1)
-	defer s.uploads.Done()
+	if r.ContentLength > 0 {
+		b.Size = r.ContentLength // lets the store stream one object instead of parts
+	}
 	stored, err := s.store.Put(r.Context(), b, &limitedBody{r: r.Body, n: s.opts.MaxBlobSize})
 	if err != nil {
 		status, reason := http.StatusInternalServerError, "cannot store blob"

@@ -100,7 +100,6 @@ type Server struct {
 	restSrv  *http.Server
 	restLn   net.Listener
 	draining atomic.Bool
-	uploads  sync.WaitGroup
 	now      func() time.Time
 
 	shutdownOnce sync.Once
