@@ -95,10 +95,10 @@ bench_upload() {
     --s3-path-style --s3-bucket bench-bcx --token-key-file "$work/bcx.key" --create-token-key >"$work/bcx.log" 2>&1 & pids+=($!)
   local bcxpid=$!
   wait_port "$bport"
-  echo "# scripts/bench.sh upload — $(date -u +%F) — $(nproc) cores — best of ${ROUNDS:-3} per size"
+  echo "# scripts/bench.sh upload — $(date -u +%F) — $(nproc) cores — best of ${ROUNDS:-5} per size"
   "$work/uploadbench" -bcx "http://127.0.0.1:$bport" -bcx-pid "$bcxpid" -token-key-file "$work/bcx.key" \
     -s3-endpoint "http://127.0.0.1:$sport" -s3-access-key bench -s3-secret-key bench-secret \
-    -sizes "${SIZES:-1MiB,64MiB,1GiB}" -rounds "${ROUNDS:-3}" -dir "$work" > "$work/upload.json"
+    -sizes "${SIZES:-1MiB,64MiB,1GiB}" -rounds "${ROUNDS:-5}" -dir "$work" > "$work/upload.json"
   python3 - "$work/upload.json" <<'PY'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
