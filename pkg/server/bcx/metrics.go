@@ -6,12 +6,13 @@ import (
 )
 
 type metrics struct {
-	reg      *prometheus.Registry
-	uploads  *prometheus.CounterVec
-	bytes    prometheus.Counter
-	duration prometheus.Histogram
-	tokens   *prometheus.CounterVec
-	rejected *prometheus.CounterVec
+	reg          *prometheus.Registry
+	uploads      *prometheus.CounterVec
+	bytes        prometheus.Counter
+	duration     prometheus.Histogram
+	tokens       *prometheus.CounterVec
+	rejected     *prometheus.CounterVec
+	configEvents *prometheus.CounterVec
 }
 
 func newMetrics() *metrics {
@@ -33,8 +34,11 @@ func newMetrics() *metrics {
 		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "kaa_bcx_token_rejections_total", Help: "Uploads refused for their token, by reason.",
 		}, []string{"reason"}),
+		configEvents: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kaa_bcx_config_events_total", Help: "17/SCMP configuration events by outcome.",
+		}, []string{"outcome"}),
 	}
-	m.reg.MustRegister(m.uploads, m.bytes, m.duration, m.tokens, m.rejected,
+	m.reg.MustRegister(m.uploads, m.bytes, m.duration, m.tokens, m.rejected, m.configEvents,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

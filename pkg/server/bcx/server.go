@@ -101,6 +101,7 @@ type Server struct {
 	restLn   net.Listener
 	draining atomic.Bool
 	now      func() time.Time
+	runtime  runtimeConfig
 
 	shutdownOnce sync.Once
 	shutdownErr  error
@@ -130,7 +131,7 @@ func New(opts Options, store blobstore.Store, signer *TokenSigner, auth Authenti
 	}
 	return &Server{
 		opts: opts, log: log.With("service", "bcx"), store: store, signer: signer, auth: auth,
-		metrics: newMetrics(), now: time.Now,
+		metrics: newMetrics(), now: time.Now, runtime: runtimeConfig{tokenTTL: map[string]time.Duration{}},
 	}, nil
 }
 
@@ -152,6 +153,13 @@ func (s *Server) Start(ctx context.Context) error {
 	if s.sub, err = nc.QueueSubscribe(subj, s.opts.Instance, s.onClientData); err != nil {
 		nc.Close()
 		return fmt.Errorf("subscribe %s: %w", subj, err)
+	}
+	for _, ev := range []string{ism.EventUpsert, ism.EventDelete} {
+		cfgSubj := ism.EventSubject(ism.AnyToken, ism.EntityService, ism.GroupConfiguration, ev)
+		if _, err := nc.Subscribe(cfgSubj, s.onConfigEvent); err != nil {
+			nc.Close()
+			return fmt.Errorf("subscribe %s: %w", cfgSubj, err)
+		}
 	}
 	if nc.IsConnected() { // make sure the server has the subscription before we report ready
 		_ = nc.FlushTimeout(5 * time.Second)
@@ -250,11 +258,7 @@ func (s *Server) handleESP(cd *ism.ClientData) (status int, reason string, paylo
 		s.metrics.tokens.WithLabelValues("not_found").Inc()
 		return http.StatusNotFound, "unknown application version " + cd.AppVersionName, nil
 	}
-	ttl := s.opts.TokenTTL
-	if t := s.opts.Apps.BCX(appName).Tokens.Expiration; t > 0 {
-		ttl = t
-	}
-	tok := s.signer.Sign(TokenClaims{App: appName, EndpointID: *cd.EndpointID, Expires: s.now().Add(ttl).Unix()})
+	tok := s.signer.Sign(TokenClaims{App: appName, EndpointID: *cd.EndpointID, Expires: s.now().Add(s.tokenTTL(appName)).Unix()})
 	s.metrics.tokens.WithLabelValues("issued").Inc()
 	return http.StatusOK, "", []byte(`{"token":"` + tok + `"}`)
 }

@@ -339,3 +339,41 @@ func TestTenantIsolation(t *testing.T) {
 		t.Errorf("owner: %d %q", resp.StatusCode, body)
 	}
 }
+
+func TestTokenTTLFromConfigAndSCMP(t *testing.T) {
+	apps := strings.Replace(appsYAML, "      tenant-id: acme\n", "      tenant-id: acme\n      bcx:\n        tokens:\n          expiration: 10m\n", 1)
+	e := startBCX(t, ram.New(), func(o *bcx.Options) {
+		var err error
+		if o.Apps, err = kaaconfig.Parse([]byte(apps)); err != nil {
+			t.Fatal(err)
+		}
+	})
+	ttl := func() time.Duration {
+		c, err := e.signer.Verify(e.token(t, "ep-1"), time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return time.Until(time.Unix(c.Expires, 0)).Round(time.Minute)
+	}
+	if got := ttl(); got != 10*time.Minute {
+		t.Fatalf("ttl from config file: %v", got)
+	}
+	publish := func(subject, body string) {
+		if err := e.nc.Publish(subject, []byte(body)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	publish("kaa.v1.events.tekton.service.configuration.upsert", `{"tenantId":"acme","appName":"demo","config":{"kaa":{"bcx":{"tokens":{"expiration":1800}}}}}`)
+	testenv.Eventually(t, 5*time.Second, "runtime ttl applied", func() bool { return ttl() == 30*time.Minute })
+	// Another tenant cannot change acme's application; broken events change nothing.
+	publish("kaa.v1.events.tekton.service.configuration.upsert", `{"tenantId":"globex","appName":"demo","config":{"kaa":{"bcx":{"tokens":{"expiration":5}}}}}`)
+	publish("kaa.v1.events.tekton.service.configuration.upsert", `{not json`)
+	publish("kaa.v1.events.tekton.service.configuration.delete", `{"tenantId":"acme","appName":"demo"}`)
+	testenv.Eventually(t, 5*time.Second, "override dropped", func() bool { return ttl() == 10*time.Minute })
+	_, m := do(t, "GET", e.base+"/metrics", nil)
+	for _, want := range []string{`kaa_bcx_config_events_total{outcome="rejected"} 1`, `kaa_bcx_config_events_total{outcome="invalid"} 1`, `kaa_bcx_config_events_total{outcome="applied"} 2`} {
+		if !strings.Contains(string(m), want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+}
