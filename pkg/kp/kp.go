@@ -1,115 +1,220 @@
 package kp
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
-	"net/http"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 )
 
-// Prefix is the first level of every 1/KP version 1 topic.
+// Prefix is the first level of every 1/KP version 1 address.
 const Prefix = "kp1"
 
-// maxTopicLen is MQTT's topic length limit.
-const maxTopicLen = 65535
+// MaxTopicLen is the longest topic MQTT can carry (its length is a 16-bit
+// field). Callers building their own reply topics can check against it.
+const MaxTopicLen = 65535
 
-// Request is one parsed 1/KP request address.
+// maxRequestTopicLen keeps room for the longest reply suffix, so that the
+// reply to any accepted request is itself a valid MQTT topic: an encoder that
+// writes the 16-bit length of a longer topic would corrupt the stream.
+const maxRequestTopicLen = MaxTopicLen - len("/status")
+
+// Request is one parsed 1/KP request address. All string fields are
+// substrings of the parsed topic or path.
 type Request struct {
 	// Topic is the original MQTT topic (for HTTP: the path without its leading
 	// slash); reply topics append to it.
 	Topic        string
-	AppVersion   string
-	Extension    string
-	Token        string // "" for endpoint-unaware extensions
-	ResourcePath string // with its leading slash: "/json", "/config/json"
-	RequestID    int32  // valid when HasRequestID
+	AppVersion   string // <appversion_name>
+	Extension    string // <extension_instance_name>
+	Token        string // endpoint token; "" for endpoint-unaware extensions
+	ResourcePath string // the rest, with its leading slash: "/ping", "/config/json"
+	RequestID    int32  // valid only when HasRequestID
 	HasRequestID bool
 }
 
-// ParseTopic parses an MQTT PUBLISH topic. endpointAware tells whether the
-// level after an extension is an endpoint token. A last level of ASCII digits
-// (0 and leading zeros included) is the request id, not part of the resource path.
+// ParseTopic parses an MQTT PUBLISH topic. endpointAware reports whether the
+// named extension instance is endpoint-aware (the level after it is then an
+// endpoint token); it is called once, with the extension level, and only when
+// the topic gets that far.
+//
+// A last level made only of ASCII digits (0 and leading zeros included) is
+// the request id and is not part of the resource path; it must fit in a
+// non-negative int32, otherwise the error is ErrBadRequestID. A topic longer
+// than MaxTopicLen-len("/status") is ErrMalformed, since its reply topic
+// could not be sent.
 func ParseTopic(topic string, endpointAware func(extension string) bool) (Request, error) {
-	return parse(topic, topic, endpointAware, true)
+	if !strings.HasPrefix(topic, Prefix+"/") {
+		return Request{}, fmt.Errorf("kp: topic %s does not start with %q: %w", quote(topic), Prefix+"/", ErrNotKP)
+	}
+	return parse(topic, 0, endpointAware)
 }
 
-// ParseHTTPPath parses "/kp1/<app>/<ext>/<token>/<resource...>". HTTP has no
-// request id: a last level of digits stays in the resource path.
+// ParseHTTPPath parses "/kp1/<app>/<ext>[/<token>]/<resource...>"; the
+// leading slash is required. HTTP has no request id, so a last level of
+// digits stays part of the resource path. Request.Topic is the path without
+// its leading slash. path is the decoded URL path (net/url's URL.Path).
 func ParseHTTPPath(path string, endpointAware func(extension string) bool) (Request, error) {
 	if !strings.HasPrefix(path, "/") {
-		return Request{}, fmt.Errorf("kp: path %q does not start with /: %w", path, ErrMalformed)
+		return Request{}, fmt.Errorf("kp: path %s does not start with a slash: %w", quote(path), ErrMalformed)
 	}
-	return parse(path[1:], path, endpointAware, false)
+	if !strings.HasPrefix(path[1:], Prefix+"/") {
+		return Request{}, fmt.Errorf("kp: path %s does not start with %q: %w", quote(path), "/"+Prefix+"/", ErrNotKP)
+	}
+	return parse(path[1:], 1, endpointAware)
 }
 
-func parse(topic, orig string, endpointAware func(string) bool, withID bool) (Request, error) {
-	if len(topic) > maxTopicLen {
-		return Request{}, fmt.Errorf("kp: topic of %d bytes is over %d: %w", len(topic), maxTopicLen, ErrMalformed)
+// Parser stages: which field the current level is.
+const (
+	stApp = iota
+	stExt
+	stToken
+	stResource
+)
+
+// stageName names a stage for error messages.
+func stageName(st int) string {
+	switch st {
+	case stApp:
+		return "application version"
+	case stExt:
+		return "extension instance"
+	case stToken:
+		return "endpoint token"
 	}
-	rest, ok := strings.CutPrefix(topic, Prefix+"/")
-	if !ok {
-		return Request{}, fmt.Errorf("kp: %q does not start with %s/: %w", orig, Prefix, ErrNotKP)
+	return "resource path"
+}
+
+// parse splits addr, which starts with "kp1/", in one pass. off is the number
+// of bytes the caller stripped from its input (the HTTP leading slash): error
+// offsets are reported in the caller's coordinates, and off != 0 also means
+// HTTP, which has no request id and no reply topic to leave room for.
+func parse(addr string, off int, endpointAware func(string) bool) (Request, error) {
+	isHTTP := off != 0
+	noun, limit := "topic", maxRequestTopicLen
+	if isHTTP {
+		noun, limit = "path", MaxTopicLen
 	}
-	if i := strings.IndexAny(rest, "+#\x00"); i >= 0 {
-		return Request{}, fmt.Errorf("kp: character %q not allowed in a topic: %w", rest[i], ErrMalformed)
-	}
-	if !utf8.ValidString(rest) {
-		return Request{}, fmt.Errorf("kp: topic is not valid UTF-8: %w", ErrMalformed)
-	}
-	r := Request{Topic: topic}
-	var level string
-	level, rest, _ = strings.Cut(rest, "/")
-	if level == "" {
-		return Request{}, fmt.Errorf("kp: empty application version level: %w", ErrMalformed)
-	}
-	r.AppVersion = level
-	level, rest, ok = strings.Cut(rest, "/")
-	if level == "" {
-		return Request{}, fmt.Errorf("kp: empty extension instance level: %w", ErrMalformed)
-	}
-	r.Extension = level
-	if !ok {
-		return Request{}, fmt.Errorf("kp: no resource path after extension %q: %w", r.Extension, ErrMalformed)
-	}
-	if endpointAware(r.Extension) {
-		level, rest, ok = strings.Cut(rest, "/")
-		if level == "" {
-			return Request{}, fmt.Errorf("kp: empty endpoint token level: %w", ErrMalformed)
+	if len(addr) > limit {
+		why := ""
+		if !isHTTP {
+			why = " (MQTT's limit less room for the reply suffix)"
 		}
-		r.Token = level
-		if !ok {
-			return Request{}, fmt.Errorf("kp: no resource path after endpoint token: %w", ErrMalformed)
-		}
+		return Request{}, fmt.Errorf("kp: %s of %d bytes is longer than %d%s: %w", noun, len(addr)+off, limit+off, why, ErrMalformed)
 	}
-	// rest is now resource[/...][/id]; check for empty levels in one pass.
-	if rest == "" || rest[0] == '/' || rest[len(rest)-1] == '/' || strings.Contains(rest, "//") {
-		return Request{}, fmt.Errorf("kp: empty level in resource path %q: %w", rest, ErrMalformed)
-	}
-	start := len(topic) - len(rest) // offset of the first resource level
-	if withID {
-		last := rest
-		if i := strings.LastIndexByte(rest, '/'); i >= 0 {
-			last = rest[i+1:]
+
+	r := Request{Topic: addr}
+	st := stApp
+	level := 2 // 1-based number of the current level; "kp1" is level 1
+	start := len(Prefix) + 1
+	resStart, lastStart, nres := 0, 0, 0 // resource path start (its slash), last level start, resource levels
+	for i := start; ; i++ {
+		// Skip to the next byte that is not an ordinary ASCII character.
+		for i < len(addr) && !special(addr[i]) {
+			i++
 		}
-		if isDigits(last) {
-			if len(last) == len(rest) {
-				return Request{}, fmt.Errorf("kp: no resource path before request id %s: %w", last, ErrMalformed)
+		if i < len(addr) && addr[i] != '/' {
+			if addr[i] < utf8.RuneSelf {
+				return Request{}, badByte(addr, i, off, st, level)
 			}
-			id, err := strconv.ParseUint(last, 10, 31)
-			if err != nil || id > math.MaxInt32 {
-				return Request{}, fmt.Errorf("kp: request id %s: %w", last, ErrBadRequestID)
+			ru, size := utf8.DecodeRuneInString(addr[i:])
+			if ru == utf8.RuneError && size == 1 {
+				return Request{}, badByte(addr, i, off, st, level)
 			}
-			r.RequestID, r.HasRequestID = int32(id), true
-			rest = rest[:len(rest)-len(last)-1]
+			i += size - 1
+			continue
+		}
+		// addr[start:i] is a complete level.
+		if i == start {
+			where := fmt.Sprintf("double slash at offset %d", i-1+off)
+			if i == len(addr) {
+				where = "trailing slash"
+			}
+			return Request{}, fmt.Errorf("kp: empty %s level %d (%s): %w", stageName(st), level, where, ErrMalformed)
+		}
+		switch st {
+		case stApp:
+			r.AppVersion = addr[start:i]
+			st = stExt
+		case stExt:
+			r.Extension = addr[start:i]
+			st = stResource
+			if endpointAware(r.Extension) {
+				st = stToken
+			}
+		case stToken:
+			r.Token = addr[start:i]
+			st = stResource
+		default:
+			if nres == 0 {
+				resStart = start - 1
+			}
+			nres++
+			lastStart = start
+		}
+		if i == len(addr) {
+			break
+		}
+		start = i + 1
+		level++
+	}
+
+	switch {
+	case st == stExt:
+		return Request{}, fmt.Errorf("kp: no extension instance level after application version %s: %w", quote(r.AppVersion), ErrMalformed)
+	case st == stToken:
+		return Request{}, fmt.Errorf("kp: no endpoint token after endpoint-aware extension %s: %w", quote(r.Extension), ErrMalformed)
+	case nres == 0 && r.Token != "":
+		return Request{}, fmt.Errorf("kp: no resource path after endpoint token %s: %w", quote(r.Token), ErrMalformed)
+	case nres == 0:
+		return Request{}, fmt.Errorf("kp: no resource path after endpoint-unaware extension %s: %w", quote(r.Extension), ErrMalformed)
+	}
+	if !isHTTP {
+		if last := addr[lastStart:]; isDigits(last) {
+			if nres == 1 {
+				// The only level after the extension (or token) is an id: the resource itself is missing.
+				return Request{}, fmt.Errorf("kp: no resource path before request id %s: %w", quote(last), ErrMalformed)
+			}
+			id, ok := parseID(last)
+			if !ok {
+				return Request{}, fmt.Errorf("kp: request id %s does not fit in int32: %w", quote(last), ErrBadRequestID)
+			}
+			r.RequestID, r.HasRequestID = id, true
+			r.ResourcePath = addr[resStart : lastStart-1]
+			return r, nil
 		}
 	}
-	r.ResourcePath = topic[start-1 : start+len(rest)]
+	r.ResourcePath = addr[resStart:]
 	return r, nil
 }
 
+// specialASCII has a bit set for each ASCII byte below 64 that parse must
+// look at: the level separator, the MQTT wildcards and NUL.
+const specialASCII uint64 = 1<<'/' | 1<<'+' | 1<<'#' | 1<<0
+
+// special reports whether c is not an ordinary character: a separator,
+// wildcard, NUL, or the first byte of a multi-byte UTF-8 sequence.
+func special(c byte) bool {
+	return c >= utf8.RuneSelf || c < 64 && specialASCII>>c&1 != 0
+}
+
+// badByte describes the forbidden byte at addr[i]; it is out of parse's loop
+// to keep the loop small.
+func badByte(addr string, i, off, st, level int) error {
+	var what string
+	switch c := addr[i]; {
+	case c == 0:
+		what = "NUL byte"
+	case c == '+' || c == '#':
+		what = fmt.Sprintf("wildcard %q", c)
+	default:
+		what = fmt.Sprintf("invalid UTF-8 byte %#x", c)
+	}
+	return fmt.Errorf("kp: %s in %s level %d at offset %d: %w", what, stageName(st), level, i+off, ErrMalformed)
+}
+
+// isDigits reports whether s is one or more ASCII digits.
 func isDigits(s string) bool {
 	if s == "" {
 		return false
@@ -122,17 +227,51 @@ func isDigits(s string) bool {
 	return true
 }
 
-// StatusTopic is where a successful reply to r goes.
+// parseID converts ASCII digits to an int32; leading zeros are allowed in any
+// number, so only the significant digits count toward overflow.
+func parseID(s string) (int32, bool) {
+	s = strings.TrimLeft(s, "0")
+	if len(s) > 10 { // MaxInt32 has 10 digits
+		return 0, false
+	}
+	var n int64
+	for i := 0; i < len(s); i++ {
+		n = n*10 + int64(s[i]-'0')
+	}
+	if n > math.MaxInt32 {
+		return 0, false
+	}
+	return int32(n), true
+}
+
+// quote renders untrusted input for an error message; messages go back to
+// clients as reason phrases, so long input is cut short.
+func quote(s string) string {
+	const max = 64
+	if len(s) <= max {
+		return strconv.Quote(s)
+	}
+	return strconv.Quote(s[:max]) + "..."
+}
+
+// StatusTopic is where a successful reply to r goes: r.Topic + "/status".
 func (r Request) StatusTopic() string { return r.Topic + "/status" }
 
-// ErrorTopic is where an error reply to r goes.
+// ErrorTopic is where an error reply to r goes: r.Topic + "/error".
 func (r Request) ErrorTopic() string { return r.Topic + "/error" }
 
-// ReplyTopic builds the topic of an extension-initiated message:
-// kp1/<app>/<ext>[/<token>]<resourcePath>/status, or /error for statusCode >= 400.
+// ReplyTopic builds the topic of an extension-initiated message (one that
+// answers no request): kp1/<app>/<ext>[/<token>]<resourcePath>/status, or
+// /error for statusCode >= 400. token "" means an endpoint-unaware extension,
+// whose address has no token level. resourcePath should start with a slash;
+// one is inserted if it does not. The parts are not validated.
 func ReplyTopic(appVersion, extension, token, resourcePath string, statusCode int) string {
+	suffix := "/status"
+	if statusCode >= 400 {
+		suffix = "/error"
+	}
 	var b strings.Builder
-	b.Grow(len(Prefix) + len(appVersion) + len(extension) + len(token) + len(resourcePath) + 12)
+	b.Grow(len(Prefix) + len(appVersion) + len(extension) + len(token) + len(resourcePath) + len(suffix) + 4)
 	b.WriteString(Prefix)
 	b.WriteByte('/')
 	b.WriteString(appVersion)
@@ -146,29 +285,6 @@ func ReplyTopic(appVersion, extension, token, resourcePath string, statusCode in
 		b.WriteByte('/')
 	}
 	b.WriteString(resourcePath)
-	if statusCode >= 400 {
-		b.WriteString("/error")
-	} else {
-		b.WriteString("/status")
-	}
+	b.WriteString(suffix)
 	return b.String()
-}
-
-// ErrorBody is the 1/KP error reply (kaa-rfcs/0001/0001-error-response.schema.json).
-type ErrorBody struct {
-	StatusCode   int    `json:"statusCode"`
-	ReasonPhrase string `json:"reasonPhrase"`
-}
-
-// ErrorPayload is the JSON of an ErrorBody; an empty reason becomes the
-// status text.
-func ErrorPayload(code int, reason string) []byte {
-	if reason == "" {
-		reason = http.StatusText(code)
-	}
-	if reason == "" {
-		reason = "Error"
-	}
-	b, _ := json.Marshal(ErrorBody{StatusCode: code, ReasonPhrase: reason})
-	return b
 }

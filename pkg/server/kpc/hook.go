@@ -98,7 +98,7 @@ func (h *hook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet, er
 		s.metrics.request(transportMQTT, "-", http.StatusBadRequest)
 		s.log.Info("malformed 1/KP topic", "client", cl.ID, "topic", pk.TopicName, "error", err)
 		// Reply where a client would look for it, if the topic allows that.
-		if !errors.Is(err, kp.ErrNotKP) && !strings.ContainsAny(pk.TopicName, "+#") {
+		if !errors.Is(err, kp.ErrNotKP) && !strings.ContainsAny(pk.TopicName, "+#") && len(pk.TopicName)+len("/error") <= kp.MaxTopicLen {
 			h.replyError(sess, pk.TopicName+"/error", qos, http.StatusBadRequest, err.Error())
 		}
 		return pk, packets.CodeSuccessIgnore

@@ -194,6 +194,10 @@ func (s *Server) deliverToEndpoint(ed *ism.ExtensionData, r reply) {
 			app = *ed.AppVersionName
 		}
 		topic := kp.ReplyTopic(app, *ed.ExtensionInstanceName, ref.token, ed.ResourcePath, r.status)
+		if len(topic) > kp.MaxTopicLen { // MQTT cannot carry it
+			s.metrics.repliesDropped.Inc()
+			continue
+		}
 		if !sess.enqueue(outbound{topic: topic, qos: 1, payload: replyPayload(r)}) {
 			s.metrics.repliesDropped.Inc()
 		}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/nats-io/nats.go"
 
@@ -37,6 +38,9 @@ func (p *Provider) subscribe(nc *nats.Conn) ([]*nats.Subscription, error) {
 			return nil, fmt.Errorf("provider subscribe %s: %w", r.subj, err)
 		}
 		subs = append(subs, sub)
+	}
+	if nc.IsConnected() { // the subscriptions are live once Start returns
+		_ = nc.FlushTimeout(5 * time.Second)
 	}
 	return subs, nil
 }
