@@ -194,6 +194,17 @@ func testS3DownMidUpload(t *testing.T, sized bool) {
 	} else if !errors.Is(err, io.ErrUnexpectedEOF) && !strings.Contains(err.Error(), "connection reset") && !strings.Contains(err.Error(), "broken pipe") {
 		t.Logf("upload failed on the client side: %v", err)
 	}
+	health := func() int {
+		resp, err := http.Get(e.base + "/health")
+		if err != nil {
+			return 0
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := health(); got != http.StatusServiceUnavailable {
+		t.Errorf("health with S3 down: %d, want 503", got)
+	}
 	s3srv.Restart()
 	testenv.Eventually(t, 10*time.Second, "bcx healthy again", func() bool {
 		resp, err := http.Get(e.base + "/health")
