@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -73,19 +75,16 @@ func TestServeKPCFlagsAndEnv(t *testing.T) {
 	}
 }
 
-// TestUp runs the whole platform in-process and drives it only through its
-// network interfaces.
-func TestUp(t *testing.T) {
+// startUp runs `kaactl up` in-process on free ports and returns it once ready.
+func startUp(t *testing.T, dataDir string) (*upPlatform, string, func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	ready := make(chan *upPlatform, 1)
 	var out bytes.Buffer
-	o := &upOptions{natsAddr: "127.0.0.1:0", drainTimeout: 5 * time.Second, ready: func(p *upPlatform) { ready <- p }}
+	o := &upOptions{dataDir: dataDir, natsAddr: "127.0.0.1:0", bcxAddr: "127.0.0.1:0", providerAddr: "127.0.0.1:0",
+		autoRegister: true, drainTimeout: 5 * time.Second, ready: func(p *upPlatform) { ready <- p }}
+	o.kpc = kpcDefaults()
 	o.kpc.MQTTAddr, o.kpc.HTTPAddr, o.kpc.RESTAddr = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
-	o.kpc.Instance, o.kpc.ECAPProvider, o.kpc.RequestTimeout, o.kpc.MaxPayload = "kpc", "cm", 5*time.Second, 1<<20
-	g := &globalOptions{logLevel: "warn", logFormat: "text"}
-	log, _ := g.logger(io.Discard)
-	o.kpc.Logger = log
 	done := make(chan error, 1)
 	go func() { done <- runUp(ctx, ioStreams{out: &out, err: io.Discard}, o) }()
 	var p *upPlatform
@@ -96,10 +95,34 @@ func TestUp(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("up not ready in 10s")
 	}
-	if !strings.Contains(out.String(), "mosquitto_pub") || !strings.Contains(out.String(), p.KPC.MQTTAddr()) {
-		t.Errorf("banner lacks the try-it commands or the MQTT address:\n%s", out.String())
+	stop := func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("up returned %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("up did not stop within 10s of Ctrl-C")
+		}
 	}
 	testenv.Eventually(t, 5*time.Second, "kpc ready", p.KPC.Ready)
+	return p, out.String(), stop
+}
+
+// TestUp runs the whole platform in-process and drives it only through its
+// network interfaces: echo over MQTT and HTTP, a BCX token over MQTT, an
+// upload, the listing with the admin token, and the blob still there after a
+// restart on the same data dir.
+func TestUp(t *testing.T) {
+	dir := t.TempDir()
+	p, banner, stop := startUp(t, dir)
+	if !strings.Contains(banner, "mosquitto_rr") || !strings.Contains(banner, p.KPC.MQTTAddr()) || !strings.Contains(banner, p.AdminTokenAt) {
+		t.Errorf("banner lacks the try-it commands, the MQTT address or the admin token file:\n%s", banner)
+	}
+	if st, err := os.Stat(p.AdminTokenAt); err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("admin token file: %v %v", st, err)
+	}
 
 	c := testenv.MQTT(t, p.KPC.MQTTAddr(), "device")
 	c.Publish(t, "kp1/demo-v1/echo/my-token/ping/1", 1, "hello")
@@ -115,13 +138,40 @@ func TestUp(t *testing.T) {
 	if resp.StatusCode != 200 || string(body) != "over http" {
 		t.Errorf("http reply %d %q", resp.StatusCode, body)
 	}
-	cancel()
-	select {
-	case err := <-done:
+
+	c.Publish(t, "kp1/demo-v1/bcx/my-token/token", 1, "")
+	var tok struct{ Token string }
+	if err := json.Unmarshal([]byte(c.Expect(t, "kp1/demo-v1/bcx/my-token/token/status", 5*time.Second).Payload), &tok); err != nil || tok.Token == "" {
+		t.Fatalf("bcx token: %v", err)
+	}
+	req, _ := http.NewRequest("POST", "http://"+p.BCX.RESTAddr()+"/api/v1/binary-data?name=hello.txt", strings.NewReader("blob body"))
+	req.Header.Set("X-Auth-Token", tok.Token)
+	if resp, err = http.DefaultClient.Do(req); err != nil || resp.StatusCode != 201 {
+		t.Fatalf("upload: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	list := func(p *upPlatform) string {
+		req, _ := http.NewRequest("GET", "http://"+p.BCX.RESTAddr()+"/api/v1/applications/demo/binary-data", nil)
+		req.Header.Set("Authorization", "Bearer "+p.AdminToken)
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
-			t.Errorf("up returned %v", err)
+			t.Fatal(err)
 		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("up did not stop within 10s of Ctrl-C")
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	if l := list(p); !strings.Contains(l, `"name":"hello.txt"`) || !strings.Contains(l, `"totalElements":1`) {
+		t.Fatalf("list: %s", l)
+	}
+	stop()
+
+	p2, _, stop2 := startUp(t, dir)
+	defer stop2()
+	if p2.AdminToken != p.AdminToken {
+		t.Error("admin token changed across restarts")
+	}
+	if l := list(p2); !strings.Contains(l, `"name":"hello.txt"`) {
+		t.Fatalf("blob gone after restart: %s", l)
 	}
 }

@@ -2,24 +2,45 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
 	"fmt"
-	"github.com/kaactl/kaactl/pkg/kaaconfig"
+	"log/slog"
 	"net"
+	"os"
+	"path/filepath"
+	"strings"
 	"text/template"
 	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/spf13/cobra"
 
+	"github.com/kaactl/kaactl/pkg/blobstore/disk"
+	"github.com/kaactl/kaactl/pkg/kaaconfig"
+	"github.com/kaactl/kaactl/pkg/server/bcx"
 	"github.com/kaactl/kaactl/pkg/server/echo"
 	"github.com/kaactl/kaactl/pkg/server/embednats"
+	"github.com/kaactl/kaactl/pkg/server/httpx/auth"
 	"github.com/kaactl/kaactl/pkg/server/kpc"
-	"github.com/kaactl/kaactl/pkg/server/tokenprovider"
+	"github.com/kaactl/kaactl/pkg/server/provider"
+)
+
+// Names of the demo set-up `kaactl up` creates on first start.
+const (
+	upTenant     = kaaconfig.DefaultTenant
+	upDemoApp    = "demo"
+	upDemoAppVer = "demo-v1"
 )
 
 type upOptions struct {
+	dataDir      string
 	natsAddr     string
 	kpc          kpc.Options
+	bcxAddr      string
+	providerAddr string
+	autoRegister bool
 	configPath   string
 	drainTimeout time.Duration
 	// ready, when set, is called once everything listens (tests use it).
@@ -28,22 +49,41 @@ type upOptions struct {
 
 // upPlatform is what `kaactl up` runs, for the banner and for tests.
 type upPlatform struct {
-	NATSURL string
-	KPC     *kpc.Server
+	DataDir      string
+	NATSURL      string
+	KPC          *kpc.Server
+	BCX          *bcx.Server
+	Provider     *provider.Provider
+	AdminToken   string
+	AdminTokenAt string
+	AutoRegister bool
+}
+
+func defaultDataDir() string {
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "kaactl")
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(home, ".local", "share", "kaactl")
+	}
+	return "kaactl-data"
 }
 
 func newUpCmd(io ioStreams, g *globalOptions) *cobra.Command {
 	o := &upOptions{kpc: kpc.DefaultOptions()}
 	cmd := &cobra.Command{
 		Use:   "up",
-		Short: "Run the platform on this machine: embedded NATS, KPC, a demo echo extension and a token provider",
+		Short: "Run the platform on this machine: NATS, KPC, BCX, a credential provider and a demo extension",
 		Long: `Run everything on one machine in one command, for laptops and CI jobs:
 an embedded NATS server (other tools and extensions can attach to it), a KPC
-replica, the "echo" demo extension and an endpoint token provider that accepts
-any token as a new endpoint (auto-registration).
+replica (MQTT, KP over HTTP), BCX with blobs on disk, the credential provider
+(endpoint tokens, in the data dir) answering as Kaa's "cm" and "ccm", and the
+"echo" demo extension.
 
-This is the early form of ` + "`kaactl up`" + `: BCX, the durable credential
-provider and TLS listeners join it as they are built.`,
+On first start it creates tenant "kaa" with application "demo" (version
+"demo-v1") and an admin token for the management APIs (<data-dir>/admin.token,
+mode 0600). With --auto-register any endpoint token is accepted in the demo
+application. Ctrl-C drains and exits; a restart keeps endpoints and blobs.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			log, err := g.logger(io.err)
@@ -60,54 +100,114 @@ provider and TLS listeners join it as they are built.`,
 		},
 	}
 	f := cmd.Flags()
+	f.StringVar(&o.dataDir, "data-dir", defaultDataDir(), "where endpoints, blobs, keys and the admin token live")
 	f.StringVar(&o.natsAddr, "nats-addr", "127.0.0.1:4222", "embedded NATS listen address")
 	f.StringVar(&o.kpc.MQTTAddr, "mqtt-addr", o.kpc.MQTTAddr, "MQTT/TCP listen address")
 	f.StringVar(&o.kpc.HTTPAddr, "http-addr", o.kpc.HTTPAddr, "1/KP over HTTP listen address")
 	f.StringVar(&o.kpc.RESTAddr, "rest-addr", o.kpc.RESTAddr, "KPC management listen address (/health, /metrics)")
+	f.StringVar(&o.bcxAddr, "bcx-addr", bcx.DefaultRESTAddr, "BCX listen address: uploads and blob management")
+	f.StringVar(&o.providerAddr, "provider-addr", provider.DefaultRESTAddr, "credential provider REST API listen address")
+	f.BoolVar(&o.autoRegister, "auto-register", false, "accept unknown endpoint tokens in the demo application as new endpoints")
 	f.StringVar(&o.configPath, "config", "", "YAML file with kaa.applications and kaa.extension-instances")
 	f.DurationVar(&o.kpc.RequestTimeout, "request-timeout", o.kpc.RequestTimeout, "wait for an extension's answer before replying 504")
-	f.DurationVar(&o.drainTimeout, "drain-timeout", 15*time.Second, "on shutdown, wait this long for in-flight requests")
+	f.DurationVar(&o.drainTimeout, "drain-timeout", 15*time.Second, "on shutdown, wait this long for in-flight requests and uploads")
 	return cmd
 }
 
-func runUp(ctx context.Context, io ioStreams, o *upOptions) error {
+// adminToken reads the admin token, creating it (0600) on first start.
+func adminToken(dir string) (token, path string, err error) {
+	path = filepath.Join(dir, "admin.token")
+	if b, err := os.ReadFile(path); err == nil {
+		if t := strings.TrimSpace(string(b)); t != "" {
+			return t, path, nil
+		}
+	}
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return "", "", err
+	}
+	token = hex.EncodeToString(raw)
+	if err := os.WriteFile(path, []byte(token+"\n"), 0o600); err != nil {
+		return "", "", fmt.Errorf("admin token: %w", err)
+	}
+	return token, path, nil
+}
+
+func runUp(ctx context.Context, io ioStreams, o *upOptions) (err error) {
 	log := o.kpc.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+		o.kpc.Logger = log
+	}
+	if err := os.MkdirAll(o.dataDir, 0o700); err != nil {
+		return fmt.Errorf("data dir: %w", err)
+	}
+	p := &upPlatform{DataDir: o.dataDir, AutoRegister: o.autoRegister}
+	if p.AdminToken, p.AdminTokenAt, err = adminToken(o.dataDir); err != nil {
+		return err
+	}
 	ns, err := embednats.Start(o.natsAddr)
 	if err != nil {
 		return err
 	}
 	defer ns.Shutdown()
-	natsURL := ns.ClientURL()
-
-	nc, err := nats.Connect(natsURL, nats.Name("kaactl up"))
+	p.NATSURL = ns.ClientURL()
+	nc, err := nats.Connect(p.NATSURL, nats.Name("kaactl up"))
 	if err != nil {
 		return fmt.Errorf("connect embedded nats: %w", err)
 	}
 	defer nc.Close()
-	ext, err := echo.New(echo.Options{Instance: "echo", Logger: log})
+
+	// Credential provider with the demo tenant and application.
+	p.Provider, err = provider.Open(provider.Options{Instance: o.kpc.ECAPProvider, DataDir: filepath.Join(o.dataDir, "provider"),
+		RESTAddr: o.providerAddr, AdminToken: p.AdminToken, Logger: log})
 	if err != nil {
 		return err
 	}
-	prov, err := tokenprovider.New(tokenprovider.Options{Instance: o.kpc.ECAPProvider, AutoRegister: true, Logger: log})
+	if _, err := p.Provider.CreateApp(ctx, upTenant, upDemoApp, []string{upDemoAppVer}, o.autoRegister); err != nil && !errors.Is(err, provider.ErrExists) {
+		_ = p.Provider.Shutdown(ctx)
+		return fmt.Errorf("demo application: %w", err)
+	}
+	if err := p.Provider.Start(ctx, nc); err != nil {
+		return err
+	}
+	ext, err := echo.New(echo.Options{Instance: "echo", Logger: log})
 	if err != nil {
 		return err
 	}
 	if err := ext.Start(ctx, nc); err != nil {
 		return err
 	}
-	if err := prov.Start(ctx, nc); err != nil {
+
+	// BCX: blobs and token key in the data dir, management with the admin token.
+	store, err := disk.Open(filepath.Join(o.dataDir, "blobs"))
+	if err != nil {
+		return err
+	}
+	key, err := bcx.LoadOrCreateKey(filepath.Join(o.dataDir, "bcx-token.key"), true)
+	if err != nil {
+		return err
+	}
+	signer, err := bcx.NewTokenSigner(key)
+	if err != nil {
+		return err
+	}
+	bo := bcx.DefaultOptions()
+	bo.NATSURL, bo.RESTAddr, bo.Apps, bo.Logger = p.NATSURL, o.bcxAddr, o.kpc.Apps, log
+	if p.BCX, err = bcx.New(bo, store, signer, adminAuth{auth.StaticToken{Token: p.AdminToken, Tenant: upTenant}}); err != nil {
+		return usageError{err}
+	}
+	if err := p.BCX.Start(ctx); err != nil {
 		return err
 	}
 
-	o.kpc.NATSURL = natsURL
-	srv, err := kpc.New(o.kpc)
-	if err != nil {
+	o.kpc.NATSURL = p.NATSURL
+	if p.KPC, err = kpc.New(o.kpc); err != nil {
 		return usageError{err}
 	}
-	if err := srv.Start(ctx); err != nil {
+	if err := p.KPC.Start(ctx); err != nil {
 		return err
 	}
-	p := &upPlatform{NATSURL: natsURL, KPC: srv}
 	if err := printBanner(io, p); err != nil {
 		log.Warn("banner", "error", err)
 	}
@@ -116,34 +216,60 @@ func runUp(ctx context.Context, io ioStreams, o *upOptions) error {
 	}
 	<-ctx.Done()
 	log.Info("shutting down")
-	return shutdown(o.drainTimeout, srv.Shutdown, ext.Shutdown, prov.Shutdown,
+	// KPC first (no new requests), then the services behind it.
+	return shutdown(o.drainTimeout, p.KPC.Shutdown, p.BCX.Shutdown, ext.Shutdown, p.Provider.Shutdown,
 		func(ctx context.Context) error { return nc.FlushWithContext(ctx) })
 }
 
+// adminAuth makes the admin token BCX's management authenticator.
+type adminAuth struct{ auth.StaticToken }
+
+func (a adminAuth) Tenant(ctx context.Context) (string, bool) {
+	p, ok := auth.FromContext(ctx)
+	return p.Tenant, ok
+}
+
 var bannerTmpl = template.Must(template.New("banner").Parse(`kaactl is up.
-  NATS        {{.NATSURL}}
-  MQTT        {{.MQTT}}
-  KP over HTTP http://{{.HTTP}}
-  Management  http://{{.REST}}/health  /metrics
-  Extensions  echo (answers with the request payload); any endpoint token is accepted
+  MQTT          {{.MQTT}}
+  KP over HTTP  http://{{.HTTP}}
+  BCX           http://{{.BCX}}      (blob uploads and management)
+  Provider API  http://{{.Provider}}      (endpoints and credentials)
+  NATS          {{.NATSURL}}
+  Health        http://{{.REST}}/health  /metrics
+  Data          {{.DataDir}}
+  Admin token   {{.AdminTokenAt}}  (bearer token for the BCX and provider APIs)
+  Demo          tenant kaa, application demo, version demo-v1; extensions echo and bcx{{if .AutoRegister}}; any endpoint token is accepted{{end}}
 
 Try it (in another terminal):
-  mosquitto_sub -h {{.MQTTHost}} -p {{.MQTTPort}} -t 'kp1/demo-v1/echo/my-token/ping/1/#' -v &
-  mosquitto_pub -h {{.MQTTHost}} -p {{.MQTTPort}} -t kp1/demo-v1/echo/my-token/ping/1 -m hello
-  curl -sS -X POST --data hello http://{{.HTTP}}/kp1/demo-v1/echo/my-token/ping
+  ADMIN=$(cat {{.AdminTokenAt}})
+{{- if .AutoRegister}}
+  TOKEN=my-token
+{{- else}}
+  TOKEN=$(curl -sS -X POST -H "Authorization: Bearer $ADMIN" -d '{}' http://{{.Provider}}/api/v1/tenants/kaa/applications/demo/endpoints | sed 's/.*"token":"\([^"]*\)".*/\1/')
+{{- end}}
+  mosquitto_rr -h {{.MQTTHost}} -p {{.MQTTPort}} -t "kp1/demo-v1/echo/$TOKEN/ping/1" -e "kp1/demo-v1/echo/$TOKEN/ping/1/status" -m hello
+  curl -sS -X POST --data hello http://{{.HTTP}}/kp1/demo-v1/echo/$TOKEN/ping
+  UPLOAD=$(curl -sS -X POST http://{{.HTTP}}/kp1/demo-v1/bcx/$TOKEN/token | sed 's/.*"token":"\([^"]*\)".*/\1/')
+  curl -sS -X POST -H "X-Auth-Token: $UPLOAD" -H 'Content-Type: application/octet-stream' --data-binary @/etc/hostname "http://{{.BCX}}/api/v1/binary-data?name=hostname"
+  curl -sS -H "Authorization: Bearer $ADMIN" http://{{.BCX}}/api/v1/applications/demo/binary-data
 
 Press Ctrl-C to stop.
 `))
 
 func printBanner(io ioStreams, p *upPlatform) error {
 	mqttHost, mqttPort, _ := net.SplitHostPort(p.KPC.MQTTAddr())
-	return bannerTmpl.Execute(io.out, map[string]string{
-		"NATSURL":  p.NATSURL,
-		"MQTT":     p.KPC.MQTTAddr(),
-		"MQTTHost": localHost(mqttHost),
-		"MQTTPort": mqttPort,
-		"HTTP":     localAddr(p.KPC.HTTPAddr()),
-		"REST":     localAddr(p.KPC.RESTAddr()),
+	return bannerTmpl.Execute(io.out, map[string]any{
+		"NATSURL":      p.NATSURL,
+		"MQTT":         p.KPC.MQTTAddr(),
+		"MQTTHost":     localHost(mqttHost),
+		"MQTTPort":     mqttPort,
+		"HTTP":         localAddr(p.KPC.HTTPAddr()),
+		"REST":         localAddr(p.KPC.RESTAddr()),
+		"BCX":          localAddr(p.BCX.RESTAddr()),
+		"Provider":     localAddr(p.Provider.RESTAddr()),
+		"DataDir":      p.DataDir,
+		"AdminTokenAt": p.AdminTokenAt,
+		"AutoRegister": p.AutoRegister,
 	})
 }
 
@@ -162,3 +288,6 @@ func localAddr(addr string) string {
 	}
 	return net.JoinHostPort(localHost(h), p)
 }
+
+// kpcDefaults are KPC's defaults, for tests that build upOptions by hand.
+func kpcDefaults() kpc.Options { return kpc.DefaultOptions() }

@@ -143,7 +143,11 @@ func (s *Server) Start(ctx context.Context) error {
 		nats.RetryOnFailedConnect(true),
 		nats.MaxReconnects(-1),
 		nats.ReconnectWait(250*time.Millisecond),
-		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) { s.log.Warn("nats disconnected", "error", err) }),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			if err != nil { // nil: our own Close
+				s.log.Warn("nats disconnected", "error", err)
+			}
+		}),
 	)
 	if err != nil {
 		return fmt.Errorf("connect nats %s: %w", s.opts.NATSURL, err)

@@ -86,6 +86,9 @@ func (s *Server) Start(ctx context.Context) error {
 		nats.MaxReconnects(-1),
 		nats.ReconnectWait(250*time.Millisecond),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			if err == nil { // our own Close
+				return
+			}
 			s.metrics.natsErrors.WithLabelValues("disconnect").Inc()
 			s.log.Warn("nats disconnected", "error", err)
 		}),
