@@ -5,7 +5,9 @@
 #                            with an MQTT responder client doing the extension's job.
 #   scripts/bench.sh upload  BCX upload (S3 backend) vs a direct S3 PutObject of the same bytes
 #                            to the same versitygw, 1 MiB / 64 MiB / 1 GiB, and BCX peak RSS growth.
-#   scripts/bench.sh all     both.
+#   scripts/bench.sh startup `kaactl up` from exec to ready (KPC and BCX /health 200), first start on
+#                            an empty data dir and restart on an existing one, 10 runs each.
+#   scripts/bench.sh all     all of them.
 #
 # Environment: DURATION (default 10s), CLIENTS (50), SIZE (256).
 set -euo pipefail
@@ -111,6 +113,50 @@ for r in rows:
 PY
 }
 
+bench_startup() {
+  go build -o "$work/kaactl" ./cmd/kaactl
+  echo "# scripts/bench.sh startup — $(date -u +%F) — $(nproc) cores — kaactl up, exec to KPC+BCX /health 200"
+  python3 - "$work" <<'PY'
+import os, signal, socket, subprocess, sys, time, urllib.request, statistics
+work = sys.argv[1]
+def free():
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close(); return p
+def ready(url):
+    try:
+        return urllib.request.urlopen(url, timeout=0.2).status == 200
+    except Exception:
+        return False
+def once(datadir):
+    ports = {k: free() for k in ("nats", "mqtt", "http", "rest", "bcx", "prov")}
+    args = [f"{work}/kaactl", "up", "--log-level", "warn", "--data-dir", datadir,
+            "--nats-addr", f"127.0.0.1:{ports['nats']}", "--mqtt-addr", f"127.0.0.1:{ports['mqtt']}",
+            "--http-addr", f"127.0.0.1:{ports['http']}", "--rest-addr", f"127.0.0.1:{ports['rest']}",
+            "--bcx-addr", f"127.0.0.1:{ports['bcx']}", "--provider-addr", f"127.0.0.1:{ports['prov']}"]
+    start = time.monotonic()
+    p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        while not (ready(f"http://127.0.0.1:{ports['rest']}/health") and ready(f"http://127.0.0.1:{ports['bcx']}/health")):
+            if time.monotonic() - start > 10:
+                raise SystemExit("not ready within 10s")
+            time.sleep(0.002)
+        return time.monotonic() - start
+    finally:
+        p.send_signal(signal.SIGINT); p.wait(timeout=20)
+rows = []
+for label, fresh in (("first start (empty data dir)", True), ("restart (existing data dir)", False)):
+    base = f"{work}/data-startup"
+    times = []
+    for i in range(10):
+        d = f"{base}-{i}" if fresh else f"{base}-0"
+        times.append(once(d))
+    rows.append((label, statistics.median(times), max(times)))
+print("| case | median | max |")
+print("|---|---|---|")
+for label, med, mx in rows:
+    print(f"| {label} | {med*1000:.0f} ms | {mx*1000:.0f} ms |")
+PY
+}
+
 format() {
   python3 -c '
 import json, sys
@@ -122,6 +168,7 @@ for l in sys.stdin:
 case "$what" in
   kp) bench_kp ;;
   upload) bench_upload ;;
-  all) bench_kp; echo; bench_upload ;;
-  *) echo "usage: scripts/bench.sh kp|upload|all" >&2; exit 2 ;;
+  startup) bench_startup ;;
+  all) bench_kp; echo; bench_upload; echo; bench_startup ;;
+  *) echo "usage: scripts/bench.sh kp|upload|startup|all" >&2; exit 2 ;;
 esac
