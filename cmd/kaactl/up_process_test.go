@@ -1,0 +1,198 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/kaactl/kaactl/internal/testenv"
+)
+
+// lockedBuffer collects a child's output while the test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// upProcess is `kaactl up` running as a child process on free ports.
+type upProcess struct {
+	cmd                                  *exec.Cmd
+	out                                  *lockedBuffer
+	mqtt, http, rest, bcx, provider, nat string
+	admin                                string
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+func buildKaactl(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "kaactl")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func startUpProcess(t *testing.T, bin, dataDir string) *upProcess {
+	t.Helper()
+	p := &upProcess{out: &lockedBuffer{}, mqtt: freePort(t), http: freePort(t), rest: freePort(t), bcx: freePort(t), provider: freePort(t), nat: freePort(t)}
+	p.cmd = exec.Command(bin, "up", "--data-dir", dataDir, "--nats-addr", p.nat, "--mqtt-addr", p.mqtt, "--http-addr", p.http,
+		"--rest-addr", p.rest, "--bcx-addr", p.bcx, "--provider-addr", p.provider, "--log-level", "warn")
+	p.cmd.Stdout, p.cmd.Stderr = p.out, io.Discard
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.cmd.Process.Kill(); _ = p.cmd.Wait() })
+	testenv.Eventually(t, 10*time.Second, "kaactl up healthy", func() bool {
+		for _, addr := range []string{p.rest, p.bcx} {
+			resp, err := http.Get("http://" + addr + "/health")
+			if err != nil {
+				return false
+			}
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				return false
+			}
+		}
+		return true
+	})
+	b, err := os.ReadFile(filepath.Join(dataDir, "admin.token"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.admin = strings.TrimSpace(string(b))
+	return p
+}
+
+// stop sends Ctrl-C and expects a clean exit.
+func (p *upProcess) stop(t *testing.T) {
+	t.Helper()
+	if err := p.cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- p.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("kaactl up exited with %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("kaactl up did not exit within 20s of SIGINT")
+	}
+}
+
+func httpDo(t *testing.T, method, url, bearer, body string, hdr ...string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, strings.NewReader(body))
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// TestUpProcess runs the built binary and drives it only through its
+// network interfaces, the way the README's walkthrough does; then restarts
+// it on the same data dir and revokes the endpoint.
+func TestUpProcess(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildKaactl(t)
+	dir := t.TempDir()
+	p := startUpProcess(t, bin, dir)
+	if !strings.Contains(p.out.String(), "mosquitto_rr") {
+		t.Errorf("banner:\n%s", p.out.String())
+	}
+
+	status, body := httpDo(t, "POST", "http://"+p.provider+"/api/v1/tenants/kaa/applications/demo/endpoints", p.admin, "{}")
+	var ep struct{ EndpointID, Token string }
+	if err := json.Unmarshal([]byte(body), &ep); status != 201 || err != nil || ep.Token == "" {
+		t.Fatalf("create endpoint: %d %s", status, body)
+	}
+	dev := testenv.MQTT(t, p.mqtt, "device")
+	topic := "kp1/demo-v1/echo/" + ep.Token + "/ping/1"
+	dev.Publish(t, topic, 1, "hello")
+	if m := dev.Expect(t, topic+"/status", 5*time.Second); m.Payload != "hello" {
+		t.Fatalf("echo: %q", m.Payload)
+	}
+	status, body = httpDo(t, "POST", "http://"+p.http+"/kp1/demo-v1/bcx/"+ep.Token+"/token", "", "")
+	var tok struct{ Token string }
+	if err := json.Unmarshal([]byte(body), &tok); status != 200 || err != nil {
+		t.Fatalf("bcx token: %d %s", status, body)
+	}
+	if status, body = httpDo(t, "POST", "http://"+p.bcx+"/api/v1/binary-data?name=notes.txt", "", "some notes", "X-Auth-Token", tok.Token); status != 201 {
+		t.Fatalf("upload: %d %s", status, body)
+	}
+	listURL := "http://" + p.bcx + "/api/v1/applications/demo/binary-data"
+	if status, body = httpDo(t, "GET", listURL, p.admin, ""); status != 200 || !strings.Contains(body, `"name":"notes.txt"`) || !strings.Contains(body, ep.EndpointID) {
+		t.Fatalf("list: %d %s", status, body)
+	}
+	p.stop(t)
+
+	// Restart: the token still works, the blob is still listed.
+	p = startUpProcess(t, bin, dir)
+	listURL = "http://" + p.bcx + "/api/v1/applications/demo/binary-data"
+	if status, body = httpDo(t, "GET", listURL, p.admin, ""); !strings.Contains(body, `"name":"notes.txt"`) {
+		t.Fatalf("after restart, list: %d %s", status, body)
+	}
+	dev = testenv.MQTT(t, p.mqtt, "device-2")
+	dev.Publish(t, topic, 1, "again")
+	dev.Expect(t, topic+"/status", 5*time.Second)
+
+	// Revoking the endpoint closes its live session and refuses the token.
+	statusURL := fmt.Sprintf("http://%s/api/v1/tenants/kaa/applications/demo/endpoints/%s/status", p.provider, ep.EndpointID)
+	if status, body = httpDo(t, "POST", statusURL, p.admin, `{"status":"revoked"}`); status != 204 {
+		t.Fatalf("revoke: %d %s", status, body)
+	}
+	select {
+	case <-dev.Lost:
+	case <-time.After(2 * time.Second):
+		t.Fatal("session of a revoked endpoint still open")
+	}
+	other := testenv.MQTT(t, p.mqtt, "device-3")
+	other.Publish(t, "kp1/demo-v1/echo/"+ep.Token+"/ping/2", 1, "x")
+	if m := other.Expect(t, "kp1/demo-v1/echo/"+ep.Token+"/ping/2/error", 5*time.Second); !strings.Contains(m.Payload, `"statusCode":401`) {
+		t.Fatalf("revoked token: %s", m.Payload)
+	}
+	p.stop(t)
+}
