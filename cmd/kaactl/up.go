@@ -42,6 +42,7 @@ type upOptions struct {
 	providerAddr string
 	autoRegister bool
 	configPath   string
+	printConfig  bool
 	drainTimeout time.Duration
 	// ready, when set, is called once everything listens (tests use it).
 	ready func(*upPlatform)
@@ -92,9 +93,12 @@ application. Ctrl-C drains and exits; a restart keeps endpoints and blobs.`,
 			}
 			o.kpc.Logger = log
 			if o.configPath != "" {
-				if o.kpc.Apps, err = kaaconfig.Load(o.configPath); err != nil {
+				if o.kpc.Apps, err = loadConfigFile(cmd.Flags(), o.configPath); err != nil {
 					return err
 				}
+			}
+			if o.printConfig {
+				return printConfig(io.out, cmd.Flags(), o.kpc.Apps)
 			}
 			return runUp(cmd.Context(), io, o)
 		},
@@ -108,7 +112,8 @@ application. Ctrl-C drains and exits; a restart keeps endpoints and blobs.`,
 	f.StringVar(&o.bcxAddr, "bcx-addr", bcx.DefaultRESTAddr, "BCX listen address: uploads and blob management")
 	f.StringVar(&o.providerAddr, "provider-addr", provider.DefaultRESTAddr, "credential provider REST API listen address")
 	f.BoolVar(&o.autoRegister, "auto-register", false, "accept unknown endpoint tokens in the demo application as new endpoints")
-	f.StringVar(&o.configPath, "config", "", "YAML file with kaa.applications and kaa.extension-instances")
+	f.StringVar(&o.configPath, "config", "", "YAML config file: any flag of this command as a top-level key, plus Kaa's kaa.applications")
+	f.BoolVar(&o.printConfig, "print-config", false, "print the effective configuration (flags, KAA_* env, config file, defaults) and exit")
 	f.DurationVar(&o.kpc.RequestTimeout, "request-timeout", o.kpc.RequestTimeout, "wait for an extension's answer before replying 504")
 	f.DurationVar(&o.drainTimeout, "drain-timeout", 15*time.Second, "on shutdown, wait this long for in-flight requests and uploads")
 	return cmd
