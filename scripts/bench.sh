@@ -59,8 +59,9 @@ bench_kp() {
 
   # KPC: kaactl up (embedded NATS, KPC, echo extension, token provider) in one process.
   local nport=$(free_port) kport=$(free_port) hport=$(free_port) rport=$(free_port)
-  "$work/kaactl" up --log-level warn --nats-addr "127.0.0.1:$nport" --mqtt-addr "127.0.0.1:$kport" \
-    --http-addr "127.0.0.1:$hport" --rest-addr "127.0.0.1:$rport" >"$work/up.log" 2>&1 & pids+=($!)
+  "$work/kaactl" up --log-level warn --auto-register --data-dir "$work/up-data" --nats-addr "127.0.0.1:$nport" \
+    --mqtt-addr "127.0.0.1:$kport" --http-addr "127.0.0.1:$hport" --rest-addr "127.0.0.1:$rport" \
+    --mqtts-addr "" --ws-addr "" --bcx-addr "127.0.0.1:$(free_port)" --provider-addr "127.0.0.1:$(free_port)" >"$work/up.log" 2>&1 & pids+=($!)
   wait_port "$kport"
 
   echo "# scripts/bench.sh kp — $(date -u +%F) — $(nproc) cores — duration $DURATION, $CLIENTS clients, ${SIZE} B"
@@ -127,11 +128,12 @@ def ready(url):
     except Exception:
         return False
 def once(datadir):
-    ports = {k: free() for k in ("nats", "mqtt", "http", "rest", "bcx", "prov")}
+    ports = {k: free() for k in ("nats", "mqtt", "http", "rest", "bcx", "prov", "mqtts", "ws")}
     args = [f"{work}/kaactl", "up", "--log-level", "warn", "--data-dir", datadir,
             "--nats-addr", f"127.0.0.1:{ports['nats']}", "--mqtt-addr", f"127.0.0.1:{ports['mqtt']}",
             "--http-addr", f"127.0.0.1:{ports['http']}", "--rest-addr", f"127.0.0.1:{ports['rest']}",
-            "--bcx-addr", f"127.0.0.1:{ports['bcx']}", "--provider-addr", f"127.0.0.1:{ports['prov']}"]
+            "--bcx-addr", f"127.0.0.1:{ports['bcx']}", "--provider-addr", f"127.0.0.1:{ports['prov']}",
+            "--mqtts-addr", f"127.0.0.1:{ports['mqtts']}", "--ws-addr", f"127.0.0.1:{ports['ws']}"]
     start = time.monotonic()
     p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -85,6 +87,7 @@ func startUp(t *testing.T, dataDir string) (*upPlatform, string, func()) {
 		autoRegister: true, drainTimeout: 5 * time.Second, ready: func(p *upPlatform) { ready <- p }}
 	o.kpc = kpcDefaults()
 	o.kpc.MQTTAddr, o.kpc.HTTPAddr, o.kpc.RESTAddr = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
+	o.kpc.MQTTSAddr, o.kpc.WSAddr = "127.0.0.1:0", "127.0.0.1:0"
 	done := make(chan error, 1)
 	go func() { done <- runUp(ctx, ioStreams{out: &out, err: io.Discard}, o) }()
 	var p *upPlatform
@@ -108,6 +111,17 @@ func startUp(t *testing.T, dataDir string) (*upPlatform, string, func()) {
 	}
 	testenv.Eventually(t, 5*time.Second, "kpc ready", p.KPC.Ready)
 	return p, out.String(), stop
+}
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
 }
 
 // TestUp runs the whole platform in-process and drives it only through its
@@ -137,6 +151,20 @@ func TestUp(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 || string(body) != "over http" {
 		t.Errorf("http reply %d %q", resp.StatusCode, body)
+	}
+
+	// MQTT/TLS with the certificate devices fetch from /api/v1/cert, and WebSocket.
+	_, certPEM := get(t, "http://"+p.KPC.RESTAddr()+"/api/v1/cert")
+	roots := x509.NewCertPool()
+	if !roots.AppendCertsFromPEM([]byte(certPEM)) {
+		t.Fatalf("/api/v1/cert: %q", certPEM)
+	}
+	for _, url := range []string{"ssl://" + p.KPC.MQTTSAddr(), "ws://" + p.KPC.WSAddr() + "/ws"} {
+		d := testenv.MQTTURL(t, url, "device-"+url[:3], &tls.Config{RootCAs: roots, ServerName: "localhost"})
+		d.Publish(t, "kp1/demo-v1/echo/my-token/ping/2", 1, url)
+		if m := d.Expect(t, "kp1/demo-v1/echo/my-token/ping/2/status", 5*time.Second); m.Payload != url {
+			t.Errorf("%s: reply %q", url, m.Payload)
+		}
 	}
 
 	c.Publish(t, "kp1/demo-v1/bcx/my-token/token", 1, "")

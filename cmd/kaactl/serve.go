@@ -3,12 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
-	"github.com/kaactl/kaactl/pkg/kaaconfig"
 	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/spf13/cobra"
 
+	"github.com/kaactl/kaactl/pkg/kaaconfig"
 	"github.com/kaactl/kaactl/pkg/server/echo"
 	"github.com/kaactl/kaactl/pkg/server/kpc"
 )
@@ -18,7 +18,7 @@ func newServeCmd(io ioStreams, g *globalOptions) *cobra.Command {
 		Use:   "serve",
 		Short: "Run one service (for deployments with NATS outside)",
 	}
-	cmd.AddCommand(newServeKPCCmd(io, g, nil), newServeBCXCmd(io, g, nil), newServeEchoCmd(io, g, nil))
+	cmd.AddCommand(newServeKPCCmd(io, g, nil), newServeBCXCmd(io, g, nil), newServeProviderCmd(io, g, nil), newServeEchoCmd(io, g, nil))
 	return cmd
 }
 
@@ -54,8 +54,13 @@ config file restricts that with Kaa's shape:
       epr:
         endpoint-aware: false
 
+MQTT/TLS (--mqtts-addr, Kaa's port is 8883) and MQTT over WebSocket (--ws-addr,
+path /ws) run next to MQTT/TCP; devices fetch the certificate to trust from
+GET /api/v1/cert.
+
 Management: GET /health (503 while NATS is down or draining), GET /metrics
-(Prometheus), GET /api/v1/sessions on --rest-addr. SIGINT/SIGTERM drain.`,
+(Prometheus), GET /api/v1/cert, GET /api/v1/sessions on --rest-addr.
+SIGINT/SIGTERM drain.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			log, err := g.logger(io.err)
@@ -79,6 +84,12 @@ Management: GET /health (503 while NATS is down or draining), GET /metrics
 	f.StringVar(&o.Instance, "instance", o.Instance, "KPC service instance name")
 	f.StringVar(&o.ReplicaID, "replica-id", "", "replica ID on kaa.v1.replica.<id> subjects (default random)")
 	f.StringVar(&o.MQTTAddr, "mqtt-addr", o.MQTTAddr, `MQTT/TCP listen address ("" disables)`)
+	f.StringVar(&o.MQTTSAddr, "mqtts-addr", o.MQTTSAddr, `MQTT/TLS listen address, e.g. :8883 ("" disables; needs --tls-cert/--tls-key or --tls-generate)`)
+	f.StringVar(&o.WSAddr, "ws-addr", o.WSAddr, `MQTT over WebSocket listen address, served on path /ws ("" disables)`)
+	f.StringVar(&o.TLSCert, "tls-cert", o.TLSCert, "MQTT/TLS server certificate PEM file (default "+kpc.DefaultTLSCert+" with --tls-generate)")
+	f.StringVar(&o.TLSKey, "tls-key", o.TLSKey, "MQTT/TLS server key PEM file (default "+kpc.DefaultTLSKey+" with --tls-generate)")
+	f.BoolVar(&o.TLSGenerate, "tls-generate", o.TLSGenerate, "generate a self-signed certificate and key at --tls-cert/--tls-key if they do not exist")
+	f.StringSliceVar(&o.TLSHosts, "tls-hosts", o.TLSHosts, "host names and IPs of a generated certificate (default localhost,127.0.0.1,::1)")
 	f.StringVar(&o.HTTPAddr, "http-addr", o.HTTPAddr, `1/KP over HTTP listen address ("" disables)`)
 	f.StringVar(&o.RESTAddr, "rest-addr", o.RESTAddr, `management listen address: /health, /metrics ("" disables)`)
 	f.StringVar(&o.ECAPProvider, "ecap-provider", o.ECAPProvider, "service instance answering ECAP ep-token-request (Kaa's CM)")

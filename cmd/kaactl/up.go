@@ -107,6 +107,8 @@ application. Ctrl-C drains and exits; a restart keeps endpoints and blobs.`,
 	f.StringVar(&o.dataDir, "data-dir", defaultDataDir(), "where endpoints, blobs, keys and the admin token live")
 	f.StringVar(&o.natsAddr, "nats-addr", "127.0.0.1:4222", "embedded NATS listen address")
 	f.StringVar(&o.kpc.MQTTAddr, "mqtt-addr", o.kpc.MQTTAddr, "MQTT/TCP listen address")
+	f.StringVar(&o.kpc.MQTTSAddr, "mqtts-addr", ":8883", `MQTT/TLS listen address ("" disables); self-signed certificate in the data dir`)
+	f.StringVar(&o.kpc.WSAddr, "ws-addr", ":8081", `MQTT over WebSocket listen address, path /ws ("" disables)`)
 	f.StringVar(&o.kpc.HTTPAddr, "http-addr", o.kpc.HTTPAddr, "1/KP over HTTP listen address")
 	f.StringVar(&o.kpc.RESTAddr, "rest-addr", o.kpc.RESTAddr, "KPC management listen address (/health, /metrics)")
 	f.StringVar(&o.bcxAddr, "bcx-addr", bcx.DefaultRESTAddr, "BCX listen address: uploads and blob management")
@@ -207,6 +209,10 @@ func runUp(ctx context.Context, io ioStreams, o *upOptions) (err error) {
 	}
 
 	o.kpc.NATSURL = p.NATSURL
+	if o.kpc.MQTTSAddr != "" {
+		// Generated once, kept in the data dir: devices trust it once.
+		o.kpc.TLSCert, o.kpc.TLSKey, o.kpc.TLSGenerate = filepath.Join(o.dataDir, "kpc-tls.crt"), filepath.Join(o.dataDir, "kpc-tls.key"), true
+	}
 	if p.KPC, err = kpc.New(o.kpc); err != nil {
 		return usageError{err}
 	}
@@ -235,12 +241,12 @@ func (a adminAuth) Tenant(ctx context.Context) (string, bool) {
 }
 
 var bannerTmpl = template.Must(template.New("banner").Parse(`kaactl is up.
-  MQTT          {{.MQTT}}
+  MQTT          {{.MQTT}}{{if .MQTTS}}   MQTT/TLS {{.MQTTS}}{{end}}{{if .WS}}   WebSocket ws://{{.WS}}/ws{{end}}
   KP over HTTP  http://{{.HTTP}}
   BCX           http://{{.BCX}}      (blob uploads and management)
   Provider API  http://{{.Provider}}      (endpoints and credentials)
   NATS          {{.NATSURL}}
-  Health        http://{{.REST}}/health  /metrics
+  Health        http://{{.REST}}/health  /metrics{{if .MQTTS}}   TLS certificate: http://{{.REST}}/api/v1/cert{{end}}
   Data          {{.DataDir}}
   Admin token   {{.AdminTokenAt}}  (bearer token for the BCX and provider APIs)
   Demo          tenant kaa, application demo, version demo-v1; extensions echo and bcx{{if .AutoRegister}}; any endpoint token is accepted{{end}}
@@ -266,6 +272,8 @@ func printBanner(io ioStreams, p *upPlatform) error {
 	return bannerTmpl.Execute(io.out, map[string]any{
 		"NATSURL":      p.NATSURL,
 		"MQTT":         p.KPC.MQTTAddr(),
+		"MQTTS":        p.KPC.MQTTSAddr(),
+		"WS":           localAddr(p.KPC.WSAddr()),
 		"MQTTHost":     localHost(mqttHost),
 		"MQTTPort":     mqttPort,
 		"HTTP":         localAddr(p.KPC.HTTPAddr()),

@@ -67,7 +67,7 @@ func startUpProcess(t *testing.T, bin, dataDir string) *upProcess {
 	t.Helper()
 	p := &upProcess{out: &lockedBuffer{}, mqtt: freePort(t), http: freePort(t), rest: freePort(t), bcx: freePort(t), provider: freePort(t), nat: freePort(t)}
 	p.cmd = exec.Command(bin, "up", "--data-dir", dataDir, "--nats-addr", p.nat, "--mqtt-addr", p.mqtt, "--http-addr", p.http,
-		"--rest-addr", p.rest, "--bcx-addr", p.bcx, "--provider-addr", p.provider, "--log-level", "warn")
+		"--rest-addr", p.rest, "--bcx-addr", p.bcx, "--mqtts-addr", freePort(t), "--ws-addr", freePort(t), "--provider-addr", p.provider, "--log-level", "warn")
 	p.cmd.Stdout, p.cmd.Stderr = p.out, io.Discard
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -144,11 +144,25 @@ func TestUpProcess(t *testing.T) {
 		t.Errorf("banner:\n%s", p.out.String())
 	}
 
-	status, body := httpDo(t, "POST", "http://"+p.provider+"/api/v1/tenants/kaa/applications/demo/endpoints", p.admin, "{}")
-	var ep struct{ EndpointID, Token string }
-	if err := json.Unmarshal([]byte(body), &ep); status != 201 || err != nil || ep.Token == "" {
-		t.Fatalf("create endpoint: %d %s", status, body)
+	// The CLI, as the README uses it: endpoints create prints the token once.
+	cli := func(args ...string) string {
+		t.Helper()
+		args = append(args, "--data-dir", dir, "--provider-url", "http://"+p.provider, "--bcx-url", "http://"+p.bcx)
+		out, err := exec.Command(bin, args...).Output()
+		if err != nil {
+			t.Fatalf("kaactl %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return string(out)
 	}
+	var ep struct {
+		EndpointID string `json:"endpointId"`
+		Token      string `json:"token"`
+	}
+	if out := cli("endpoints", "create", "--app", "demo", "-o", "json"); json.Unmarshal([]byte(out), &ep) != nil || ep.Token == "" || ep.EndpointID == "" {
+		t.Fatalf("endpoints create: %s", out)
+	}
+	var status int
+	var body string
 	dev := testenv.MQTT(t, p.mqtt, "device")
 	topic := "kp1/demo-v1/echo/" + ep.Token + "/ping/1"
 	dev.Publish(t, topic, 1, "hello")
@@ -163,17 +177,15 @@ func TestUpProcess(t *testing.T) {
 	if status, body = httpDo(t, "POST", "http://"+p.bcx+"/api/v1/binary-data?name=notes.txt", "", "some notes", "X-Auth-Token", tok.Token); status != 201 {
 		t.Fatalf("upload: %d %s", status, body)
 	}
-	listURL := "http://" + p.bcx + "/api/v1/applications/demo/binary-data"
-	if status, body = httpDo(t, "GET", listURL, p.admin, ""); status != 200 || !strings.Contains(body, `"name":"notes.txt"`) || !strings.Contains(body, ep.EndpointID) {
-		t.Fatalf("list: %d %s", status, body)
+	if out := cli("blobs", "ls", "--app", "demo"); !strings.Contains(out, "notes.txt") || !strings.Contains(out, ep.EndpointID) {
+		t.Fatalf("blobs ls:\n%s", out)
 	}
 	p.stop(t)
 
 	// Restart: the token still works, the blob is still listed.
 	p = startUpProcess(t, bin, dir)
-	listURL = "http://" + p.bcx + "/api/v1/applications/demo/binary-data"
-	if status, body = httpDo(t, "GET", listURL, p.admin, ""); !strings.Contains(body, `"name":"notes.txt"`) {
-		t.Fatalf("after restart, list: %d %s", status, body)
+	if out := cli("blobs", "ls", "--app", "demo"); !strings.Contains(out, "notes.txt") {
+		t.Fatalf("after restart, blobs ls:\n%s", out)
 	}
 	dev = testenv.MQTT(t, p.mqtt, "device-2")
 	dev.Publish(t, topic, 1, "again")

@@ -3,6 +3,8 @@
 package testenv
 
 import (
+	"crypto/tls"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -66,9 +68,27 @@ type MQTTClient struct {
 // MQTT connects a paho client to a tcp address ("host:port").
 func MQTT(t testing.TB, addr, clientID string) *MQTTClient {
 	t.Helper()
+	return MQTTURL(t, "tcp://"+addr, clientID, nil)
+}
+
+// MQTTURL connects a paho client to a broker URL: tcp://host:port,
+// ssl://host:port (with tlsConfig) or ws://host:port/path.
+func MQTTURL(t testing.TB, brokerURL, clientID string, tlsConfig *tls.Config) *MQTTClient {
+	t.Helper()
+	c, err := DialMQTT(brokerURL, clientID, tlsConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Disconnect(50) })
+	return c
+}
+
+// DialMQTT is MQTTURL returning the connect error; the caller disconnects.
+func DialMQTT(brokerURL, clientID string, tlsConfig *tls.Config) (*MQTTClient, error) {
 	c := &MQTTClient{Msgs: make(chan Message, 1024), Lost: make(chan error, 1)}
 	opts := paho.NewClientOptions().
-		AddBroker("tcp://" + addr).
+		AddBroker(brokerURL).
+		SetTLSConfig(tlsConfig).
 		SetClientID(clientID).
 		SetAutoReconnect(false).
 		SetConnectRetry(false).
@@ -84,11 +104,14 @@ func MQTT(t testing.TB, addr, clientID string) *MQTTClient {
 			}
 		})
 	c.Client = paho.NewClient(opts)
-	if tok := c.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
-		t.Fatalf("mqtt connect %s: %v", addr, tok.Error())
+	tok := c.Connect()
+	if !tok.WaitTimeout(5 * time.Second) {
+		return nil, fmt.Errorf("mqtt connect %s: timed out", brokerURL)
 	}
-	t.Cleanup(func() { c.Disconnect(50) })
-	return c
+	if err := tok.Error(); err != nil {
+		return nil, fmt.Errorf("mqtt connect %s: %w", brokerURL, err)
+	}
+	return c, nil
 }
 
 // Publish sends one message and waits for the broker to take it.

@@ -44,7 +44,7 @@ func main() {
 	flag.IntVar(&c.size, "size", 256, "payload bytes")
 	flag.DurationVar(&c.duration, "duration", 10*time.Second, "measured run length")
 	flag.DurationVar(&c.warmup, "warmup", 2*time.Second, "unmeasured run before it")
-	flag.StringVar(&c.app, "app", "bench-v1", "application version in topics")
+	flag.StringVar(&c.app, "app", "demo-v1", "application version in topics (kaactl up --auto-register accepts any token in demo-v1)")
 	flag.StringVar(&c.ext, "ext", "echo", "extension instance in topics")
 	flag.StringVar(&c.label, "label", "", "name printed with the result")
 	flag.IntVar(&c.responders, "responders", 4, "responder clients sharing the kp1/# subscription (mode responder)")

@@ -91,7 +91,8 @@ func (s *Server) serveKP(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(rep.payload)
 }
 
-// restHandler serves the management API: /health, /metrics, /api/v1/sessions.
+// restHandler serves the management API: /health, /metrics, /api/v1/cert,
+// /api/v1/sessions.
 func (s *Server) restHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) {
@@ -107,6 +108,16 @@ func (s *Server) restHandler() http.Handler {
 		_ = json.NewEncoder(w).Encode(map[string]string{"status": state})
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /api/v1/cert", func(w http.ResponseWriter, r *http.Request) {
+		if s.certPEM == nil {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusNotFound)
+			_ = json.NewEncoder(w).Encode(map[string]string{"error": "MQTT/TLS is not enabled on this replica"})
+			return
+		}
+		w.Header().Set("Content-Type", "application/x-pem-file")
+		_, _ = w.Write(s.certPEM)
+	})
 	mux.HandleFunc("GET /api/v1/sessions", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(map[string]any{"replicaId": s.opts.ReplicaID, "sessions": s.sessions.list()})

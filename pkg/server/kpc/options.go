@@ -3,11 +3,11 @@ package kpc
 import (
 	"errors"
 	"fmt"
-	"github.com/kaactl/kaactl/pkg/kaaconfig"
 	"log/slog"
 	"time"
 
 	"github.com/kaactl/kaactl/pkg/ism"
+	"github.com/kaactl/kaactl/pkg/kaaconfig"
 )
 
 // Options configures one KPC replica. The yaml tags make it the schema of the
@@ -22,6 +22,18 @@ type Options struct {
 	ReplicaID string `yaml:"replica-id"`
 	// MQTTAddr is the MQTT/TCP listen address; "" disables the transport.
 	MQTTAddr string `yaml:"mqtt-addr"`
+	// MQTTSAddr is the MQTT/TLS listen address (Kaa's port is 8883); "" disables it.
+	MQTTSAddr string `yaml:"mqtts-addr"`
+	// WSAddr is the MQTT over WebSocket listen address (path /ws); "" disables it.
+	WSAddr string `yaml:"ws-addr"`
+	// TLSCert and TLSKey are the PEM files of the MQTT/TLS server certificate.
+	TLSCert string `yaml:"tls-cert"`
+	TLSKey  string `yaml:"tls-key"`
+	// TLSGenerate generates a self-signed pair at TLSCert/TLSKey (default
+	// DefaultTLSCert/DefaultTLSKey) when the files do not exist.
+	TLSGenerate bool `yaml:"tls-generate"`
+	// TLSHosts are the SANs of a generated certificate (default localhost, 127.0.0.1, ::1).
+	TLSHosts []string `yaml:"tls-hosts"`
 	// HTTPAddr is the 1/KP over HTTP listen address; "" disables it.
 	HTTPAddr string `yaml:"http-addr"`
 	// RESTAddr is the management listen address (/health, /metrics); "" disables it.
@@ -48,6 +60,8 @@ const (
 	DefaultECAPProvider   = "cm"
 	DefaultRequestTimeout = 5 * time.Second
 	DefaultMaxPayload     = 1 << 20
+	DefaultTLSCert        = "kpc-tls.crt"
+	DefaultTLSKey         = "kpc-tls.key"
 )
 
 // DefaultOptions returns options that run on a laptop next to a local NATS.
@@ -81,8 +95,14 @@ func (o *Options) validate() error {
 	if o.MaxPayload <= 0 || o.MaxPayload > 256<<20 {
 		errs = append(errs, fmt.Errorf("max payload %d must be in (0, 256 MiB]", o.MaxPayload))
 	}
-	if o.MQTTAddr == "" && o.HTTPAddr == "" {
-		errs = append(errs, errors.New("no device transport enabled: set mqtt-addr or http-addr"))
+	if o.MQTTAddr == "" && o.MQTTSAddr == "" && o.WSAddr == "" && o.HTTPAddr == "" {
+		errs = append(errs, errors.New("no device transport enabled: set mqtt-addr, mqtts-addr, ws-addr or http-addr"))
+	}
+	if o.MQTTSAddr != "" && !o.TLSGenerate && (o.TLSCert == "" || o.TLSKey == "") {
+		errs = append(errs, errors.New("mqtts-addr needs tls-cert and tls-key (or tls-generate for a self-signed pair)"))
+	}
+	if o.MQTTSAddr == "" && (o.TLSCert != "" || o.TLSKey != "" || o.TLSGenerate) {
+		errs = append(errs, errors.New("tls-cert, tls-key and tls-generate need mqtts-addr"))
 	}
 	if err := o.Apps.Validate(); err != nil {
 		errs = append(errs, err)

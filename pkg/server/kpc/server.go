@@ -5,6 +5,7 @@ package kpc
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -20,6 +21,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/kaactl/kaactl/pkg/ism"
+	"github.com/kaactl/kaactl/pkg/server/tlsutil"
 )
 
 const (
@@ -35,6 +37,9 @@ type Server struct {
 	nc       *nats.Conn
 	mqtt     *mqtt.Server
 	mqttLn   *listeners.TCP
+	mqttsLn  *listeners.TCP
+	wsLn     *wsListener
+	certPEM  []byte // the MQTT/TLS server certificate; nil when TLS is off
 	httpSrv  *http.Server
 	httpLn   net.Listener
 	restSrv  *http.Server
@@ -57,6 +62,14 @@ type Server struct {
 func New(opts Options) (*Server, error) {
 	if opts.ReplicaID == "" {
 		opts.ReplicaID = ism.NewCorrelationID()
+	}
+	if opts.TLSGenerate && opts.MQTTSAddr != "" {
+		if opts.TLSCert == "" {
+			opts.TLSCert = DefaultTLSCert
+		}
+		if opts.TLSKey == "" {
+			opts.TLSKey = DefaultTLSKey
+		}
 	}
 	if err := opts.validate(); err != nil {
 		return nil, fmt.Errorf("kpc options: %w", err)
@@ -125,17 +138,35 @@ func (s *Server) Start(ctx context.Context) error {
 		return err
 	}
 	if err := s.startHTTP(); err != nil {
-		_ = s.mqtt.Close()
+		if s.mqtt != nil {
+			_ = s.mqtt.Close()
+		}
 		nc.Close()
 		return err
 	}
-	s.log.Info("kpc started", "mqtt", s.MQTTAddr(), "http", s.HTTPAddr(), "rest", s.RESTAddr(), "nats", s.opts.NATSURL)
+	s.log.Info("kpc started", "mqtt", s.MQTTAddr(), "mqtts", s.MQTTSAddr(), "ws", s.WSAddr(), "http", s.HTTPAddr(), "rest", s.RESTAddr(), "nats", s.opts.NATSURL)
 	return nil
 }
 
 func (s *Server) startMQTT() error {
-	if s.opts.MQTTAddr == "" {
+	if s.opts.MQTTAddr == "" && s.opts.MQTTSAddr == "" && s.opts.WSAddr == "" {
 		return nil
+	}
+	var tlsConfig *tls.Config
+	if s.opts.MQTTSAddr != "" {
+		var (
+			cert tls.Certificate
+			err  error
+		)
+		if s.opts.TLSGenerate {
+			cert, s.certPEM, err = tlsutil.LoadOrCreate(s.opts.TLSCert, s.opts.TLSKey, s.opts.TLSHosts)
+		} else {
+			cert, s.certPEM, err = tlsutil.Load(s.opts.TLSCert, s.opts.TLSKey)
+		}
+		if err != nil {
+			return fmt.Errorf("mqtts: %w", err)
+		}
+		tlsConfig = tlsutil.ServerConfig(cert)
 	}
 	caps := mqtt.NewDefaultServerCapabilities()
 	caps.MaximumPacketSize = uint32(s.opts.MaxPayload + 64*1024) // payload plus topic and headers
@@ -150,11 +181,34 @@ func (s *Server) startMQTT() error {
 	if err := s.mqtt.AddHook(&hook{s: s}, nil); err != nil {
 		return fmt.Errorf("mqtt hook: %w", err)
 	}
-	s.mqttLn = listeners.NewTCP(listeners.Config{ID: "tcp", Address: s.opts.MQTTAddr})
-	if err := s.mqtt.AddListener(s.mqttLn); err != nil {
-		return fmt.Errorf("mqtt listen %s: %w", s.opts.MQTTAddr, err)
+	// One server, so one hook: every transport is isolated and relayed alike.
+	add := func(name, addr string, l listeners.Listener) error {
+		if err := s.mqtt.AddListener(l); err != nil {
+			_ = s.mqtt.Close() // closes the listeners added so far
+			return fmt.Errorf("%s listen %s: %w", name, addr, err)
+		}
+		return nil
+	}
+	if s.opts.MQTTAddr != "" {
+		s.mqttLn = listeners.NewTCP(listeners.Config{ID: "tcp", Address: s.opts.MQTTAddr})
+		if err := add("mqtt", s.opts.MQTTAddr, s.mqttLn); err != nil {
+			return err
+		}
+	}
+	if s.opts.MQTTSAddr != "" {
+		s.mqttsLn = listeners.NewTCP(listeners.Config{ID: "mqtts", Address: s.opts.MQTTSAddr, TLSConfig: tlsConfig})
+		if err := add("mqtts", s.opts.MQTTSAddr, s.mqttsLn); err != nil {
+			return err
+		}
+	}
+	if s.opts.WSAddr != "" {
+		s.wsLn = newWSListener("ws", s.opts.WSAddr)
+		if err := add("mqtt websocket", s.opts.WSAddr, s.wsLn); err != nil {
+			return err
+		}
 	}
 	if err := s.mqtt.Serve(); err != nil {
+		_ = s.mqtt.Close()
 		return fmt.Errorf("mqtt serve: %w", err)
 	}
 	return nil
@@ -197,6 +251,27 @@ func (s *Server) MQTTAddr() string {
 	}
 	return s.mqttLn.Address()
 }
+
+// MQTTSAddr is the bound MQTT/TLS address ("" when disabled).
+func (s *Server) MQTTSAddr() string {
+	if s.mqttsLn == nil {
+		return ""
+	}
+	return s.mqttsLn.Address()
+}
+
+// WSAddr is the bound MQTT over WebSocket address ("" when disabled); the
+// WebSocket path is WSPath.
+func (s *Server) WSAddr() string {
+	if s.wsLn == nil {
+		return ""
+	}
+	return s.wsLn.Address()
+}
+
+// CertPEM is the MQTT/TLS server certificate (PEM) devices must trust; nil
+// when MQTT/TLS is off or before Start.
+func (s *Server) CertPEM() []byte { return s.certPEM }
 
 // HTTPAddr is the bound 1/KP over HTTP address ("" when disabled).
 func (s *Server) HTTPAddr() string { return lnAddr(s.httpLn) }

@@ -1,0 +1,134 @@
+package kpc
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/mochi-mqtt/server/v2/listeners"
+)
+
+// WSPath is the HTTP path of MQTT over WebSocket (Kaa's).
+const WSPath = "/ws"
+
+// wsListener is MQTT over WebSocket on WSPath only. mochi's own websocket
+// listener upgrades on every path and binds only when it starts serving, so
+// it can neither be restricted to /ws nor report a port chosen by ":0" nor
+// fail Start on a busy port; this one binds in Init.
+type wsListener struct {
+	id, addr  string
+	ln        net.Listener
+	srv       *http.Server
+	establish listeners.EstablishFn // set by Serve before srv serves
+	log       *slog.Logger
+	upgrader  websocket.Upgrader
+	once      sync.Once
+}
+
+var _ listeners.Listener = (*wsListener)(nil)
+
+func newWSListener(id, addr string) *wsListener {
+	return &wsListener{
+		id: id, addr: addr,
+		upgrader: websocket.Upgrader{
+			Subprotocols: []string{"mqtt"},
+			// Devices are not browsers and no cookie authenticates them: any origin.
+			CheckOrigin: func(*http.Request) bool { return true },
+		},
+	}
+}
+
+func (l *wsListener) ID() string       { return l.id }
+func (l *wsListener) Protocol() string { return "ws" }
+
+func (l *wsListener) Address() string {
+	if l.ln != nil {
+		return l.ln.Addr().String()
+	}
+	return l.addr
+}
+
+func (l *wsListener) Init(log *slog.Logger) error {
+	l.log = log
+	ln, err := net.Listen("tcp", l.addr)
+	if err != nil {
+		return err
+	}
+	l.ln = ln
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET "+WSPath, func(w http.ResponseWriter, r *http.Request) {
+		c, err := l.upgrader.Upgrade(w, r, nil) // writes the error response itself
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		if err := l.establish(l.id, &wsConn{Conn: c.NetConn(), c: c}); err != nil && !errors.Is(err, io.EOF) {
+			l.log.Debug("websocket client ended", "error", err)
+		}
+	})
+	l.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	return nil
+}
+
+func (l *wsListener) Serve(establish listeners.EstablishFn) {
+	l.establish = establish
+	if err := l.srv.Serve(l.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		l.log.Error("websocket listener stopped", "error", err)
+	}
+}
+
+func (l *wsListener) Close(closeClients listeners.CloseFn) {
+	l.once.Do(func() {
+		if l.srv != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_ = l.srv.Shutdown(ctx) // upgraded connections are hijacked: closeClients ends them
+			_ = l.ln.Close()        // in case Serve never ran
+		}
+	})
+	closeClients(l.id)
+}
+
+// wsConn is a net.Conn over binary WebSocket messages: MQTT packets may span
+// or share messages, so reads continue across message boundaries.
+type wsConn struct {
+	net.Conn
+	c *websocket.Conn
+	r io.Reader // current message; nil between messages
+}
+
+func (ws *wsConn) Read(p []byte) (int, error) {
+	for {
+		if ws.r == nil {
+			op, r, err := ws.c.NextReader()
+			if err != nil {
+				return 0, err
+			}
+			if op != websocket.BinaryMessage {
+				return 0, errors.New("websocket: MQTT needs binary messages")
+			}
+			ws.r = r
+		}
+		n, err := ws.r.Read(p)
+		if errors.Is(err, io.EOF) {
+			ws.r = nil
+			err = nil
+		}
+		if n > 0 || err != nil || len(p) == 0 {
+			return n, err
+		}
+	}
+}
+
+func (ws *wsConn) Write(p []byte) (int, error) {
+	if err := ws.c.WriteMessage(websocket.BinaryMessage, p); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
