@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -78,7 +79,7 @@ func TestServeKPCFlagsAndEnv(t *testing.T) {
 }
 
 // startUp runs `kaactl up` in-process on free ports and returns it once ready.
-func startUp(t *testing.T, dataDir string) (*upPlatform, string, func()) {
+func startUp(t *testing.T, dataDir string, mutate ...func(*upOptions)) (*upPlatform, string, func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan *upPlatform, 1)
@@ -88,6 +89,9 @@ func startUp(t *testing.T, dataDir string) (*upPlatform, string, func()) {
 	o.kpc = kpcDefaults()
 	o.kpc.MQTTAddr, o.kpc.HTTPAddr, o.kpc.RESTAddr = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
 	o.kpc.MQTTSAddr, o.kpc.WSAddr = "127.0.0.1:0", "127.0.0.1:0"
+	for _, m := range mutate {
+		m(o)
+	}
 	done := make(chan error, 1)
 	go func() { done <- runUp(ctx, ioStreams{out: &out, err: io.Discard}, o) }()
 	var p *upPlatform
@@ -202,4 +206,52 @@ func TestUp(t *testing.T) {
 	if l := list(p2); !strings.Contains(l, `"name":"hello.txt"`) {
 		t.Fatalf("blob gone after restart: %s", l)
 	}
+}
+
+// TestUpS3 switches kaactl up's blobs to S3 with the --s3-* settings.
+func TestUpS3(t *testing.T) {
+	srv := testenv.S3(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", srv.AccessKey)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", srv.SecretKey)
+	p, banner, stop := startUp(t, t.TempDir(), func(o *upOptions) {
+		o.s3.Endpoint, o.s3.Bucket, o.s3.Region, o.s3.PathStyle = srv.Endpoint, "up-blobs", srv.Region, true
+	})
+	defer stop()
+	if p.Blobs != "s3" || !strings.Contains(banner, "blobs: s3") {
+		t.Fatalf("blobs backend %q", p.Blobs)
+	}
+	status, body := httpPost(t, "http://"+p.KPC.HTTPAddr()+"/kp1/demo-v1/bcx/my-token/token", "")
+	var tok struct{ Token string }
+	if err := json.Unmarshal([]byte(body), &tok); status != 200 || err != nil {
+		t.Fatalf("token: %d %s", status, body)
+	}
+	req, _ := http.NewRequest("POST", "http://"+p.BCX.RESTAddr()+"/api/v1/binary-data?name=s3.txt", strings.NewReader("in s3"))
+	req.Header.Set("X-Auth-Token", tok.Token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 201 {
+		t.Fatalf("upload: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	// The object is in the bucket directory of the S3 server.
+	found := false
+	_ = filepath.WalkDir(filepath.Join(srv.Dir(), "up-blobs"), func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			found = true
+		}
+		return nil
+	})
+	if !found {
+		t.Fatal("no object in the S3 bucket")
+	}
+}
+
+func httpPost(t *testing.T, url, body string) (int, string) {
+	t.Helper()
+	resp, err := http.Post(url, "application/octet-stream", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
 }

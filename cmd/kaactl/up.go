@@ -17,7 +17,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/spf13/cobra"
 
-	"github.com/kaactl/kaactl/pkg/blobstore/disk"
+	"github.com/kaactl/kaactl/pkg/blobstore/s3"
 	"github.com/kaactl/kaactl/pkg/kaaconfig"
 	"github.com/kaactl/kaactl/pkg/server/bcx"
 	"github.com/kaactl/kaactl/pkg/server/echo"
@@ -39,6 +39,7 @@ type upOptions struct {
 	natsAddr     string
 	kpc          kpc.Options
 	bcxAddr      string
+	s3           s3.Options
 	providerAddr string
 	autoRegister bool
 	configPath   string
@@ -58,6 +59,7 @@ type upPlatform struct {
 	AdminToken   string
 	AdminTokenAt string
 	AutoRegister bool
+	Blobs        string // "disk" or "s3"
 }
 
 func defaultDataDir() string {
@@ -112,6 +114,11 @@ application. Ctrl-C drains and exits; a restart keeps endpoints and blobs.`,
 	f.StringVar(&o.kpc.HTTPAddr, "http-addr", o.kpc.HTTPAddr, "1/KP over HTTP listen address")
 	f.StringVar(&o.kpc.RESTAddr, "rest-addr", o.kpc.RESTAddr, "KPC management listen address (/health, /metrics)")
 	f.StringVar(&o.bcxAddr, "bcx-addr", bcx.DefaultRESTAddr, "BCX listen address: uploads and blob management")
+	f.StringVar(&o.s3.Endpoint, "s3-endpoint", "", "store blobs in S3 at this endpoint instead of the data dir (credentials from the AWS chain)")
+	f.StringVar(&o.s3.Bucket, "s3-bucket", "", "store blobs in this S3 bucket instead of the data dir (created if missing)")
+	f.StringVar(&o.s3.Region, "s3-region", "us-east-1", "S3 region")
+	f.StringVar(&o.s3.Prefix, "s3-prefix", "", "key prefix inside the S3 bucket")
+	f.BoolVar(&o.s3.PathStyle, "s3-path-style", false, "path-style S3 addressing (MinIO, versitygw, Ceph)")
 	f.StringVar(&o.providerAddr, "provider-addr", provider.DefaultRESTAddr, "credential provider REST API listen address")
 	f.BoolVar(&o.autoRegister, "auto-register", false, "accept unknown endpoint tokens in the demo application as new endpoints")
 	f.StringVar(&o.configPath, "config", "", "YAML config file: any flag of this command as a top-level key, plus Kaa's kaa.applications")
@@ -187,10 +194,20 @@ func runUp(ctx context.Context, io ioStreams, o *upOptions) (err error) {
 	}
 
 	// BCX: blobs and token key in the data dir, management with the admin token.
-	store, err := disk.Open(filepath.Join(o.dataDir, "blobs"))
+	backend := "disk"
+	if o.s3.Endpoint != "" || o.s3.Bucket != "" {
+		backend = "s3"
+		if o.s3.Bucket == "" {
+			o.s3.Bucket = "kaa-bcx"
+		}
+		o.s3.Logger = log
+	}
+	store, closeStore, err := openStore(ctx, backend, filepath.Join(o.dataDir, "blobs"), o.s3)
 	if err != nil {
 		return err
 	}
+	defer closeStore()
+	p.Blobs = backend
 	key, err := bcx.LoadOrCreateKey(filepath.Join(o.dataDir, "bcx-token.key"), true)
 	if err != nil {
 		return err
@@ -247,7 +264,7 @@ var bannerTmpl = template.Must(template.New("banner").Parse(`kaactl is up.
   Provider API  http://{{.Provider}}      (endpoints and credentials)
   NATS          {{.NATSURL}}
   Health        http://{{.REST}}/health  /metrics{{if .MQTTS}}   TLS certificate: http://{{.REST}}/api/v1/cert{{end}}
-  Data          {{.DataDir}}
+  Data          {{.DataDir}}   (blobs: {{.Blobs}})
   Admin token   {{.AdminTokenAt}}  (bearer token for the BCX and provider APIs)
   Demo          tenant kaa, application demo, version demo-v1; extensions echo and bcx{{if .AutoRegister}}; any endpoint token is accepted{{end}}
 
@@ -262,7 +279,7 @@ Try it (in another terminal):
   curl -sS -X POST --data hello http://{{.HTTP}}/kp1/demo-v1/echo/$TOKEN/ping
   UPLOAD=$(curl -sS -X POST http://{{.HTTP}}/kp1/demo-v1/bcx/$TOKEN/token | sed 's/.*"token":"\([^"]*\)".*/\1/')
   curl -sS -X POST -H "X-Auth-Token: $UPLOAD" -H 'Content-Type: application/octet-stream' --data-binary @/etc/hostname "http://{{.BCX}}/api/v1/binary-data?name=hostname"
-  curl -sS -H "Authorization: Bearer $ADMIN" http://{{.BCX}}/api/v1/applications/demo/binary-data
+  kaactl blobs ls --app demo --data-dir {{.DataDir}} --bcx-url http://{{.BCX}}
 
 Press Ctrl-C to stop.
 `))
@@ -283,6 +300,7 @@ func printBanner(io ioStreams, p *upPlatform) error {
 		"DataDir":      p.DataDir,
 		"AdminTokenAt": p.AdminTokenAt,
 		"AutoRegister": p.AutoRegister,
+		"Blobs":        p.Blobs,
 	})
 }
 
