@@ -8,7 +8,6 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/spf13/cobra"
 
-	"github.com/kaactl/kaactl/pkg/kaaconfig"
 	"github.com/kaactl/kaactl/pkg/server/echo"
 	"github.com/kaactl/kaactl/pkg/server/kpc"
 )
@@ -69,7 +68,7 @@ SIGINT/SIGTERM drain.`,
 			}
 			o.Logger = log
 			if o.configPath != "" {
-				if o.Apps, err = kaaconfig.Load(o.configPath); err != nil {
+				if o.Apps, err = loadConfigFile(cmd.Flags(), o.configPath); err != nil {
 					return err
 				}
 			}
@@ -93,7 +92,7 @@ SIGINT/SIGTERM drain.`,
 	f.StringVar(&o.HTTPAddr, "http-addr", o.HTTPAddr, `1/KP over HTTP listen address ("" disables)`)
 	f.StringVar(&o.RESTAddr, "rest-addr", o.RESTAddr, `management listen address: /health, /metrics ("" disables)`)
 	f.StringVar(&o.ECAPProvider, "ecap-provider", o.ECAPProvider, "service instance answering ECAP ep-token-request (Kaa's CM)")
-	f.StringVar(&o.configPath, "config", "", "YAML file with kaa.applications and kaa.extension-instances")
+	f.StringVar(&o.configPath, "config", "", "YAML config file: any flag of this command as a top-level key, plus kaa.applications and kaa.extension-instances")
 	f.DurationVar(&o.RequestTimeout, "request-timeout", o.RequestTimeout, "wait for an extension's answer before replying 504")
 	f.IntVar(&o.MaxPayload, "max-payload", o.MaxPayload, "largest request payload in bytes (MQTT and HTTP)")
 	f.DurationVar(&o.drainTimeout, "drain-timeout", 15*time.Second, "on shutdown, wait this long for in-flight requests")

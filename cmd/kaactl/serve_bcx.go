@@ -15,7 +15,6 @@ import (
 	"github.com/kaactl/kaactl/pkg/blobstore/disk"
 	"github.com/kaactl/kaactl/pkg/blobstore/ram"
 	"github.com/kaactl/kaactl/pkg/blobstore/s3"
-	"github.com/kaactl/kaactl/pkg/kaaconfig"
 	"github.com/kaactl/kaactl/pkg/server/bcx"
 	"github.com/kaactl/kaactl/pkg/server/httpx/auth"
 )
@@ -69,7 +68,7 @@ instance roles).`,
 			}
 			o.Logger = log
 			if o.configPath != "" {
-				if o.Apps, err = kaaconfig.Load(o.configPath); err != nil {
+				if o.Apps, err = loadConfigFile(cmd.Flags(), o.configPath); err != nil {
 					return err
 				}
 			}
@@ -83,7 +82,7 @@ instance roles).`,
 	f.StringVar(&o.NATSURL, "nats", o.NATSURL, "NATS server URL(s), comma-separated")
 	f.StringVar(&o.Instance, "instance", o.Instance, "BCX extension instance name")
 	f.StringVar(&o.RESTAddr, "rest-addr", o.RESTAddr, "REST listen address: uploads, management, /health, /metrics")
-	f.StringVar(&o.configPath, "config", "", "YAML file with kaa.applications (app versions, tenant-id, bcx.tokens.expiration)")
+	f.StringVar(&o.configPath, "config", "", "YAML config file: any flag of this command as a top-level key, plus kaa.applications (versions, tenant-id, bcx.tokens.expiration)")
 	f.StringVar(&o.backend, "backend", o.backend, "blob backend: s3, disk or ram")
 	f.StringVar(&o.diskDir, "disk-dir", "bcx-data", "directory of the disk backend")
 	f.StringVar(&o.s3.Endpoint, "s3-endpoint", "", "S3 endpoint URL (default: AWS)")
