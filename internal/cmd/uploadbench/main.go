@@ -36,8 +36,8 @@ type result struct {
 func main() {
 	var (
 		bcxURL, keyFile, s3Endpoint, ak, sk, bucket, sizes, dir string
-		pid                                                    int
-		rounds                                                 int
+		pid                                                     int
+		rounds                                                  int
 	)
 	flag.StringVar(&bcxURL, "bcx", "http://127.0.0.1:8090", "BCX REST base URL")
 	flag.StringVar(&keyFile, "token-key-file", "", "BCX's token key file (the bench signs its own upload token)")
