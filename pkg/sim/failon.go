@@ -1,0 +1,112 @@
+package sim
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Condition is one failure condition, e.g. p99>200ms.
+type Condition struct {
+	Metric  string // p50, p90, p99, max, errors, rps
+	Op      string // ">", ">=", "<", "<="
+	Dur     time.Duration
+	Value   float64 // errors (count or percent) and rps
+	Percent bool    // errors given as a percentage of requests
+	Text    string
+}
+
+// FailOn is a set of conditions any of which fails a run.
+type FailOn struct{ Conds []Condition }
+
+// ParseFailOn parses a comma-separated list such as "p99>200ms,errors>0.1%,rps<500".
+// Metrics: p50, p90, p99, max (durations), errors (a count, or a percentage
+// of the requests plus connection attempts that failed when it ends in %),
+// rps (requests per second). Operators: >, >=, <, <=.
+func ParseFailOn(s string) (FailOn, error) {
+	var f FailOn
+	for part := range strings.SplitSeq(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		i := strings.IndexAny(part, "<>")
+		if i <= 0 {
+			return FailOn{}, fmt.Errorf("fail-on %q: want <metric><op><value>, e.g. p99>200ms", part)
+		}
+		c := Condition{Metric: strings.ToLower(strings.TrimSpace(part[:i])), Op: part[i : i+1], Text: part}
+		val := part[i+1:]
+		if strings.HasPrefix(val, "=") {
+			c.Op += "="
+			val = val[1:]
+		}
+		val = strings.TrimSpace(val)
+		switch c.Metric {
+		case "p50", "p90", "p99", "max":
+			d, err := time.ParseDuration(val)
+			if err != nil {
+				return FailOn{}, fmt.Errorf("fail-on %q: %v", part, err)
+			}
+			c.Dur = d
+		case "errors", "rps":
+			if c.Metric == "errors" {
+				val, c.Percent = strings.CutSuffix(val, "%")
+			}
+			v, err := strconv.ParseFloat(val, 64)
+			if err != nil || v < 0 {
+				return FailOn{}, fmt.Errorf("fail-on %q: bad number %q", part, val)
+			}
+			c.Value = v
+		default:
+			return FailOn{}, fmt.Errorf("fail-on %q: unknown metric %q (p50, p90, p99, max, errors, rps)", part, c.Metric)
+		}
+		f.Conds = append(f.Conds, c)
+	}
+	return f, nil
+}
+
+func compare(op string, a, b float64) bool {
+	switch op {
+	case ">":
+		return a > b
+	case ">=":
+		return a >= b
+	case "<":
+		return a < b
+	default:
+		return a <= b
+	}
+}
+
+// Check returns the conditions the report violates, each as
+// "<condition> (actual <value>)"; none means the run passed.
+func (f FailOn) Check(r Report) []string {
+	var out []string
+	for _, c := range f.Conds {
+		var actual, limit float64
+		var shown string
+		switch c.Metric {
+		case "p50", "p90", "p99", "max":
+			d := map[string]time.Duration{"p50": r.LatencyP50, "p90": r.LatencyP90, "p99": r.LatencyP99, "max": r.LatencyMax}[c.Metric]
+			actual, limit, shown = float64(d), float64(c.Dur), d.String()
+		case "errors":
+			n := float64(r.ErrorCount())
+			if c.Percent {
+				if total := float64(r.Requests + r.ConnectFailures); total > 0 {
+					actual = 100 * n / total
+				}
+				shown = strconv.FormatFloat(actual, 'g', 4, 64) + "%"
+			} else {
+				actual, shown = n, strconv.FormatFloat(n, 'f', 0, 64)
+			}
+			limit = c.Value
+		case "rps":
+			actual, limit, shown = r.RequestsPerSec, c.Value, strconv.FormatFloat(r.RequestsPerSec, 'f', 1, 64)
+		}
+		if compare(c.Op, actual, limit) {
+			out = append(out, fmt.Sprintf("%s (actual %s)", c.Text, shown))
+		}
+	}
+	return out
+}

@@ -1,0 +1,58 @@
+package sim
+
+import (
+	"slices"
+	"testing"
+	"time"
+)
+
+func TestParseFailOnErrors(t *testing.T) {
+	for _, s := range []string{"p99", "p99>", "p99>abc", "foo>1", ">1", "errors>x%", "rps<-1", "p99=1s"} {
+		if _, err := ParseFailOn(s); err == nil {
+			t.Errorf("ParseFailOn(%q) accepted", s)
+		}
+	}
+	if f, err := ParseFailOn(""); err != nil || len(f.Conds) != 0 {
+		t.Errorf("empty: %v %v", f, err)
+	}
+}
+
+func TestFailOnCheck(t *testing.T) {
+	r := Report{
+		Requests: 1000, OK: 998, RequestsPerSec: 400,
+		LatencyP50: 10 * time.Millisecond, LatencyP90: 50 * time.Millisecond, LatencyP99: 250 * time.Millisecond, LatencyMax: time.Second,
+		Errors: map[string]int64{"timeout": 2},
+	}
+	tests := []struct {
+		spec string
+		want []string
+	}{
+		{"p99>200ms", []string{"p99>200ms (actual 250ms)"}},
+		{"p99>300ms", nil},
+		{"p50>=10ms, p90>49ms", []string{"p50>=10ms (actual 10ms)", "p90>49ms (actual 50ms)"}},
+		{"max>1s", nil},
+		{"max>=1s", []string{"max>=1s (actual 1s)"}},
+		{"errors>0.1%", []string{"errors>0.1% (actual 0.2%)"}},
+		{"errors>0.5%", nil},
+		{"errors>1", []string{"errors>1 (actual 2)"}},
+		{"errors>2", nil},
+		{"rps<500", []string{"rps<500 (actual 400.0)"}},
+		{"rps<300", nil},
+		{"p99>200ms,errors>0.1%,rps<100", []string{"p99>200ms (actual 250ms)", "errors>0.1% (actual 0.2%)"}},
+	}
+	for _, tt := range tests {
+		f, err := ParseFailOn(tt.spec)
+		if err != nil {
+			t.Errorf("%q: %v", tt.spec, err)
+			continue
+		}
+		if got := f.Check(r); !slices.Equal(got, tt.want) {
+			t.Errorf("%q: Check = %q, want %q", tt.spec, got, tt.want)
+		}
+	}
+	// No requests: a percentage cannot be violated, a count can.
+	f, _ := ParseFailOn("errors>0%")
+	if got := f.Check(Report{}); got != nil {
+		t.Errorf("empty report: %q", got)
+	}
+}

@@ -1,0 +1,173 @@
+package sim_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/kaactl/kaactl/internal/testenv"
+	"github.com/kaactl/kaactl/pkg/server/echo"
+	"github.com/kaactl/kaactl/pkg/server/kpc"
+	"github.com/kaactl/kaactl/pkg/server/tokenprovider"
+	"github.com/kaactl/kaactl/pkg/sim"
+)
+
+// startPlatform runs embedded NATS, the echo extension, the token provider and
+// KPC in-process and returns KPC's MQTT URL.
+func startPlatform(t *testing.T, autoRegister bool, requestTimeout time.Duration) string {
+	t.Helper()
+	ns := testenv.NATS(t)
+	nc := testenv.Conn(t, ns.ClientURL())
+	ext, err := echo.New(echo.Options{Instance: "echo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ext.Start(context.Background(), nc); err != nil {
+		t.Fatal(err)
+	}
+	prov, err := tokenprovider.New(tokenprovider.Options{AutoRegister: autoRegister})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := prov.Start(context.Background(), nc); err != nil {
+		t.Fatal(err)
+	}
+	opts := kpc.DefaultOptions()
+	opts.NATSURL = ns.ClientURL()
+	opts.MQTTAddr, opts.HTTPAddr, opts.RESTAddr = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
+	opts.RequestTimeout = requestTimeout
+	k, err := kpc.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := k.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = k.Shutdown(ctx)
+	})
+	testenv.Eventually(t, 5*time.Second, "kpc ready", k.Ready)
+	return "tcp://" + k.MQTTAddr()
+}
+
+func TestClosedLoop(t *testing.T) {
+	url := startPlatform(t, true, 2*time.Second)
+	var snaps atomic.Int64
+	rep, err := sim.Run(context.Background(), sim.Options{
+		MQTTURL: url, Endpoints: 20, QoS: 1, Duration: time.Second, ConnectRate: 200,
+	}, func(sim.Snapshot) { snaps.Add(1) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := rep.WriteTable(&buf); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("\n%s", buf.String())
+	if rep.Connected != 20 || rep.ConnectFailures != 0 {
+		t.Errorf("connected %d, failures %d", rep.Connected, rep.ConnectFailures)
+	}
+	if rep.Requests == 0 || rep.OK != rep.Requests || len(rep.Errors) != 0 {
+		t.Errorf("requests %d ok %d errors %v", rep.Requests, rep.OK, rep.Errors)
+	}
+	if !(0 < rep.LatencyP50 && rep.LatencyP50 <= rep.LatencyP90 && rep.LatencyP90 <= rep.LatencyP99 && rep.LatencyP99 <= rep.LatencyMax) {
+		t.Errorf("latencies p50 %v p90 %v p99 %v max %v", rep.LatencyP50, rep.LatencyP90, rep.LatencyP99, rep.LatencyMax)
+	}
+	if rep.RequestsPerSec <= 0 || rep.ConnectsPerSec <= 0 || rep.CPUPerRequest <= 0 || rep.Interrupted {
+		t.Errorf("rates %v/%v cpu %v interrupted %v", rep.RequestsPerSec, rep.ConnectsPerSec, rep.CPUPerRequest, rep.Interrupted)
+	}
+	if snaps.Load() == 0 {
+		t.Error("no progress snapshots")
+	}
+	data, err := rep.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"endpoints", "connected", "connect_failures", "connects_per_sec", "requests", "ok",
+		"requests_per_sec", "p50_ms", "p90_ms", "p99_ms", "max_ms", "errors", "elapsed_s", "cpu_per_request_us"} {
+		if _, ok := m[k]; !ok {
+			t.Errorf("JSON %s lacks %q", data, k)
+		}
+	}
+	if m["requests"].(float64) != float64(rep.Requests) {
+		t.Errorf("JSON requests %v, want %d", m["requests"], rep.Requests)
+	}
+}
+
+func TestRequestBudgetAndOpenLoop(t *testing.T) {
+	url := startPlatform(t, true, 2*time.Second)
+	rep, err := sim.Run(context.Background(), sim.Options{MQTTURL: url, Endpoints: 5, Requests: 50, Rate: 200, QoS: 0}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Requests != 50 || rep.OK != 50 {
+		t.Errorf("requests %d ok %d errors %v, want 50 ok", rep.Requests, rep.OK, rep.Errors)
+	}
+}
+
+func TestTokenRejected(t *testing.T) {
+	url := startPlatform(t, false, 2*time.Second)
+	rep, err := sim.Run(context.Background(), sim.Options{MQTTURL: url, Endpoints: 4, Requests: 40}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Requests != 40 || rep.OK != 0 || rep.Errors["status_401"] != rep.Requests || len(rep.Errors) != 1 {
+		t.Errorf("requests %d ok %d errors %v, want all status_401", rep.Requests, rep.OK, rep.Errors)
+	}
+}
+
+func TestExtensionMissing(t *testing.T) {
+	url := startPlatform(t, true, 200*time.Millisecond)
+	rep, err := sim.Run(context.Background(), sim.Options{MQTTURL: url, Endpoints: 3, Extension: "nope", Requests: 6, Timeout: 300 * time.Millisecond}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Requests != 6 || rep.OK != 0 || rep.Errors["status_504"]+rep.Errors["timeout"] != 6 {
+		t.Errorf("requests %d ok %d errors %v, want 6 status_504/timeout", rep.Requests, rep.OK, rep.Errors)
+	}
+}
+
+func TestCancel(t *testing.T) {
+	url := startPlatform(t, true, 2*time.Second)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var cancelledAt atomic.Int64
+	rep, err := sim.Run(ctx, sim.Options{MQTTURL: url, Endpoints: 5, Duration: time.Minute}, func(s sim.Snapshot) {
+		if s.OK > 0 && cancelledAt.Load() == 0 {
+			cancelledAt.Store(time.Now().UnixNano())
+			cancel()
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cancelledAt.Load() == 0 {
+		t.Fatal("never cancelled")
+	}
+	if took := time.Since(time.Unix(0, cancelledAt.Load())); took > 2*time.Second {
+		t.Errorf("Run returned %v after cancel", took)
+	}
+	if !rep.Interrupted || rep.OK == 0 || rep.Connected != 5 {
+		t.Errorf("report %+v", rep)
+	}
+}
+
+func TestNoBroker(t *testing.T) {
+	rep, err := sim.Run(context.Background(), sim.Options{MQTTURL: "tcp://127.0.0.1:1", Endpoints: 2, Requests: 1}, nil)
+	if err == nil || !strings.Contains(err.Error(), "no endpoint connected") {
+		t.Errorf("err = %v", err)
+	}
+	if rep.ConnectFailures != 2 || rep.Errors["connect"] != 2 {
+		t.Errorf("report %+v", rep)
+	}
+}
