@@ -428,7 +428,16 @@ ramp:
 			dwg.Add(1)
 			go func() { defer dwg.Done(); e.cl.Disconnect(20) }()
 		}
-		dwg.Wait()
+		// paho's Disconnect can stall on a connection the broker is closing
+		// at the same time; never let that hold the report back.
+		waited := make(chan struct{})
+		go func() { dwg.Wait(); close(waited) }()
+		t := time.NewTimer(2 * time.Second)
+		defer t.Stop()
+		select {
+		case <-waited:
+		case <-t.C:
+		}
 	}()
 
 	// Load phase.
@@ -479,6 +488,8 @@ ramp:
 		// Wait for the replies still due; each expires within Timeout.
 		if !interrupted {
 			drain := time.NewTicker(2 * time.Millisecond)
+			giveUp := time.NewTimer(o.Timeout + time.Second) // the sweeper expires everything by then
+			defer giveUp.Stop()
 			for pending := true; pending; {
 				pending = false
 				for _, e := range live {
@@ -492,6 +503,8 @@ ramp:
 				}
 				select {
 				case <-drain.C:
+				case <-giveUp.C:
+					pending = false
 				case <-ctx.Done():
 					interrupted = true
 					pending = false
