@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"strconv"
@@ -32,12 +33,6 @@ type Options struct {
 	Duration    time.Duration      // run length after the ramp (0 with Requests>0 = until Requests done; both 0 = 10s)
 	Requests    int                // total request budget (0 = unlimited within Duration)
 	Timeout     time.Duration      // reply deadline per request, default 5s
-}
-
-// Snapshot is the live state of a run, reported about every 250ms.
-type Snapshot struct {
-	Connected, Sent, OK, Errors int64
-	Elapsed                     time.Duration
 }
 
 // Report is the outcome of a run.
@@ -340,7 +335,13 @@ func Run(ctx context.Context, o Options, progress func(Snapshot)) (Report, error
 	progStop := make(chan struct{})
 	progDone := make(chan struct{})
 	snap := func() Snapshot {
-		return Snapshot{Connected: r.connected.Load(), Sent: r.sent.Load(), OK: r.ok.Load(), Errors: r.nErrs.Load(), Elapsed: time.Since(began)}
+		r.errsMu.Lock()
+		kinds := maps.Clone(r.errs)
+		r.errsMu.Unlock()
+		return Snapshot{Endpoints: o.Endpoints, Connected: r.connected.Load(), ConnectFailures: r.connFail.Load(),
+			Sent: r.sent.Load(), OK: r.ok.Load(), Errors: r.nErrs.Load(), ErrorsByKind: kinds, Elapsed: time.Since(began),
+			LatencyP50: r.hist.quantile(0.5), LatencyP90: r.hist.quantile(0.9), LatencyP99: r.hist.quantile(0.99),
+			CPU: cpuTime() - cpu0}
 	}
 	go func() {
 		defer close(progDone)
