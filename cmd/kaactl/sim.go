@@ -1,22 +1,44 @@
 package main
 
 import (
+	"bufio"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/csv"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/kaactl/kaactl/pkg/server/provider"
 	"github.com/kaactl/kaactl/pkg/sim"
 )
 
 type simOptions struct {
 	sim.Options
+	scenario     string
 	tokenPattern string
+	tokensFile   string
+	payload      string
+	blobSize     string
+	caFile       string
+	insecure     bool
+	restURL      string
+	provision    string
+	application  string
+	conn         connOptions // provider URL, admin token, data dir, tenant
 	output       string
 	failOn       string
+	noDashboard  bool
 }
 
 // errFailOn marks a run whose report breaks a --fail-on condition.
@@ -26,28 +48,42 @@ func newSimCmd(io ioStreams, runF func(context.Context, *simOptions) error) *cob
 	o := &simOptions{}
 	cmd := &cobra.Command{
 		Use:   "sim",
-		Short: "Simulate a fleet of endpoints sending 1/KP requests over MQTT, and report rates and latency",
-		Long: `Simulate --endpoints devices, one MQTT connection each, sending 1/KP requests
-kp1/<app>/<ext>/<token>/<resource>/<id> and timing the replies KPC writes to
-<topic>/status. Defaults match kaactl up (with --auto-register, every token
-is accepted in demo-v1).
+		Short: "Simulate a fleet of endpoints (1/KP requests, BCX uploads, connection churn) and report rates and latency",
+		Long: `Simulate --endpoints devices, one connection each, against KPC and BCX.
+Defaults match kaactl up, so against a running kaactl up this just works:
 
-The report (table, or -o json for scripts) has connects/s, requests/s,
-p50/p90/p99/max latency from a histogram, errors by kind (status_<code>,
-timeout, disconnected, connect) and the simulator's own CPU per request, so
-you can tell when the simulator, not the server, is the bottleneck.
---fail-on 'p99>200ms,errors>0.1%' exits 1 when a condition holds.
-Ctrl-C stops the run and still prints the report.
+  kaactl sim --endpoints 500 --duration 10s
 
-Not yet: the upload and connect scenarios, mqtts/ws/http transports, and the
-live dashboard (a progress line goes to stderr).`,
+Transport: the scheme of --url: tcp:// or mqtt:// (MQTT), mqtts:// ssl:// tls://
+(MQTT over TLS), ws:// wss:// (MQTT over WebSocket, e.g. ws://127.0.0.1:8081/ws),
+http:// https:// (1/KP over HTTP, e.g. http://127.0.0.1:8080). TLS trusts --ca,
+or else the certificate KPC serves at <--kpc-rest-url>/api/v1/cert.
+
+Scenarios (--scenario, or a weighted mix such as kp=80,upload=15,connect=5):
+  kp       requests kp1/<app>/<ext>/<token>/<resource>/<id> and times the replies
+           (--rate per endpoint, or closed loop: next request on reply)
+  upload   fetches a BCX upload token over 1/KP (again when BCX answers 403),
+           uploads --blob-size blobs to --bcx-url at --upload-rate per endpoint
+  connect  holds each connection for --hold, disconnects and connects again
+
+Endpoint tokens come from --tokens-file (one per line, or CSV with the token in
+the first column), or --token-pattern. --provision registers them through the
+provider API first (auto: when an admin token is at hand, as with kaactl up).
+
+On a terminal a live dashboard shows progress (q or Ctrl-C stops the run and
+still prints the report); otherwise a progress line goes to stderr. The
+report (table, or -o json) has connects/s, requests/s, p50/p90/p99/max latency
+from a histogram, errors by kind, uploads and MB/s, and the simulator's own
+CPU per operation, so you can tell when the simulator is the bottleneck.
+--fail-on 'p99>200ms,errors>0.1%' exits 1 when a condition holds.`,
+		Example: `  kaactl sim --endpoints 500 --duration 10s
+  kaactl sim --scenario upload --endpoints 20 --blob-size 1MiB --upload-rate 2
+  kaactl sim --url mqtts://127.0.0.1:8883 --scenario kp=90,connect=10 --rate 5
+  kaactl sim --url http://127.0.0.1:8080 --requests 10000 -o json --fail-on 'p99>100ms,errors>0'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if o.output != "table" && o.output != "json" {
-				return usageError{fmt.Errorf("-o %q: want table or json", o.output)}
-			}
-			if !strings.Contains(o.tokenPattern, "%d") {
-				return usageError{fmt.Errorf("--token-pattern %q: needs a %%d for the endpoint number", o.tokenPattern)}
+			if err := o.complete(); err != nil {
+				return usageError{err}
 			}
 			if runF != nil {
 				return runF(cmd.Context(), o)
@@ -56,22 +92,223 @@ live dashboard (a progress line goes to stderr).`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.MQTTURL, "mqtt-url", "tcp://127.0.0.1:1883", "KPC MQTT address")
-	f.IntVar(&o.Endpoints, "endpoints", 10, "simulated endpoints (one MQTT connection each)")
-	f.StringVar(&o.tokenPattern, "token-pattern", "sim-%d", "endpoint token of endpoint n (fmt pattern)")
+	f.StringVar(&o.URL, "url", "tcp://127.0.0.1:1883", "KPC address; its scheme picks the transport (tcp, mqtts, ws, wss, http, https)")
+	f.StringVar(&o.URL, "mqtt-url", "tcp://127.0.0.1:1883", "alias of --url")
+	_ = f.MarkHidden("mqtt-url")
+	f.IntVar(&o.Endpoints, "endpoints", 10, "simulated endpoints (one connection each)")
+	f.StringVar(&o.scenario, "scenario", "kp", "kp, upload, connect, or a weighted mix like kp=80,upload=20")
+	f.StringVar(&o.tokenPattern, "token-pattern", "sim-%d", "endpoint token of endpoint n (fmt pattern with %d)")
+	f.StringVar(&o.tokensFile, "tokens-file", "", "endpoint tokens, one per line or CSV with the token first (overrides --token-pattern)")
 	f.StringVar(&o.AppVersion, "app", "demo-v1", "application version in topics")
-	f.StringVar(&o.Extension, "ext", "echo", "extension instance in topics")
-	f.StringVar(&o.Resource, "resource", "ping", "resource path in topics")
-	f.Uint8Var(&o.QoS, "qos", 1, "QoS of requests (0 or 1)")
-	f.IntVar(&o.PayloadSize, "payload-size", 256, "request payload bytes")
+	f.StringVar(&o.Extension, "ext", "echo", "extension instance of kp requests")
+	f.StringVar(&o.Resource, "resource", "ping", "resource path of kp requests")
+	f.Uint8Var(&o.QoS, "qos", 1, "MQTT QoS of requests (0 or 1)")
+	f.IntVar(&o.PayloadSize, "payload-size", 256, "kp request payload bytes")
+	f.StringVar(&o.payload, "payload", "", "kp request payload (overrides --payload-size), e.g. '{\"temp\":21}'")
 	f.Float64Var(&o.ConnectRate, "connect-rate", 0, "connections per second during the ramp (0: all at once)")
-	f.Float64Var(&o.Rate, "rate", 0, "requests per second per endpoint (0: closed loop, next request on reply)")
+	f.Float64Var(&o.Rate, "rate", 0, "kp requests per second per endpoint (0: closed loop, next request on reply)")
 	f.DurationVar(&o.Duration, "duration", 10*time.Second, "run length after the ramp")
-	f.IntVar(&o.Requests, "requests", 0, "stop after this many requests (0: run for --duration)")
-	f.DurationVar(&o.Timeout, "timeout", 5*time.Second, "reply deadline per request")
+	f.IntVar(&o.Requests, "requests", 0, "stop after this many requests and uploads (0: run for --duration)")
+	f.DurationVar(&o.Timeout, "timeout", 5*time.Second, "deadline of each 1/KP reply and each connect")
+	f.StringVar(&o.BCXURL, "bcx-url", "http://127.0.0.1:8090", "BCX REST API base URL (upload scenario)")
+	f.StringVar(&o.BCXExtension, "bcx-ext", "bcx", "BCX extension instance in 1/KP topics (upload tokens)")
+	f.StringVar(&o.blobSize, "blob-size", "64KiB", "bytes per upload (suffixes KiB, MiB, GiB)")
+	f.Float64Var(&o.UploadRate, "upload-rate", 0, "uploads per second per endpoint (0: closed loop)")
+	f.DurationVar(&o.UploadTimeout, "upload-timeout", time.Minute, "deadline of each upload")
+	f.DurationVar(&o.Hold, "hold", time.Second, "connect scenario: how long a connection stays up before it churns")
+	f.StringVar(&o.caFile, "ca", "", "PEM CA bundle to trust for mqtts/wss/https (default: fetch KPC's cert from --kpc-rest-url)")
+	f.BoolVar(&o.insecure, "insecure", false, "do not verify KPC's TLS certificate (tests only)")
+	f.StringVar(&o.restURL, "kpc-rest-url", "http://127.0.0.1:8008", "KPC management API, where /api/v1/cert serves its TLS cert")
+	f.StringVar(&o.provision, "provision", "auto", "register the endpoint tokens through the provider API first: auto (if an admin token is at hand), always, never")
+	f.StringVar(&o.application, "application", "", "application of the tokens when provisioning (default: --app without its -v<N> suffix)")
+	f.StringVar(&o.conn.providerURL, "provider-url", "http://"+provider.DefaultRESTAddr, "credential provider REST API base URL (provisioning)")
+	f.StringVar(&o.conn.token, "admin-token", "", "admin bearer token for provisioning (default: the contents of <data-dir>/admin.token)")
+	f.StringVar(&o.conn.dataDir, "data-dir", defaultDataDir(), "data dir of kaactl up, where admin.token lives")
+	f.StringVar(&o.conn.tenant, "tenant", "kaa", "tenant of the application when provisioning")
 	f.StringVarP(&o.output, "output", "o", "table", "report format: table or json")
 	f.StringVar(&o.failOn, "fail-on", "", `exit 1 when the report breaks these, e.g. "p99>200ms,errors>0.1%"`)
+	f.BoolVar(&o.noDashboard, "no-dashboard", false, "print a progress line instead of the live dashboard, even on a terminal")
 	return cmd
+}
+
+var versionSuffix = regexp.MustCompile(`-v[0-9]+$`)
+
+// complete checks the flags and fills the derived options.
+func (o *simOptions) complete() error {
+	if o.output != "table" && o.output != "json" {
+		return fmt.Errorf("-o %q: want table or json", o.output)
+	}
+	mix, err := sim.ParseMix(o.scenario)
+	if err != nil {
+		return fmt.Errorf("--scenario: %w", err)
+	}
+	o.Scenario = mix
+	n, err := parseSize(o.blobSize)
+	if err != nil || n <= 0 || n > 1<<31 {
+		return fmt.Errorf("--blob-size %q: want bytes, e.g. 65536, 64KiB, 16MiB (at most 2GiB)", o.blobSize)
+	}
+	o.BlobSize = int(n)
+	if o.payload != "" {
+		o.Payload = []byte(o.payload)
+	}
+	switch o.provision {
+	case "auto", "always", "never":
+	default:
+		return fmt.Errorf("--provision %q: want auto, always or never", o.provision)
+	}
+	if o.application == "" {
+		o.application = versionSuffix.ReplaceAllString(o.AppVersion, "")
+	}
+	if o.tokensFile == "" {
+		if !strings.Contains(o.tokenPattern, "%d") {
+			return fmt.Errorf("--token-pattern %q: needs a %%d for the endpoint number", o.tokenPattern)
+		}
+		pattern := o.tokenPattern
+		o.Tokens = func(i int) string { return fmt.Sprintf(pattern, i) }
+	}
+	if _, err := url.Parse(o.URL); err != nil {
+		return fmt.Errorf("--url: %w", err)
+	}
+	return nil
+}
+
+// parseSize reads a byte count with an optional KiB/MiB/GiB suffix.
+func parseSize(s string) (int64, error) {
+	s = strings.TrimSpace(s)
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"B", 1}} {
+		if n, ok := strings.CutSuffix(s, u.suffix); ok {
+			v, err := strconv.ParseInt(strings.TrimSpace(n), 10, 64)
+			return v * u.mult, err
+		}
+	}
+	return strconv.ParseInt(s, 10, 64)
+}
+
+// readTokens reads one token per line, or the first column of a CSV file
+// (a header whose first cell is "token" is skipped). Blank lines and lines
+// starting with # are ignored.
+func readTokens(r io.Reader) ([]string, error) {
+	var lines []string
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		lines = append(lines, line)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	var tokens []string
+	for i, line := range lines {
+		tok := line
+		if strings.ContainsAny(line, ",\"") {
+			rec, err := csv.NewReader(strings.NewReader(line)).Read()
+			if err != nil {
+				return nil, fmt.Errorf("line %d: %w", i+1, err)
+			}
+			tok = strings.TrimSpace(rec[0])
+		}
+		if i == 0 && strings.EqualFold(tok, "token") {
+			continue
+		}
+		if tok == "" {
+			return nil, fmt.Errorf("line %d: empty token", i+1)
+		}
+		tokens = append(tokens, tok)
+	}
+	return tokens, nil
+}
+
+// tlsConfig builds the client TLS config for TLS schemes: --ca, --insecure,
+// or KPC's own certificate fetched from its management API.
+func (o *simOptions) tlsConfig(ctx context.Context) (*tls.Config, error) {
+	u, _ := url.Parse(o.URL)
+	switch u.Scheme {
+	case "ssl", "tls", "mqtts", "wss", "https":
+	default:
+		return nil, nil
+	}
+	conf := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: u.Hostname()}
+	if o.insecure {
+		conf.InsecureSkipVerify = true
+		return conf, nil
+	}
+	var pemData []byte
+	var err error
+	if o.caFile != "" {
+		if pemData, err = os.ReadFile(o.caFile); err != nil {
+			return nil, fmt.Errorf("--ca: %w", err)
+		}
+	} else if pemData, err = fetchCert(ctx, o.restURL); err != nil {
+		return nil, fmt.Errorf("no --ca given and KPC's certificate could not be fetched: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pemData) {
+		return nil, errors.New("no PEM certificate found in the CA data")
+	}
+	conf.RootCAs = pool
+	return conf, nil
+}
+
+// fetchCert GETs <restURL>/api/v1/cert.
+func fetchCert(ctx context.Context, restURL string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(restURL, "/")+"/api/v1/cert", nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET %s: %s: %s", req.URL, resp.Status, strings.TrimSpace(string(data)))
+	}
+	return data, nil
+}
+
+// provisionTokens registers the tokens per --provision; auto skips quietly
+// when there is no admin token and says so when the provider is not there.
+func (o *simOptions) provisionTokens(ctx context.Context, stderr io.Writer) error {
+	if o.provision == "never" {
+		return nil
+	}
+	tok, err := o.conn.adminToken()
+	if err != nil {
+		if o.provision == "always" {
+			return err
+		}
+		return nil
+	}
+	c := &provider.Client{BaseURL: o.conn.providerURL, Token: tok}
+	if o.provision == "auto" {
+		hctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		err := c.Health(hctx)
+		cancel()
+		if err != nil {
+			fmt.Fprintf(stderr, "not provisioning endpoints: provider at %s: %v\n", o.conn.providerURL, err)
+			return nil
+		}
+	}
+	start := time.Now()
+	created, existing, err := sim.Provision(ctx, c, o.conn.tenant, o.application, o.Endpoints, o.Tokens, 16)
+	if err != nil {
+		return apiError(err)
+	}
+	fmt.Fprintf(stderr, "provisioned %d endpoints in %s/%s (%d new, %d already there) in %s\n",
+		created+existing, o.conn.tenant, o.application, created, existing, time.Since(start).Round(time.Millisecond))
+	return nil
 }
 
 func runSim(ctx context.Context, io ioStreams, o *simOptions) error {
@@ -82,17 +319,33 @@ func runSim(ctx context.Context, io ioStreams, o *simOptions) error {
 			return usageError{err}
 		}
 	}
-	pattern := o.tokenPattern
-	o.Tokens = func(i int) string { return fmt.Sprintf(pattern, i) }
-	last := time.Time{}
-	rep, err := sim.Run(ctx, o.Options, func(s sim.Snapshot) {
-		if time.Since(last) < time.Second {
-			return
+	if o.tokensFile != "" {
+		f, err := os.Open(o.tokensFile)
+		if err != nil {
+			return fmt.Errorf("--tokens-file: %w", err)
 		}
-		last = time.Now()
-		fmt.Fprintf(io.err, "\r%6.1fs  connected %d  sent %d  ok %d  errors %d ", s.Elapsed.Seconds(), s.Connected, s.Sent, s.OK, s.Errors)
-	})
-	fmt.Fprintln(io.err)
+		tokens, err := readTokens(f)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("--tokens-file %s: %w", o.tokensFile, err)
+		}
+		if len(tokens) < o.Endpoints {
+			return fmt.Errorf("--tokens-file %s has %d tokens for %d endpoints", o.tokensFile, len(tokens), o.Endpoints)
+		}
+		o.Tokens = func(i int) string { return tokens[i] }
+	}
+	var err error
+	if o.TLS, err = o.tlsConfig(ctx); err != nil {
+		return err
+	}
+	if err := o.provisionTokens(ctx, io.err); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	view := newSimProgress(io, o, cancel)
+	rep, err := sim.Run(ctx, o.Options, view.Update)
+	view.Close()
 	if err != nil {
 		return err
 	}
@@ -112,3 +365,23 @@ func runSim(ctx context.Context, io ioStreams, o *simOptions) error {
 	}
 	return nil
 }
+
+// simProgress is the plain progress line (until the dashboard lands).
+type simProgress struct {
+	w    io.Writer
+	last time.Time
+}
+
+func newSimProgress(io ioStreams, _ *simOptions, _ context.CancelFunc) *simProgress {
+	return &simProgress{w: io.err}
+}
+
+func (p *simProgress) Update(s sim.Snapshot) {
+	if time.Since(p.last) < time.Second {
+		return
+	}
+	p.last = time.Now()
+	fmt.Fprintf(p.w, "\r%6.1fs  connected %d  sent %d  ok %d  errors %d  uploads %d ", s.Elapsed.Seconds(), s.Connected, s.Sent, s.OK, s.Errors, s.Uploads)
+}
+
+func (p *simProgress) Close() { fmt.Fprintln(p.w) }

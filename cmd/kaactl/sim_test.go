@@ -1,37 +1,253 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
+
+	"github.com/kaactl/kaactl/pkg/sim"
 )
+
+// simJSON runs kaactl sim with -o json and decodes the report.
+func simJSON(t *testing.T, args ...string) (map[string]any, string, error) {
+	t.Helper()
+	out, stderr, err := execute(t, append([]string{"sim", "-o", "json", "--no-dashboard"}, args...)...)
+	if err != nil && !errors.Is(err, errFailOn) {
+		return nil, stderr, err
+	}
+	var rep map[string]any
+	if jerr := json.Unmarshal([]byte(out), &rep); jerr != nil {
+		t.Fatalf("report is not JSON: %v\n%s\nstderr: %s", jerr, out, stderr)
+	}
+	return rep, stderr, err
+}
+
+func num(rep map[string]any, key string) float64 {
+	v, _ := rep[key].(float64)
+	return v
+}
+
+func errKinds(rep map[string]any) map[string]float64 {
+	out := map[string]float64{}
+	m, _ := rep["errors"].(map[string]any)
+	for k, v := range m {
+		out[k], _ = v.(float64)
+	}
+	return out
+}
 
 // TestSim runs the simulator against kaactl up and reads its JSON report.
 func TestSim(t *testing.T) {
 	p, _, stop := startUp(t, t.TempDir())
 	defer stop()
 	url := "tcp://" + p.KPC.MQTTAddr()
-	out, _, err := execute(t, "sim", "--mqtt-url", url, "--endpoints", "5", "--requests", "200", "--duration", "0", "-o", "json", "--fail-on", "errors>0")
+	rep, _, err := simJSON(t, "--url", url, "--provision", "never", "--endpoints", "5", "--requests", "200", "--duration", "0", "--fail-on", "errors>0")
 	if err != nil {
-		t.Fatalf("sim: %v\n%s", err, out)
+		t.Fatalf("sim: %v", err)
 	}
-	var rep map[string]any
-	if err := json.Unmarshal([]byte(out), &rep); err != nil {
-		t.Fatalf("report is not JSON: %v\n%s", err, out)
-	}
-	for _, key := range []string{"requests_per_sec", "p50_ms", "p99_ms", "errors"} {
+	for _, key := range []string{"requests_per_sec", "p50_ms", "p99_ms", "errors", "connect_p99_ms", "cpu_per_request_us"} {
 		if _, ok := rep[key]; !ok {
-			t.Errorf("report lacks %q: %s", key, out)
+			t.Errorf("report lacks %q: %v", key, rep)
 		}
 	}
+	if num(rep, "requests") != 200 || num(rep, "ok") != 200 {
+		t.Errorf("requests %v ok %v, want 200", rep["requests"], rep["ok"])
+	}
 	// Requests to an extension that does not exist time out; --fail-on turns that into an error.
-	_, _, err = execute(t, "sim", "--mqtt-url", url, "--endpoints", "2", "--requests", "4", "--duration", "0", "--ext", "nope",
+	_, _, err = execute(t, "sim", "--url", url, "--provision", "never", "--endpoints", "2", "--requests", "4", "--duration", "0", "--ext", "nope",
 		"--timeout", "300ms", "--fail-on", "errors>0")
 	if !errors.Is(err, errFailOn) {
 		t.Fatalf("fail-on: %v", err)
 	}
-	if _, _, err := execute(t, "sim", "--fail-on", "p99>>1"); err == nil || !strings.Contains(err.Error(), "p99") {
-		t.Errorf("bad --fail-on accepted: %v", err)
+	for _, bad := range [][]string{
+		{"--fail-on", "p99>>1"}, {"--scenario", "kp=1,dance=2"}, {"--blob-size", "lots"}, {"--provision", "maybe"},
+		{"--token-pattern", "fixed"}, {"-o", "yaml"},
+	} {
+		if _, _, err := execute(t, append([]string{"sim"}, bad...)...); err == nil || !errors.As(err, new(usageError)) {
+			t.Errorf("sim %v: err %v, want a usage error", bad, err)
+		}
+	}
+}
+
+// TestSimTransports runs the kp scenario over every transport kaactl up serves.
+func TestSimTransports(t *testing.T) {
+	p, _, stop := startUp(t, t.TempDir())
+	defer stop()
+	rest := "http://" + p.KPC.RESTAddr()
+	tests := []struct {
+		name string
+		args []string
+	}{
+		{"mqtt", []string{"--url", "tcp://" + p.KPC.MQTTAddr()}},
+		{"mqtts cert from KPC", []string{"--url", "mqtts://" + p.KPC.MQTTSAddr(), "--kpc-rest-url", rest}},
+		{"mqtts --ca", []string{"--url", "ssl://" + p.KPC.MQTTSAddr(), "--ca", filepath.Join(p.DataDir, "kpc-tls.crt")}},
+		{"ws", []string{"--url", "ws://" + p.KPC.WSAddr() + "/ws"}},
+		{"http", []string{"--url", "http://" + p.KPC.HTTPAddr()}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rep, stderr, err := simJSON(t, append(tt.args, "--provision", "never", "--endpoints", "4", "--requests", "80", "--duration", "0")...)
+			if err != nil {
+				t.Fatalf("sim: %v\n%s", err, stderr)
+			}
+			if num(rep, "ok") != 80 || num(rep, "connected") != 4 || num(rep, "error_count") != 0 {
+				t.Errorf("ok %v connected %v errors %v, want 80/4/0", rep["ok"], rep["connected"], rep["errors"])
+			}
+		})
+	}
+	// A TLS URL without a CA that KPC does not serve is a clear error, not a hang.
+	_, _, err := execute(t, "sim", "--url", "mqtts://"+p.KPC.MQTTSAddr(), "--kpc-rest-url", "http://127.0.0.1:1", "--provision", "never")
+	if err == nil || !strings.Contains(err.Error(), "certificate could not be fetched") {
+		t.Errorf("mqtts without a cert: %v", err)
+	}
+}
+
+// TestSimUpload: endpoints fetch BCX tokens over 1/KP and upload; BCX lists
+// every upload. Tokens live 1s here, so endpoints must fetch them again.
+func TestSimUpload(t *testing.T) {
+	dir := t.TempDir()
+	p, _, stop := startUp(t, dir, func(o *upOptions) { o.bcxTokenTTL = time.Second })
+	defer stop()
+	rep, stderr, err := simJSON(t, "--url", "tcp://"+p.KPC.MQTTAddr(), "--bcx-url", "http://"+p.BCX.RESTAddr(), "--provision", "never",
+		"--scenario", "upload", "--endpoints", "3", "--blob-size", "10KiB", "--upload-rate", "4", "--duration", "2500ms",
+		"--token-pattern", "up-%d", "--fail-on", "errors>0")
+	if err != nil {
+		t.Fatalf("sim: %v\n%s", err, stderr)
+	}
+	uploads := num(rep, "uploads")
+	if uploads < 6 || num(rep, "upload_attempts") != uploads || num(rep, "upload_bytes") != uploads*10240 {
+		t.Errorf("uploads %v of %v, %v bytes", uploads, rep["upload_attempts"], rep["upload_bytes"])
+	}
+	if num(rep, "token_refetches") < 1 || num(rep, "upload_mb_per_sec") <= 0 {
+		t.Errorf("token fetches %v refetches %v MB/s %v: want a refetch after expiry", rep["token_fetches"], rep["token_refetches"], rep["upload_mb_per_sec"])
+	}
+	out, _, err := execute(t, "blobs", "ls", "--app", "demo", "--data-dir", dir, "--bcx-url", "http://"+p.BCX.RESTAddr(), "--size", "1000", "-o", "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var page struct {
+		Content []struct {
+			Name string `json:"name"`
+			Size int64  `json:"size"`
+		} `json:"content"`
+	}
+	if err := json.Unmarshal([]byte(out), &page); err != nil {
+		t.Fatalf("blobs ls: %v\n%s", err, out)
+	}
+	if float64(len(page.Content)) != uploads {
+		t.Errorf("BCX lists %d blobs, the report says %v uploads", len(page.Content), uploads)
+	}
+	for _, b := range page.Content {
+		if !strings.HasPrefix(b.Name, "sim-") || b.Size != 10240 {
+			t.Errorf("blob %+v", b)
+		}
+	}
+}
+
+// TestSimProvisionAndRefusedTokens: without --auto-register, unknown tokens
+// are refused (counted by kind); --provision registers them and the same run
+// passes.
+func TestSimProvisionAndRefusedTokens(t *testing.T) {
+	dir := t.TempDir()
+	p, _, stop := startUp(t, dir, func(o *upOptions) { o.autoRegister = false })
+	defer stop()
+	args := []string{"--url", "tcp://" + p.KPC.MQTTAddr(), "--bcx-url", "http://" + p.BCX.RESTAddr(),
+		"--provider-url", "http://" + p.Provider.RESTAddr(), "--data-dir", dir,
+		"--scenario", "kp=1,upload=1", "--endpoints", "4", "--requests", "40", "--duration", "0", "--blob-size", "1KiB"}
+	rep, _, err := simJSON(t, append(args, "--provision", "never")...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := errKinds(rep)
+	if kinds["status_401"] != num(rep, "requests") || kinds["token_status_401"] != num(rep, "upload_attempts") ||
+		num(rep, "requests")+num(rep, "upload_attempts") != 40 || len(kinds) != 2 {
+		t.Errorf("errors %v, requests %v, uploads %v: want every request status_401 and every upload token_status_401",
+			kinds, rep["requests"], rep["upload_attempts"])
+	}
+	rep, stderr, err := simJSON(t, append(args, "--fail-on", "errors>0")...) // --provision auto: admin token in the data dir
+	if err != nil {
+		t.Fatalf("provisioned run: %v %v\n%s", err, rep["errors"], stderr)
+	}
+	if !strings.Contains(stderr, "provisioned 4 endpoints") {
+		t.Errorf("stderr %q", stderr)
+	}
+	if num(rep, "ok")+num(rep, "uploads") != 40 {
+		t.Errorf("ok %v uploads %v, want 40 in all", rep["ok"], rep["uploads"])
+	}
+}
+
+// TestSimConnectChurn: connect endpoints churn; kp endpoints of the same mix
+// keep getting answers.
+func TestSimConnectChurn(t *testing.T) {
+	p, _, stop := startUp(t, t.TempDir())
+	defer stop()
+	rep, _, err := simJSON(t, "--url", "tcp://"+p.KPC.MQTTAddr(), "--provision", "never", "--scenario", "kp=1,connect=3",
+		"--endpoints", "8", "--hold", "100ms", "--duration", "1s", "--rate", "20", "--fail-on", "errors>0")
+	if err != nil {
+		t.Fatalf("sim: %v %v", err, rep)
+	}
+	// 6 connect endpoints reconnect about every 100ms for 1s.
+	if num(rep, "connects") < 8+6*3 || num(rep, "ok") == 0 || num(rep, "connect_p99_ms") <= 0 {
+		t.Errorf("connects %v ok %v connect p99 %v", rep["connects"], rep["ok"], rep["connect_p99_ms"])
+	}
+}
+
+// TestSimServerStopped: KPC going away mid-run ends the run with the loss
+// counted, and the report is still printed.
+func TestSimServerStopped(t *testing.T) {
+	p, _, stop := startUp(t, t.TempDir())
+	var stopped atomic.Bool
+	rep, err := sim.Run(context.Background(), sim.Options{URL: "tcp://" + p.KPC.MQTTAddr(), Endpoints: 6, Duration: time.Minute, Rate: 50},
+		func(s sim.Snapshot) {
+			if s.OK > 50 && stopped.CompareAndSwap(false, true) {
+				go stop()
+			}
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !stopped.Load() {
+		t.Fatal("KPC never stopped")
+	}
+	if rep.Elapsed > 30*time.Second || rep.OK < 50 || rep.Errors["disconnected"] < 6 {
+		t.Errorf("elapsed %v ok %d errors %v: want the run to end with every connection lost", rep.Elapsed, rep.OK, rep.Errors)
+	}
+	if rep.Connected != 6 || rep.Requests < rep.OK || rep.Interrupted {
+		t.Errorf("report %+v", rep)
+	}
+}
+
+func TestReadTokens(t *testing.T) {
+	tests := []struct {
+		name, in string
+		want     []string
+		err      bool
+	}{
+		{"lines", "a\nb\n\n# note\nc\n", []string{"a", "b", "c"}, false},
+		{"csv with header", "token,name\nt1,dev one\n\"t,2\",x\n", []string{"t1", "t,2"}, false},
+		{"empty token", "a\n,x\n", nil, true},
+		{"broken csv", "\"a,b\n", nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := readTokens(strings.NewReader(tt.in))
+			if (err != nil) != tt.err || strings.Join(got, "|") != strings.Join(tt.want, "|") {
+				t.Errorf("got %q, %v", got, err)
+			}
+		})
+	}
+	// --tokens-file with fewer tokens than endpoints is refused before connecting.
+	path := filepath.Join(t.TempDir(), "tokens.txt")
+	if err := os.WriteFile(path, []byte("one\ntwo\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := execute(t, "sim", "--tokens-file", path, "--endpoints", "3", "--provision", "never"); err == nil || !strings.Contains(err.Error(), "has 2 tokens for 3 endpoints") {
+		t.Errorf("err %v", err)
 	}
 }

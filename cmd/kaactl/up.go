@@ -39,6 +39,7 @@ type upOptions struct {
 	natsAddr     string
 	kpc          kpc.Options
 	bcxAddr      string
+	bcxTokenTTL  time.Duration
 	s3           s3.Options
 	providerAddr string
 	autoRegister bool
@@ -114,6 +115,7 @@ application. Ctrl-C drains and exits; a restart keeps endpoints and blobs.`,
 	f.StringVar(&o.kpc.HTTPAddr, "http-addr", o.kpc.HTTPAddr, "1/KP over HTTP listen address")
 	f.StringVar(&o.kpc.RESTAddr, "rest-addr", o.kpc.RESTAddr, "KPC management listen address (/health, /metrics)")
 	f.StringVar(&o.bcxAddr, "bcx-addr", bcx.DefaultRESTAddr, "BCX listen address: uploads and blob management")
+	f.DurationVar(&o.bcxTokenTTL, "bcx-token-ttl", bcx.DefaultTokenTTL, "BCX upload token lifetime (per application: kaa.applications.<app>.bcx.tokens.expiration)")
 	f.StringVar(&o.s3.Endpoint, "s3-endpoint", "", "store blobs in S3 at this endpoint instead of the data dir (credentials from the AWS chain)")
 	f.StringVar(&o.s3.Bucket, "s3-bucket", "", "store blobs in this S3 bucket instead of the data dir (created if missing)")
 	f.StringVar(&o.s3.Region, "s3-region", "us-east-1", "S3 region")
@@ -218,6 +220,9 @@ func runUp(ctx context.Context, io ioStreams, o *upOptions) (err error) {
 	}
 	bo := bcx.DefaultOptions()
 	bo.NATSURL, bo.RESTAddr, bo.Apps, bo.Logger = p.NATSURL, o.bcxAddr, o.kpc.Apps, log
+	if o.bcxTokenTTL != 0 {
+		bo.TokenTTL = o.bcxTokenTTL
+	}
 	if p.BCX, err = bcx.New(bo, store, signer, adminAuth{auth.StaticToken{Token: p.AdminToken, Tenant: upTenant}}); err != nil {
 		return usageError{err}
 	}

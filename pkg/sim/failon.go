@@ -93,7 +93,7 @@ func (f FailOn) Check(r Report) []string {
 		case "errors":
 			n := float64(r.ErrorCount())
 			if c.Percent {
-				if total := float64(r.Requests + r.ConnectFailures); total > 0 {
+				if total := float64(r.Operations()); total > 0 {
 					actual = 100 * n / total
 				}
 				shown = strconv.FormatFloat(actual, 'g', 4, 64) + "%"

@@ -13,10 +13,15 @@ import (
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 type reportJSON struct {
+	Scenario        string           `json:"scenario"`
+	Transport       string           `json:"transport"`
 	Endpoints       int              `json:"endpoints"`
 	Connected       int              `json:"connected"`
 	ConnectFailures int64            `json:"connect_failures"`
 	ConnectsPerSec  float64          `json:"connects_per_sec"`
+	Connects        int64            `json:"connects"`
+	ConnectP50ms    float64          `json:"connect_p50_ms"`
+	ConnectP99ms    float64          `json:"connect_p99_ms"`
 	Requests        int64            `json:"requests"`
 	OK              int64            `json:"ok"`
 	RequestsPerSec  float64          `json:"requests_per_sec"`
@@ -24,6 +29,14 @@ type reportJSON struct {
 	P90ms           float64          `json:"p90_ms"`
 	P99ms           float64          `json:"p99_ms"`
 	Maxms           float64          `json:"max_ms"`
+	Uploads         int64            `json:"uploads"`
+	UploadAttempts  int64            `json:"upload_attempts"`
+	UploadBytes     int64            `json:"upload_bytes"`
+	UploadMBps      float64          `json:"upload_mb_per_sec"`
+	UploadP50ms     float64          `json:"upload_p50_ms"`
+	UploadP99ms     float64          `json:"upload_p99_ms"`
+	TokenFetches    int64            `json:"token_fetches"`
+	TokenRefetches  int64            `json:"token_refetches"`
 	Errors          map[string]int64 `json:"errors"`
 	ErrorCount      int64            `json:"error_count"`
 	ElapsedS        float64          `json:"elapsed_s"`
@@ -41,7 +54,11 @@ func (r Report) JSON() ([]byte, error) {
 		errs = map[string]int64{}
 	}
 	return json.Marshal(reportJSON{
+		Scenario: r.Scenario, Transport: r.Transport,
 		Endpoints: r.Endpoints, Connected: r.Connected, ConnectFailures: r.ConnectFailures, ConnectsPerSec: r.ConnectsPerSec,
+		Connects: r.Connects, ConnectP50ms: ms(r.ConnectP50), ConnectP99ms: ms(r.ConnectP99),
+		Uploads: r.Uploads, UploadAttempts: r.UploadAttempts, UploadBytes: r.UploadBytes, UploadMBps: r.UploadMBPerSec,
+		UploadP50ms: ms(r.UploadP50), UploadP99ms: ms(r.UploadP99), TokenFetches: r.TokenFetches, TokenRefetches: r.TokenRefetches,
 		Requests: r.Requests, OK: r.OK, RequestsPerSec: r.RequestsPerSec,
 		P50ms: ms(r.LatencyP50), P90ms: ms(r.LatencyP90), P99ms: ms(r.LatencyP99), Maxms: ms(r.LatencyMax),
 		Errors: errs, ErrorCount: r.ErrorCount(), ElapsedS: r.Elapsed.Seconds(), RampS: r.RampElapsed.Seconds(),
@@ -55,14 +72,23 @@ func fmtDur(d time.Duration) string { return fmt.Sprintf("%.3f ms", ms(d)) }
 func (r Report) WriteTable(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	row := func(k, format string, a ...any) { fmt.Fprintf(tw, "%s\t"+format+"\n", append([]any{k}, a...)...) }
+	row("scenario", "%s over %s", r.Scenario, r.Transport)
 	row("endpoints", "%d connected of %d (%d failed)", r.Connected, r.Endpoints, r.ConnectFailures)
 	row("connect rate", "%.1f/s over %s", r.ConnectsPerSec, r.RampElapsed.Round(time.Millisecond))
-	row("requests", "%d (%d ok) in %s", r.Requests, r.OK, r.Elapsed.Round(time.Millisecond))
-	row("throughput", "%.1f req/s", r.RequestsPerSec)
-	row("latency p50", "%s", fmtDur(r.LatencyP50))
-	row("latency p90", "%s", fmtDur(r.LatencyP90))
-	row("latency p99", "%s", fmtDur(r.LatencyP99))
-	row("latency max", "%s", fmtDur(r.LatencyMax))
+	row("connect time", "p50 %s  p99 %s  (%d connects)", fmtDur(r.ConnectP50), fmtDur(r.ConnectP99), r.Connects)
+	if r.Requests > 0 || r.UploadAttempts == 0 {
+		row("requests", "%d (%d ok) in %s", r.Requests, r.OK, r.Elapsed.Round(time.Millisecond))
+		row("throughput", "%.1f req/s", r.RequestsPerSec)
+		row("latency p50", "%s", fmtDur(r.LatencyP50))
+		row("latency p90", "%s", fmtDur(r.LatencyP90))
+		row("latency p99", "%s", fmtDur(r.LatencyP99))
+		row("latency max", "%s", fmtDur(r.LatencyMax))
+	}
+	if r.UploadAttempts > 0 {
+		row("uploads", "%d stored of %d, %.1f MB (%.2f MB/s)", r.Uploads, r.UploadAttempts, float64(r.UploadBytes)/1e6, r.UploadMBPerSec)
+		row("upload time", "p50 %s  p99 %s", fmtDur(r.UploadP50), fmtDur(r.UploadP99))
+		row("upload tokens", "%d fetched (%d after BCX refused one)", r.TokenFetches, r.TokenRefetches)
+	}
 	kinds := make([]string, 0, len(r.Errors))
 	for k := range r.Errors {
 		kinds = append(kinds, k)
@@ -76,7 +102,7 @@ func (r Report) WriteTable(w io.Writer) error {
 		parts = []string{"none"}
 	}
 	row("errors", "%d (%s)", r.ErrorCount(), strings.Join(parts, ", "))
-	row("sim cpu/request", "%.1f µs", float64(r.CPUPerRequest)/float64(time.Microsecond))
+	row("sim cpu/op", "%.1f µs", float64(r.CPUPerRequest)/float64(time.Microsecond))
 	if r.Interrupted {
 		row("interrupted", "yes")
 	}

@@ -69,7 +69,7 @@ func TestClosedLoop(t *testing.T) {
 	url := startPlatform(t, true, 2*time.Second)
 	var snaps atomic.Int64
 	rep, err := sim.Run(context.Background(), sim.Options{
-		MQTTURL: url, Endpoints: 20, QoS: 1, Duration: time.Second, ConnectRate: 200,
+		URL: url, Endpoints: 20, QoS: 1, Duration: time.Second, ConnectRate: 200,
 	}, func(sim.Snapshot) { snaps.Add(1) })
 	if err != nil {
 		t.Fatal(err)
@@ -115,7 +115,7 @@ func TestClosedLoop(t *testing.T) {
 
 func TestRequestBudgetAndOpenLoop(t *testing.T) {
 	url := startPlatform(t, true, 2*time.Second)
-	rep, err := sim.Run(context.Background(), sim.Options{MQTTURL: url, Endpoints: 5, Requests: 50, Rate: 200, QoS: 0}, nil)
+	rep, err := sim.Run(context.Background(), sim.Options{URL: url, Endpoints: 5, Requests: 50, Rate: 200, QoS: 0}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +126,7 @@ func TestRequestBudgetAndOpenLoop(t *testing.T) {
 
 func TestTokenRejected(t *testing.T) {
 	url := startPlatform(t, false, 2*time.Second)
-	rep, err := sim.Run(context.Background(), sim.Options{MQTTURL: url, Endpoints: 4, Requests: 40}, nil)
+	rep, err := sim.Run(context.Background(), sim.Options{URL: url, Endpoints: 4, Requests: 40}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +137,7 @@ func TestTokenRejected(t *testing.T) {
 
 func TestExtensionMissing(t *testing.T) {
 	url := startPlatform(t, true, 200*time.Millisecond)
-	rep, err := sim.Run(context.Background(), sim.Options{MQTTURL: url, Endpoints: 3, Extension: "nope", Requests: 6, Timeout: 300 * time.Millisecond}, nil)
+	rep, err := sim.Run(context.Background(), sim.Options{URL: url, Endpoints: 3, Extension: "nope", Requests: 6, Timeout: 300 * time.Millisecond}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +151,7 @@ func TestCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var cancelledAt atomic.Int64
-	rep, err := sim.Run(ctx, sim.Options{MQTTURL: url, Endpoints: 5, Duration: time.Minute}, func(s sim.Snapshot) {
+	rep, err := sim.Run(ctx, sim.Options{URL: url, Endpoints: 5, Duration: time.Minute}, func(s sim.Snapshot) {
 		if s.OK > 0 && cancelledAt.Load() == 0 {
 			cancelledAt.Store(time.Now().UnixNano())
 			cancel()
@@ -172,7 +172,7 @@ func TestCancel(t *testing.T) {
 }
 
 func TestNoBroker(t *testing.T) {
-	rep, err := sim.Run(context.Background(), sim.Options{MQTTURL: "tcp://127.0.0.1:1", Endpoints: 2, Requests: 1}, nil)
+	rep, err := sim.Run(context.Background(), sim.Options{URL: "tcp://127.0.0.1:1", Endpoints: 2, Requests: 1}, nil)
 	if err == nil || !strings.Contains(err.Error(), "no endpoint connected") {
 		t.Errorf("err = %v", err)
 	}

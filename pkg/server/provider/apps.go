@@ -134,7 +134,9 @@ func (p *Provider) CreateEndpointWith(ctx context.Context, tenant, app string, s
 		}
 	}
 	var ep Endpoint
-	err := p.db.Update(func(tx *bolt.Tx) error {
+	// Batch: concurrent creates (kaactl sim --provision, scripts) share one
+	// commit and fsync. The function is safe to run again.
+	err := p.db.Batch(func(tx *bolt.Tx) error {
 		a, err := getApp(tx, tenant, app)
 		if err != nil {
 			return err

@@ -1,0 +1,152 @@
+package sim
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+)
+
+// conn is one endpoint's connection to KPC. send fires a 1/KP request; its
+// outcome reaches the endpoint through complete (or lose, for MQTT).
+type conn interface {
+	send(ext, resource string, id uint64, payload []byte)
+	close()
+}
+
+// maxReplyBody bounds the reply bodies the simulator reads.
+const maxReplyBody = 1 << 20
+
+// statusOf maps a 1/KP error payload {"statusCode":N,...} to N (0 if absent).
+func statusOf(payload []byte) int {
+	var body struct {
+		StatusCode int `json:"statusCode"`
+	}
+	if json.Unmarshal(payload, &body) != nil {
+		return 0
+	}
+	return body.StatusCode
+}
+
+// mqttConn is a paho client: replies arrive on <request topic>/status or /error.
+type mqttConn struct {
+	cl     paho.Client
+	prefix string // kp1/<app>/
+	token  string
+	qos    byte
+}
+
+func (c *mqttConn) send(ext, resource string, id uint64, payload []byte) {
+	var b strings.Builder
+	b.Grow(len(c.prefix) + len(ext) + len(c.token) + len(resource) + 24)
+	b.WriteString(c.prefix)
+	b.WriteString(ext)
+	b.WriteByte('/')
+	b.WriteString(c.token)
+	b.WriteByte('/')
+	b.WriteString(resource)
+	b.WriteByte('/')
+	b.WriteString(strconv.FormatUint(id, 10))
+	c.cl.Publish(b.String(), c.qos, false, payload)
+}
+
+func (c *mqttConn) close() { closePaho(c.cl) }
+
+// closePaho disconnects without letting a stalled paho Disconnect (on a
+// connection the broker is closing at the same time) hold the caller.
+func closePaho(cl paho.Client) {
+	done := make(chan struct{})
+	go func() { defer close(done); cl.Disconnect(20) }()
+	t := time.NewTimer(2 * time.Second)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+	}
+}
+
+// dialMQTT connects endpoint e (one paho client per connection). gen tags
+// the connection so that a late loss of an old one is ignored.
+func (r *run) dialMQTT(ctx context.Context, e *endpoint, gen uint64) (conn, error) {
+	opts := paho.NewClientOptions().AddBroker(r.o.URL).
+		SetClientID(fmt.Sprintf("kaasim-%d-%d-%d-%d", os.Getpid(), r.seq, e.i, gen)).
+		SetAutoReconnect(false).SetConnectRetry(false).SetOrderMatters(false).SetCleanSession(true).
+		SetConnectTimeout(r.o.Timeout).SetWriteTimeout(10 * time.Second).SetKeepAlive(60 * time.Second).
+		SetDefaultPublishHandler(func(_ paho.Client, m paho.Message) { e.onMessage(m.Topic(), m.Payload()) }).
+		SetConnectionLostHandler(func(paho.Client, error) { e.lose(gen) })
+	if r.o.TLS != nil {
+		opts.SetTLSConfig(r.o.TLS)
+	}
+	cl := paho.NewClient(opts)
+	tok := cl.Connect()
+	select {
+	case <-tok.Done():
+	case <-ctx.Done():
+		// paho gives up on its own connect timeout; disconnect once it has.
+		go func() { tok.Wait(); cl.Disconnect(0) }()
+		return nil, ctx.Err()
+	}
+	if err := tok.Error(); err != nil {
+		return nil, err
+	}
+	return &mqttConn{cl: cl, prefix: "kp1/" + r.o.AppVersion + "/", token: r.o.Tokens(e.i), qos: r.o.QoS}, nil
+}
+
+// httpConn sends each request as POST /kp1/<app>/<ext>/<token>/<resource>
+// and completes it with the HTTP status and body.
+type httpConn struct {
+	e    *endpoint
+	hc   *http.Client
+	base string // <url>/kp1/<app>/
+}
+
+func (c *httpConn) send(ext, resource string, id uint64, payload []byte) {
+	target := c.base + ext + "/" + c.e.token + "/" + resource
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), c.e.r.o.Timeout)
+		defer cancel()
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(payload))
+		if err != nil {
+			c.e.complete(id, -1, nil)
+			return
+		}
+		resp, err := c.hc.Do(req)
+		if err != nil {
+			if errors.Is(err, context.DeadlineExceeded) {
+				return // the sweeper counts it as a timeout
+			}
+			c.e.complete(id, -1, nil)
+			return
+		}
+		body, err := io.ReadAll(io.LimitReader(resp.Body, maxReplyBody))
+		resp.Body.Close()
+		if err != nil {
+			c.e.complete(id, -1, nil)
+			return
+		}
+		c.e.complete(id, resp.StatusCode, body)
+	}()
+}
+
+func (c *httpConn) close() {}
+
+func newHTTPClient(endpoints int, tlsConf *tls.Config) *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConns = min(endpoints, 4096)
+	tr.MaxIdleConnsPerHost = min(endpoints, 4096)
+	tr.ForceAttemptHTTP2 = false
+	if tlsConf != nil {
+		tr.TLSClientConfig = tlsConf
+	}
+	return &http.Client{Transport: tr}
+}
