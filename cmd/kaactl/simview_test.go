@@ -1,0 +1,420 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/kaactl/kaactl/pkg/sim"
+)
+
+func TestSimViewRatesBetween(t *testing.T) {
+	sec := func(f float64) time.Duration { return time.Duration(f * float64(time.Second)) }
+	tests := []struct {
+		name      string
+		prev, cur sim.Snapshot
+		want      simRates
+	}{
+		{"from the start", sim.Snapshot{},
+			sim.Snapshot{Elapsed: sec(2), Connects: 100, OK: 380, Errors: 20, UploadBytes: 4e6, CPU: sec(1)},
+			simRates{Connects: 50, Requests: 200, UploadBytes: 2e6, CPU: 0.5}},
+		{"between two", sim.Snapshot{Elapsed: sec(1), Connects: 10, OK: 100, Errors: 1, CPU: sec(0.5)},
+			sim.Snapshot{Elapsed: sec(1.5), Connects: 10, OK: 600, Errors: 1, CPU: sec(1.5)},
+			simRates{Requests: 1000, CPU: 2}},
+		{"no time passed", sim.Snapshot{Elapsed: sec(1), OK: 5}, sim.Snapshot{Elapsed: sec(1), OK: 10}, simRates{}},
+		{"time went back", sim.Snapshot{Elapsed: sec(2)}, sim.Snapshot{Elapsed: sec(1), OK: 10}, simRates{}},
+		{"counter went back", sim.Snapshot{OK: 10}, sim.Snapshot{Elapsed: sec(1), OK: 5}, simRates{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := simRatesBetween(tt.prev, tt.cur); !simViewRatesNear(got, tt.want) {
+				t.Errorf("got %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func simViewRatesNear(a, b simRates) bool {
+	near := func(x, y float64) bool { return math.Abs(x-y) < 1e-9 }
+	return near(a.Connects, b.Connects) && near(a.Requests, b.Requests) && near(a.UploadBytes, b.UploadBytes) && near(a.CPU, b.CPU)
+}
+
+func TestSimViewRateWindow(t *testing.T) {
+	tick := 250 * time.Millisecond
+	tests := []struct {
+		name string
+		ok   []int64 // cumulative OK at each 250ms tick
+		want float64 // req/s after the last tick
+	}{
+		{"first tick measures from the start", []int64{50}, 200},
+		{"steady", []int64{100, 200, 300, 400, 500, 600, 700, 800}, 400},
+		// A burst of 1000 in one tick is spread over the second it falls in...
+		{"burst inside the window", []int64{0, 0, 0, 0, 1000, 1000, 1000}, 1000},
+		// ...and forgotten once it is more than a second old.
+		{"burst out of the window", []int64{0, 0, 0, 0, 1000, 1000, 1000, 1000, 1000, 1000}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := simRateWindow{span: time.Second}
+			var got simRates
+			for i, ok := range tt.ok {
+				got = w.add(sim.Snapshot{Elapsed: time.Duration(i+1) * tick, OK: ok})
+			}
+			if math.Abs(got.Requests-tt.want) > 1e-9 {
+				t.Errorf("req/s %v, want %v", got.Requests, tt.want)
+			}
+			if len(w.snaps) > 6 {
+				t.Errorf("window keeps %d snapshots", len(w.snaps))
+			}
+		})
+	}
+	t.Run("new run resets", func(t *testing.T) {
+		w := simRateWindow{span: time.Second}
+		w.add(sim.Snapshot{Elapsed: 5 * time.Second, OK: 5000})
+		if got := w.add(sim.Snapshot{Elapsed: time.Second, OK: 10}); got.Requests != 10 {
+			t.Errorf("req/s %v after a restart, want 10", got.Requests)
+		}
+	})
+}
+
+func TestSimViewTopErrorKinds(t *testing.T) {
+	top, rest := simTopErrorKinds(map[string]int64{"timeout": 5, "status_500": 9, "connect": 5, "disconnected": 1}, 3)
+	want := []simErrorKind{{"status_500", 9}, {"connect", 5}, {"timeout", 5}}
+	if rest != 1 || len(top) != len(want) {
+		t.Fatalf("top %v rest %d", top, rest)
+	}
+	for i := range want {
+		if top[i] != want[i] {
+			t.Errorf("top[%d] = %v, want %v", i, top[i], want[i])
+		}
+	}
+	if top, rest := simTopErrorKinds(nil, 3); len(top) != 0 || rest != 0 {
+		t.Errorf("nil map: %v %d", top, rest)
+	}
+}
+
+func simViewStyles() simDashboardStyles {
+	return newSimDashboardStyles(lipgloss.NewRenderer(io.Discard)) // no colours
+}
+
+func TestSimViewRender(t *testing.T) {
+	snap := sim.Snapshot{
+		Elapsed: 12300 * time.Millisecond, Phase: "running",
+		Endpoints: 1000, Connected: 980, Connects: 990, ConnectFailures: 10,
+		Sent: 12345, OK: 12000, Errors: 17,
+		ErrorsByKind: map[string]int64{"timeout": 9, "status_500": 4, "disconnected": 2, "connect": 1, "upload_503": 1},
+		LatencyP50:   1234 * time.Microsecond, LatencyP90: 34500 * time.Microsecond, LatencyP99: 1500 * time.Millisecond,
+		Uploads: 12, UploadBytes: 34_500_000,
+	}
+	rates := simRates{Connects: 45.2, Requests: 1523.4, UploadBytes: 3_400_000, CPU: 0.87}
+	tests := []struct {
+		name   string
+		state  simDashboardState
+		want   []string
+		absent []string
+	}{
+		{"running", simDashboardState{Snap: snap, Rates: rates, Cores: 2},
+			[]string{"running", "12.3s", "980/1000 connected", "990 connects", "10 failed", "45.2 conn/s",
+				"12345 sent", "12000 ok", "17 errors", "1523.4 req/s",
+				"p50 1.23 ms", "p90 34.5 ms", "p99 1.50 s",
+				"timeout 9 · status_500 4 · disconnected 2 · connect 1 · +1 more",
+				"uploads", "12 · 34.5 MB · 3.40 MB/s", "87% of one core (2 usable)", "q or ctrl+c stops"},
+			[]string{"bottleneck", "stopping"}},
+		{"simulator busy", simDashboardState{Snap: snap, Rates: simRates{CPU: 1.7}, Cores: 2},
+			[]string{"170% of one core", "simulator busy: it may be the bottleneck"}, nil},
+		{"before the first snapshot", simDashboardState{},
+			[]string{"starting", "0/0 connected", "errors     none", "0% of one core"}, []string{"uploads"}},
+		{"stopping", simDashboardState{Snap: sim.Snapshot{Phase: "draining"}, Stopping: true},
+			[]string{"stopping", "ctrl+c again leaves the dashboard"}, []string{"draining"}},
+		{"done after stop", simDashboardState{Snap: sim.Snapshot{Phase: "done"}, Stopping: true},
+			[]string{"kaactl sim  done"}, nil},
+		{"closed", simDashboardState{Snap: sim.Snapshot{Phase: "done", OK: 3}, Stopping: true, Closed: true},
+			[]string{"3 ok", "sim cpu"}, []string{"ctrl+c", "stopping"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := renderSimDashboard(tt.state, 0, simViewStyles())
+			for _, w := range tt.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("missing %q in\n%s", w, got)
+				}
+			}
+			for _, w := range tt.absent {
+				if strings.Contains(got, w) {
+					t.Errorf("unexpected %q in\n%s", w, got)
+				}
+			}
+		})
+	}
+	t.Run("cut at width", func(t *testing.T) {
+		for _, width := range []int{20, 40, 80} {
+			got := renderSimDashboard(simDashboardState{Snap: snap, Rates: rates, Cores: 2}, width, simViewStyles())
+			for _, l := range strings.Split(got, "\n") {
+				if lipgloss.Width(l) > width {
+					t.Errorf("width %d: line %q is %d wide", width, l, lipgloss.Width(l))
+				}
+			}
+			if !strings.Contains(got, "980/1000") {
+				t.Errorf("width %d lost the endpoint count:\n%s", width, got)
+			}
+		}
+	})
+}
+
+func simViewKey(k string) tea.KeyMsg {
+	if k == "ctrl+c" {
+		return tea.KeyMsg{Type: tea.KeyCtrlC}
+	}
+	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)}
+}
+
+func TestSimViewKeys(t *testing.T) {
+	for _, key := range []string{"ctrl+c", "q"} {
+		t.Run(key, func(t *testing.T) {
+			cancels := 0
+			var m tea.Model = simDashboardModel{window: simRateWindow{span: time.Second}, styles: simViewStyles(), cancel: func() { cancels++ }}
+
+			m, cmd := m.Update(simViewKey("x"))
+			if cancels != 0 || cmd != nil {
+				t.Fatalf("x: %d cancels, cmd %v", cancels, cmd)
+			}
+			m, cmd = m.Update(simViewKey(key))
+			if cancels != 1 {
+				t.Fatalf("first %s: %d cancels, want 1", key, cancels)
+			}
+			if cmd != nil {
+				t.Errorf("first %s quits the dashboard; it should stay to show the drain", key)
+			}
+			if !strings.Contains(m.View(), "stopping") {
+				t.Errorf("view after %s:\n%s", key, m.View())
+			}
+			// Snapshots still arrive while the engine drains.
+			m, _ = m.Update(simSnapshotMsg{Elapsed: time.Second, Phase: "draining", OK: 42})
+			if !strings.Contains(m.View(), "42 ok") {
+				t.Errorf("view lacks the drain's snapshot:\n%s", m.View())
+			}
+			m, cmd = m.Update(simViewKey(key))
+			if strings.Contains(m.View(), "ctrl+c") {
+				t.Errorf("last frame keeps the key help:\n%s", m.View())
+			}
+			if cancels != 1 {
+				t.Errorf("second %s: %d cancels, want 1", key, cancels)
+			}
+			if cmd == nil {
+				t.Fatalf("second %s: no command, want quit", key)
+			}
+			if _, ok := cmd().(tea.QuitMsg); !ok {
+				t.Errorf("second %s: command gives %T, want tea.QuitMsg", key, cmd())
+			}
+		})
+	}
+}
+
+func TestSimViewModelMessages(t *testing.T) {
+	var m tea.Model = simDashboardModel{window: simRateWindow{span: time.Second}, styles: simViewStyles(), cancel: func() {}}
+	m, _ = m.Update(tea.WindowSizeMsg{Width: 30, Height: 10})
+	for i := 1; i <= 4; i++ {
+		m, _ = m.Update(simSnapshotMsg{Elapsed: time.Duration(i) * 250 * time.Millisecond, Phase: "running", OK: int64(i) * 100})
+	}
+	v := m.View()
+	if !strings.HasSuffix(v, "\n") {
+		t.Errorf("view should end in a newline so the last frame survives the exit:\n%q", v)
+	}
+	if got := m.(simDashboardModel).state.Rates.Requests; got != 400 {
+		t.Errorf("req/s %v, want 400", got)
+	}
+	for _, l := range strings.Split(v, "\n") {
+		if lipgloss.Width(l) > 30 {
+			t.Errorf("line %q wider than the window", l)
+		}
+	}
+	m, cmd := m.Update(simCloseMsg{})
+	if cmd == nil {
+		t.Fatal("close: no quit command")
+	}
+	if _, ok := cmd().(tea.QuitMsg); !ok {
+		t.Errorf("close: command gives %T", cmd())
+	}
+	if strings.Contains(m.View(), "q or ctrl+c") {
+		t.Errorf("last frame keeps the key help:\n%s", m.View())
+	}
+}
+
+func TestSimViewPlain(t *testing.T) {
+	var buf bytes.Buffer
+	v := newSimView(&buf, false, nil)
+	tick := 250 * time.Millisecond
+	for i := 1; i <= 9; i++ { // 0.25s .. 2.25s
+		v.Update(sim.Snapshot{Elapsed: time.Duration(i) * tick, Phase: "running", Connected: 10, Sent: int64(i) * 110, OK: int64(i) * 100, Errors: int64(i)})
+	}
+	v.Update(sim.Snapshot{Elapsed: 2300 * time.Millisecond, Phase: "done", Connected: 0, Sent: 990, OK: 900, Errors: 9, Uploads: 3, UploadBytes: 3e6})
+	v.Close()
+	v.Close()
+
+	out := buf.String()
+	if !strings.HasSuffix(out, "\n") || strings.Count(out, "\n") != 1 {
+		t.Errorf("want exactly one newline, at the end: %q", out)
+	}
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\r")[1:]
+	want := []string{ // at 0.25s, 1.25s, 2.25s and the final one
+		"   0.2s  connected 10  sent 110  ok 100  errors 1  404.0 req/s ",
+		"   1.2s  connected 10  sent 550  ok 500  errors 5  404.0 req/s ",
+		"   2.2s  connected 10  sent 990  ok 900  errors 9  404.0 req/s ",
+		"   2.3s  connected 0  sent 990  ok 900  errors 9  ",
+	}
+	if len(lines) != len(want) {
+		t.Fatalf("%d lines, want %d: %q", len(lines), len(want), out)
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(lines[i], w) {
+			t.Errorf("line %d = %q, want prefix %q", i, lines[i], w)
+		}
+	}
+	last := lines[3]
+	if !strings.Contains(last, "uploads 3  ") || !strings.Contains(last, " MB/s") {
+		t.Errorf("final line lacks uploads: %q", last)
+	}
+}
+
+func TestSimViewPlainBlanksLongerLine(t *testing.T) {
+	var buf bytes.Buffer
+	v := newSimView(&buf, false, nil)
+	v.Update(sim.Snapshot{Elapsed: time.Second, Connected: 100000, Sent: 100000, OK: 100000})
+	n := buf.Len()
+	v.Update(sim.Snapshot{Elapsed: 3 * time.Second, Phase: "done"})
+	if second := buf.Len() - n; second != n {
+		t.Errorf("second line is %d bytes, want %d to cover the first: %q", second, n, buf.String())
+	}
+}
+
+// simViewBuffer is a bytes.Buffer safe for the renderer's goroutine.
+type simViewBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *simViewBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *simViewBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+func simViewEventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// simViewClose fails the test if Close does not return.
+func simViewClose(t *testing.T, v simView) {
+	t.Helper()
+	closed := make(chan struct{})
+	go func() { v.Close(); close(closed) }()
+	select {
+	case <-closed:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close did not return")
+	}
+}
+
+func TestSimViewDashboardProgram(t *testing.T) {
+	t.Run("key cancels, Close returns", func(t *testing.T) {
+		for _, key := range []string{"q", "\x03"} {
+			in, keys := io.Pipe()
+			t.Cleanup(func() { keys.Close() })
+			var out simViewBuffer
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			v := startSimDashboard(&out, cancel, tea.WithInput(in))
+
+			v.Update(sim.Snapshot{Elapsed: time.Second, Phase: "running", Endpoints: 5, Connected: 5, OK: 321})
+			simViewEventually(t, "a frame with the snapshot", func() bool { return strings.Contains(out.String(), "321 ok") })
+			if _, err := keys.Write([]byte(key)); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case <-ctx.Done():
+			case <-time.After(5 * time.Second):
+				t.Fatalf("key %q did not cancel the run", key)
+			}
+			v.Update(sim.Snapshot{Elapsed: 2 * time.Second, Phase: "done", Endpoints: 5, OK: 654})
+			simViewClose(t, v)
+			if got := out.String(); !strings.Contains(got, "654 ok") || !strings.Contains(got, "done") {
+				t.Errorf("key %q: last frame missing from output:\n%s", key, got)
+			}
+		}
+	})
+
+	t.Run("Close without input", func(t *testing.T) {
+		var out simViewBuffer
+		cancelled := false
+		v := startSimDashboard(&out, func() { cancelled = true }, tea.WithInput(nil))
+		v.Update(sim.Snapshot{Elapsed: time.Second, Phase: "done", Sent: 77})
+		simViewClose(t, v)
+		simViewClose(t, v) // idempotent
+		if cancelled {
+			t.Error("Close cancelled the run")
+		}
+		if !strings.Contains(out.String(), "77 sent") {
+			t.Errorf("no final frame:\n%s", out.String())
+		}
+	})
+
+	t.Run("after leaving the dashboard updates go to a line", func(t *testing.T) {
+		in, keys := io.Pipe()
+		t.Cleanup(func() { keys.Close() })
+		var out simViewBuffer
+		v := startSimDashboard(&out, func() {}, tea.WithInput(in))
+		for _, k := range []string{"q", "q"} {
+			if _, err := keys.Write([]byte(k)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		simViewEventually(t, "the program to end", func() bool {
+			select {
+			case <-v.done:
+				return true
+			default:
+				return false
+			}
+		})
+		v.Update(sim.Snapshot{Elapsed: 3 * time.Second, Phase: "draining", Sent: 999, OK: 998})
+		simViewClose(t, v)
+		got := out.String()
+		if !strings.Contains(got, "\r   3.0s  connected 0  sent 999  ok 998") || !strings.HasSuffix(got, "\n") {
+			t.Errorf("no progress line after the dashboard:\n%q", got)
+		}
+	})
+}
+
+func TestSimViewIsTerminal(t *testing.T) {
+	f, err := os.Create(filepath.Join(t.TempDir(), "out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if isTerminal(f) || isTerminal(nil) {
+		t.Error("a file or nil is not a terminal")
+	}
+}
