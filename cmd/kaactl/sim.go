@@ -343,7 +343,8 @@ func runSim(ctx context.Context, io ioStreams, o *simOptions) error {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	view := newSimProgress(io, o, cancel)
+	f, _ := io.err.(*os.File)
+	view := newSimView(io.err, !o.noDashboard && isTerminal(f), cancel)
 	rep, err := sim.Run(ctx, o.Options, view.Update)
 	view.Close()
 	if err != nil {
@@ -365,23 +366,3 @@ func runSim(ctx context.Context, io ioStreams, o *simOptions) error {
 	}
 	return nil
 }
-
-// simProgress is the plain progress line (until the dashboard lands).
-type simProgress struct {
-	w    io.Writer
-	last time.Time
-}
-
-func newSimProgress(io ioStreams, _ *simOptions, _ context.CancelFunc) *simProgress {
-	return &simProgress{w: io.err}
-}
-
-func (p *simProgress) Update(s sim.Snapshot) {
-	if time.Since(p.last) < time.Second {
-		return
-	}
-	p.last = time.Now()
-	fmt.Fprintf(p.w, "\r%6.1fs  connected %d  sent %d  ok %d  errors %d  uploads %d ", s.Elapsed.Seconds(), s.Connected, s.Sent, s.OK, s.Errors, s.Uploads)
-}
-
-func (p *simProgress) Close() { fmt.Fprintln(p.w) }

@@ -8,7 +8,7 @@ import (
 func TestParseMix(t *testing.T) {
 	tests := []struct {
 		in, want, err string
-		counts      map[Scenario]int // of 100 endpoints
+		counts        map[Scenario]int // of 100 endpoints
 	}{
 		{in: "kp", want: "kp", counts: map[Scenario]int{ScenarioKP: 100}},
 		{in: "kp=80, upload=15,connect=5", want: "kp=80,upload=15,connect=5",
