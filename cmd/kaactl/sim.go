@@ -31,6 +31,10 @@ type simOptions struct {
 	payload      string
 	blobSize     string
 	caFile       string
+	certFile     string
+	keyFile      string
+	username     string
+	password     string
 	insecure     bool
 	restURL      string
 	provision    string
@@ -67,7 +71,9 @@ Scenarios (--scenario, or a weighted mix such as kp=80,upload=15,connect=5):
   connect  holds each connection for --hold, disconnects and connects again
 
 Endpoint tokens come from --tokens-file (one per line, or CSV with the token in
-the first column), or --token-pattern. --provision registers them through the
+the first column), or --token-pattern. --username/--password (patterns, %d is the
+endpoint number) send MQTT basic credentials; --cert/--key present a client
+certificate. --provision registers tokens (and basic credentials) through the
 provider API first (auto: when an admin token is at hand, as with kaactl up).
 
 On a terminal a live dashboard shows progress (q or Ctrl-C stops the run and
@@ -117,6 +123,10 @@ CPU per operation, so you can tell when the simulator is the bottleneck.
 	f.DurationVar(&o.UploadTimeout, "upload-timeout", time.Minute, "deadline of each upload")
 	f.DurationVar(&o.Hold, "hold", time.Second, "connect scenario: how long a connection stays up before it churns")
 	f.StringVar(&o.caFile, "ca", "", "PEM CA bundle to trust for mqtts/wss/https (default: fetch KPC's cert from --kpc-rest-url)")
+	f.StringVar(&o.certFile, "cert", "", "client certificate (PEM) every endpoint presents on mqtts/wss/https (X.509 client auth)")
+	f.StringVar(&o.keyFile, "key", "", "private key (PEM) of --cert")
+	f.StringVar(&o.username, "username", "", "MQTT username of endpoint n (basic credentials; a %d is replaced by n)")
+	f.StringVar(&o.password, "password", "", "MQTT password of endpoint n (a %d is replaced by n)")
 	f.BoolVar(&o.insecure, "insecure", false, "do not verify KPC's TLS certificate (tests only)")
 	f.StringVar(&o.restURL, "kpc-rest-url", "http://127.0.0.1:8008", "KPC management API, where /api/v1/cert serves its TLS cert")
 	f.StringVar(&o.provision, "provision", "auto", "register the endpoint tokens through the provider API first: auto (if an admin token is at hand), always, never")
@@ -166,10 +176,25 @@ func (o *simOptions) complete() error {
 		pattern := o.tokenPattern
 		o.Tokens = func(i int) string { return fmt.Sprintf(pattern, i) }
 	}
+	if (o.certFile == "") != (o.keyFile == "") {
+		return errors.New("--cert and --key go together")
+	}
+	if o.password != "" && o.username == "" {
+		return errors.New("--password needs --username")
+	}
+	if o.username != "" {
+		user, pass := o.username, o.password
+		o.Credentials = func(i int) (string, string) { return expandN(user, i), expandN(pass, i) }
+	}
 	if _, err := url.Parse(o.URL); err != nil {
 		return fmt.Errorf("--url: %w", err)
 	}
 	return nil
+}
+
+// expandN replaces %d in a credential pattern with the endpoint number.
+func expandN(pattern string, i int) string {
+	return strings.ReplaceAll(pattern, "%d", strconv.Itoa(i))
 }
 
 // parseSize reads a byte count with an optional KiB/MiB/GiB suffix.
@@ -231,9 +256,19 @@ func (o *simOptions) tlsConfig(ctx context.Context) (*tls.Config, error) {
 	switch u.Scheme {
 	case "ssl", "tls", "mqtts", "wss", "https":
 	default:
+		if o.certFile != "" {
+			return nil, fmt.Errorf("--cert needs a TLS --url (mqtts://, wss://, https://), not %s://", u.Scheme)
+		}
 		return nil, nil
 	}
 	conf := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: u.Hostname()}
+	if o.certFile != "" {
+		cert, err := tls.LoadX509KeyPair(o.certFile, o.keyFile)
+		if err != nil {
+			return nil, fmt.Errorf("--cert/--key: %w", err)
+		}
+		conf.Certificates = []tls.Certificate{cert}
+	}
 	if o.insecure {
 		conf.InsecureSkipVerify = true
 		return conf, nil
@@ -302,12 +337,17 @@ func (o *simOptions) provisionTokens(ctx context.Context, stderr io.Writer) erro
 		}
 	}
 	start := time.Now()
-	created, existing, err := sim.Provision(ctx, c, o.conn.tenant, o.application, o.Endpoints, o.Tokens, 16)
+	res, err := sim.Provision(ctx, c, sim.ProvisionOptions{Tenant: o.conn.tenant, App: o.application,
+		Endpoints: o.Endpoints, Tokens: o.Tokens, Credentials: o.Credentials})
 	if err != nil {
 		return apiError(err)
 	}
-	fmt.Fprintf(stderr, "provisioned %d endpoints in %s/%s (%d new, %d already there) in %s\n",
-		created+existing, o.conn.tenant, o.application, created, existing, time.Since(start).Round(time.Millisecond))
+	what := "endpoints"
+	if o.Credentials != nil {
+		what = "endpoints with basic credentials"
+	}
+	fmt.Fprintf(stderr, "provisioned %d %s in %s/%s (%d new, %d already there) in %s\n",
+		res.Created+res.Existing, what, o.conn.tenant, o.application, res.Created, res.Existing, time.Since(start).Round(time.Millisecond))
 	return nil
 }
 

@@ -6,11 +6,13 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/kaactl/kaactl/pkg/server/provider"
 	"github.com/kaactl/kaactl/pkg/sim"
 )
 
@@ -67,7 +69,7 @@ func TestSim(t *testing.T) {
 	}
 	for _, bad := range [][]string{
 		{"--fail-on", "p99>>1"}, {"--scenario", "kp=1,dance=2"}, {"--blob-size", "lots"}, {"--provision", "maybe"},
-		{"--token-pattern", "fixed"}, {"-o", "yaml"},
+		{"--token-pattern", "fixed"}, {"-o", "yaml"}, {"--cert", "c.pem"}, {"--password", "x"},
 	} {
 		if _, _, err := execute(t, append([]string{"sim"}, bad...)...); err == nil || !errors.As(err, new(usageError)) {
 			t.Errorf("sim %v: err %v, want a usage error", bad, err)
@@ -179,6 +181,24 @@ func TestSimProvisionAndRefusedTokens(t *testing.T) {
 	}
 	if num(rep, "ok")+num(rep, "uploads") != 40 {
 		t.Errorf("ok %v uploads %v, want 40 in all", rep["ok"], rep["uploads"])
+	}
+
+	// Basic credentials are provisioned next to the tokens and sent on connect.
+	_, stderr, err = simJSON(t, append(args, "--username", "dev-%d", "--password", "pw-%d", "--fail-on", "errors>0")...)
+	if err != nil || !strings.Contains(stderr, "provisioned 4 endpoints with basic credentials") {
+		t.Fatalf("credentials run: %v\n%s", err, stderr)
+	}
+	creds, err := (&provider.Client{BaseURL: "http://" + p.Provider.RESTAddr(), Token: p.AdminToken}).ListBasic(context.Background(), "kaa")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var users []string
+	for _, c := range creds {
+		users = append(users, c.Username)
+	}
+	slices.Sort(users)
+	if strings.Join(users, ",") != "dev-0,dev-1,dev-2,dev-3" {
+		t.Errorf("basic credentials %v", users)
 	}
 }
 

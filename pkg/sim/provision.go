@@ -10,42 +10,66 @@ import (
 	"github.com/kaactl/kaactl/pkg/server/provider"
 )
 
-// Provision registers the endpoint tokens token(0..n-1) in tenant's
-// application app through the provider's REST API, workers at a time.
-// Tokens already registered are left as they are. It stops at the first
-// other error.
-func Provision(ctx context.Context, c *provider.Client, tenant, app string, n int, token func(int) string, workers int) (created, existing int, err error) {
+// ProvisionOptions says what Provision registers.
+type ProvisionOptions struct {
+	Tenant, App string
+	Endpoints   int
+	Tokens      func(i int) string                      // endpoint tokens, registered in App
+	Credentials func(i int) (username, password string) // optional basic credentials, registered in Tenant
+	Workers     int                                     // concurrent API calls, default 16
+}
+
+// ProvisionResult counts what Provision created and what was there already.
+type ProvisionResult struct {
+	Created, Existing int
+}
+
+// Provision registers the endpoint tokens (and basic credentials, if any)
+// through the provider's REST API. Tokens and usernames already registered
+// are left as they are. It stops at the first other error.
+func Provision(ctx context.Context, c *provider.Client, o ProvisionOptions) (ProvisionResult, error) {
+	workers := o.Workers
 	if workers <= 0 {
 		workers = 16
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	var next, nCreated, nExisting atomic.Int64
+	var next, created, existing atomic.Int64
 	var once sync.Once
 	var first error
+	failed := func(err error) {
+		once.Do(func() { first = err; cancel() })
+	}
 	var wg sync.WaitGroup
-	for range min(workers, n) {
+	for range min(workers, o.Endpoints) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for {
 				i := int(next.Add(1) - 1)
-				if i >= n || ctx.Err() != nil {
+				if i >= o.Endpoints || ctx.Err() != nil {
 					return
 				}
-				_, _, err := c.CreateEndpoint(ctx, tenant, app, token(i))
+				_, _, err := c.CreateEndpoint(ctx, o.Tenant, o.App, o.Tokens(i))
 				switch {
 				case err == nil:
-					nCreated.Add(1)
+					created.Add(1)
 				case errors.Is(err, provider.ErrExists):
-					nExisting.Add(1)
+					existing.Add(1)
 				default:
-					once.Do(func() { first = fmt.Errorf("provision endpoint %d (token %q): %w", i, token(i), err); cancel() })
+					failed(fmt.Errorf("provision endpoint %d (token %q): %w", i, o.Tokens(i), err))
 					return
+				}
+				if o.Credentials != nil {
+					user, pass := o.Credentials(i)
+					if _, err := c.CreateBasic(ctx, o.Tenant, user, pass); err != nil && !errors.Is(err, provider.ErrExists) {
+						failed(fmt.Errorf("provision basic credential %d (username %q): %w", i, user, err))
+						return
+					}
 				}
 			}
 		}()
 	}
 	wg.Wait()
-	return int(nCreated.Load()), int(nExisting.Load()), first
+	return ProvisionResult{Created: int(created.Load()), Existing: int(existing.Load())}, first
 }

@@ -87,6 +87,10 @@ func (r *run) dialMQTT(ctx context.Context, e *endpoint, gen uint64) (conn, erro
 	if r.o.TLS != nil {
 		opts.SetTLSConfig(r.o.TLS)
 	}
+	if r.o.Credentials != nil {
+		user, pass := r.o.Credentials(e.i)
+		opts.SetUsername(user).SetPassword(pass)
+	}
 	cl := paho.NewClient(opts)
 	tok := cl.Connect()
 	select {
@@ -119,6 +123,9 @@ func (c *httpConn) send(ext, resource string, id uint64, payload []byte) {
 		if err != nil {
 			c.e.complete(id, -1, nil)
 			return
+		}
+		if creds := c.e.r.o.Credentials; creds != nil {
+			req.SetBasicAuth(creds(c.e.i))
 		}
 		resp, err := c.hc.Do(req)
 		if err != nil {
