@@ -115,13 +115,13 @@ type Options struct {
 	// TLS is used by the TLS schemes (default: system roots).
 	TLS *tls.Config
 
-	Endpoints  int                // simulated endpoints, one connection each (default 1)
-	Tokens     func(i int) string // token of endpoint i (default "sim-<i>")
+	Endpoints int                // simulated endpoints, one connection each (default 1)
+	Tokens    func(i int) string // token of endpoint i (default "sim-<i>")
 	// Credentials, if set, gives endpoint i's MQTT username and password
 	// (22/CAP basic credentials). A client certificate goes in TLS.
 	Credentials func(i int) (username, password string)
-	Scenario   Mix                // default kp
-	AppVersion string             // default demo-v1
+	Scenario    Mix    // default kp
+	AppVersion  string // default demo-v1
 
 	// kp scenario.
 	Extension   string  // default echo
