@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kaactl/kaactl/internal/testenv"
 	"github.com/kaactl/kaactl/pkg/server/provider"
 	"github.com/kaactl/kaactl/pkg/sim"
 )
@@ -269,5 +271,45 @@ func TestReadTokens(t *testing.T) {
 	}
 	if _, _, err := execute(t, "sim", "--tokens-file", path, "--endpoints", "3", "--provision", "never"); err == nil || !strings.Contains(err.Error(), "has 2 tokens for 3 endpoints") {
 		t.Errorf("err %v", err)
+	}
+}
+
+// TestSimInterrupt: Ctrl-C (SIGINT) stops a long run promptly and the report
+// is still printed.
+func TestSimInterrupt(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildKaactl(t)
+	p, _, stop := startUp(t, t.TempDir())
+	defer stop()
+	cmd := exec.Command(bin, "sim", "--url", "tcp://"+p.KPC.MQTTAddr(), "--provision", "never", "--endpoints", "5", "--duration", "10m", "--rate", "20")
+	var out, errb lockedBuffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	testenv.Eventually(t, 10*time.Second, "progress with all endpoints connected", func() bool {
+		return strings.Contains(errb.String(), "connected 5")
+	})
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("sim exited with %v\n%s", err, errb.String())
+		}
+	case <-time.After(10 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatalf("sim still running 10s after SIGINT\n%s", errb.String())
+	}
+	report := out.String()
+	for _, want := range []string{"interrupted", "5 connected of 5", "latency p99"} {
+		if !strings.Contains(report, want) {
+			t.Errorf("report lacks %q:\n%s", want, report)
+		}
 	}
 }
