@@ -110,7 +110,7 @@ CPU per operation, so you can tell when the simulator is the bottleneck.
 	f.StringVar(&o.Resource, "resource", "ping", "resource path of kp requests")
 	f.Uint8Var(&o.QoS, "qos", 1, "MQTT QoS of requests (0 or 1)")
 	f.IntVar(&o.PayloadSize, "payload-size", 256, "kp request payload bytes")
-	f.StringVar(&o.payload, "payload", "", "kp request payload (overrides --payload-size), e.g. '{\"temp\":21}'")
+	f.StringVar(&o.payload, "payload", "", "kp request payload (overrides --payload-size); {{endpoint}}, {{token}}, {{seq}}, {{time}} are replaced, e.g. '{\"n\":{{seq}},\"ts\":{{time}}}'")
 	f.Float64Var(&o.ConnectRate, "connect-rate", 0, "connections per second during the ramp (0: all at once)")
 	f.Float64Var(&o.Rate, "rate", 0, "kp requests per second per endpoint (0: closed loop, next request on reply)")
 	f.DurationVar(&o.Duration, "duration", 10*time.Second, "run length after the ramp")
@@ -158,9 +158,10 @@ func (o *simOptions) complete() error {
 		return fmt.Errorf("--blob-size %q: want bytes, e.g. 65536, 64KiB, 16MiB (at most 2GiB)", o.blobSize)
 	}
 	o.BlobSize = int(n)
-	if o.payload != "" {
-		o.Payload = []byte(o.payload)
+	if err := sim.CheckPayloadTemplate(o.payload); err != nil {
+		return fmt.Errorf("--payload: %w", err)
 	}
+	o.Payload = o.payload
 	switch o.provision {
 	case "auto", "always", "never":
 	default:

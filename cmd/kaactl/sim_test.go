@@ -71,7 +71,7 @@ func TestSim(t *testing.T) {
 	}
 	for _, bad := range [][]string{
 		{"--fail-on", "p99>>1"}, {"--scenario", "kp=1,dance=2"}, {"--blob-size", "lots"}, {"--provision", "maybe"},
-		{"--token-pattern", "fixed"}, {"-o", "yaml"}, {"--cert", "c.pem"}, {"--password", "x"},
+		{"--token-pattern", "fixed"}, {"-o", "yaml"}, {"--cert", "c.pem"}, {"--password", "x"}, {"--payload", "{{nope}}"},
 	} {
 		if _, _, err := execute(t, append([]string{"sim"}, bad...)...); err == nil || !errors.As(err, new(usageError)) {
 			t.Errorf("sim %v: err %v, want a usage error", bad, err)
@@ -96,7 +96,7 @@ func TestSimTransports(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rep, stderr, err := simJSON(t, append(tt.args, "--provision", "never", "--endpoints", "4", "--requests", "80", "--duration", "0")...)
+			rep, stderr, err := simJSON(t, append(tt.args, "--provision", "never", "--endpoints", "4", "--requests", "80", "--duration", "0", "--payload", `{"n":{{seq}},"ep":{{endpoint}}}`)...)
 			if err != nil {
 				t.Fatalf("sim: %v\n%s", err, stderr)
 			}

@@ -46,10 +46,11 @@ type call struct {
 }
 
 type endpoint struct {
-	r     *run
-	i     int
-	token string
-	scen  Scenario
+	r       *run
+	i       int
+	token   string
+	scen    Scenario
+	payload []byte // of kp requests, when the template has no per-request placeholder
 
 	mu      sync.Mutex
 	c       conn // nil until connected
@@ -64,8 +65,12 @@ type endpoint struct {
 func newEndpoint(r *run, i int) *endpoint {
 	lost := make(chan struct{})
 	close(lost)
-	return &endpoint{r: r, i: i, token: r.o.Tokens(i), scen: r.o.Scenario.of(i), pending: map[uint64]call{},
+	e := &endpoint{r: r, i: i, token: r.o.Tokens(i), scen: r.o.Scenario.of(i), pending: map[uint64]call{},
 		lost: true, lostCh: lost, done: make(chan struct{}, 1)}
+	if !r.payload.perRequest {
+		e.payload = r.payload.render(i, e.token, 0, time.Time{})
+	}
+	return e
 }
 
 func (e *endpoint) finish() {
@@ -290,7 +295,11 @@ func (e *endpoint) sendLoad() bool {
 		return false
 	}
 	e.r.sent.Add(1)
-	c.send(e.r.o.Extension, e.r.o.Resource, id, e.r.payload)
+	payload := e.payload
+	if payload == nil {
+		payload = e.r.payload.render(e.i, e.token, id, time.Now())
+	}
+	c.send(e.r.o.Extension, e.r.o.Resource, id, payload)
 	return true
 }
 

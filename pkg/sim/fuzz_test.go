@@ -1,6 +1,10 @@
 package sim
 
-import "testing"
+import (
+	"strings"
+	"testing"
+	"time"
+)
 
 // FuzzParseMix: any input gives a mix or an error, never a panic, and a
 // parsed mix reads back the same from its String.
@@ -40,5 +44,24 @@ func FuzzParseFailOn(f *testing.F) {
 		}
 		_ = c.Check(Report{Requests: 10, Errors: map[string]int64{"timeout": 1}})
 		_ = c.Check(Report{})
+	})
+}
+
+// FuzzPayloadTemplate: a valid template renders without placeholders left.
+func FuzzPayloadTemplate(f *testing.F) {
+	for _, s := range []string{"plain", `{"n":{{seq}}}`, "{{endpoint}}{{token}}", "{{", "}}{{", "{{ time }}", "{{{{seq}}}}"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		tpl, err := parseTemplate(s)
+		if err != nil {
+			return
+		}
+		out := string(tpl.render(3, "tok", 9, time.UnixMilli(5)))
+		for name := range placeholders {
+			if strings.Contains(s, "{{"+name+"}}") && strings.Contains(out, "{{"+name+"}}") && !strings.Contains(s, "{{{{") {
+				t.Fatalf("%q renders as %q with {{%s}} left", s, out, name)
+			}
+		}
 	})
 }

@@ -124,12 +124,14 @@ type Options struct {
 	AppVersion  string // default demo-v1
 
 	// kp scenario.
-	Extension   string  // default echo
-	Resource    string  // default ping
-	QoS         byte    // of requests (KPC answers with the same QoS, capped at 1)
-	PayloadSize int     // default 256
-	Payload     []byte  // request payload; overrides PayloadSize
-	Rate        float64 // requests per second per endpoint (0 = closed loop: next request when the reply arrives)
+	Extension   string // default echo
+	Resource    string // default ping
+	QoS         byte   // of requests (KPC answers with the same QoS, capped at 1)
+	PayloadSize int    // default 256
+	// Payload, if set, overrides PayloadSize: a template where {{endpoint}},
+	// {{token}}, {{seq}} and {{time}} (Unix ms) are replaced.
+	Payload string
+	Rate    float64 // requests per second per endpoint (0 = closed loop: next request when the reply arrives)
 
 	// upload scenario.
 	BCXURL        string        // BCX REST base URL, default http://127.0.0.1:8090

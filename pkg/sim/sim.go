@@ -71,7 +71,7 @@ type run struct {
 	o         Options
 	transport string
 	seq       int64
-	payload   []byte
+	payload   payloadTemplate
 	blob      []byte
 	kpHTTP    *http.Client // 1/KP over HTTP
 	bcxHTTP   *http.Client // uploads
@@ -126,11 +126,13 @@ func Run(ctx context.Context, o Options, progress func(Snapshot)) (Report, error
 	if err != nil {
 		return Report{}, err
 	}
-	payload := o.Payload
-	if payload == nil {
-		payload = []byte(strings.Repeat("x", o.PayloadSize))
+	tpl := payloadTemplate{parts: []tplPart{{lit: strings.Repeat("x", o.PayloadSize)}}}
+	if o.Payload != "" {
+		if tpl, err = parseTemplate(o.Payload); err != nil {
+			return Report{}, fmt.Errorf("sim: %w", err)
+		}
 	}
-	r := &run{o: o, transport: transport, seq: runSeq.Add(1), payload: payload, errs: map[string]int64{}}
+	r := &run{o: o, transport: transport, seq: runSeq.Add(1), payload: tpl, errs: map[string]int64{}}
 	if o.Scenario.Has(ScenarioUpload) {
 		r.blob = make([]byte, o.BlobSize)
 		for i := range r.blob {
@@ -224,6 +226,13 @@ func Run(ctx context.Context, o Options, progress func(Snapshot)) (Report, error
 			go func() { defer dwg.Done(); e.disconnect() }()
 		}
 		dwg.Wait() // each disconnect is bounded (closePaho)
+		// Idle keep-alive connections, and spares the transport dialed but
+		// never used, would otherwise hold a server's graceful shutdown.
+		for _, hc := range []*http.Client{r.kpHTTP, r.bcxHTTP} {
+			if hc != nil {
+				hc.CloseIdleConnections()
+			}
+		}
 	}()
 
 	// Load phase.
