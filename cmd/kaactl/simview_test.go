@@ -8,13 +8,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
+	"github.com/kaactl/kaactl/internal/testenv"
 	"github.com/kaactl/kaactl/pkg/sim"
 )
 
@@ -297,35 +297,6 @@ func TestSimViewPlainBlanksLongerLine(t *testing.T) {
 	}
 }
 
-// simViewBuffer is a bytes.Buffer safe for the renderer's goroutine.
-type simViewBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *simViewBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *simViewBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
-func simViewEventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 // simViewClose fails the test if Close does not return.
 func simViewClose(t *testing.T, v simView) {
 	t.Helper()
@@ -343,13 +314,13 @@ func TestSimViewDashboardProgram(t *testing.T) {
 		for _, key := range []string{"q", "\x03"} {
 			in, keys := io.Pipe()
 			t.Cleanup(func() { keys.Close() })
-			var out simViewBuffer
+			var out lockedBuffer
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			v := startSimDashboard(&out, cancel, tea.WithInput(in))
 
 			v.Update(sim.Snapshot{Elapsed: time.Second, Phase: "running", Endpoints: 5, Connected: 5, OK: 321})
-			simViewEventually(t, "a frame with the snapshot", func() bool { return strings.Contains(out.String(), "321 ok") })
+			testenv.Eventually(t, 5*time.Second, "a frame with the snapshot", func() bool { return strings.Contains(out.String(), "321 ok") })
 			if _, err := keys.Write([]byte(key)); err != nil {
 				t.Fatal(err)
 			}
@@ -367,7 +338,7 @@ func TestSimViewDashboardProgram(t *testing.T) {
 	})
 
 	t.Run("Close without input", func(t *testing.T) {
-		var out simViewBuffer
+		var out lockedBuffer
 		cancelled := false
 		v := startSimDashboard(&out, func() { cancelled = true }, tea.WithInput(nil))
 		v.Update(sim.Snapshot{Elapsed: time.Second, Phase: "done", Sent: 77})
@@ -384,14 +355,14 @@ func TestSimViewDashboardProgram(t *testing.T) {
 	t.Run("after leaving the dashboard updates go to a line", func(t *testing.T) {
 		in, keys := io.Pipe()
 		t.Cleanup(func() { keys.Close() })
-		var out simViewBuffer
+		var out lockedBuffer
 		v := startSimDashboard(&out, func() {}, tea.WithInput(in))
 		for _, k := range []string{"q", "q"} {
 			if _, err := keys.Write([]byte(k)); err != nil {
 				t.Fatal(err)
 			}
 		}
-		simViewEventually(t, "the program to end", func() bool {
+		testenv.Eventually(t, 5*time.Second, "the program to end", func() bool {
 			select {
 			case <-v.done:
 				return true
