@@ -121,6 +121,7 @@ CPU per operation, so you can tell when the simulator is the bottleneck.
 	f.StringVar(&o.blobSize, "blob-size", "64KiB", "bytes per upload (suffixes KiB, MiB, GiB)")
 	f.Float64Var(&o.UploadRate, "upload-rate", 0, "uploads per second per endpoint (0: closed loop)")
 	f.DurationVar(&o.UploadTimeout, "upload-timeout", time.Minute, "deadline of each upload")
+	f.BoolVar(&o.Reconnect, "reconnect", false, "endpoints that lose their connection connect again with backoff (soak tests across restarts); otherwise they stop")
 	f.DurationVar(&o.Hold, "hold", time.Second, "connect scenario: how long a connection stays up before it churns")
 	f.StringVar(&o.caFile, "ca", "", "PEM CA bundle to trust for mqtts/wss/https (default: fetch KPC's cert from --kpc-rest-url)")
 	f.StringVar(&o.certFile, "cert", "", "client certificate (PEM) every endpoint presents on mqtts/wss/https (X.509 client auth)")

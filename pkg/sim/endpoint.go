@@ -497,6 +497,36 @@ func (r *run) upload(ctx context.Context, token, name string) (int, error) {
 	return resp.StatusCode, nil
 }
 
+// withReconnect runs loop and, when it ended because the connection was
+// lost, connects again with exponential backoff (100ms doubling to 5s, with
+// jitter) and runs it again, until stop closes or the budget is spent.
+func (e *endpoint) withReconnect(ctx context.Context, stop <-chan struct{}, loop func()) {
+	for {
+		loop()
+		select {
+		case <-stop:
+			return
+		default:
+		}
+		if !e.r.o.Reconnect || e.live() || (e.r.o.Requests > 0 && e.r.budget.Load() <= 0) {
+			return // stopped for another reason than a lost connection
+		}
+		backoff := 100 * time.Millisecond
+		for !e.live() {
+			t := time.NewTimer(backoff/2 + time.Duration(rand.Int64N(int64(backoff))))
+			select {
+			case <-t.C:
+			case <-stop:
+				t.Stop()
+				return
+			}
+			if !e.connect(ctx) {
+				backoff = min(2*backoff, 5*time.Second)
+			}
+		}
+	}
+}
+
 // connectLoop holds the connection for Hold, closes it and connects again,
 // until stop closes (or a request budget of the other scenarios is spent).
 func (e *endpoint) connectLoop(ctx context.Context, stop <-chan struct{}) {

@@ -140,6 +140,10 @@ type Options struct {
 	UploadRate    float64       // uploads per second per endpoint (0 = closed loop)
 	UploadTimeout time.Duration // per upload, default 60s
 
+	// Reconnect makes kp and upload endpoints connect again (with backoff)
+	// when they lose their connection; otherwise they stop.
+	Reconnect bool
+
 	// connect scenario.
 	Hold time.Duration // how long a connection stays up before it churns, default 1s
 

@@ -260,17 +260,17 @@ func Run(ctx context.Context, o Options, progress func(Snapshot)) (Report, error
 	if !interrupted && connected > 0 {
 		var lwg sync.WaitGroup
 		for _, e := range all {
-			if !e.live() && e.scen != ScenarioConnect {
-				continue // never connected (connect endpoints keep trying)
+			if !e.live() && e.scen != ScenarioConnect && !o.Reconnect {
+				continue // never connected (connect endpoints, and all with Reconnect, keep trying)
 			}
 			lwg.Add(1)
 			go func() {
 				defer lwg.Done()
 				switch e.scen {
 				case ScenarioKP:
-					e.kpLoop(stop)
+					e.withReconnect(ctx, stop, func() { e.kpLoop(stop) })
 				case ScenarioUpload:
-					e.uploadLoop(ctx, stop)
+					e.withReconnect(ctx, stop, func() { e.uploadLoop(ctx, stop) })
 				case ScenarioConnect:
 					e.connectLoop(ctx, stop)
 				}
