@@ -18,6 +18,7 @@ import (
 
 	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/listeners"
+	"github.com/mochi-mqtt/server/v2/packets"
 	"github.com/nats-io/nats.go"
 
 	"github.com/kaactl/kaactl/pkg/ism"
@@ -138,9 +139,7 @@ func (s *Server) Start(ctx context.Context) error {
 		return err
 	}
 	if err := s.startHTTP(); err != nil {
-		if s.mqtt != nil {
-			_ = s.mqtt.Close()
-		}
+		s.closeMQTT()
 		nc.Close()
 		return err
 	}
@@ -184,7 +183,7 @@ func (s *Server) startMQTT() error {
 	// One server, so one hook: every transport is isolated and relayed alike.
 	add := func(name, addr string, l listeners.Listener) error {
 		if err := s.mqtt.AddListener(l); err != nil {
-			_ = s.mqtt.Close() // closes the listeners added so far
+			s.closeMQTT() // closes the listeners added so far
 			return fmt.Errorf("%s listen %s: %w", name, addr, err)
 		}
 		return nil
@@ -208,10 +207,33 @@ func (s *Server) startMQTT() error {
 		}
 	}
 	if err := s.mqtt.Serve(); err != nil {
-		_ = s.mqtt.Close()
+		s.closeMQTT()
 		return fmt.Errorf("mqtt serve: %w", err)
 	}
 	return nil
+}
+
+// closeMQTT stops the MQTT server. The listeners are closed with our own
+// client closer first, so mochi's Close finds them closed and never calls
+// Clients.GetByListener: in mochi v2.7.9 that takes the clients read lock
+// twice, and a client disconnecting in between (Clients.Delete waiting for
+// the write lock) blocks both for good (mochi-mqtt/server#488).
+func (s *Server) closeMQTT() {
+	if s.mqtt == nil {
+		return
+	}
+	s.mqtt.Listeners.CloseAll(s.disconnectListenerClients) // returns once every client goroutine has ended
+	_ = s.mqtt.Close()
+}
+
+// disconnectListenerClients is mochi's closeListenerClients over a snapshot
+// taken under a single read lock.
+func (s *Server) disconnectListenerClients(listener string) {
+	for _, cl := range s.mqtt.Clients.GetAll() {
+		if cl.Net.Listener == listener && !cl.Closed() {
+			_ = s.mqtt.DisconnectClient(cl, packets.ErrServerShuttingDown)
+		}
+	}
 }
 
 func (s *Server) startHTTP() error {
@@ -315,9 +337,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 			}
 		}
 		tick.Stop()
-		if s.mqtt != nil {
-			_ = s.mqtt.Close() // disconnects every client: OnDisconnect publishes ELCE
-		}
+		s.closeMQTT() // disconnects every client: OnDisconnect publishes ELCE
 		if s.restSrv != nil {
 			_ = s.restSrv.Close()
 		}

@@ -3,10 +3,13 @@ package kpc_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"github.com/kaactl/kaactl/pkg/kaaconfig"
 	"io"
 	"net/http"
+	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -94,6 +97,18 @@ type platform struct {
 
 func startPlatform(t *testing.T, mutate func(*kpc.Options)) *platform {
 	t.Helper()
+	p := newPlatform(t, mutate)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = p.kpc.Shutdown(ctx)
+	})
+	return p
+}
+
+// newPlatform is startPlatform for tests that shut KPC down themselves.
+func newPlatform(t *testing.T, mutate func(*kpc.Options)) *platform {
+	t.Helper()
 	ns := testenv.NATS(t)
 	nc := testenv.Conn(t, ns.ClientURL())
 	p := &platform{nc: nc, url: ns.ClientURL()}
@@ -123,11 +138,6 @@ func startPlatform(t *testing.T, mutate func(*kpc.Options)) *platform {
 	if err := p.kpc.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = p.kpc.Shutdown(ctx)
-	})
 	testenv.Eventually(t, 5*time.Second, "kpc ready", p.kpc.Ready)
 	return p
 }
@@ -447,6 +457,123 @@ func TestShutdownDrainsInFlight(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Errorf("shutdown: %v", err)
 	}
+}
+
+// TestShutdownWhileClientsDisconnect is the regression test for Shutdown
+// hanging when clients disconnect while the MQTT listeners close: every round
+// connects clients over TCP and WebSocket, each binds an endpoint, then all
+// of them disconnect at the moment Shutdown starts.
+func TestShutdownWhileClientsDisconnect(t *testing.T) {
+	const clients = 100
+	rounds := 10
+	if testing.Short() {
+		rounds = 2
+	}
+	for round := range rounds {
+		ok := t.Run(fmt.Sprintf("round %d", round), func(t *testing.T) {
+			p := newPlatform(t, func(o *kpc.Options) { o.WSAddr = "127.0.0.1:0" })
+			urls := []string{"tcp://" + p.kpc.MQTTAddr(), "ws://" + p.kpc.WSAddr() + kpc.WSPath}
+			cs := make([]*testenv.MQTTClient, clients)
+			errs := make(chan error, clients)
+			var connected sync.WaitGroup
+			for i := range cs {
+				connected.Add(1)
+				go func() {
+					defer connected.Done()
+					c, err := testenv.DialMQTT(urls[i%len(urls)], fmt.Sprintf("dev-%d", i), nil)
+					if err != nil {
+						errs <- err
+						return
+					}
+					cs[i] = c
+					errs <- bindEndpoint(c, fmt.Sprintf("kp1/app-v1/echo/tok%d/ping/%d", 1+i%2, i))
+				}()
+			}
+			connected.Wait()
+			for range cs {
+				if err := <-errs; err != nil {
+					t.Fatal(err)
+				}
+			}
+
+			start := make(chan struct{})
+			var gone sync.WaitGroup
+			for _, c := range cs {
+				gone.Add(1)
+				go func() {
+					defer gone.Done()
+					<-start
+					c.Disconnect(0)
+				}()
+			}
+			shut := make(chan error, 1)
+			go func() {
+				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				defer cancel()
+				<-start
+				shut <- p.kpc.Shutdown(ctx)
+			}()
+			close(start)
+			select {
+			case err := <-shut:
+				if err != nil {
+					t.Errorf("shutdown: %v", err)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatalf("Shutdown hung while %d clients disconnected; goroutines:\n%s", clients, stacks("mochi-mqtt", "kpc"))
+			}
+			if !waitGroupWithin(&gone, 10*time.Second) {
+				t.Fatal("clients still disconnecting after shutdown")
+			}
+		})
+		if !ok {
+			return
+		}
+	}
+}
+
+// bindEndpoint makes one request with a token and waits for its answer, so
+// the session has an endpoint (and a disconnect is an ELCE event).
+func bindEndpoint(c *testenv.MQTTClient, topic string) error {
+	if tok := c.Client.Publish(topic, 1, false, "x"); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		return fmt.Errorf("publish %s: %v", topic, tok.Error())
+	}
+	select {
+	case m := <-c.Msgs:
+		if m.Topic != topic+"/status" {
+			return fmt.Errorf("reply on %s: %s", m.Topic, m.Payload)
+		}
+		return nil
+	case <-time.After(5 * time.Second):
+		return fmt.Errorf("no reply to %s", topic)
+	}
+}
+
+func waitGroupWithin(wg *sync.WaitGroup, within time.Duration) bool {
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return true
+	case <-time.After(within):
+		return false
+	}
+}
+
+// stacks returns the stacks of the goroutines that mention any of words.
+func stacks(words ...string) string {
+	buf := make([]byte, 64<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	var out strings.Builder
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		for _, w := range words {
+			if strings.Contains(g, w) {
+				out.WriteString(g + "\n\n")
+				break
+			}
+		}
+	}
+	return out.String()
 }
 
 func TestOversizedPublishDisconnectsOnlyThatClient(t *testing.T) {

@@ -83,6 +83,8 @@ func (l *wsListener) Serve(establish listeners.EstablishFn) {
 	}
 }
 
+// Close closes clients only the first time, like listeners.TCP: Shutdown
+// closes the listeners before mochi's Close does (see closeMQTT).
 func (l *wsListener) Close(closeClients listeners.CloseFn) {
 	l.once.Do(func() {
 		if l.srv != nil {
@@ -91,8 +93,8 @@ func (l *wsListener) Close(closeClients listeners.CloseFn) {
 			_ = l.srv.Shutdown(ctx) // upgraded connections are hijacked: closeClients ends them
 			_ = l.ln.Close()        // in case Serve never ran
 		}
+		closeClients(l.id)
 	})
-	closeClients(l.id)
 }
 
 // wsConn is a net.Conn over binary WebSocket messages: MQTT packets may span
