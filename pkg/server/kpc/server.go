@@ -37,6 +37,7 @@ type Server struct {
 
 	nc       *nats.Conn
 	mqtt     *mqtt.Server
+	mqttOnce sync.Once // mochi's Close panics when called twice
 	mqttLn   *listeners.TCP
 	mqttsLn  *listeners.TCP
 	wsLn     *wsListener
@@ -222,8 +223,10 @@ func (s *Server) closeMQTT() {
 	if s.mqtt == nil {
 		return
 	}
-	s.mqtt.Listeners.CloseAll(s.disconnectListenerClients) // returns once every client goroutine has ended
-	_ = s.mqtt.Close()
+	s.mqttOnce.Do(func() {
+		s.mqtt.Listeners.CloseAll(s.disconnectListenerClients) // returns once every client goroutine has ended
+		_ = s.mqtt.Close()
+	})
 }
 
 // disconnectListenerClients is mochi's closeListenerClients over a snapshot

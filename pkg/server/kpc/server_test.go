@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"github.com/kaactl/kaactl/pkg/kaaconfig"
 	"io"
+	"net"
 	"net/http"
 	"runtime"
 	"strings"
@@ -603,4 +604,31 @@ func TestBrokenExtensionDataIsCountedNotFatal(t *testing.T) {
 	c := testenv.MQTT(t, p.kpc.MQTTAddr(), "dev")
 	c.Publish(t, "kp1/app-v1/echo/tok1/ping/1", 1, "ok")
 	c.Expect(t, "kp1/app-v1/echo/tok1/ping/1/status", 5*time.Second)
+}
+
+// TestShutdownAfterFailedStart: a Start that fails (here the HTTP port is
+// taken) leaves nothing running, and a later Shutdown neither panics nor
+// hangs.
+func TestShutdownAfterFailedStart(t *testing.T) {
+	ns := testenv.NATS(t)
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	opts := kpc.DefaultOptions()
+	opts.NATSURL, opts.MQTTAddr, opts.HTTPAddr, opts.RESTAddr = ns.ClientURL(), "127.0.0.1:0", taken.Addr().String(), "127.0.0.1:0"
+	k, err := kpc.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := k.Start(context.Background()); err == nil {
+		t.Fatal("Start succeeded on a taken HTTP port")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = k.Shutdown(ctx)
+	if ctx.Err() != nil {
+		t.Error("Shutdown after a failed Start ran into its deadline")
+	}
 }
