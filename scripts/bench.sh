@@ -7,9 +7,14 @@
 #                            to the same versitygw, 1 MiB / 64 MiB / 1 GiB, and BCX peak RSS growth.
 #   scripts/bench.sh startup `kaactl up` from exec to ready (KPC and BCX /health 200), first start on
 #                            an empty data dir and restart on an existing one, 10 runs each.
+#   scripts/bench.sh sim     `kaactl sim` with the same load against mosquitto + an MQTT responder and
+#                            against `kaactl up --auto-register`, so the simulator's own ceiling shows:
+#                            closed loop with ENDPOINTS endpoints, then a fleet of FLEET endpoints at
+#                            FLEET_RATE requests/s each, connecting at CONNECT_RATE/s.
 #   scripts/bench.sh all     all of them.
 #
-# Environment: DURATION (default 10s), CLIENTS (50), SIZE (256).
+# Environment: DURATION (default 10s), CLIENTS (50), SIZE (256); for sim also ENDPOINTS ("50 500"),
+# FLEET (10000, 0 skips it), FLEET_RATE (0.5), CONNECT_RATE (2000), FLEET_DURATION (20s).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -159,6 +164,194 @@ for label, med, mx in rows:
 PY
 }
 
+bench_sim() {
+  need_mosquitto
+  go build -o "$work/kaactl" ./cmd/kaactl
+  go build -o "$work/kpbench" ./internal/cmd/kpbench
+  local mosq=$(command -v mosquitto || echo /usr/sbin/mosquitto)
+  # Every MQTT connection is a descriptor in the simulator and in the broker it talks to; the
+  # servers started below inherit this limit.
+  ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+  local mport=$(free_port)
+  printf 'listener %s 127.0.0.1\nset_tcp_nodelay true\nallow_anonymous true\nmax_inflight_messages 0\nmax_queued_messages 0\nmax_connections -1\n' "$mport" > "$work/mosquitto-sim.conf"
+  "$mosq" -c "$work/mosquitto-sim.conf" >"$work/mosquitto-sim.log" 2>&1 & pids+=($!)
+  local mpid=$!
+  wait_port "$mport"
+  "$work/kpbench" -mode responder -addr "127.0.0.1:$mport" -qos 1 2>"$work/responder-sim.log" & pids+=($!)
+  local rpid=$!
+  until grep -q ready "$work/responder-sim.log" 2>/dev/null; do sleep 0.05; done
+
+  local kport=$(free_port)
+  "$work/kaactl" up --log-level warn --auto-register --data-dir "$work/up-sim-data" --nats-addr "127.0.0.1:$(free_port)" \
+    --mqtt-addr "127.0.0.1:$kport" --http-addr "127.0.0.1:$(free_port)" --rest-addr "127.0.0.1:$(free_port)" \
+    --mqtts-addr "" --ws-addr "" --bcx-addr "127.0.0.1:$(free_port)" --provider-addr "127.0.0.1:$(free_port)" >"$work/up-sim.log" 2>&1 & pids+=($!)
+  local upid=$!
+  wait_port "$kport"
+
+  echo "# scripts/bench.sh sim — $(date -u +%F) — $(nproc) cores — load avg $(cut -d' ' -f1-3 /proc/loadavg) at start — ulimit -n $(ulimit -n)"
+  ENDPOINTS=${ENDPOINTS:-50 500} FLEET=${FLEET:-10000} FLEET_RATE=${FLEET_RATE:-0.5} CONNECT_RATE=${CONNECT_RATE:-2000} \
+  FLEET_DURATION=${FLEET_DURATION:-20s} DURATION=$DURATION python3 - "$work" "$work/kaactl" \
+    "mosquitto+responder:$mport:$mpid,$rpid" "kpc:$kport:$upid" <<'PY'
+import json, os, re, resource, signal, sys, time
+work, kaactl = sys.argv[1], sys.argv[2]
+targets = []
+for spec in sys.argv[3:]:
+    label, port, pids = spec.split(":")
+    targets.append((label, int(port), [int(p) for p in pids.split(",")]))
+env = os.environ
+duration, fleet_duration = env["DURATION"], env["FLEET_DURATION"]
+sizes = [int(n) for n in env["ENDPOINTS"].split()]
+fleet, fleet_rate, connect_rate = int(env["FLEET"]), env["FLEET_RATE"], env["CONNECT_RATE"]
+tck = os.sysconf("SC_CLK_TCK")
+
+def seconds(d):  # Go duration subset: 500ms, 10s, 2m, 1m30s
+    units = {"ms": 0.001, "s": 1, "m": 60, "h": 3600}
+    return sum(float(n) * units[u] for n, u in re.findall(r"([\d.]+)(ms|s|m|h)", d))
+
+def server_cpu(pids):
+    total = 0
+    for p in pids:
+        with open(f"/proc/{p}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tck
+
+def reset_peak_rss(pids):
+    for p in pids:
+        with open(f"/proc/{p}/clear_refs", "w") as f:
+            f.write("5")  # VmHWM starts again from the current RSS
+
+def server_peak_rss_mib(pids):
+    total = 0
+    for p in pids:
+        with open(f"/proc/{p}/status") as f:
+            total += next(int(l.split()[1]) for l in f if l.startswith("VmHWM:"))
+    return total / 1024
+
+def alive(pids):
+    for p in pids:
+        try:
+            os.kill(p, 0)
+        except ProcessLookupError:
+            return False
+    return True
+
+problems, rows = [], []
+
+def errors(rep):
+    if not rep["error_count"]:
+        return "0"
+    return f'{rep["error_count"]} (' + ", ".join(f"{k} {v}" for k, v in sorted(rep["errors"].items())) + ")"
+
+
+def run(label, port, pids, kind, n, extra, dur):
+    # --provision never: kaactl up here auto-registers, and auto provisioning would otherwise go to
+    # whatever provider answers on the default port if a default data dir holds an admin token.
+    cmd = [kaactl, "sim", "--mqtt-url", f"tcp://127.0.0.1:{port}", "--endpoints", str(n), "--duration", dur,
+           "--qos", "1", "--provision", "never", "-o", "json"] + extra
+    shown = "kaactl " + " ".join(cmd[1:])
+    if not alive(pids):
+        problems.append(f"{label} is no longer running before: {shown}")
+        return
+    tag = f"{label}-{kind}-{n}"
+    out, err = f"{work}/sim-{tag}.json", f"{work}/sim-{tag}.stderr"
+    ramp = n / float(connect_rate) if "--connect-rate" in extra else 0
+    deadline = time.monotonic() + ramp + seconds(dur) + 90  # reply timeout, drain and disconnect fit well inside
+    reset_peak_rss(pids)
+    cpu0, began = server_cpu(pids), time.monotonic()
+    with open(out, "w") as so, open(err, "w") as se:
+        pid = os.posix_spawn(cmd[0], cmd, dict(os.environ), file_actions=[
+            (os.POSIX_SPAWN_DUP2, so.fileno(), 1), (os.POSIX_SPAWN_DUP2, se.fileno(), 2)])
+    hung = False
+    while True:
+        done, status, ru = os.wait4(pid, os.WNOHANG)
+        if done:
+            break
+        if time.monotonic() > deadline and not hung:
+            hung = True  # SIGINT still makes it print the report of what it did
+            os.kill(pid, signal.SIGINT)
+            deadline = time.monotonic() + 15
+        elif time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+        time.sleep(0.05)
+    wall = time.monotonic() - began
+    srv_cpu = server_cpu(pids) - cpu0 if alive(pids) else float("nan")
+    srv_rss = server_peak_rss_mib(pids) if alive(pids) else float("nan")
+    rc = os.waitstatus_to_exitcode(status)
+    try:
+        rep = json.loads(open(out).read())
+    except ValueError:
+        tail = open(err).read()[-400:].replace("\r", "\n").strip()
+        problems.append(f"{label}: no report (exit {rc}{', killed after hanging' if hung else ''}): {shown}\n    {tail}")
+        return
+    row = dict(label=label, kind=kind, n=n, rep=rep, rc=rc, hung=hung, wall=wall, cmd=shown,
+               sim_rss=ru.ru_maxrss / 1024, sim_cpu=ru.ru_utime + ru.ru_stime, srv_cpu=srv_cpu, srv_rss=srv_rss)
+    rows.append(row)
+    ok_rate = rep["ok"] / rep["elapsed_s"] if rep["elapsed_s"] else 0
+    print(f'{label:20} {kind:6} {n:6} endpoints  {rep["connected"]:6} connected  {ok_rate:8.0f} req/s  '
+          f'p50 {rep["p50_ms"]:.2f} ms  p99 {rep["p99_ms"]:.2f} ms  errors {rep["error_count"]}  '
+          f'sim {row["sim_cpu"]:.1f} s CPU, {row["sim_rss"]:.0f} MiB peak RSS', flush=True)
+    if hung:
+        problems.append(f"{label}: still running {ramp + seconds(dur) + 90:.0f}s after start, interrupted: {shown}")
+    elif rc != 0:
+        problems.append(f"{label}: exit {rc}: {shown}")
+    if rep["connected"] != n:
+        problems.append(f'{label}: {rep["connected"]} of {n} connected ({rep["connect_failures"]} failed): {shown}')
+    if rep["requests"] > 0 and rep["ok"] == 0:
+        problems.append(f'{label}: no request answered (errors {errors(rep)}); a plain broker delivers the replies only '
+                        f'to subscribers of <topic>/status: {shown}')
+
+for n in sizes:
+    for label, port, pids in targets:
+        run(label, port, pids, "closed", n, [], duration)
+
+fds = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+if fleet > 0 and fds < fleet + 100:
+    problems.append(f"fleet of {fleet} skipped: ulimit -n is {fds} (the simulator and each server need one descriptor per endpoint)")
+elif fleet > 0:
+    for label, port, pids in targets:
+        run(label, port, pids, "fleet", fleet, ["--rate", fleet_rate, "--connect-rate", connect_rate], fleet_duration)
+
+def ok_rate(r):
+    return r["rep"]["ok"] / r["rep"]["elapsed_s"] if r["rep"]["elapsed_s"] else 0
+
+def us_per_req(cpu, r):
+    return f'{cpu / r["rep"]["requests"] * 1e6:.0f}' if r["rep"]["requests"] else "-"
+
+base = targets[0][0]
+print()
+print(f"Closed loop (one request in flight per endpoint), QoS 1, 256 B, {duration}:")
+print()
+print(f"| target | endpoints | req/s | p50 / p99 ms | errors | sim CPU µs/request | server CPU µs/request | sim peak RSS MiB | ratio KPC/{base.split('+')[0]} |")
+print("|---|---|---|---|---|---|---|---|---|")
+for r in (r for r in rows if r["kind"] == "closed"):
+    rep = r["rep"]
+    ratio = "—"
+    if r["label"] != base:
+        b = next((x for x in rows if x["kind"] == "closed" and x["n"] == r["n"] and x["label"] == base), None)
+        ratio = f"{ok_rate(r) / ok_rate(b):.2f}" if b and ok_rate(b) else "n/a"
+    print(f'| {r["label"]} | {r["n"]} | {ok_rate(r):.0f} | {rep["p50_ms"]:.2f} / {rep["p99_ms"]:.2f} | {errors(rep)} | '
+          f'{rep["cpu_per_request_us"]:.0f} | {us_per_req(r["srv_cpu"], r)} | {r["sim_rss"]:.0f} | {ratio} |')
+fleet_rows = [r for r in rows if r["kind"] == "fleet"]
+if fleet_rows:
+    print()
+    print(f"Fleet: {fleet} endpoints, {fleet_rate} requests/s each (open loop), connecting at {connect_rate}/s, then {fleet_duration}:")
+    print()
+    print("| target | connected | connect time s | connects/s | req/s | p50 / p99 ms | errors | sim CPU s (µs/request) | sim peak RSS MiB | server CPU s | server peak RSS MiB |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for r in fleet_rows:
+        rep = r["rep"]
+        print(f'| {r["label"]} | {rep["connected"]} of {r["n"]} | {rep["ramp_s"]:.1f} | {rep["connects_per_sec"]:.0f} | {ok_rate(r):.0f} | '
+              f'{rep["p50_ms"]:.2f} / {rep["p99_ms"]:.2f} | {errors(rep)} | {r["sim_cpu"]:.1f} ({rep["cpu_per_request_us"]:.0f}) | '
+              f'{r["sim_rss"]:.0f} | {r["srv_cpu"]:.1f} | {r["srv_rss"]:.0f} |')
+print()
+print("load avg at end:", " ".join(open("/proc/loadavg").read().split()[:3]))
+for p in problems:
+    print("problem:", p)
+PY
+}
+
 format() {
   python3 -c '
 import json, sys
@@ -171,6 +364,7 @@ case "$what" in
   kp) bench_kp ;;
   upload) bench_upload ;;
   startup) bench_startup ;;
-  all) bench_kp; echo; bench_upload; echo; bench_startup ;;
-  *) echo "usage: scripts/bench.sh kp|upload|startup|all" >&2; exit 2 ;;
+  sim) bench_sim ;;
+  all) bench_kp; echo; bench_upload; echo; bench_startup; echo; bench_sim ;;
+  *) echo "usage: scripts/bench.sh kp|upload|startup|sim|all" >&2; exit 2 ;;
 esac
