@@ -103,7 +103,33 @@ func (r *run) dialMQTT(ctx context.Context, e *endpoint, gen uint64) (conn, erro
 	if err := tok.Error(); err != nil {
 		return nil, err
 	}
-	return &mqttConn{cl: cl, prefix: "kp1/" + r.o.AppVersion + "/", token: r.o.Tokens(e.i), qos: r.o.QoS}, nil
+	// Subscribe to the replies, as devices do: KPC writes them to the
+	// requesting session anyway, but a plain broker (a baseline) delivers
+	// only to subscribers. Exact filters, so requests do not echo back.
+	prefix := "kp1/" + r.o.AppVersion + "/"
+	filters := map[string]byte{}
+	addReplies := func(ext, resource string) {
+		base := prefix + ext + "/" + e.token + "/" + resource + "/+/"
+		filters[base+"status"] = r.o.QoS
+		filters[base+"error"] = r.o.QoS
+	}
+	if e.scen == ScenarioKP {
+		addReplies(r.o.Extension, r.o.Resource)
+	}
+	if e.scen == ScenarioUpload {
+		addReplies(r.o.BCXExtension, "token")
+	}
+	if len(filters) > 0 {
+		st := cl.SubscribeMultiple(filters, nil)
+		if !st.WaitTimeout(r.o.Timeout) || st.Error() != nil {
+			closePaho(cl)
+			if st.Error() != nil {
+				return nil, fmt.Errorf("subscribe: %w", st.Error())
+			}
+			return nil, errors.New("subscribe: no SUBACK in time")
+		}
+	}
+	return &mqttConn{cl: cl, prefix: prefix, token: e.token, qos: r.o.QoS}, nil
 }
 
 // httpConn sends each request as POST /kp1/<app>/<ext>/<token>/<resource>
