@@ -175,7 +175,7 @@ func (s *Server) startMQTT() error {
 	caps.MaximumSessionExpiryInterval = 0 // sessions live as long as their connection
 	s.mqtt = mqtt.New(&mqtt.Options{
 		Capabilities:           caps,
-		Logger:                 s.log.With("component", "mqtt"),
+		Logger:                 newMochiLogger(s.log.With("component", "mqtt")),
 		SysTopicResendInterval: 0,
 	})
 	if err := s.mqtt.AddHook(&hook{s: s}, nil); err != nil {
