@@ -173,6 +173,9 @@ func (s *Server) startMQTT() error {
 	caps.RetainAvailable = 0                                     // nothing is routed, so nothing is retained
 	caps.MaximumQos = 1
 	caps.MaximumSessionExpiryInterval = 0 // sessions live as long as their connection
+	// mochi allocates this queue per client up front (8192 pointers by
+	// default); it carries only routed messages, and KPC routes none.
+	caps.MaximumClientWritesPending = 64
 	s.mqtt = mqtt.New(&mqtt.Options{
 		Capabilities:           caps,
 		Logger:                 newMochiLogger(s.log.With("component", "mqtt")),

@@ -24,16 +24,20 @@ type outbound struct {
 }
 
 // sessionQueue bounds the replies buffered for a slow client; past it replies
-// are dropped (and counted) rather than stalling every other session.
+// are dropped (and counted) rather than stalling every other session. The
+// queue grows on demand: an idle session holds no buffer (with a channel of
+// this size, 10,000 sessions pinned 480 MB).
 const sessionQueue = 1024
 
 // session is one connected MQTT client. A client may act for many endpoints
 // (a gateway), so it holds every token it has used.
 type session struct {
-	cl  *mqtt.Client
-	out chan outbound
+	cl *mqtt.Client
 
 	mu        sync.Mutex
+	queue     []outbound              // replies for the writer, at most sessionQueue
+	unwritten int                     // queued or being written (for the drain)
+	wake      chan struct{}           // cap 1: the queue has something
 	byToken   map[string]*endpointRef // appName + "\x00" + token
 	endpoints map[string]*endpointRef // endpointID
 	closed    bool
@@ -43,7 +47,7 @@ type session struct {
 func newSession(cl *mqtt.Client) *session {
 	return &session{
 		cl:        cl,
-		out:       make(chan outbound, sessionQueue),
+		wake:      make(chan struct{}, 1),
 		byToken:   make(map[string]*endpointRef),
 		endpoints: make(map[string]*endpointRef),
 		done:      make(chan struct{}),
@@ -82,15 +86,43 @@ func (s *session) endpoint(endpointID string) *endpointRef {
 func (s *session) enqueue(o outbound) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed {
+	if s.closed || len(s.queue) >= sessionQueue {
 		return false
 	}
+	s.queue = append(s.queue, o)
+	s.unwritten++
 	select {
-	case s.out <- o:
-		return true
+	case s.wake <- struct{}{}:
 	default:
-		return false
 	}
+	return true
+}
+
+// take hands the writer everything queued, reusing the previous batch's
+// array for the next queue.
+func (s *session) take(prev []outbound) []outbound {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	batch := s.queue
+	if cap(prev) > 0 && cap(prev) <= 64 {
+		clear(prev)
+		s.queue = prev[:0]
+	} else {
+		s.queue = nil // let a burst's large array go
+	}
+	return batch
+}
+
+func (s *session) written(n int) {
+	s.mu.Lock()
+	s.unwritten -= n
+	s.mu.Unlock()
+}
+
+func (s *session) pendingWrites() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.unwritten
 }
 
 // close stops the writer and returns the endpoints the session acted for.
@@ -112,15 +144,21 @@ func (s *session) close() map[string]string {
 // writeLoop writes replies to the client, one goroutine per session so that a
 // stalled client only stalls itself.
 func (s *session) writeLoop() {
+	var batch []outbound
 	for {
 		select {
 		case <-s.done:
 			return
-		case o := <-s.out:
+		case <-s.wake:
+		}
+		batch = s.take(batch)
+		for i, o := range batch {
 			if err := writePublish(s.cl, o); err != nil {
+				s.written(len(batch) - i)
 				return
 			}
 		}
+		s.written(len(batch))
 	}
 }
 
@@ -288,7 +326,7 @@ func (r *sessionRegistry) queued() int {
 	defer r.mu.RUnlock()
 	n := 0
 	for _, s := range r.byClient {
-		n += len(s.out)
+		n += s.pendingWrites()
 	}
 	return n
 }
