@@ -66,8 +66,7 @@ func (h *hook) OnSelectSubscribers(subs *mqtt.Subscribers, pk packets.Packet) *m
 
 func (h *hook) OnSessionEstablished(cl *mqtt.Client, pk packets.Packet) {
 	sess := newSession(cl)
-	h.s.sessions.add(sess)
-	go sess.writeLoop()
+	h.s.sessions.add(sess) // its writer starts with the first reply
 }
 
 func (h *hook) OnDisconnect(cl *mqtt.Client, err error, expire bool) {

@@ -37,7 +37,8 @@ type session struct {
 	mu        sync.Mutex
 	queue     []outbound              // replies for the writer, at most sessionQueue
 	unwritten int                     // queued or being written (for the drain)
-	wake      chan struct{}           // cap 1: the queue has something
+	writing   bool                    // a writer goroutine is running
+	broken    bool                    // a write failed: the connection is going away
 	byToken   map[string]*endpointRef // appName + "\x00" + token
 	endpoints map[string]*endpointRef // endpointID
 	closed    bool
@@ -47,7 +48,6 @@ type session struct {
 func newSession(cl *mqtt.Client) *session {
 	return &session{
 		cl:        cl,
-		wake:      make(chan struct{}, 1),
 		byToken:   make(map[string]*endpointRef),
 		endpoints: make(map[string]*endpointRef),
 		done:      make(chan struct{}),
@@ -86,23 +86,28 @@ func (s *session) endpoint(endpointID string) *endpointRef {
 func (s *session) enqueue(o outbound) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed || len(s.queue) >= sessionQueue {
+	if s.closed || s.broken || len(s.queue) >= sessionQueue {
 		return false
 	}
 	s.queue = append(s.queue, o)
 	s.unwritten++
-	select {
-	case s.wake <- struct{}{}:
-	default:
+	if !s.writing {
+		s.writing = true
+		go s.writeLoop()
 	}
 	return true
 }
 
 // take hands the writer everything queued, reusing the previous batch's
-// array for the next queue.
-func (s *session) take(prev []outbound) []outbound {
+// array for the next queue. With nothing queued (or the session closed) it
+// returns false and the writer ends: idle sessions hold no goroutine.
+func (s *session) take(prev []outbound) ([]outbound, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.closed || len(s.queue) == 0 {
+		s.writing = false
+		return nil, false
+	}
 	batch := s.queue
 	if cap(prev) > 0 && cap(prev) <= 64 {
 		clear(prev)
@@ -110,7 +115,7 @@ func (s *session) take(prev []outbound) []outbound {
 	} else {
 		s.queue = nil // let a burst's large array go
 	}
-	return batch
+	return batch, true
 }
 
 func (s *session) written(n int) {
@@ -141,20 +146,23 @@ func (s *session) close() map[string]string {
 	return eps
 }
 
-// writeLoop writes replies to the client, one goroutine per session so that a
-// stalled client only stalls itself.
+// writeLoop writes replies to the client while there are any, one goroutine
+// per busy session so that a stalled client only stalls itself.
 func (s *session) writeLoop() {
 	var batch []outbound
 	for {
-		select {
-		case <-s.done:
+		var ok bool
+		if batch, ok = s.take(batch); !ok {
 			return
-		case <-s.wake:
 		}
-		batch = s.take(batch)
 		for i, o := range batch {
 			if err := writePublish(s.cl, o); err != nil {
 				s.written(len(batch) - i)
+				s.mu.Lock()
+				s.writing, s.broken = false, true // OnDisconnect closes the session
+				s.unwritten -= len(s.queue)
+				s.queue = nil
+				s.mu.Unlock()
 				return
 			}
 		}
