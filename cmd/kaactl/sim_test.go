@@ -313,3 +313,34 @@ func TestSimInterrupt(t *testing.T) {
 		}
 	}
 }
+
+// TestSimBCXStopped: BCX going away mid-run fails the uploads after it with
+// upload errors (refused connections or 503 while draining), not a hang, and
+// the uploads before it are counted as stored.
+func TestSimBCXStopped(t *testing.T) {
+	p, _, stop := startUp(t, t.TempDir())
+	defer stop()
+	var stopped atomic.Bool
+	rep, err := sim.Run(context.Background(), sim.Options{URL: "tcp://" + p.KPC.MQTTAddr(), BCXURL: "http://" + p.BCX.RESTAddr(),
+		Scenario: sim.Mix{{Scenario: sim.ScenarioUpload, Weight: 1}}, Endpoints: 3, BlobSize: 4096, UploadRate: 20, Duration: 2 * time.Second},
+		func(s sim.Snapshot) {
+			if s.Uploads >= 10 && stopped.CompareAndSwap(false, true) {
+				go func() {
+					ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+					defer cancel()
+					_ = p.BCX.Shutdown(ctx)
+				}()
+			}
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !stopped.Load() {
+		t.Fatal("BCX never stopped")
+	}
+	failed := rep.Errors["upload_transport"] + rep.Errors["upload_503"]
+	if rep.Uploads < 10 || failed == 0 || rep.Uploads+failed != rep.UploadAttempts || rep.ErrorCount() != failed {
+		t.Errorf("uploads %d of %d, errors %v: want the uploads after the stop to fail as upload_transport/upload_503",
+			rep.Uploads, rep.UploadAttempts, rep.Errors)
+	}
+}
