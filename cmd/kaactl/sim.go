@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -43,6 +44,9 @@ type simOptions struct {
 	output       string
 	failOn       string
 	noDashboard  bool
+	// providerURLSet: --provider-url was given (auto provisioning then
+	// applies whatever KPC the run targets).
+	providerURLSet bool
 }
 
 // errFailOn marks a run whose report breaks a --fail-on condition.
@@ -74,7 +78,8 @@ Endpoint tokens come from --tokens-file (one per line, or CSV with the token in
 the first column), or --token-pattern. --username/--password (patterns, %d is the
 endpoint number) send MQTT basic credentials; --cert/--key present a client
 certificate. --provision registers tokens (and basic credentials) through the
-provider API first (auto: when an admin token is at hand, as with kaactl up).
+provider API first (auto: when an admin token is at hand, as with kaactl up,
+and the KPC is on this machine or --provider-url is given).
 
 On a terminal a live dashboard shows progress (q or Ctrl-C stops the run and
 still prints the report); otherwise a progress line goes to stderr. The
@@ -91,6 +96,7 @@ CPU per operation, so you can tell when the simulator is the bottleneck.
 			if err := o.complete(); err != nil {
 				return usageError{err}
 			}
+			o.providerURLSet = cmd.Flags().Changed("provider-url")
 			if runF != nil {
 				return runF(cmd.Context(), o)
 			}
@@ -130,7 +136,7 @@ CPU per operation, so you can tell when the simulator is the bottleneck.
 	f.StringVar(&o.password, "password", "", "MQTT password of endpoint n (a %d is replaced by n)")
 	f.BoolVar(&o.insecure, "insecure", false, "do not verify KPC's TLS certificate (tests only)")
 	f.StringVar(&o.restURL, "kpc-rest-url", "http://127.0.0.1:8008", "KPC management API, where /api/v1/cert serves its TLS cert")
-	f.StringVar(&o.provision, "provision", "auto", "register the endpoint tokens through the provider API first: auto (if an admin token is at hand), always, never")
+	f.StringVar(&o.provision, "provision", "auto", "register the endpoint tokens through the provider API first: auto (if an admin token is at hand and KPC is local or --provider-url is set), always, never")
 	f.StringVar(&o.application, "application", "", "application of the tokens when provisioning (default: --app without its -v<N> suffix)")
 	f.StringVar(&o.conn.providerURL, "provider-url", "http://"+provider.DefaultRESTAddr, "credential provider REST API base URL (provisioning)")
 	f.StringVar(&o.conn.token, "admin-token", "", "admin bearer token for provisioning (default: the contents of <data-dir>/admin.token)")
@@ -192,6 +198,20 @@ func (o *simOptions) complete() error {
 		return fmt.Errorf("--url: %w", err)
 	}
 	return nil
+}
+
+// isLoopbackURL reports whether rawURL's host is this machine.
+func isLoopbackURL(rawURL string) bool {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return false
+	}
+	h := u.Hostname()
+	if h == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
 }
 
 // expandN replaces %d in a credential pattern with the endpoint number.
@@ -315,10 +335,12 @@ func fetchCert(ctx context.Context, restURL string) ([]byte, error) {
 	return data, nil
 }
 
-// provisionTokens registers the tokens per --provision; auto skips quietly
-// when there is no admin token and says so when the provider is not there.
+// provisionTokens registers the tokens per --provision. auto provisions
+// only against a local KPC or an explicit --provider-url (a run against a
+// remote KPC must not register tokens in a local kaactl up), skips quietly
+// when there is no admin token, and says so when the provider is not there.
 func (o *simOptions) provisionTokens(ctx context.Context, stderr io.Writer) error {
-	if o.provision == "never" {
+	if o.provision == "never" || o.provision == "auto" && !o.providerURLSet && !isLoopbackURL(o.URL) {
 		return nil
 	}
 	tok, err := o.conn.adminToken()

@@ -344,3 +344,14 @@ func TestSimBCXStopped(t *testing.T) {
 			rep.Uploads, rep.UploadAttempts, rep.Errors)
 	}
 }
+
+func TestIsLoopbackURL(t *testing.T) {
+	for url, want := range map[string]bool{
+		"tcp://127.0.0.1:1883": true, "mqtts://localhost:8883": true, "ws://[::1]:8081/ws": true, "http://127.0.0.2:8080": true,
+		"tcp://kpc.example.com:1883": false, "tcp://10.0.0.5:1883": false, "://": false,
+	} {
+		if got := isLoopbackURL(url); got != want {
+			t.Errorf("isLoopbackURL(%q) = %v, want %v", url, got, want)
+		}
+	}
+}
