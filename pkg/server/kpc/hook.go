@@ -124,7 +124,7 @@ func (h *hook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet, er
 		}
 		endpointID = &ref.endpointID
 	}
-	s.relay(req, endpointID, pk.Payload, transportMQTT, func(r reply) {
+	s.relay(req, endpointID, pk.Payload, transportMQTT, sess.done, func(r reply) {
 		topic := req.StatusTopic()
 		if r.status >= 400 {
 			if r.status == http.StatusGatewayTimeout && !req.HasRequestID {

@@ -76,7 +76,7 @@ func (s *Server) serveKP(w http.ResponseWriter, r *http.Request) {
 	// answer only requests with ids, answer it.
 	req.RequestID, req.HasRequestID = int32(s.httpRequestIDs.Add(1)&0x7fffffff), true
 	done := make(chan reply, 1)
-	s.relay(req, endpointID, payload, transportHTTP, func(rep reply) { done <- rep })
+	s.relay(req, endpointID, payload, transportHTTP, r.Context().Done(), func(rep reply) { done <- rep })
 	var rep reply
 	select {
 	case rep = <-done:

@@ -27,7 +27,8 @@ type pendingRequest struct {
 	req       kp.Request
 	transport string
 	start     time.Time
-	deliver   func(reply) // exactly once, from whoever removes the entry
+	deliver   func(reply)     // exactly once, from whoever removes the entry
+	gone      <-chan struct{} // closed when nobody can receive the reply any more (session closed, HTTP client left)
 	timer     *time.Timer
 }
 
@@ -84,9 +85,29 @@ func (t *pendingTable) take(id string) *pendingRequest {
 
 func (t *pendingTable) len() int64 { return t.n.Load() }
 
+// awaited counts the requests whose requester can still get the answer: the
+// ones a drain waits for.
+func (t *pendingTable) awaited() int {
+	n := 0
+	for i := range t.shards {
+		sh := &t.shards[i]
+		sh.mu.Lock()
+		for _, p := range sh.m {
+			select {
+			case <-p.gone:
+			default:
+				n++
+			}
+		}
+		sh.mu.Unlock()
+	}
+	return n
+}
+
 // relay sends a request to its extension over 4/ESP and arranges for deliver
-// to be called once with the answer, a timeout, or a send error.
-func (s *Server) relay(req kp.Request, endpointID *string, payload []byte, transport string, deliver func(reply)) {
+// to be called once with the answer, a timeout, or a send error. gone closes
+// when the requester can no longer receive it (a shutdown stops waiting then).
+func (s *Server) relay(req kp.Request, endpointID *string, payload []byte, transport string, gone <-chan struct{}, deliver func(reply)) {
 	start := time.Now()
 	cd := ism.ClientData{
 		CorrelationID:  ism.NewCorrelationID(),
@@ -107,7 +128,7 @@ func (s *Server) relay(req kp.Request, endpointID *string, payload []byte, trans
 		deliver(reply{status: http.StatusInternalServerError, reason: "cannot encode request"})
 		return
 	}
-	p := &pendingRequest{req: req, transport: transport, start: start, deliver: deliver}
+	p := &pendingRequest{req: req, transport: transport, start: start, deliver: deliver, gone: gone}
 	s.pending.put(cd.CorrelationID, p)
 	p.timer = time.AfterFunc(s.opts.RequestTimeout, func() {
 		if p := s.pending.take(cd.CorrelationID); p != nil {

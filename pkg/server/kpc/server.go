@@ -336,7 +336,8 @@ func (s *Server) Shutdown(ctx context.Context) error {
 			}
 		}
 		tick := time.NewTicker(5 * time.Millisecond)
-		for (s.pending.len() > 0 || s.sessions.queued() > 0) && ctx.Err() == nil {
+		// Requests whose client has gone cannot be answered: not worth waiting for.
+		for (s.pending.awaited() > 0 || s.sessions.queued() > 0) && ctx.Err() == nil {
 			select {
 			case <-ctx.Done():
 			case <-tick.C:

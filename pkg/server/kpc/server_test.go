@@ -460,6 +460,35 @@ func TestShutdownDrainsInFlight(t *testing.T) {
 	}
 }
 
+// TestShutdownSkipsRequestsOfGoneClients: a request whose client has
+// disconnected cannot be answered, so a drain does not wait for it (it used
+// to wait until the request timed out or the drain deadline passed).
+func TestShutdownSkipsRequestsOfGoneClients(t *testing.T) {
+	p := newPlatform(t, func(o *kpc.Options) { o.RequestTimeout = time.Minute })
+	c := testenv.MQTT(t, p.kpc.MQTTAddr(), "leaver")
+	c.Publish(t, "kp1/app-v1/echo/tok1/hold/1", 1, "never answered")
+	<-p.ext.seen
+	c.Disconnect(50)
+	testenv.Eventually(t, 5*time.Second, "session gone", func() bool {
+		return strings.Contains(metrics(t, p), "kaa_kpc_sessions 0")
+	})
+	done := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		done <- p.kpc.Shutdown(ctx)
+	}()
+	defer close(p.ext.release)
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Shutdown still waits for the reply of a client that left")
+	}
+}
+
 // TestShutdownWhileClientsDisconnect is the regression test for Shutdown
 // hanging when clients disconnect while the MQTT listeners close: every round
 // connects clients over TCP and WebSocket, each binds an endpoint, then all
