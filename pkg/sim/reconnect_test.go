@@ -7,10 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kaactl/kaactl/internal/testenv"
-	"github.com/kaactl/kaactl/pkg/server/echo"
 	"github.com/kaactl/kaactl/pkg/server/kpc"
-	"github.com/kaactl/kaactl/pkg/server/tokenprovider"
 	"github.com/kaactl/kaactl/pkg/sim"
 )
 
@@ -18,75 +15,51 @@ import (
 // connect again once it is back on the same address, and keep getting
 // answers; the loss is counted.
 func TestReconnectAcrossKPCRestart(t *testing.T) {
-	ns := testenv.NATS(t)
-	nc := testenv.Conn(t, ns.ClientURL())
-	ext, err := echo.New(echo.Options{Instance: "echo"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := ext.Start(context.Background(), nc); err != nil {
-		t.Fatal(err)
-	}
-	prov, err := tokenprovider.New(tokenprovider.Options{AutoRegister: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := prov.Start(context.Background(), nc); err != nil {
-		t.Fatal(err)
-	}
+	natsURL := startBackend(t, true)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	addr := l.Addr().String()
 	l.Close()
-	startKPC := func() *kpc.Server {
-		opts := kpc.DefaultOptions()
-		opts.NATSURL, opts.MQTTAddr, opts.HTTPAddr, opts.RESTAddr = ns.ClientURL(), addr, "127.0.0.1:0", "127.0.0.1:0"
-		k, err := kpc.New(opts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := k.Start(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		testenv.Eventually(t, 5*time.Second, "kpc ready", k.Ready)
-		return k
-	}
 	var current atomic.Pointer[kpc.Server]
-	current.Store(startKPC())
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if k := current.Load(); k != nil {
-			_ = k.Shutdown(ctx)
-		}
-	})
+	current.Store(startKPC(t, natsURL, addr, 2*time.Second))
+	t.Cleanup(func() { shutdownKPC(t, current.Load()) })
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var phase atomic.Int32 // 0: before the restart, 1: restarting, 2: back
 	var okAtRestart atomic.Int64
 	restarted := make(chan struct{})
+	type result struct {
+		rep sim.Report
+		err error
+	}
+	ran := make(chan result, 1)
 	go func() {
-		<-restarted
-		sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
-		_ = current.Load().Shutdown(sctx)
-		scancel()
-		current.Store(startKPC())
-		phase.Store(2)
+		rep, err := sim.Run(ctx, sim.Options{URL: "tcp://" + addr, Endpoints: 4, Rate: 50, Duration: time.Minute, Reconnect: true},
+			func(s sim.Snapshot) {
+				switch {
+				case phase.Load() == 0 && s.OK >= 40:
+					phase.Store(1)
+					okAtRestart.Store(s.OK)
+					close(restarted)
+				case phase.Load() == 2 && s.Connected == 4 && s.OK >= okAtRestart.Load()+100:
+					cancel() // answers flow again after the restart
+				}
+			})
+		ran <- result{rep, err}
 	}()
-	rep, err := sim.Run(ctx, sim.Options{URL: "tcp://" + addr, Endpoints: 4, Rate: 50, Duration: time.Minute, Reconnect: true},
-		func(s sim.Snapshot) {
-			switch {
-			case phase.Load() == 0 && s.OK >= 40:
-				phase.Store(1)
-				okAtRestart.Store(s.OK)
-				close(restarted)
-			case phase.Load() == 2 && s.Connected == 4 && s.OK >= okAtRestart.Load()+100:
-				cancel() // answers flow again after the restart
-			}
-		})
+	select {
+	case <-restarted: // restart KPC on the same address, from the test goroutine
+		shutdownKPC(t, current.Load())
+		current.Store(startKPC(t, natsURL, addr, 2*time.Second))
+		phase.Store(2)
+	case res := <-ran:
+		t.Fatalf("run ended before the restart: %+v, %v", res.rep, res.err)
+	}
+	res := <-ran
+	rep, err := res.rep, res.err
 	if err != nil {
 		t.Fatal(err)
 	}

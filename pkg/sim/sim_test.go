@@ -16,9 +16,9 @@ import (
 	"github.com/kaactl/kaactl/pkg/sim"
 )
 
-// startPlatform runs embedded NATS, the echo extension, the token provider and
-// KPC in-process and returns KPC's MQTT URL.
-func startPlatform(t *testing.T, autoRegister bool, requestTimeout time.Duration) string {
+// startBackend runs embedded NATS, the echo extension and the token
+// provider in-process and returns the NATS URL.
+func startBackend(t *testing.T, autoRegister bool) string {
 	t.Helper()
 	ns := testenv.NATS(t)
 	nc := testenv.Conn(t, ns.ClientURL())
@@ -36,9 +36,15 @@ func startPlatform(t *testing.T, autoRegister bool, requestTimeout time.Duration
 	if err := prov.Start(context.Background(), nc); err != nil {
 		t.Fatal(err)
 	}
+	return ns.ClientURL()
+}
+
+// startKPC runs KPC on NATS with MQTT on mqttAddr; the test shuts it down.
+func startKPC(t *testing.T, natsURL, mqttAddr string, requestTimeout time.Duration) *kpc.Server {
+	t.Helper()
 	opts := kpc.DefaultOptions()
-	opts.NATSURL = ns.ClientURL()
-	opts.MQTTAddr, opts.HTTPAddr, opts.RESTAddr = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
+	opts.NATSURL = natsURL
+	opts.MQTTAddr, opts.HTTPAddr, opts.RESTAddr = mqttAddr, "127.0.0.1:0", "127.0.0.1:0"
 	opts.RequestTimeout = requestTimeout
 	k, err := kpc.New(opts)
 	if err != nil {
@@ -47,14 +53,23 @@ func startPlatform(t *testing.T, autoRegister bool, requestTimeout time.Duration
 	if err := k.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := k.Shutdown(ctx); err != nil {
-			t.Errorf("kpc shutdown: %v", err)
-		}
-	})
 	testenv.Eventually(t, 5*time.Second, "kpc ready", k.Ready)
+	return k
+}
+
+func shutdownKPC(t *testing.T, k *kpc.Server) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := k.Shutdown(ctx); err != nil {
+		t.Errorf("kpc shutdown: %v", err)
+	}
+}
+
+// startPlatform runs the backend and KPC and returns KPC's MQTT URL.
+func startPlatform(t *testing.T, autoRegister bool, requestTimeout time.Duration) string {
+	t.Helper()
+	k := startKPC(t, startBackend(t, autoRegister), "127.0.0.1:0", requestTimeout)
+	t.Cleanup(func() { shutdownKPC(t, k) })
 	return "tcp://" + k.MQTTAddr()
 }
 
