@@ -121,6 +121,12 @@ func (p *Provider) ListBasic(ctx context.Context, tenant string) ([]BasicCredent
 // RevokeBasic revokes tenant's basic credentials id (for good) and publishes
 // the 22/CAP credentials revoked event. Revoking again is a no-op.
 func (p *Provider) RevokeBasic(ctx context.Context, tenant, id string) error {
+	return revoke(ctx, p, tenant, id, bucketBasic, "basic", groupBasic, func(r *basicRecord) *Status { return &r.Status })
+}
+
+// revoke marks the credentials record id of tenant in bucket revoked and,
+// the first time, logs it and publishes the 22/CAP revoked event.
+func revoke[R any](ctx context.Context, p *Provider, tenant, id string, bucket []byte, kind, group string, status func(*R) *Status) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -129,25 +135,25 @@ func (p *Provider) RevokeBasic(ctx context.Context, tenant, id string) error {
 	}
 	changed := false
 	err := p.db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketBasic)
-		rec, ok, err := getJSON[basicRecord](b, key(tenant, id))
+		b := tx.Bucket(bucket)
+		rec, ok, err := getJSON[R](b, key(tenant, id))
 		if err != nil {
 			return err
 		}
 		if !ok {
-			return errorf(ErrNotFound, "basic credentials %q not found in tenant %q", id, tenant)
+			return errorf(ErrNotFound, "%s credentials %q not found in tenant %q", kind, id, tenant)
 		}
-		if rec.Status == StatusRevoked {
+		if *status(&rec) == StatusRevoked {
 			return nil
 		}
-		rec.Status, changed = StatusRevoked, true
+		*status(&rec), changed = StatusRevoked, true
 		return putJSON(b, key(tenant, id), rec)
 	})
 	if err != nil || !changed {
 		return err
 	}
-	p.log.Info("basic credentials revoked", "tenant", tenant, "credentials_id", id)
-	return p.publishCredentialsRevoked(groupBasic, tenant, id)
+	p.log.Info(kind+" credentials revoked", "tenant", tenant, "credentials_id", id)
+	return p.publishCredentialsRevoked(group, tenant, id)
 }
 
 // authenticateBasic checks a username and password of tenant. Unknown
@@ -277,33 +283,7 @@ func (p *Provider) ListCerts(ctx context.Context, tenant string) ([]CertCredenti
 // RevokeCert revokes tenant's X.509 credentials id (for good) and publishes
 // the 22/CAP credentials revoked event. Revoking again is a no-op.
 func (p *Provider) RevokeCert(ctx context.Context, tenant, id string) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if err := checkTenant(tenant); err != nil {
-		return err
-	}
-	changed := false
-	err := p.db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketCerts)
-		c, ok, err := getJSON[CertCredential](b, key(tenant, id))
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return errorf(ErrNotFound, "x509 credentials %q not found in tenant %q", id, tenant)
-		}
-		if c.Status == StatusRevoked {
-			return nil
-		}
-		c.Status, changed = StatusRevoked, true
-		return putJSON(b, key(tenant, id), c)
-	})
-	if err != nil || !changed {
-		return err
-	}
-	p.log.Info("x509 credentials revoked", "tenant", tenant, "credentials_id", id)
-	return p.publishCredentialsRevoked(groupCertificate, tenant, id)
+	return revoke(ctx, p, tenant, id, bucketCerts, "x509", groupCertificate, func(c *CertCredential) *Status { return &c.Status })
 }
 
 // authenticateCert finds the active credentials of a certificate.
