@@ -121,11 +121,17 @@ func basicTable(w io.Writer, creds []provider.BasicCredential) error {
 type credLsOptions struct{ conn *connOptions }
 
 func newBasicLsCmd(streams ioStreams, conn *connOptions, runF func(context.Context, *credLsOptions) error) *cobra.Command {
+	return newCredLsCmd(streams, conn, runF, "List basic credentials (never their passwords)", (*provider.Client).ListBasic, basicTable)
+}
+
+// newCredLsCmd is the ls command of one kind of credentials.
+func newCredLsCmd[C any](streams ioStreams, conn *connOptions, runF func(context.Context, *credLsOptions) error, short string,
+	list func(*provider.Client, context.Context, string) ([]C, error), table func(io.Writer, []C) error) *cobra.Command {
 	o := &credLsOptions{conn: conn}
 	return &cobra.Command{
 		Use:     "ls",
 		Aliases: []string{"list"},
-		Short:   "List basic credentials (never their passwords)",
+		Short:   short,
 		Args:    exactArgs(0),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {
@@ -135,17 +141,17 @@ func newBasicLsCmd(streams ioStreams, conn *connOptions, runF func(context.Conte
 			if err != nil {
 				return err
 			}
-			creds, err := c.ListBasic(cmd.Context(), o.conn.tenant)
+			creds, err := list(c, cmd.Context(), o.conn.tenant)
 			if err != nil {
 				return apiError(err)
 			}
 			if o.conn.json() {
 				if creds == nil {
-					creds = []provider.BasicCredential{}
+					creds = []C{}
 				}
 				return printJSON(streams.out, creds)
 			}
-			return basicTable(streams.out, creds)
+			return table(streams.out, creds)
 		},
 	}
 }
@@ -270,31 +276,5 @@ func certTable(w io.Writer, creds []provider.CertCredential) error {
 }
 
 func newCertLsCmd(streams ioStreams, conn *connOptions, runF func(context.Context, *credLsOptions) error) *cobra.Command {
-	o := &credLsOptions{conn: conn}
-	return &cobra.Command{
-		Use:     "ls",
-		Aliases: []string{"list"},
-		Short:   "List X.509 credentials",
-		Args:    exactArgs(0),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if runF != nil {
-				return runF(cmd.Context(), o)
-			}
-			c, err := o.conn.provider()
-			if err != nil {
-				return err
-			}
-			creds, err := c.ListCerts(cmd.Context(), o.conn.tenant)
-			if err != nil {
-				return apiError(err)
-			}
-			if o.conn.json() {
-				if creds == nil {
-					creds = []provider.CertCredential{}
-				}
-				return printJSON(streams.out, creds)
-			}
-			return certTable(streams.out, creds)
-		},
-	}
+	return newCredLsCmd(streams, conn, runF, "List X.509 credentials", (*provider.Client).ListCerts, certTable)
 }
