@@ -85,20 +85,23 @@ func TestSimTransports(t *testing.T) {
 	defer stop()
 	rest := "http://" + p.KPC.RESTAddr()
 	tests := []struct {
-		name string
-		args []string
+		name, transport string
+		args            []string
 	}{
-		{"mqtt", []string{"--url", "tcp://" + p.KPC.MQTTAddr()}},
-		{"mqtts cert from KPC", []string{"--url", "mqtts://" + p.KPC.MQTTSAddr(), "--kpc-rest-url", rest}},
-		{"mqtts --ca", []string{"--url", "ssl://" + p.KPC.MQTTSAddr(), "--ca", filepath.Join(p.DataDir, "kpc-tls.crt")}},
-		{"ws", []string{"--url", "ws://" + p.KPC.WSAddr() + "/ws"}},
-		{"http", []string{"--url", "http://" + p.KPC.HTTPAddr()}},
+		{"mqtt", "mqtt", []string{"--url", "tcp://" + p.KPC.MQTTAddr()}},
+		{"mqtts cert from KPC", "mqtts", []string{"--url", "mqtts://" + p.KPC.MQTTSAddr(), "--kpc-rest-url", rest}},
+		{"mqtts --ca", "mqtts", []string{"--url", "ssl://" + p.KPC.MQTTSAddr(), "--ca", filepath.Join(p.DataDir, "kpc-tls.crt")}},
+		{"ws", "ws", []string{"--url", "ws://" + p.KPC.WSAddr() + "/ws"}},
+		{"http", "http", []string{"--url", "http://" + p.KPC.HTTPAddr()}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rep, stderr, err := simJSON(t, append(tt.args, "--provision", "never", "--endpoints", "4", "--requests", "80", "--duration", "0", "--payload", `{"n":{{seq}},"ep":{{endpoint}}}`)...)
 			if err != nil {
 				t.Fatalf("sim: %v\n%s", err, stderr)
+			}
+			if rep["transport"] != tt.transport {
+				t.Errorf("transport %v, want %s", rep["transport"], tt.transport)
 			}
 			if num(rep, "ok") != 80 || num(rep, "connected") != 4 || num(rep, "error_count") != 0 {
 				t.Errorf("ok %v connected %v errors %v, want 80/4/0", rep["ok"], rep["connected"], rep["errors"])

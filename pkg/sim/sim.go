@@ -24,7 +24,7 @@ import (
 // in flight.
 type Report struct {
 	Scenario             string
-	Transport            string // mqtt or http
+	Transport            string // mqtt, mqtts, ws, wss, http or https
 	Endpoints, Connected int    // asked for; connected at the end of the ramp
 	ConnectFailures      int64
 	Connects             int64   // successful connections, churn included
@@ -375,9 +375,21 @@ func (r *run) drain(ctx context.Context, all []*endpoint) {
 	}
 }
 
+// transportName names the transport of a KPC URL for the report.
+func transportName(rawURL string) string {
+	scheme, _, _ := strings.Cut(rawURL, "://")
+	switch scheme {
+	case "tcp", "mqtt":
+		return "mqtt"
+	case "ssl", "tls", "mqtts":
+		return "mqtts"
+	}
+	return scheme
+}
+
 func (r *run) report(connected int, ramp, load time.Duration, interrupted bool) Report {
 	rep := Report{
-		Scenario: r.o.Scenario.String(), Transport: r.transport,
+		Scenario: r.o.Scenario.String(), Transport: transportName(r.o.URL),
 		Endpoints: r.o.Endpoints, Connected: connected, ConnectFailures: r.connFail.Load(), Connects: r.connects.Load(),
 		ConnectP50: r.connHist.quantile(0.5), ConnectP99: r.connHist.quantile(0.99),
 		OK: r.ok.Load(), Requests: r.finished.Load(), Elapsed: load, RampElapsed: ramp,
