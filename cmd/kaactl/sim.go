@@ -35,6 +35,7 @@ type simOptions struct {
 	certFile     string
 	keyFile      string
 	username     string
+	x509         bool
 	password     string
 	insecure     bool
 	restURL      string
@@ -77,7 +78,8 @@ Scenarios (--scenario, or a weighted mix such as kp=80,upload=15,connect=5):
 Endpoint tokens come from --tokens-file (one per line, or CSV with the token in
 the first column), or --token-pattern. --username/--password (patterns, %d is the
 endpoint number) send MQTT basic credentials; --cert/--key present a client
-certificate. --provision registers tokens (and basic credentials) through the
+certificate, --x509 a certificate of each endpoint's own (derived from its
+token). --provision registers tokens (and credentials) through the
 provider API first (auto: when an admin token is at hand, as with kaactl up,
 and the KPC is on this machine or --provider-url is given).
 
@@ -132,6 +134,7 @@ CPU per operation, so you can tell when the simulator is the bottleneck.
 	f.StringVar(&o.caFile, "ca", "", "PEM CA bundle to trust for mqtts/wss/https (default: fetch KPC's cert from --kpc-rest-url)")
 	f.StringVar(&o.certFile, "cert", "", "client certificate (PEM) every endpoint presents on mqtts/wss/https (X.509 client auth)")
 	f.StringVar(&o.keyFile, "key", "", "private key (PEM) of --cert")
+	f.BoolVar(&o.x509, "x509", false, "give each endpoint its own self-signed client certificate, derived from its token (test credentials; provisioned as X.509 credentials); needs a TLS --url")
 	f.StringVar(&o.username, "username", "", "MQTT username of endpoint n (basic credentials; a %d is replaced by n)")
 	f.StringVar(&o.password, "password", "", "MQTT password of endpoint n (a %d is replaced by n)")
 	f.BoolVar(&o.insecure, "insecure", false, "do not verify KPC's TLS certificate (tests only)")
@@ -187,6 +190,12 @@ func (o *simOptions) complete() error {
 	if (o.certFile == "") != (o.keyFile == "") {
 		return errors.New("--cert and --key go together")
 	}
+	if o.x509 && o.certFile != "" {
+		return errors.New("--x509 and --cert: one or the other")
+	}
+	if o.x509 && !isTLSURL(o.URL) {
+		return fmt.Errorf("--x509: client certificates need a TLS URL (mqtts, wss, https), not %s", o.URL)
+	}
 	if o.password != "" && o.username == "" {
 		return errors.New("--password needs --username")
 	}
@@ -198,6 +207,16 @@ func (o *simOptions) complete() error {
 		return fmt.Errorf("--url: %w", err)
 	}
 	return nil
+}
+
+// isTLSURL reports whether rawURL's scheme is one of the TLS transports.
+func isTLSURL(rawURL string) bool {
+	scheme, _, _ := strings.Cut(rawURL, "://")
+	switch scheme {
+	case "ssl", "tls", "mqtts", "wss", "https":
+		return true
+	}
+	return false
 }
 
 // isLoopbackURL reports whether rawURL's host is this machine.
@@ -275,9 +294,7 @@ func readTokens(r io.Reader) ([]string, error) {
 // or KPC's own certificate fetched from its management API.
 func (o *simOptions) tlsConfig(ctx context.Context) (*tls.Config, error) {
 	u, _ := url.Parse(o.URL)
-	switch u.Scheme {
-	case "ssl", "tls", "mqtts", "wss", "https":
-	default:
+	if !isTLSURL(o.URL) {
 		if o.certFile != "" {
 			return nil, fmt.Errorf("--cert needs a TLS --url (mqtts://, wss://, https://), not %s://", u.Scheme)
 		}
@@ -361,14 +378,26 @@ func (o *simOptions) provisionTokens(ctx context.Context, stderr io.Writer) erro
 		}
 	}
 	start := time.Now()
-	res, err := sim.Provision(ctx, c, sim.ProvisionOptions{Tenant: o.conn.tenant, App: o.application,
-		Endpoints: o.Endpoints, Tokens: o.Tokens, Credentials: o.Credentials})
+	po := sim.ProvisionOptions{Tenant: o.conn.tenant, App: o.application,
+		Endpoints: o.Endpoints, Tokens: o.Tokens, Credentials: o.Credentials}
+	if o.x509 {
+		po.Certs = func(i int) ([]byte, error) {
+			_, pemData, err := sim.EndpointCert(o.Tokens(i))
+			return pemData, err
+		}
+	}
+	res, err := sim.Provision(ctx, c, po)
 	if err != nil {
 		return apiError(err)
 	}
 	what := "endpoints"
-	if o.Credentials != nil {
+	switch {
+	case o.Credentials != nil && o.x509:
+		what = "endpoints with basic and X.509 credentials"
+	case o.Credentials != nil:
 		what = "endpoints with basic credentials"
+	case o.x509:
+		what = "endpoints with X.509 credentials"
 	}
 	fmt.Fprintf(stderr, "provisioned %d %s in %s/%s (%d new, %d already there) in %s\n",
 		res.Created+res.Existing, what, o.conn.tenant, o.application, res.Created, res.Existing, time.Since(start).Round(time.Millisecond))
@@ -397,6 +426,13 @@ func runSim(ctx context.Context, io ioStreams, o *simOptions) error {
 			return fmt.Errorf("--tokens-file %s has %d tokens for %d endpoints", o.tokensFile, len(tokens), o.Endpoints)
 		}
 		o.Tokens = func(i int) string { return tokens[i] }
+	}
+	if o.x509 {
+		tokens := o.Tokens
+		o.ClientCert = func(i int) (tls.Certificate, error) {
+			cert, _, err := sim.EndpointCert(tokens(i))
+			return cert, err
+		}
 	}
 	var err error
 	if o.TLS, err = o.tlsConfig(ctx); err != nil {

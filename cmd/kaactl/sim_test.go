@@ -358,3 +358,36 @@ func TestIsLoopbackURL(t *testing.T) {
 		}
 	}
 }
+
+// TestSimX509: --x509 gives every endpoint its own client certificate over
+// mqtts and registers each as X.509 credentials, once: a second run finds
+// them registered.
+func TestSimX509(t *testing.T) {
+	dir := t.TempDir()
+	p, _, stop := startUp(t, dir, func(o *upOptions) { o.autoRegister = false })
+	defer stop()
+	args := []string{"sim", "--no-dashboard", "--url", "mqtts://" + p.KPC.MQTTSAddr(), "--kpc-rest-url", "http://" + p.KPC.RESTAddr(),
+		"--provider-url", "http://" + p.Provider.RESTAddr(), "--data-dir", dir, "--x509",
+		"--endpoints", "3", "--requests", "30", "--duration", "0", "--fail-on", "errors>0"}
+	for run, want := range []string{"(3 new, 0 already there)", "(0 new, 3 already there)"} {
+		_, stderr, err := execute(t, args...)
+		if err != nil || !strings.Contains(stderr, "provisioned 3 endpoints with X.509 credentials in kaa/demo "+want) {
+			t.Fatalf("run %d: %v\n%s", run+1, err, stderr)
+		}
+	}
+	certs, err := (&provider.Client{BaseURL: "http://" + p.Provider.RESTAddr(), Token: p.AdminToken}).ListCerts(context.Background(), "kaa")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var subjects []string
+	for _, c := range certs {
+		subjects = append(subjects, c.Subject)
+	}
+	slices.Sort(subjects)
+	if len(subjects) != 3 || !strings.Contains(subjects[0], "CN=sim-0") || !strings.Contains(subjects[2], "CN=sim-2") {
+		t.Errorf("X.509 credentials %v", subjects)
+	}
+	if _, _, err := execute(t, "sim", "--x509", "--url", "tcp://"+p.KPC.MQTTAddr(), "--provision", "never"); err == nil || !strings.Contains(err.Error(), "need a TLS URL") || !errors.As(err, new(usageError)) {
+		t.Errorf("--x509 over plain MQTT: %v", err)
+	}
+}

@@ -3,6 +3,7 @@ package sim
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"io"
@@ -98,7 +99,14 @@ func (e *endpoint) connect(ctx context.Context) bool {
 	var c conn
 	var err error
 	if r.transport == transportHTTP {
-		c = &httpConn{e: e, hc: r.kpHTTP, base: strings.TrimSuffix(r.o.URL, "/") + "/kp1/" + r.o.AppVersion + "/"}
+		hc := r.kpHTTP
+		if r.o.ClientCert != nil { // its own certificate, so its own connections
+			var conf *tls.Config
+			if conf, err = r.tlsFor(e); err == nil {
+				hc = newHTTPClient(1, conf)
+			}
+		}
+		c = &httpConn{e: e, hc: hc, own: hc != r.kpHTTP, base: strings.TrimSuffix(r.o.URL, "/") + "/kp1/" + r.o.AppVersion + "/"}
 	} else {
 		c, err = r.dialMQTT(ctx, e, gen)
 	}

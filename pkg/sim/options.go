@@ -120,8 +120,12 @@ type Options struct {
 	// Credentials, if set, gives endpoint i's MQTT username and password
 	// (22/CAP basic credentials). A client certificate goes in TLS.
 	Credentials func(i int) (username, password string)
-	Scenario    Mix    // default kp
-	AppVersion  string // default demo-v1
+	// ClientCert, if set, gives endpoint i's TLS client certificate (22/CAP
+	// X.509 credentials); it needs a TLS URL. One certificate for all goes in
+	// TLS instead.
+	ClientCert func(i int) (tls.Certificate, error)
+	Scenario   Mix    // default kp
+	AppVersion string // default demo-v1
 
 	// kp scenario.
 	Extension   string // default echo
@@ -186,6 +190,13 @@ func (o *Options) defaults() (transport string, err error) {
 	}
 	if o.Scenario.total() <= 0 {
 		return "", errors.New("sim: scenario weights sum to 0")
+	}
+	if o.ClientCert != nil {
+		switch u.Scheme {
+		case "ssl", "tls", "mqtts", "wss", "https":
+		default:
+			return "", fmt.Errorf("sim: client certificates need a TLS URL (mqtts, wss, https), not %s://", u.Scheme)
+		}
 	}
 	if o.Scenario.Has(ScenarioConnect) && transport == transportHTTP {
 		return "", errors.New("sim: the connect scenario needs an MQTT transport (HTTP has no connection to churn)")

@@ -16,6 +16,7 @@ type ProvisionOptions struct {
 	Endpoints   int
 	Tokens      func(i int) string                      // endpoint tokens, registered in App
 	Credentials func(i int) (username, password string) // optional basic credentials, registered in Tenant
+	Certs       func(i int) ([]byte, error)             // optional PEM client certificates, registered as X.509 credentials in Tenant
 	Workers     int                                     // concurrent API calls, default 16
 }
 
@@ -59,6 +60,16 @@ func Provision(ctx context.Context, c *provider.Client, o ProvisionOptions) (Pro
 				default:
 					failed(fmt.Errorf("provision endpoint %d (token %q): %w", i, o.Tokens(i), err))
 					return
+				}
+				if o.Certs != nil {
+					pemData, err := o.Certs(i)
+					if err == nil {
+						_, err = c.AddCert(ctx, o.Tenant, pemData)
+					}
+					if err != nil && !errors.Is(err, provider.ErrExists) {
+						failed(fmt.Errorf("provision x509 credential %d: %w", i, err))
+						return
+					}
 				}
 				if o.Credentials != nil {
 					user, pass := o.Credentials(i)

@@ -84,8 +84,12 @@ func (r *run) dialMQTT(ctx context.Context, e *endpoint, gen uint64) (conn, erro
 		SetConnectTimeout(r.o.Timeout).SetWriteTimeout(10 * time.Second).SetKeepAlive(60 * time.Second).
 		SetDefaultPublishHandler(func(_ paho.Client, m paho.Message) { e.onMessage(m.Topic(), m.Payload()) }).
 		SetConnectionLostHandler(func(paho.Client, error) { e.lose(gen) })
-	if r.o.TLS != nil {
-		opts.SetTLSConfig(r.o.TLS)
+	tlsConf, err := r.tlsFor(e)
+	if err != nil {
+		return nil, err
+	}
+	if tlsConf != nil {
+		opts.SetTLSConfig(tlsConf)
 	}
 	if r.o.Credentials != nil {
 		user, pass := r.o.Credentials(e.i)
@@ -137,6 +141,7 @@ func (r *run) dialMQTT(ctx context.Context, e *endpoint, gen uint64) (conn, erro
 type httpConn struct {
 	e    *endpoint
 	hc   *http.Client
+	own  bool   // hc is this endpoint's alone
 	base string // <url>/kp1/<app>/
 }
 
@@ -171,7 +176,29 @@ func (c *httpConn) send(ext, resource string, id uint64, payload []byte) {
 	}()
 }
 
-func (c *httpConn) close() {}
+func (c *httpConn) close() {
+	if c.own {
+		c.hc.CloseIdleConnections()
+	}
+}
+
+// tlsFor is the TLS config of endpoint e: Options.TLS, with e's own client
+// certificate when Options.ClientCert is set.
+func (r *run) tlsFor(e *endpoint) (*tls.Config, error) {
+	if r.o.ClientCert == nil {
+		return r.o.TLS, nil
+	}
+	cert, err := r.o.ClientCert(e.i)
+	if err != nil {
+		return nil, err
+	}
+	conf := &tls.Config{MinVersion: tls.VersionTLS12}
+	if r.o.TLS != nil {
+		conf = r.o.TLS.Clone()
+	}
+	conf.Certificates = []tls.Certificate{cert}
+	return conf, nil
+}
 
 func newHTTPClient(endpoints int, tlsConf *tls.Config) *http.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()

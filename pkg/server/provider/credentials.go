@@ -67,7 +67,8 @@ func (p *Provider) CreateBasicWith(ctx context.Context, tenant string, spec Basi
 		},
 		PasswordHash: hash,
 	}
-	err = p.db.Update(func(tx *bolt.Tx) error {
+	// Batch: concurrent creates share one commit; the function is safe to run again.
+	err = p.db.Batch(func(tx *bolt.Tx) error {
 		users := tx.Bucket(bucketBasicUsers)
 		uk := key(tenant, spec.Username)
 		if id := users.Get(uk); id != nil {
@@ -229,7 +230,8 @@ func (p *Provider) AddCertBySerial(ctx context.Context, tenant, issuer, serial s
 
 func (p *Provider) addCert(c CertCredential) (CertCredential, error) {
 	c.ID, c.Status, c.CreatedAt = uuid.NewString(), StatusActive, now()
-	err := p.db.Update(func(tx *bolt.Tx) error {
+	// Batch: concurrent adds share one commit; the function is safe to run again.
+	err := p.db.Batch(func(tx *bolt.Tx) error {
 		idx := tx.Bucket(bucketCertIndex)
 		ik := key(c.Issuer, c.Serial)
 		if ref := idx.Get(ik); ref != nil {
