@@ -146,7 +146,7 @@ CPU per operation, so you can tell when the simulator is the bottleneck.
 	f.StringVar(&o.conn.dataDir, "data-dir", defaultDataDir(), "data dir of kaactl up, where admin.token lives")
 	f.StringVar(&o.conn.tenant, "tenant", "kaa", "tenant of the application when provisioning")
 	f.StringVarP(&o.output, "output", "o", "table", "report format: table or json")
-	f.StringVar(&o.failOn, "fail-on", "", `exit 1 when the report breaks these, e.g. "p99>200ms,errors>0.1%"`)
+	f.StringVar(&o.failOn, "fail-on", "", `exit 1 when the report breaks these, e.g. "p99>200ms,errors>0.1%" (metrics: p50 p90 p99 max upload_p50 upload_p99 connect_p99 errors rps mbps)`)
 	f.BoolVar(&o.noDashboard, "no-dashboard", false, "print a progress line instead of the live dashboard, even on a terminal")
 	return cmd
 }

@@ -9,7 +9,7 @@ import (
 
 // Condition is one failure condition, e.g. p99>200ms.
 type Condition struct {
-	Metric  string // p50, p90, p99, max, errors, rps
+	Metric  string // see ParseFailOn
 	Op      string // ">", ">=", "<", "<="
 	Dur     time.Duration
 	Value   float64 // errors (count or percent) and rps
@@ -21,9 +21,10 @@ type Condition struct {
 type FailOn struct{ Conds []Condition }
 
 // ParseFailOn parses a comma-separated list such as "p99>200ms,errors>0.1%,rps<500".
-// Metrics: p50, p90, p99, max (durations), errors (a count, or a percentage
-// of the requests plus connection attempts that failed when it ends in %),
-// rps (requests per second). Operators: >, >=, <, <=.
+// Metrics: p50, p90, p99, max (request latency), upload_p50, upload_p99,
+// connect_p99 (durations); errors (a count, or with % a percentage of the
+// operations: requests, uploads and connection attempts); rps (requests per
+// second), mbps (MB uploaded per second). Operators: >, >=, <, <=.
 func ParseFailOn(s string) (FailOn, error) {
 	var f FailOn
 	for part := range strings.SplitSeq(s, ",") {
@@ -43,13 +44,13 @@ func ParseFailOn(s string) (FailOn, error) {
 		}
 		val = strings.TrimSpace(val)
 		switch c.Metric {
-		case "p50", "p90", "p99", "max":
+		case "p50", "p90", "p99", "max", "upload_p50", "upload_p99", "connect_p99":
 			d, err := time.ParseDuration(val)
 			if err != nil {
 				return FailOn{}, fmt.Errorf("fail-on %q: %v", part, err)
 			}
 			c.Dur = d
-		case "errors", "rps":
+		case "errors", "rps", "mbps":
 			if c.Metric == "errors" {
 				val, c.Percent = strings.CutSuffix(val, "%")
 			}
@@ -59,7 +60,7 @@ func ParseFailOn(s string) (FailOn, error) {
 			}
 			c.Value = v
 		default:
-			return FailOn{}, fmt.Errorf("fail-on %q: unknown metric %q (p50, p90, p99, max, errors, rps)", part, c.Metric)
+			return FailOn{}, fmt.Errorf("fail-on %q: unknown metric %q (p50, p90, p99, max, upload_p50, upload_p99, connect_p99, errors, rps, mbps)", part, c.Metric)
 		}
 		f.Conds = append(f.Conds, c)
 	}
@@ -87,8 +88,9 @@ func (f FailOn) Check(r Report) []string {
 		var actual, limit float64
 		var shown string
 		switch c.Metric {
-		case "p50", "p90", "p99", "max":
-			d := map[string]time.Duration{"p50": r.LatencyP50, "p90": r.LatencyP90, "p99": r.LatencyP99, "max": r.LatencyMax}[c.Metric]
+		case "p50", "p90", "p99", "max", "upload_p50", "upload_p99", "connect_p99":
+			d := map[string]time.Duration{"p50": r.LatencyP50, "p90": r.LatencyP90, "p99": r.LatencyP99, "max": r.LatencyMax,
+				"upload_p50": r.UploadP50, "upload_p99": r.UploadP99, "connect_p99": r.ConnectP99}[c.Metric]
 			actual, limit, shown = float64(d), float64(c.Dur), d.String()
 		case "errors":
 			n := float64(r.ErrorCount())
@@ -103,6 +105,8 @@ func (f FailOn) Check(r Report) []string {
 			limit = c.Value
 		case "rps":
 			actual, limit, shown = r.RequestsPerSec, c.Value, strconv.FormatFloat(r.RequestsPerSec, 'f', 1, 64)
+		case "mbps":
+			actual, limit, shown = r.UploadMBPerSec, c.Value, strconv.FormatFloat(r.UploadMBPerSec, 'f', 2, 64)
 		}
 		if compare(c.Op, actual, limit) {
 			out = append(out, fmt.Sprintf("%s (actual %s)", c.Text, shown))

@@ -7,7 +7,7 @@ import (
 )
 
 func TestParseFailOnErrors(t *testing.T) {
-	for _, s := range []string{"p99", "p99>", "p99>abc", "foo>1", ">1", "errors>x%", "rps<-1", "p99=1s"} {
+	for _, s := range []string{"p99", "p99>", "p99>abc", "foo>1", ">1", "errors>x%", "rps<-1", "p99=1s", "mbps>fast", "upload_p99>1"} {
 		if _, err := ParseFailOn(s); err == nil {
 			t.Errorf("ParseFailOn(%q) accepted", s)
 		}
@@ -21,7 +21,8 @@ func TestFailOnCheck(t *testing.T) {
 	r := Report{
 		Requests: 1000, OK: 998, RequestsPerSec: 400,
 		LatencyP50: 10 * time.Millisecond, LatencyP90: 50 * time.Millisecond, LatencyP99: 250 * time.Millisecond, LatencyMax: time.Second,
-		Errors: map[string]int64{"timeout": 2},
+		Errors:    map[string]int64{"timeout": 2},
+		UploadP50: 40 * time.Millisecond, UploadP99: 3 * time.Second, ConnectP99: 20 * time.Millisecond, UploadMBPerSec: 12.5,
 	}
 	tests := []struct {
 		spec string
@@ -38,6 +39,10 @@ func TestFailOnCheck(t *testing.T) {
 		{"errors>2", nil},
 		{"rps<500", []string{"rps<500 (actual 400.0)"}},
 		{"rps<300", nil},
+		{"upload_p99>2s", []string{"upload_p99>2s (actual 3s)"}},
+		{"upload_p50>50ms,connect_p99>=20ms", []string{"connect_p99>=20ms (actual 20ms)"}},
+		{"mbps<20", []string{"mbps<20 (actual 12.50)"}},
+		{"mbps<10", nil},
 		{"p99>200ms,errors>0.1%,rps<100", []string{"p99>200ms (actual 250ms)", "errors>0.1% (actual 0.2%)"}},
 	}
 	for _, tt := range tests {
