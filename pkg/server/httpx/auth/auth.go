@@ -51,6 +51,9 @@ type Options struct {
 	// HTTPClient talks to the Tenant Manager and the issuers (default: 10s timeout).
 	HTTPClient *http.Client `yaml:"-"`
 	Logger     *slog.Logger `yaml:"-"`
+	// Now is the clock of token expiry and of the caches (default time.Now);
+	// tests move it instead of sleeping.
+	Now func() time.Time `yaml:"-"`
 }
 
 // Defaults.
@@ -83,6 +86,7 @@ type Verifier struct {
 	refresh time.Duration
 	ttl     time.Duration
 	log     *slog.Logger
+	now     func() time.Time
 
 	mu      sync.Mutex
 	issuers map[string]*issuerKeys // by issuer URL; only URLs from config or the Tenant Manager
@@ -128,8 +132,13 @@ func NewVerifier(opts Options) (*Verifier, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
 	return &Verifier{
-		tenants: newTenantDirectory(maps.Clone(opts.StaticIssuers), byIssuer, strings.TrimSuffix(opts.TenantManagerURL, "/"), ttl, client),
+		tenants: newTenantDirectory(maps.Clone(opts.StaticIssuers), byIssuer, strings.TrimSuffix(opts.TenantManagerURL, "/"), ttl, client, now),
+		now:     now,
 		client:  client,
 		refresh: cmp.Or(opts.KeyRefreshInterval, DefaultKeyRefreshInterval),
 		ttl:     ttl,
@@ -210,7 +219,7 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (Principal, error) {
 	if std.Expiry == nil {
 		return Principal{}, fmt.Errorf("%w: no exp claim", ErrInvalidToken)
 	}
-	if err := std.ValidateWithLeeway(jwt.Expected{Time: time.Now()}, leeway); err != nil {
+	if err := std.ValidateWithLeeway(jwt.Expected{Time: v.now()}, leeway); err != nil {
 		return Principal{}, fmt.Errorf("%w: %s", ErrInvalidToken, validationFailure(err))
 	}
 	if len(custom.Typ) > 0 {
@@ -233,7 +242,7 @@ func (v *Verifier) keysOf(issuer string) *issuerKeys {
 	defer v.mu.Unlock()
 	k, ok := v.issuers[issuer]
 	if !ok {
-		k = newIssuerKeys(issuer, v.client, v.refresh, v.ttl, v.log)
+		k = newIssuerKeys(issuer, v.client, v.refresh, v.ttl, v.log, v.now)
 		v.issuers[issuer] = k
 	}
 	return k

@@ -310,9 +310,11 @@ func TestMiddleware(t *testing.T) {
 
 func TestKeyRotation(t *testing.T) {
 	kaa := authtest.NewIssuer(t, "kaa")
+	clock := authtest.NewClock()
 	v, err := auth.NewVerifier(auth.Options{
 		StaticIssuers:      map[string]string{"kaa": kaa.URL},
-		KeyRefreshInterval: time.Millisecond,
+		KeyRefreshInterval: time.Second,
+		Now:                clock.Now,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -325,7 +327,7 @@ func TestKeyRotation(t *testing.T) {
 	if kaa.KeyID() == oldKID {
 		t.Fatal("rotation kept the kid")
 	}
-	time.Sleep(2 * time.Millisecond) // past the refresh interval
+	clock.Advance(time.Second) // past the refresh interval
 	mustVerify(t, v, kaa.Token(t, "alice", time.Minute, readScope))
 	mustVerify(t, v, old) // the old key stays published, like a Keycloak passive key
 	if n := kaa.JWKSFetches(); n != 2 {
@@ -352,10 +354,12 @@ func TestUnknownKeyRefetchIsRateLimited(t *testing.T) {
 
 func TestCachedKeysSurviveIssuerOutage(t *testing.T) {
 	kaa := authtest.NewIssuer(t, "kaa")
+	clock := authtest.NewClock()
 	v, err := auth.NewVerifier(auth.Options{
 		StaticIssuers:      map[string]string{"kaa": kaa.URL},
-		CacheTTL:           time.Millisecond, // keys go stale at once, so every Verify wants a refetch
-		KeyRefreshInterval: time.Millisecond,
+		CacheTTL:           time.Second, // stepped past below, so every Verify wants a refetch
+		KeyRefreshInterval: time.Second,
+		Now:                clock.Now,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -364,7 +368,7 @@ func TestCachedKeysSurviveIssuerOutage(t *testing.T) {
 	mustVerify(t, v, tok)
 	kaa.Close()
 	for range 3 {
-		time.Sleep(2 * time.Millisecond)
+		clock.Advance(time.Second)
 		mustVerify(t, v, tok)
 	}
 	if _, err := v.Verify(context.Background(), kaa.ForeignToken(t, "mallory")); !errors.Is(err, auth.ErrIssuerUnavailable) {

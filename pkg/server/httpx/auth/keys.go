@@ -23,6 +23,7 @@ type issuerKeys struct {
 	refresh time.Duration // least time between fetches
 	maxAge  time.Duration // keys older than this are refetched, so a key the issuer dropped stops working
 	log     *slog.Logger
+	now     func() time.Time
 
 	// fetching is a one-slot semaphore: one discovery+JWKS fetch at a time, and waiters can give up.
 	fetching chan struct{}
@@ -33,8 +34,9 @@ type issuerKeys struct {
 	fetchErr error     // the last fetch's error, repeated until the refresh interval has passed
 }
 
-func newIssuerKeys(issuer string, client *http.Client, refresh, maxAge time.Duration, log *slog.Logger) *issuerKeys {
+func newIssuerKeys(issuer string, client *http.Client, refresh, maxAge time.Duration, log *slog.Logger, now func() time.Time) *issuerKeys {
 	return &issuerKeys{
+		now:      now,
 		issuer:   issuer,
 		client:   client,
 		refresh:  refresh,
@@ -76,7 +78,7 @@ func (k *issuerKeys) lookup(ctx context.Context, kid string, alg string) ([]jose
 	k.mu.RLock()
 	fetched, fetchErr := k.fetched, k.fetchErr
 	k.mu.RUnlock()
-	if !fetched.IsZero() && time.Since(fetched) < k.refresh {
+	if !fetched.IsZero() && k.now().Sub(fetched) < k.refresh {
 		if len(m) > 0 || fetchErr == nil {
 			return m, nil
 		}
@@ -89,7 +91,7 @@ func (k *issuerKeys) lookup(ctx context.Context, kid string, alg string) ([]jose
 		return nil, err
 	}
 	k.mu.Lock()
-	k.fetched, k.fetchErr = time.Now(), err
+	k.fetched, k.fetchErr = k.now(), err
 	if err == nil {
 		k.keys = keys
 	}
@@ -115,7 +117,7 @@ func (k *issuerKeys) cached(kid, alg string) (match []jose.JSONWebKey, stale boo
 			match = append(match, key)
 		}
 	}
-	return match, time.Since(k.fetched) >= k.maxAge
+	return match, k.now().Sub(k.fetched) >= k.maxAge
 }
 
 // keyFits reports whether key is of the type alg needs, so a kid-less token is not tried against every key.

@@ -21,6 +21,7 @@ type tenantDirectory struct {
 	managerURL string            // without trailing slash; "" disables the Tenant Manager
 	ttl        time.Duration
 	client     *http.Client
+	now        func() time.Time
 
 	mu    sync.Mutex
 	cache map[string]cachedIssuer // tenant -> Tenant Manager answer; only successes are cached
@@ -31,8 +32,9 @@ type cachedIssuer struct {
 	expires time.Time
 }
 
-func newTenantDirectory(static, byIssuer map[string]string, managerURL string, ttl time.Duration, client *http.Client) *tenantDirectory {
+func newTenantDirectory(static, byIssuer map[string]string, managerURL string, ttl time.Duration, client *http.Client, now func() time.Time) *tenantDirectory {
 	return &tenantDirectory{
+		now:        now,
 		static:     static,
 		byIssuer:   byIssuer,
 		managerURL: managerURL,
@@ -68,7 +70,7 @@ func (d *tenantDirectory) resolve(ctx context.Context, iss string) (tenant, issu
 
 // fromManager asks the Tenant Manager for a tenant's issuer, through a TTL cache.
 func (d *tenantDirectory) fromManager(ctx context.Context, tenant string) (string, error) {
-	now := time.Now()
+	now := d.now()
 	d.mu.Lock()
 	c, ok := d.cache[tenant]
 	d.mu.Unlock()

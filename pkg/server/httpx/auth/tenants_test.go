@@ -67,7 +67,8 @@ func TestTenantManagerCaching(t *testing.T) {
 	}))
 	t.Cleanup(tm.Close)
 
-	v, err := NewVerifier(Options{TenantManagerURL: tm.URL + "/", CacheTTL: 200 * time.Millisecond})
+	clock := authtest.NewClock()
+	v, err := NewVerifier(Options{TenantManagerURL: tm.URL + "/", CacheTTL: time.Minute, Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +97,7 @@ func TestTenantManagerCaching(t *testing.T) {
 		}
 	}
 
-	time.Sleep(250 * time.Millisecond) // past CacheTTL
+	clock.Advance(time.Minute) // past CacheTTL
 	mode.Store("huge")
 	if _, err := v.Verify(context.Background(), tok); !errors.Is(err, ErrIssuerUnavailable) {
 		t.Fatalf("oversize answer: err = %v", err)
