@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/tls"
@@ -8,7 +9,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -95,6 +98,9 @@ func (r *run) dialMQTT(ctx context.Context, e *endpoint, gen uint64) (conn, erro
 		user, pass := r.o.Credentials(e.i)
 		opts.SetUsername(user).SetPassword(pass)
 	}
+	if scheme, _, _ := strings.Cut(r.o.URL, "://"); scheme == "tcp" || scheme == "mqtt" {
+		opts.SetCustomOpenConnectionFn(dialBuffered)
+	}
 	cl := paho.NewClient(opts)
 	tok := cl.Connect()
 	select {
@@ -134,6 +140,24 @@ func (r *run) dialMQTT(ctx context.Context, e *endpoint, gen uint64) (conn, erro
 		}
 	}
 	return &mqttConn{cl: cl, prefix: prefix, token: e.token, qos: r.o.QoS}, nil
+}
+
+// bufferedConn reads through a buffer: paho reads every packet with three
+// or more small reads (type byte, length bytes, body), each a syscall on a
+// bare TCP connection. (TLS connections buffer records already.)
+type bufferedConn struct {
+	net.Conn
+	r *bufio.Reader
+}
+
+func (c *bufferedConn) Read(p []byte) (int, error) { return c.r.Read(p) }
+
+func dialBuffered(uri *url.URL, o paho.ClientOptions) (net.Conn, error) {
+	c, err := (&net.Dialer{Timeout: o.ConnectTimeout}).Dial("tcp", uri.Host)
+	if err != nil {
+		return nil, err
+	}
+	return &bufferedConn{Conn: c, r: bufio.NewReaderSize(c, 2048)}, nil
 }
 
 // httpConn sends each request as POST /kp1/<app>/<ext>/<token>/<resource>
