@@ -286,6 +286,9 @@ Try it (in another terminal):
   curl -sS -X POST -H "X-Auth-Token: $UPLOAD" -H 'Content-Type: application/octet-stream' --data-binary @/etc/hostname "http://{{.BCX}}/api/v1/binary-data?name=hostname"
   kaactl blobs ls --app demo --data-dir {{.DataDir}} --bcx-url http://{{.BCX}}
 
+A simulated fleet (see kaactl sim --help for uploads, churn, TLS, HTTP):
+  kaactl sim --endpoints 500 --duration 10s --url tcp://{{.MQTTHost}}:{{.MQTTPort}} --bcx-url http://{{.BCX}} --provider-url http://{{.Provider}} --data-dir {{.DataDir}}
+
 Press Ctrl-C to stop.
 `))
 

@@ -180,6 +180,32 @@ func TestUpProcess(t *testing.T) {
 	if out := cli("blobs", "ls", "--app", "demo"); !strings.Contains(out, "notes.txt") || !strings.Contains(out, ep.EndpointID) {
 		t.Fatalf("blobs ls:\n%s", out)
 	}
+
+	// The fleet command of the banner runs as printed (shorter): it
+	// provisions its tokens and every request is answered.
+	var simArgs []string
+	for _, line := range strings.Split(p.out.String(), "\n") {
+		if f := strings.Fields(line); len(f) > 2 && f[0] == "kaactl" && f[1] == "sim" {
+			simArgs = f[1:]
+		}
+	}
+	if simArgs == nil {
+		t.Fatalf("no kaactl sim line in the banner:\n%s", p.out.String())
+	}
+	for i, a := range simArgs {
+		switch a {
+		case "500":
+			simArgs[i] = "20"
+		case "10s":
+			simArgs[i] = "1s"
+		}
+	}
+	sim := exec.Command(bin, append(simArgs, "--no-dashboard", "-o", "json", "--fail-on", "errors>0")...)
+	var simErr strings.Builder
+	sim.Stderr = &simErr
+	if out, err := sim.Output(); err != nil || !strings.Contains(simErr.String(), "provisioned 20 endpoints") || !strings.Contains(string(out), `"connected":20`) {
+		t.Fatalf("banner's kaactl sim %v: %v\n%s\n%s", simArgs, err, out, simErr.String())
+	}
 	p.stop(t)
 
 	// Restart: the token still works, the blob is still listed.
