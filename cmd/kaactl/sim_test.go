@@ -177,6 +177,9 @@ func TestSimProvisionAndRefusedTokens(t *testing.T) {
 		t.Errorf("errors %v, requests %v, uploads %v: want every request status_401 and every upload token_status_401",
 			kinds, rep["requests"], rep["upload_attempts"])
 	}
+	if samples, _ := rep["error_samples"].(map[string]any); samples["status_401"] == nil || samples["token_status_401"] == nil {
+		t.Errorf("error_samples %v: want the reason of each kind", rep["error_samples"])
+	}
 	rep, stderr, err := simJSON(t, append(args, "--fail-on", "errors>0")...) // --provision auto: admin token in the data dir
 	if err != nil {
 		t.Fatalf("provisioned run: %v %v\n%s", err, rep["errors"], stderr)
@@ -340,6 +343,11 @@ func TestSimBCXStopped(t *testing.T) {
 	}
 	if !stopped.Load() {
 		t.Fatal("BCX never stopped")
+	}
+	for kind := range rep.Errors {
+		if rep.ErrorSamples[kind] == "" {
+			t.Errorf("no reason given for %s: %v", kind, rep.ErrorSamples)
+		}
 	}
 	failed := rep.Errors["upload_transport"] + rep.Errors["upload_503"]
 	if rep.Uploads < 10 || failed == 0 || rep.Uploads+failed != rep.UploadAttempts || rep.ErrorCount() != failed {

@@ -57,7 +57,7 @@ func simRatesBetween(prev, cur sim.Snapshot) simRates {
 	per := func(d float64) float64 { return max(d, 0) / dt }
 	return simRates{
 		Connects:    per(float64(cur.Connects - prev.Connects)),
-		Requests:    per(float64(cur.OK + cur.Errors - prev.OK - prev.Errors)),
+		Requests:    per(float64(cur.Finished - prev.Finished)),
 		UploadBytes: per(float64(cur.UploadBytes - prev.UploadBytes)),
 		CPU:         per((cur.CPU - prev.CPU).Seconds()),
 	}

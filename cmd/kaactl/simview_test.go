@@ -26,14 +26,14 @@ func TestSimViewRatesBetween(t *testing.T) {
 		want      simRates
 	}{
 		{"from the start", sim.Snapshot{},
-			sim.Snapshot{Elapsed: sec(2), Connects: 100, OK: 380, Errors: 20, UploadBytes: 4e6, CPU: sec(1)},
+			sim.Snapshot{Elapsed: sec(2), Connects: 100, OK: 380, Errors: 20, UploadBytes: 4e6, CPU: sec(1), Finished: 380 + 20},
 			simRates{Connects: 50, Requests: 200, UploadBytes: 2e6, CPU: 0.5}},
-		{"between two", sim.Snapshot{Elapsed: sec(1), Connects: 10, OK: 100, Errors: 1, CPU: sec(0.5)},
-			sim.Snapshot{Elapsed: sec(1.5), Connects: 10, OK: 600, Errors: 1, CPU: sec(1.5)},
+		{"between two", sim.Snapshot{Elapsed: sec(1), Connects: 10, OK: 100, Errors: 1, CPU: sec(0.5), Finished: 100 + 1},
+			sim.Snapshot{Elapsed: sec(1.5), Connects: 10, OK: 600, Errors: 1, CPU: sec(1.5), Finished: 600 + 1},
 			simRates{Requests: 1000, CPU: 2}},
-		{"no time passed", sim.Snapshot{Elapsed: sec(1), OK: 5}, sim.Snapshot{Elapsed: sec(1), OK: 10}, simRates{}},
-		{"time went back", sim.Snapshot{Elapsed: sec(2)}, sim.Snapshot{Elapsed: sec(1), OK: 10}, simRates{}},
-		{"counter went back", sim.Snapshot{OK: 10}, sim.Snapshot{Elapsed: sec(1), OK: 5}, simRates{}},
+		{"no time passed", sim.Snapshot{Elapsed: sec(1), OK: 5, Finished: 5}, sim.Snapshot{Elapsed: sec(1), OK: 10, Finished: 10}, simRates{}},
+		{"time went back", sim.Snapshot{Elapsed: sec(2)}, sim.Snapshot{Elapsed: sec(1), OK: 10, Finished: 10}, simRates{}},
+		{"counter went back", sim.Snapshot{OK: 10, Finished: 10}, sim.Snapshot{Elapsed: sec(1), OK: 5, Finished: 5}, simRates{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -68,7 +68,7 @@ func TestSimViewRateWindow(t *testing.T) {
 			w := simRateWindow{span: time.Second}
 			var got simRates
 			for i, ok := range tt.ok {
-				got = w.add(sim.Snapshot{Elapsed: time.Duration(i+1) * tick, OK: ok})
+				got = w.add(sim.Snapshot{Elapsed: time.Duration(i+1) * tick, OK: ok, Finished: ok})
 			}
 			if math.Abs(got.Requests-tt.want) > 1e-9 {
 				t.Errorf("req/s %v, want %v", got.Requests, tt.want)
@@ -80,8 +80,8 @@ func TestSimViewRateWindow(t *testing.T) {
 	}
 	t.Run("new run resets", func(t *testing.T) {
 		w := simRateWindow{span: time.Second}
-		w.add(sim.Snapshot{Elapsed: 5 * time.Second, OK: 5000})
-		if got := w.add(sim.Snapshot{Elapsed: time.Second, OK: 10}); got.Requests != 10 {
+		w.add(sim.Snapshot{Elapsed: 5 * time.Second, OK: 5000, Finished: 5000})
+		if got := w.add(sim.Snapshot{Elapsed: time.Second, OK: 10, Finished: 10}); got.Requests != 10 {
 			t.Errorf("req/s %v after a restart, want 10", got.Requests)
 		}
 	})
@@ -138,7 +138,7 @@ func TestSimViewRender(t *testing.T) {
 			[]string{"stopping", "ctrl+c again leaves the dashboard"}, []string{"draining"}},
 		{"done after stop", simDashboardState{Snap: sim.Snapshot{Phase: "done"}, Stopping: true},
 			[]string{"kaactl sim  done"}, nil},
-		{"closed", simDashboardState{Snap: sim.Snapshot{Phase: "done", OK: 3}, Stopping: true, Closed: true},
+		{"closed", simDashboardState{Snap: sim.Snapshot{Phase: "done", OK: 3, Finished: 3}, Stopping: true, Closed: true},
 			[]string{"3 ok", "sim cpu"}, []string{"ctrl+c", "stopping"}},
 	}
 	for _, tt := range tests {
@@ -224,7 +224,7 @@ func TestSimViewModelMessages(t *testing.T) {
 	var m tea.Model = simDashboardModel{window: simRateWindow{span: time.Second}, styles: simViewStyles(), cancel: func() {}}
 	m, _ = m.Update(tea.WindowSizeMsg{Width: 30, Height: 10})
 	for i := 1; i <= 4; i++ {
-		m, _ = m.Update(simSnapshotMsg{Elapsed: time.Duration(i) * 250 * time.Millisecond, Phase: "running", OK: int64(i) * 100})
+		m, _ = m.Update(simSnapshotMsg{Elapsed: time.Duration(i) * 250 * time.Millisecond, Phase: "running", OK: int64(i) * 100, Finished: int64(i) * 100})
 	}
 	v := m.View()
 	if !strings.HasSuffix(v, "\n") {
@@ -255,9 +255,9 @@ func TestSimViewPlain(t *testing.T) {
 	v := newSimView(&buf, false, nil)
 	tick := 250 * time.Millisecond
 	for i := 1; i <= 9; i++ { // 0.25s .. 2.25s
-		v.Update(sim.Snapshot{Elapsed: time.Duration(i) * tick, Phase: "running", Connected: 10, Sent: int64(i) * 110, OK: int64(i) * 100, Errors: int64(i)})
+		v.Update(sim.Snapshot{Elapsed: time.Duration(i) * tick, Phase: "running", Connected: 10, Sent: int64(i) * 110, OK: int64(i) * 100, Errors: int64(i), Finished: int64(i)*100 + int64(i)})
 	}
-	v.Update(sim.Snapshot{Elapsed: 2300 * time.Millisecond, Phase: "done", Connected: 0, Sent: 990, OK: 900, Errors: 9, Uploads: 3, UploadBytes: 3e6})
+	v.Update(sim.Snapshot{Elapsed: 2300 * time.Millisecond, Phase: "done", Connected: 0, Sent: 990, OK: 900, Errors: 9, Uploads: 3, UploadBytes: 3e6, Finished: 900 + 9})
 	v.Close()
 	v.Close()
 
@@ -289,7 +289,7 @@ func TestSimViewPlain(t *testing.T) {
 func TestSimViewPlainBlanksLongerLine(t *testing.T) {
 	var buf bytes.Buffer
 	v := newSimView(&buf, false, nil)
-	v.Update(sim.Snapshot{Elapsed: time.Second, Connected: 100000, Sent: 100000, OK: 100000})
+	v.Update(sim.Snapshot{Elapsed: time.Second, Connected: 100000, Sent: 100000, OK: 100000, Finished: 100000})
 	n := buf.Len()
 	v.Update(sim.Snapshot{Elapsed: 3 * time.Second, Phase: "done"})
 	if second := buf.Len() - n; second != n {
@@ -319,7 +319,7 @@ func TestSimViewDashboardProgram(t *testing.T) {
 			defer cancel()
 			v := startSimDashboard(&out, cancel, tea.WithInput(in))
 
-			v.Update(sim.Snapshot{Elapsed: time.Second, Phase: "running", Endpoints: 5, Connected: 5, OK: 321})
+			v.Update(sim.Snapshot{Elapsed: time.Second, Phase: "running", Endpoints: 5, Connected: 5, OK: 321, Finished: 321})
 			testenv.Eventually(t, 5*time.Second, "a frame with the snapshot", func() bool { return strings.Contains(out.String(), "321 ok") })
 			if _, err := keys.Write([]byte(key)); err != nil {
 				t.Fatal(err)
@@ -329,7 +329,7 @@ func TestSimViewDashboardProgram(t *testing.T) {
 			case <-time.After(5 * time.Second):
 				t.Fatalf("key %q did not cancel the run", key)
 			}
-			v.Update(sim.Snapshot{Elapsed: 2 * time.Second, Phase: "done", Endpoints: 5, OK: 654})
+			v.Update(sim.Snapshot{Elapsed: 2 * time.Second, Phase: "done", Endpoints: 5, OK: 654, Finished: 654})
 			simViewClose(t, v)
 			if got := out.String(); !strings.Contains(got, "654 ok") || !strings.Contains(got, "done") {
 				t.Errorf("key %q: last frame missing from output:\n%s", key, got)
@@ -370,7 +370,7 @@ func TestSimViewDashboardProgram(t *testing.T) {
 				return false
 			}
 		})
-		v.Update(sim.Snapshot{Elapsed: 3 * time.Second, Phase: "draining", Sent: 999, OK: 998})
+		v.Update(sim.Snapshot{Elapsed: 3 * time.Second, Phase: "draining", Sent: 999, OK: 998, Finished: 998})
 		simViewClose(t, v)
 		got := out.String()
 		if !strings.Contains(got, "\r   3.0s  connected 0  sent 999  ok 998") || !strings.HasSuffix(got, "\n") {

@@ -23,6 +23,21 @@ type result struct {
 	status int
 	body   []byte
 	kind   string
+	msg    string // why it failed, when known
+}
+
+// why is the failure's message: the reply's reason phrase, or msg.
+func (res result) why() string {
+	if res.msg != "" {
+		return res.msg
+	}
+	var body struct {
+		ReasonPhrase string `json:"reasonPhrase"`
+	}
+	if json.Unmarshal(res.body, &body) == nil {
+		return body.ReasonPhrase
+	}
+	return ""
 }
 
 // errKind names the error kind of a failed result.
@@ -113,7 +128,7 @@ func (e *endpoint) connect(ctx context.Context) bool {
 	if err != nil {
 		if ctx.Err() == nil {
 			r.connFail.Add(1)
-			r.fail("connect", 1)
+			r.failWith("connect", 1, err.Error())
 		}
 		return false
 	}
@@ -154,7 +169,7 @@ func (e *endpoint) disconnect() {
 
 // lose handles an unexpected loss of connection gen: requests in flight fail
 // as "disconnected" (or the loss counts once if none was).
-func (e *endpoint) lose(gen uint64) {
+func (e *endpoint) lose(gen uint64, cause error) {
 	e.mu.Lock()
 	if gen != e.gen || e.lost {
 		e.mu.Unlock()
@@ -166,18 +181,22 @@ func (e *endpoint) lose(gen uint64) {
 	e.pending = map[uint64]call{}
 	e.mu.Unlock()
 	e.r.connected.Add(-1)
+	why := "connection lost"
+	if cause != nil {
+		why = "connection lost: " + cause.Error()
+	}
 	var n int64
 	for _, cl := range pend {
 		if cl.ch != nil {
-			cl.ch <- result{kind: "disconnected"}
+			cl.ch <- result{kind: "disconnected", msg: why}
 		} else {
 			n++
 		}
 	}
 	if n == 0 && len(pend) == 0 {
-		e.r.fail("disconnected", 1)
+		e.r.failWith("disconnected", 1, why)
 	} else if n > 0 {
-		e.r.fail("disconnected", n)
+		e.r.failWith("disconnected", n, why)
 		e.r.finished.Add(n)
 	}
 	e.finish()
@@ -235,7 +254,7 @@ func (e *endpoint) complete(id uint64, status int, body []byte) {
 		r.hist.record(now.Sub(cl.start))
 		r.ok.Add(1)
 	} else {
-		r.fail(res.errKind(), 1)
+		r.failWith(res.errKind(), 1, res.why())
 	}
 	r.finished.Add(1)
 	e.finish()
@@ -258,10 +277,10 @@ func (e *endpoint) expire(now time.Time, timeout time.Duration) {
 	}
 	e.mu.Unlock()
 	for _, ch := range waiting {
-		ch <- result{kind: "timeout"}
+		ch <- result{kind: "timeout", msg: "no reply within " + timeout.String()}
 	}
 	if n > 0 {
-		e.r.fail("timeout", n)
+		e.r.failWith("timeout", n, "no reply within "+timeout.String())
 		e.r.finished.Add(n)
 		e.finish()
 	}
@@ -434,16 +453,16 @@ func (e *endpoint) uploadOnce(ctx context.Context, tok *string, n int) {
 			if attempt > 0 {
 				r.tokenRefetches.Add(1)
 			}
-			t, kind := e.fetchToken()
+			t, kind, why := e.fetchToken()
 			if kind != "" {
 				*tok = ""
-				r.fail("token_"+kind, 1)
+				r.failWith("token_"+kind, 1, why)
 				return
 			}
 			*tok = t
 		}
 		start := time.Now()
-		status, err := r.upload(ctx, *tok, "sim-"+strconv.Itoa(e.i)+"-"+strconv.Itoa(n))
+		status, why, err := r.upload(ctx, *tok, "sim-"+strconv.Itoa(e.i)+"-"+strconv.Itoa(n))
 		switch {
 		case err != nil:
 			if ctx.Err() != nil {
@@ -453,7 +472,7 @@ func (e *endpoint) uploadOnce(ctx context.Context, tok *string, n int) {
 			if errors.Is(err, context.DeadlineExceeded) {
 				kind = "upload_timeout"
 			}
-			r.fail(kind, 1)
+			r.failWith(kind, 1, err.Error())
 			return
 		case status == http.StatusForbidden && attempt == 0:
 			continue
@@ -463,46 +482,56 @@ func (e *endpoint) uploadOnce(ctx context.Context, tok *string, n int) {
 			r.uploadBytes.Add(int64(len(r.blob)))
 			return
 		default:
-			r.fail("upload_"+strconv.Itoa(status), 1)
+			r.failWith("upload_"+strconv.Itoa(status), 1, why)
 			return
 		}
 	}
 }
 
-// fetchToken asks BCX for an upload token over 1/KP; kind names the failure.
-func (e *endpoint) fetchToken() (token, kind string) {
+// fetchToken asks BCX for an upload token over 1/KP; kind names the
+// failure and why explains it.
+func (e *endpoint) fetchToken() (token, kind, why string) {
 	r := e.r
 	r.tokenFetches.Add(1)
 	res := e.request(r.o.BCXExtension, "token", []byte("{}"))
 	if !res.ok() {
-		return "", res.errKind()
+		return "", res.errKind(), res.why()
 	}
 	var body struct {
 		Token string `json:"token"`
 	}
 	if json.Unmarshal(res.body, &body) != nil || body.Token == "" {
-		return "", "bad_reply"
+		return "", "bad_reply", "reply without a token: " + string(res.body)
 	}
-	return body.Token, ""
+	return body.Token, "", ""
 }
 
-// upload POSTs one blob to BCX and returns the HTTP status.
-func (r *run) upload(ctx context.Context, token, name string) (int, error) {
+// upload POSTs one blob to BCX and returns the HTTP status and, for a
+// failure, BCX's reason.
+func (r *run) upload(ctx context.Context, token, name string) (int, string, error) {
 	ctx, cancel := context.WithTimeout(ctx, r.o.UploadTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.o.BCXURL+"/api/v1/binary-data?name="+url.QueryEscape(name), bytes.NewReader(r.blob))
 	if err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	req.Header.Set("X-Auth-Token", token)
 	req.Header.Set("Content-Type", "application/octet-stream")
 	resp, err := r.bcxHTTP.Do(req)
 	if err != nil {
-		return 0, err
+		return 0, "", err
 	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxReplyBody))
-	resp.Body.Close()
-	return resp.StatusCode, nil
+	defer resp.Body.Close()
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxReplyBody))
+		return resp.StatusCode, "", nil
+	}
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	why := result{body: body}.why()
+	if why == "" {
+		why = strings.TrimSpace(string(body))
+	}
+	return resp.StatusCode, why, nil
 }
 
 // withReconnect runs loop and, when it ended because the connection was

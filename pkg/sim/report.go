@@ -13,45 +13,49 @@ import (
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 type reportJSON struct {
-	Scenario        string           `json:"scenario"`
-	Transport       string           `json:"transport"`
-	Endpoints       int              `json:"endpoints"`
-	Connected       int              `json:"connected"`
-	ConnectFailures int64            `json:"connect_failures"`
-	ConnectsPerSec  float64          `json:"connects_per_sec"`
-	Connects        int64            `json:"connects"`
-	ConnectP50ms    float64          `json:"connect_p50_ms"`
-	ConnectP99ms    float64          `json:"connect_p99_ms"`
-	Requests        int64            `json:"requests"`
-	OK              int64            `json:"ok"`
-	RequestsPerSec  float64          `json:"requests_per_sec"`
-	P50ms           float64          `json:"p50_ms"`
-	P90ms           float64          `json:"p90_ms"`
-	P99ms           float64          `json:"p99_ms"`
-	Maxms           float64          `json:"max_ms"`
-	Uploads         int64            `json:"uploads"`
-	UploadAttempts  int64            `json:"upload_attempts"`
-	UploadBytes     int64            `json:"upload_bytes"`
-	UploadMBps      float64          `json:"upload_mb_per_sec"`
-	UploadP50ms     float64          `json:"upload_p50_ms"`
-	UploadP99ms     float64          `json:"upload_p99_ms"`
-	TokenFetches    int64            `json:"token_fetches"`
-	TokenRefetches  int64            `json:"token_refetches"`
-	Errors          map[string]int64 `json:"errors"`
-	ErrorCount      int64            `json:"error_count"`
-	ElapsedS        float64          `json:"elapsed_s"`
-	RampS           float64          `json:"ramp_s"`
-	CPUPerRequestUs float64          `json:"cpu_per_request_us"`
-	Interrupted     bool             `json:"interrupted"`
+	Scenario        string            `json:"scenario"`
+	Transport       string            `json:"transport"`
+	Endpoints       int               `json:"endpoints"`
+	Connected       int               `json:"connected"`
+	ConnectFailures int64             `json:"connect_failures"`
+	ConnectsPerSec  float64           `json:"connects_per_sec"`
+	Connects        int64             `json:"connects"`
+	ConnectP50ms    float64           `json:"connect_p50_ms"`
+	ConnectP99ms    float64           `json:"connect_p99_ms"`
+	Requests        int64             `json:"requests"`
+	OK              int64             `json:"ok"`
+	RequestsPerSec  float64           `json:"requests_per_sec"`
+	P50ms           float64           `json:"p50_ms"`
+	P90ms           float64           `json:"p90_ms"`
+	P99ms           float64           `json:"p99_ms"`
+	Maxms           float64           `json:"max_ms"`
+	Uploads         int64             `json:"uploads"`
+	UploadAttempts  int64             `json:"upload_attempts"`
+	UploadBytes     int64             `json:"upload_bytes"`
+	UploadMBps      float64           `json:"upload_mb_per_sec"`
+	UploadP50ms     float64           `json:"upload_p50_ms"`
+	UploadP99ms     float64           `json:"upload_p99_ms"`
+	TokenFetches    int64             `json:"token_fetches"`
+	TokenRefetches  int64             `json:"token_refetches"`
+	Errors          map[string]int64  `json:"errors"`
+	ErrorSamples    map[string]string `json:"error_samples"`
+	ErrorCount      int64             `json:"error_count"`
+	ElapsedS        float64           `json:"elapsed_s"`
+	RampS           float64           `json:"ramp_s"`
+	CPUPerRequestUs float64           `json:"cpu_per_request_us"`
+	Interrupted     bool              `json:"interrupted"`
 }
 
 // JSON encodes the report with snake_case keys; durations are in
 // milliseconds (p50_ms, ...), seconds (elapsed_s, ramp_s) or microseconds
 // (cpu_per_request_us).
 func (r Report) JSON() ([]byte, error) {
-	errs := r.Errors
+	errs, samples := r.Errors, r.ErrorSamples
 	if errs == nil {
 		errs = map[string]int64{}
+	}
+	if samples == nil {
+		samples = map[string]string{}
 	}
 	return json.Marshal(reportJSON{
 		Scenario: r.Scenario, Transport: r.Transport,
@@ -61,7 +65,7 @@ func (r Report) JSON() ([]byte, error) {
 		UploadP50ms: ms(r.UploadP50), UploadP99ms: ms(r.UploadP99), TokenFetches: r.TokenFetches, TokenRefetches: r.TokenRefetches,
 		Requests: r.Requests, OK: r.OK, RequestsPerSec: r.RequestsPerSec,
 		P50ms: ms(r.LatencyP50), P90ms: ms(r.LatencyP90), P99ms: ms(r.LatencyP99), Maxms: ms(r.LatencyMax),
-		Errors: errs, ErrorCount: r.ErrorCount(), ElapsedS: r.Elapsed.Seconds(), RampS: r.RampElapsed.Seconds(),
+		Errors: errs, ErrorSamples: samples, ErrorCount: r.ErrorCount(), ElapsedS: r.Elapsed.Seconds(), RampS: r.RampElapsed.Seconds(),
 		CPUPerRequestUs: float64(r.CPUPerRequest) / float64(time.Microsecond), Interrupted: r.Interrupted,
 	})
 }
@@ -102,6 +106,11 @@ func (r Report) WriteTable(w io.Writer) error {
 		parts = []string{"none"}
 	}
 	row("errors", "%d (%s)", r.ErrorCount(), strings.Join(parts, ", "))
+	for _, k := range kinds {
+		if why := r.ErrorSamples[k]; why != "" {
+			row("  "+k, "%s", why)
+		}
+	}
 	row("sim cpu/op", "%.1f µs", float64(r.CPUPerRequest)/float64(time.Microsecond))
 	if r.Interrupted {
 		row("interrupted", "yes")

@@ -44,7 +44,8 @@ type Report struct {
 	TokenFetches, TokenRefetches int64 // upload tokens asked for; of them, asked again after BCX refused one
 
 	Errors        map[string]int64
-	Elapsed       time.Duration // of the load phase
+	ErrorSamples  map[string]string // the first message seen for each error kind, when there was one
+	Elapsed       time.Duration     // of the load phase
 	RampElapsed   time.Duration
 	CPUPerRequest time.Duration // the simulator's own process CPU (user+sys) per finished request and upload
 	Interrupted   bool          // the context was cancelled before the run ended
@@ -83,17 +84,28 @@ type run struct {
 	tokenFetches, tokenRefetches                   atomic.Int64
 	errsMu                                         sync.Mutex
 	errs                                           map[string]int64
+	samples                                        map[string]string // first message per error kind
 	nErrs, finished                                atomic.Int64
 	budget                                         atomic.Int64 // requests and uploads left, when o.Requests > 0
 	phase                                          atomic.Value // string
 }
 
-func (r *run) fail(kind string, n int64) {
+func (r *run) fail(kind string, n int64) { r.failWith(kind, n, "") }
+
+// failWith counts n errors of a kind and keeps the first message seen for
+// it, so the report can say why (e.g. connection refused, the reason phrase).
+func (r *run) failWith(kind string, n int64, msg string) {
 	if n <= 0 {
 		return
 	}
 	r.errsMu.Lock()
 	r.errs[kind] += n
+	if _, ok := r.samples[kind]; !ok && msg != "" {
+		if len(msg) > 200 {
+			msg = msg[:200] + "..."
+		}
+		r.samples[kind] = msg
+	}
 	r.errsMu.Unlock()
 	r.nErrs.Add(n)
 }
@@ -132,7 +144,7 @@ func Run(ctx context.Context, o Options, progress func(Snapshot)) (Report, error
 			return Report{}, fmt.Errorf("sim: %w", err)
 		}
 	}
-	r := &run{o: o, transport: transport, seq: runSeq.Add(1), payload: tpl, errs: map[string]int64{}}
+	r := &run{o: o, transport: transport, seq: runSeq.Add(1), payload: tpl, errs: map[string]int64{}, samples: map[string]string{}}
 	if o.Scenario.Has(ScenarioUpload) {
 		r.blob = make([]byte, o.BlobSize)
 		for i := range r.blob {
@@ -160,7 +172,7 @@ func Run(ctx context.Context, o Options, progress func(Snapshot)) (Report, error
 		r.errsMu.Unlock()
 		return Snapshot{Phase: r.phase.Load().(string), Endpoints: o.Endpoints, Connected: r.connected.Load(),
 			Connects: r.connects.Load(), ConnectFailures: r.connFail.Load(),
-			Sent: r.sent.Load(), OK: r.ok.Load(), Errors: r.nErrs.Load(), ErrorsByKind: kinds, Elapsed: time.Since(began),
+			Sent: r.sent.Load(), OK: r.ok.Load(), Errors: r.nErrs.Load(), Finished: r.finished.Load(), ErrorsByKind: kinds, Elapsed: time.Since(began),
 			LatencyP50: r.hist.quantile(0.5), LatencyP90: r.hist.quantile(0.9), LatencyP99: r.hist.quantile(0.99),
 			Uploads: r.uploads.Load(), UploadBytes: r.uploadBytes.Load(), CPU: cpuTime() - cpu0}
 	}
@@ -320,6 +332,9 @@ func Run(ctx context.Context, o Options, progress func(Snapshot)) (Report, error
 		progress(snap())
 	}
 	if connected == 0 && r.connects.Load() == 0 && !interrupted {
+		if why := rep.ErrorSamples["connect"]; why != "" {
+			return rep, fmt.Errorf("sim: no endpoint connected to %s: %s", o.URL, why)
+		}
 		return rep, fmt.Errorf("sim: no endpoint connected to %s", o.URL)
 	}
 	return rep, nil
@@ -402,6 +417,7 @@ func (r *run) report(connected int, ramp, load time.Duration, interrupted bool) 
 	}
 	r.errsMu.Lock()
 	rep.Errors = maps.Clone(r.errs)
+	rep.ErrorSamples = maps.Clone(r.samples)
 	r.errsMu.Unlock()
 	if ramp > 0 {
 		rep.ConnectsPerSec = float64(connected) / ramp.Seconds()

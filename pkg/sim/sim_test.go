@@ -141,6 +141,9 @@ func TestTokenRejected(t *testing.T) {
 	if rep.Requests != 40 || rep.OK != 0 || rep.Errors["status_401"] != rep.Requests || len(rep.Errors) != 1 {
 		t.Errorf("requests %d ok %d errors %v, want all status_401", rep.Requests, rep.OK, rep.Errors)
 	}
+	if why := rep.ErrorSamples["status_401"]; why == "" {
+		t.Errorf("no reason given for status_401: %v", rep.ErrorSamples)
+	}
 }
 
 func TestExtensionMissing(t *testing.T) {
@@ -181,7 +184,7 @@ func TestCancel(t *testing.T) {
 
 func TestNoBroker(t *testing.T) {
 	rep, err := sim.Run(context.Background(), sim.Options{URL: "tcp://127.0.0.1:1", Endpoints: 2, Requests: 1}, nil)
-	if err == nil || !strings.Contains(err.Error(), "no endpoint connected") {
+	if err == nil || !strings.Contains(err.Error(), "no endpoint connected") || !strings.Contains(err.Error(), "refused") {
 		t.Errorf("err = %v", err)
 	}
 	if rep.ConnectFailures != 2 || rep.Errors["connect"] != 2 {

@@ -14,7 +14,8 @@ type Snapshot struct {
 	Connects        int64 // successful connections so far (grows with churn in the connect scenario)
 	ConnectFailures int64
 
-	Sent, OK, Errors int64            // 1/KP requests sent, answered OK, failed (all kinds)
+	Sent, OK, Errors int64            // 1/KP requests sent, answered OK; failures of all kinds
+	Finished         int64            // 1/KP requests finished: answered, failed or timed out
 	ErrorsByKind     map[string]int64 // a copy: status_<code>, timeout, disconnected, connect, upload_<code>, ...
 
 	LatencyP50, LatencyP90, LatencyP99 time.Duration // of OK 1/KP replies so far

@@ -86,7 +86,7 @@ func (r *run) dialMQTT(ctx context.Context, e *endpoint, gen uint64) (conn, erro
 		SetAutoReconnect(false).SetConnectRetry(false).SetOrderMatters(false).SetCleanSession(true).
 		SetConnectTimeout(r.o.Timeout).SetWriteTimeout(10 * time.Second).SetKeepAlive(60 * time.Second).
 		SetDefaultPublishHandler(func(_ paho.Client, m paho.Message) { e.onMessage(m.Topic(), m.Payload()) }).
-		SetConnectionLostHandler(func(paho.Client, error) { e.lose(gen) })
+		SetConnectionLostHandler(func(_ paho.Client, err error) { e.lose(gen, err) })
 	tlsConf, err := r.tlsFor(e)
 	if err != nil {
 		return nil, err
