@@ -90,8 +90,6 @@ type run struct {
 	phase                                          atomic.Value // string
 }
 
-func (r *run) fail(kind string, n int64) { r.failWith(kind, n, "") }
-
 // failWith counts n errors of a kind and keeps the first message seen for
 // it, so the report can say why (e.g. connection refused, the reason phrase).
 func (r *run) failWith(kind string, n int64, msg string) {
