@@ -158,6 +158,20 @@ func (o *simOptions) complete() error {
 	if o.output != "table" && o.output != "json" {
 		return fmt.Errorf("-o %q: want table or json", o.output)
 	}
+	switch {
+	case o.Endpoints < 1:
+		return fmt.Errorf("--endpoints %d: want at least 1", o.Endpoints)
+	case o.QoS > 1:
+		return fmt.Errorf("--qos %d: want 0 or 1", o.QoS)
+	case o.Rate < 0 || o.UploadRate < 0 || o.ConnectRate < 0:
+		return errors.New("--rate, --upload-rate and --connect-rate cannot be negative")
+	case o.Requests < 0 || o.Duration < 0:
+		return errors.New("--requests and --duration cannot be negative")
+	case o.Timeout <= 0 || o.UploadTimeout <= 0 || o.Hold <= 0:
+		return errors.New("--timeout, --upload-timeout and --hold must be positive")
+	case o.PayloadSize < 1:
+		return fmt.Errorf("--payload-size %d: want at least 1", o.PayloadSize)
+	}
 	mix, err := sim.ParseMix(o.scenario)
 	if err != nil {
 		return fmt.Errorf("--scenario: %w", err)

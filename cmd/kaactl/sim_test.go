@@ -71,7 +71,7 @@ func TestSim(t *testing.T) {
 	}
 	for _, bad := range [][]string{
 		{"--fail-on", "p99>>1"}, {"--scenario", "kp=1,dance=2"}, {"--blob-size", "lots"}, {"--provision", "maybe"},
-		{"--token-pattern", "fixed"}, {"-o", "yaml"}, {"--cert", "c.pem"}, {"--password", "x"}, {"--payload", "{{nope}}"},
+		{"--token-pattern", "fixed"}, {"-o", "yaml"}, {"--cert", "c.pem"}, {"--password", "x"}, {"--payload", "{{nope}}"}, {"--endpoints", "0"}, {"--qos", "2"}, {"--rate", "-1"}, {"--timeout", "0s"}, {"--requests", "-5"},
 	} {
 		if _, _, err := execute(t, append([]string{"sim"}, bad...)...); err == nil || !errors.As(err, new(usageError)) {
 			t.Errorf("sim %v: err %v, want a usage error", bad, err)
