@@ -95,6 +95,9 @@ CPU per operation, so you can tell when the simulator is the bottleneck.
   kaactl sim --url http://127.0.0.1:8080 --requests 10000 -o json --fail-on 'p99>100ms,errors>0'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if o.Requests > 0 && !cmd.Flags().Changed("duration") {
+				o.Duration = 0 // --requests alone: run until they are done
+			}
 			if err := o.complete(); err != nil {
 				return usageError{err}
 			}
@@ -122,7 +125,7 @@ CPU per operation, so you can tell when the simulator is the bottleneck.
 	f.Float64Var(&o.ConnectRate, "connect-rate", 0, "connections per second during the ramp (0: all at once)")
 	f.Float64Var(&o.Rate, "rate", 0, "kp requests per second per endpoint (0: closed loop, next request on reply)")
 	f.DurationVar(&o.Duration, "duration", 10*time.Second, "run length after the ramp")
-	f.IntVar(&o.Requests, "requests", 0, "stop after this many requests and uploads (0: run for --duration)")
+	f.IntVar(&o.Requests, "requests", 0, "stop after this many requests and uploads (with --duration too: whichever comes first)")
 	f.DurationVar(&o.Timeout, "timeout", 5*time.Second, "deadline of each 1/KP reply and each connect")
 	f.StringVar(&o.BCXURL, "bcx-url", "http://127.0.0.1:8090", "BCX REST API base URL (upload scenario)")
 	f.StringVar(&o.BCXExtension, "bcx-ext", "bcx", "BCX extension instance in 1/KP topics (upload tokens)")
@@ -131,7 +134,7 @@ CPU per operation, so you can tell when the simulator is the bottleneck.
 	f.DurationVar(&o.UploadTimeout, "upload-timeout", time.Minute, "deadline of each upload")
 	f.BoolVar(&o.Reconnect, "reconnect", false, "endpoints that lose their connection connect again with backoff (soak tests across restarts); otherwise they stop")
 	f.DurationVar(&o.Hold, "hold", time.Second, "connect scenario: how long a connection stays up before it churns")
-	f.StringVar(&o.caFile, "ca", "", "PEM CA bundle to trust for mqtts/wss/https (default: fetch KPC's cert from --kpc-rest-url)")
+	f.StringVar(&o.caFile, "ca", "", "PEM CA bundle to trust for mqtts/wss/https KPC and an https --bcx-url (default: KPC's cert from --kpc-rest-url; system roots for BCX)")
 	f.StringVar(&o.certFile, "cert", "", "client certificate (PEM) every endpoint presents on mqtts/wss/https (X.509 client auth)")
 	f.StringVar(&o.keyFile, "key", "", "private key (PEM) of --cert")
 	f.BoolVar(&o.x509, "x509", false, "give each endpoint its own self-signed client certificate, derived from its token (test credentials; provisioned as X.509 credentials); needs a TLS --url")
@@ -195,8 +198,8 @@ func (o *simOptions) complete() error {
 		o.application = versionSuffix.ReplaceAllString(o.AppVersion, "")
 	}
 	if o.tokensFile == "" {
-		if !strings.Contains(o.tokenPattern, "%d") {
-			return fmt.Errorf("--token-pattern %q: needs a %%d for the endpoint number", o.tokenPattern)
+		if a, b := fmt.Sprintf(o.tokenPattern, 0), fmt.Sprintf(o.tokenPattern, 1); a == b || strings.Contains(a, "%!") {
+			return fmt.Errorf("--token-pattern %q: needs one integer verb (%%d, %%05d) for the endpoint number", o.tokenPattern)
 		}
 		pattern := o.tokenPattern
 		o.Tokens = func(i int) string { return fmt.Sprintf(pattern, i) }
@@ -451,6 +454,18 @@ func runSim(ctx context.Context, io ioStreams, o *simOptions) error {
 	var err error
 	if o.TLS, err = o.tlsConfig(ctx); err != nil {
 		return err
+	}
+	if strings.HasPrefix(o.BCXURL, "https:") && o.caFile != "" {
+		// BCX is trusted through --ca too (its own host name, no client cert).
+		pemData, err := os.ReadFile(o.caFile)
+		if err != nil {
+			return fmt.Errorf("--ca: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pemData) {
+			return errors.New("--ca: no PEM certificate found")
+		}
+		o.BCXTLS = &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: pool}
 	}
 	if err := o.provisionTokens(ctx, io.err); err != nil {
 		return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -71,7 +72,7 @@ func TestSim(t *testing.T) {
 	}
 	for _, bad := range [][]string{
 		{"--fail-on", "p99>>1"}, {"--scenario", "kp=1,dance=2"}, {"--blob-size", "lots"}, {"--provision", "maybe"},
-		{"--token-pattern", "fixed"}, {"-o", "yaml"}, {"--cert", "c.pem"}, {"--password", "x"}, {"--payload", "{{nope}}"}, {"--endpoints", "0"}, {"--qos", "2"}, {"--rate", "-1"}, {"--timeout", "0s"}, {"--requests", "-5"},
+		{"--token-pattern", "fixed"}, {"--token-pattern", "dev-%s"}, {"-o", "yaml"}, {"--cert", "c.pem"}, {"--password", "x"}, {"--payload", "{{nope}}"}, {"--endpoints", "0"}, {"--qos", "2"}, {"--rate", "-1"}, {"--timeout", "0s"}, {"--requests", "-5"},
 	} {
 		if _, _, err := execute(t, append([]string{"sim"}, bad...)...); err == nil || !errors.As(err, new(usageError)) {
 			t.Errorf("sim %v: err %v, want a usage error", bad, err)
@@ -401,5 +402,30 @@ func TestSimX509(t *testing.T) {
 	}
 	if _, _, err := execute(t, "sim", "--x509", "--url", "tcp://"+p.KPC.MQTTAddr(), "--provision", "never"); err == nil || !strings.Contains(err.Error(), "need a TLS URL") || !errors.As(err, new(usageError)) {
 		t.Errorf("--x509 over plain MQTT: %v", err)
+	}
+}
+
+// TestSimFlags: what the flags make of the options, without running.
+func TestSimFlags(t *testing.T) {
+	tests := []struct {
+		args     []string
+		duration time.Duration
+		token0   string
+	}{
+		{[]string{"--requests", "300"}, 0, "sim-0"}, // a budget alone runs until it is spent
+		{[]string{"--requests", "300", "--duration", "5s"}, 5 * time.Second, "sim-0"},
+		{[]string{}, 10 * time.Second, "sim-0"},
+		{[]string{"--token-pattern", "dev-%05d"}, 10 * time.Second, "dev-00000"},
+	}
+	for _, tt := range tests {
+		var got *simOptions
+		cmd := newSimCmd(ioStreams{out: io.Discard, err: io.Discard}, func(_ context.Context, o *simOptions) error { got = o; return nil })
+		cmd.SetArgs(tt.args)
+		if err := cmd.Execute(); err != nil {
+			t.Fatalf("%v: %v", tt.args, err)
+		}
+		if got.Duration != tt.duration || got.Tokens(0) != tt.token0 {
+			t.Errorf("%v: duration %v token %q, want %v %q", tt.args, got.Duration, got.Tokens(0), tt.duration, tt.token0)
+		}
 	}
 }

@@ -68,20 +68,21 @@ type endpoint struct {
 	scen    Scenario
 	payload []byte // of kp requests, when the template has no per-request placeholder
 
-	mu      sync.Mutex
-	c       conn // nil until connected
-	gen     uint64
-	nextID  uint64
-	pending map[uint64]call
-	lost    bool          // the current connection is gone (or never came)
-	lostCh  chan struct{} // closed when lost turns true
-	done    chan struct{} // a load request finished (closed loop wakes on it)
+	mu        sync.Mutex
+	c         conn // nil until connected
+	gen       uint64
+	nextID    uint64
+	pending   map[uint64]call
+	lost      bool          // the current connection is gone (or never came)
+	lostEarly uint64        // a connection lost before connect marked it live
+	lostCh    chan struct{} // closed when lost turns true
+	done      chan struct{} // a load request finished (closed loop wakes on it)
 }
 
 func newEndpoint(r *run, i int) *endpoint {
 	lost := make(chan struct{})
 	close(lost)
-	e := &endpoint{r: r, i: i, token: r.o.Tokens(i), scen: r.o.Scenario.of(i), pending: map[uint64]call{},
+	e := &endpoint{r: r, i: i, token: r.o.Tokens(i), scen: r.scenarios[i], pending: map[uint64]call{},
 		lost: true, lostCh: lost, done: make(chan struct{}, 1)}
 	if !r.payload.perRequest {
 		e.payload = r.payload.render(i, e.token, 0, time.Time{})
@@ -134,6 +135,12 @@ func (e *endpoint) connect(ctx context.Context) bool {
 	}
 	r.connHist.record(time.Since(start))
 	e.mu.Lock()
+	if e.lostEarly == gen { // lost between the CONNACK and here: lose ignored it
+		e.mu.Unlock()
+		c.close()
+		r.failWith("disconnected", 1, "connection lost right after connecting")
+		return false
+	}
 	e.c, e.lost, e.lostCh = c, false, make(chan struct{})
 	e.mu.Unlock()
 	r.connects.Add(1)
@@ -171,7 +178,12 @@ func (e *endpoint) disconnect() {
 // as "disconnected" (or the loss counts once if none was).
 func (e *endpoint) lose(gen uint64, cause error) {
 	e.mu.Lock()
-	if gen != e.gen || e.lost {
+	if gen != e.gen {
+		e.mu.Unlock()
+		return // an old connection
+	}
+	if e.lost {
+		e.lostEarly = gen // not live yet (connect is finishing) or already counted
 		e.mu.Unlock()
 		return
 	}
@@ -405,6 +417,10 @@ func (p *pacer) close() {
 // kpLoop sends requests until stop closes, the budget is spent or the
 // connection is lost. Closed loop: the next request when a reply arrives.
 func (e *endpoint) kpLoop(stop <-chan struct{}) {
+	select { // a signal left from before a reconnect would double the load
+	case <-e.done:
+	default:
+	}
 	lost := e.lostChan()
 	p, ok := newPacer(e.r.o.Rate, stop, lost)
 	if !ok {

@@ -84,6 +84,10 @@ func compare(op string, a, b float64) bool {
 // "<condition> (actual <value>)"; none means the run passed.
 func (f FailOn) Check(r Report) []string {
 	var out []string
+	if r.Interrupted && len(f.Conds) > 0 {
+		// A gated run that was cut short (Ctrl-C, a CI timeout) proves nothing.
+		out = append(out, "the run was interrupted")
+	}
 	for _, c := range f.Conds {
 		var actual, limit float64
 		var shown string
@@ -91,6 +95,19 @@ func (f FailOn) Check(r Report) []string {
 		case "p50", "p90", "p99", "max", "upload_p50", "upload_p99", "connect_p99":
 			d := map[string]time.Duration{"p50": r.LatencyP50, "p90": r.LatencyP90, "p99": r.LatencyP99, "max": r.LatencyMax,
 				"upload_p50": r.UploadP50, "upload_p99": r.UploadP99, "connect_p99": r.ConnectP99}[c.Metric]
+			// A latency of nothing that succeeded is not a pass: with every
+			// request timed out the histogram is empty and would read 0.
+			tried, succeeded := r.Requests, r.OK
+			switch c.Metric {
+			case "upload_p50", "upload_p99":
+				tried, succeeded = r.UploadAttempts, r.Uploads
+			case "connect_p99":
+				tried, succeeded = r.Connects+r.ConnectFailures, r.Connects
+			}
+			if tried > 0 && succeeded == 0 {
+				out = append(out, fmt.Sprintf("%s (nothing succeeded to measure)", c.Text))
+				continue
+			}
 			actual, limit, shown = float64(d), float64(c.Dur), d.String()
 		case "errors":
 			n := float64(r.ErrorCount())

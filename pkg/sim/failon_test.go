@@ -2,6 +2,7 @@ package sim
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -55,8 +56,16 @@ func TestFailOnCheck(t *testing.T) {
 			t.Errorf("%q: Check = %q, want %q", tt.spec, got, tt.want)
 		}
 	}
+	// Latency of nothing that succeeded fails the gate; so does an interrupted run.
+	f, _ := ParseFailOn("p99>200ms")
+	if got := f.Check(Report{Requests: 5, Errors: map[string]int64{"timeout": 5}}); len(got) != 1 || !strings.Contains(got[0], "nothing succeeded") {
+		t.Errorf("all timed out: %q", got)
+	}
+	if got := f.Check(Report{Requests: 5, OK: 5, LatencyP99: time.Millisecond, Interrupted: true}); len(got) != 1 || !strings.Contains(got[0], "interrupted") {
+		t.Errorf("interrupted: %q", got)
+	}
 	// No requests: a percentage cannot be violated, a count can.
-	f, _ := ParseFailOn("errors>0%")
+	f, _ = ParseFailOn("errors>0%")
 	if got := f.Check(Report{}); got != nil {
 		t.Errorf("empty report: %q", got)
 	}

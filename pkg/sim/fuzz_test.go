@@ -24,8 +24,8 @@ func FuzzParseMix(f *testing.F) {
 		if err != nil || back.String() != m.String() {
 			t.Fatalf("%q: %q reads back as %q, %v", s, m.String(), back.String(), err)
 		}
-		for i := range 50 {
-			if sc := m.of(i); !m.Has(sc) {
+		for i, sc := range m.Assign(50) {
+			if !m.Has(sc) {
 				t.Fatalf("%q: endpoint %d gets %q, which has no weight", s, i, sc)
 			}
 		}

@@ -77,16 +77,34 @@ func (m Mix) total() int {
 	return n
 }
 
-// of returns the scenario of endpoint i.
-func (m Mix) of(i int) Scenario {
-	slot := i % m.total()
-	for _, p := range m {
-		if slot < p.Weight {
-			return p.Scenario
+// Assign gives n endpoints their scenarios, interleaved in proportion to the
+// weights (smooth weighted round-robin): with kp=80,upload=15,connect=5 any
+// 20 consecutive endpoints are 16 kp, 3 upload and 1 connect.
+func (m Mix) Assign(n int) []Scenario {
+	out := make([]Scenario, n)
+	total := m.total()
+	cur := make([]int, len(m))
+	for i := range out {
+		best := -1
+		for j, p := range m {
+			cur[j] += p.Weight
+			if p.Weight > 0 && (best < 0 || cur[j] > cur[best]) {
+				best = j
+			}
 		}
-		slot -= p.Weight
+		cur[best] -= total
+		out[i] = m[best].Scenario
 	}
-	return m[len(m)-1].Scenario
+	return out
+}
+
+// Counts says how many of n endpoints run each scenario.
+func (m Mix) Counts(n int) map[Scenario]int {
+	c := map[Scenario]int{}
+	for _, s := range m.Assign(n) {
+		c[s]++
+	}
+	return c
 }
 
 // Has reports whether any endpoint runs scenario s.
@@ -139,6 +157,7 @@ type Options struct {
 
 	// upload scenario.
 	BCXURL        string        // BCX REST base URL, default http://127.0.0.1:8090
+	BCXTLS        *tls.Config   // for an https BCXURL (default: system roots)
 	BCXExtension  string        // BCX instance in 1/KP topics, default bcx
 	BlobSize      int           // default 64 KiB
 	UploadRate    float64       // uploads per second per endpoint (0 = closed loop)
@@ -242,8 +261,19 @@ func (o *Options) defaults() (transport string, err error) {
 	if o.ConnectRate < 0 || o.Rate < 0 || o.UploadRate < 0 {
 		return "", errors.New("sim: negative rate")
 	}
-	if o.Requests > 0 && o.Duration <= 0 && o.Scenario.Has(ScenarioConnect) && len(o.Scenario) == 1 {
-		return "", errors.New("sim: the connect scenario runs for --duration, not a request budget")
+	for _, r := range []struct {
+		name string
+		v    float64
+	}{{"rate", o.Rate}, {"upload rate", o.UploadRate}, {"connect rate", o.ConnectRate}} {
+		if r.v != 0 && (r.v < 1e-6 || r.v > 1e6) {
+			return "", fmt.Errorf("sim: %s %g per second is out of range (1e-6 to 1e6, or 0)", r.name, r.v)
+		}
+	}
+	if o.Requests > 0 && o.Duration <= 0 {
+		counts := o.Scenario.Counts(o.Endpoints)
+		if counts[ScenarioKP]+counts[ScenarioUpload] == 0 {
+			return "", errors.New("sim: a request budget needs kp or upload endpoints; the connect scenario runs for a duration")
+		}
 	}
 	return transport, nil
 }

@@ -34,10 +34,7 @@ func TestParseMix(t *testing.T) {
 			if err != nil || m.String() != tt.want {
 				t.Fatalf("got %q, %v", m, err)
 			}
-			counts := map[Scenario]int{}
-			for i := range 100 {
-				counts[m.of(i)]++
-			}
+			counts := m.Counts(100)
 			for s, n := range tt.counts {
 				if counts[s] != n {
 					t.Errorf("%s: %d of 100 endpoints, want %d (%v)", s, counts[s], n, counts)
@@ -62,7 +59,11 @@ func TestOptionsDefaults(t *testing.T) {
 		{o: Options{URL: "http://h:1", Scenario: Mix{{ScenarioConnect, 1}}}, err: "needs an MQTT transport"},
 		{o: Options{URL: "tcp://h:1", QoS: 2}, err: "QoS 2"},
 		{o: Options{URL: "tcp://h:1", Rate: -1}, err: "negative"},
-		{o: Options{URL: "tcp://h:1", Requests: 5, Scenario: Mix{{ScenarioConnect, 1}}}, err: "connect scenario runs for --duration"},
+		{o: Options{URL: "tcp://h:1", Requests: 5, Scenario: Mix{{ScenarioConnect, 1}}}, err: "needs kp or upload endpoints"},
+		{o: Options{URL: "tcp://h:1", Requests: 5, Scenario: Mix{{ScenarioKP, 0}, {ScenarioConnect, 1}}}, err: "needs kp or upload endpoints"},
+		{o: Options{URL: "tcp://h:1", Requests: 5, Endpoints: 3, Scenario: Mix{{ScenarioConnect, 5}, {ScenarioKP, 95}}}, transport: transportMQTT},
+		{o: Options{URL: "tcp://h:1", Rate: 2e9}, err: "out of range"},
+		{o: Options{URL: "tcp://h:1", UploadRate: 1e-12}, err: "out of range"},
 	}
 	for _, tt := range tests {
 		got, err := tt.o.defaults()
@@ -74,6 +75,24 @@ func TestOptionsDefaults(t *testing.T) {
 		}
 		if err != nil || got != tt.transport {
 			t.Errorf("%+v: %q, %v", tt.o, got, err)
+		}
+	}
+}
+
+// TestMixAssignInterleaves: a mix applies to small fleets too: every
+// scenario with weight gets endpoints in proportion, not in blocks.
+func TestMixAssignInterleaves(t *testing.T) {
+	m, err := ParseMix("kp=80,upload=15,connect=5")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		n                     int
+		kp, upload, connected int
+	}{{20, 16, 3, 1}, {40, 32, 6, 2}, {100, 80, 15, 5}} {
+		c := m.Counts(tt.n)
+		if c[ScenarioKP] != tt.kp || c[ScenarioUpload] != tt.upload || c[ScenarioConnect] != tt.connected {
+			t.Errorf("%d endpoints: %v, want kp %d upload %d connect %d", tt.n, c, tt.kp, tt.upload, tt.connected)
 		}
 	}
 }

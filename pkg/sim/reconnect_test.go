@@ -70,3 +70,41 @@ func TestReconnectAcrossKPCRestart(t *testing.T) {
 		t.Errorf("disconnected %d connects %d: want every endpoint lost once and connected again", rep.Errors["disconnected"], rep.Connects)
 	}
 }
+
+// TestBudgetRunEndsWithoutSpenders: a budget run (no duration) whose kp
+// endpoints lose KPC ends, although its connect endpoints could churn on.
+func TestBudgetRunEndsWithoutSpenders(t *testing.T) {
+	natsURL := startBackend(t, true)
+	k := startKPC(t, natsURL, "127.0.0.1:0", 2*time.Second)
+	stopped := make(chan struct{})
+	type result struct {
+		rep sim.Report
+		err error
+	}
+	ran := make(chan result, 1)
+	go func() {
+		var once atomic.Bool
+		rep, err := sim.Run(context.Background(), sim.Options{URL: "tcp://" + k.MQTTAddr(), Endpoints: 4, Rate: 20, Requests: 1_000_000,
+			Scenario: sim.Mix{{Scenario: sim.ScenarioKP, Weight: 1}, {Scenario: sim.ScenarioConnect, Weight: 1}}, Hold: 50 * time.Millisecond},
+			func(s sim.Snapshot) {
+				if s.OK >= 10 && once.CompareAndSwap(false, true) {
+					close(stopped)
+				}
+			})
+		ran <- result{rep, err}
+	}()
+	select {
+	case <-stopped:
+		shutdownKPC(t, k)
+	case res := <-ran:
+		t.Fatalf("run ended early: %+v, %v", res.rep, res.err)
+	}
+	select {
+	case res := <-ran:
+		if res.err != nil || res.rep.Interrupted || res.rep.Errors["disconnected"] < 2 {
+			t.Errorf("report %+v, err %v", res.rep, res.err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("budget run still going 20s after its kp endpoints lost KPC")
+	}
+}

@@ -2,6 +2,8 @@ package sim
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"maps"
 	"net/http"
@@ -66,13 +68,12 @@ func (r Report) Operations() int64 {
 	return r.Requests + r.UploadAttempts + r.Connects + r.ConnectFailures
 }
 
-var runSeq atomic.Int64
-
 type run struct {
 	o         Options
 	transport string
-	seq       int64
+	runID     string // in MQTT client IDs: unique across processes and machines
 	payload   payloadTemplate
+	scenarios []Scenario // of each endpoint
 	blob      []byte
 	kpHTTP    *http.Client // 1/KP over HTTP
 	bcxHTTP   *http.Client // uploads
@@ -116,6 +117,14 @@ func (r *run) take() bool {
 	return r.budget.Add(-1) >= 0
 }
 
+// newRunID is 8 random hex digits: simulators in containers often share a
+// PID, and equal client IDs would make the broker take sessions over.
+func newRunID() string {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
 func cpuTime() time.Duration {
 	var ru syscall.Rusage
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
@@ -142,16 +151,14 @@ func Run(ctx context.Context, o Options, progress func(Snapshot)) (Report, error
 			return Report{}, fmt.Errorf("sim: %w", err)
 		}
 	}
-	r := &run{o: o, transport: transport, seq: runSeq.Add(1), payload: tpl, errs: map[string]int64{}, samples: map[string]string{}}
+	r := &run{o: o, transport: transport, runID: newRunID(), payload: tpl, errs: map[string]int64{}, samples: map[string]string{},
+		scenarios: o.Scenario.Assign(o.Endpoints)}
 	if o.Scenario.Has(ScenarioUpload) {
 		r.blob = make([]byte, o.BlobSize)
 		for i := range r.blob {
 			r.blob[i] = byte('a' + i%26)
 		}
-		r.bcxHTTP = newHTTPClient(o.Endpoints, nil)
-		if strings.HasPrefix(o.BCXURL, "https:") {
-			r.bcxHTTP = newHTTPClient(o.Endpoints, o.TLS)
-		}
+		r.bcxHTTP = newHTTPClient(o.Endpoints, o.BCXTLS)
 	}
 	if transport == transportHTTP {
 		r.kpHTTP = newHTTPClient(o.Endpoints, o.TLS)
@@ -267,15 +274,24 @@ func Run(ctx context.Context, o Options, progress func(Snapshot)) (Report, error
 			}
 		}
 	}()
-	if !interrupted && connected > 0 {
-		var lwg sync.WaitGroup
+	if !interrupted && (connected > 0 || o.Reconnect) {
+		// lwg: every loop; spenders: the kp and upload loops, which spend the
+		// budget. When they have all ended, a budget run is over even if
+		// connect loops could churn on.
+		var lwg, spenders sync.WaitGroup
 		for _, e := range all {
 			if !e.live() && e.scen != ScenarioConnect && !o.Reconnect {
 				continue // never connected (connect endpoints, and all with Reconnect, keep trying)
 			}
 			lwg.Add(1)
+			if e.scen != ScenarioConnect {
+				spenders.Add(1)
+			}
 			go func() {
 				defer lwg.Done()
+				if e.scen != ScenarioConnect {
+					defer spenders.Done()
+				}
 				switch e.scen {
 				case ScenarioKP:
 					e.withReconnect(ctx, stop, func() { e.kpLoop(stop) })
@@ -294,13 +310,17 @@ func Run(ctx context.Context, o Options, progress func(Snapshot)) (Report, error
 			defer t.Stop()
 			deadline = t.C
 		}
-		var budgetSpent <-chan struct{}
+		var budgetSpent, spent <-chan struct{}
 		if o.Requests > 0 {
 			budgetSpent = r.waitBudget(allDone)
+			ch := make(chan struct{})
+			go func() { spenders.Wait(); close(ch) }()
+			spent = ch
 		}
 		select {
 		case <-allDone: // every loop ended: budget spent or connections lost
 		case <-budgetSpent:
+		case <-spent: // nothing left that could spend the budget
 		case <-deadline:
 		case <-ctx.Done():
 			interrupted = true

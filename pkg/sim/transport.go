@@ -12,7 +12,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -82,7 +81,7 @@ func closePaho(cl paho.Client) {
 // the connection so that a late loss of an old one is ignored.
 func (r *run) dialMQTT(ctx context.Context, e *endpoint, gen uint64) (conn, error) {
 	opts := paho.NewClientOptions().AddBroker(r.o.URL).
-		SetClientID(fmt.Sprintf("kaasim-%d-%d-%d-%d", os.Getpid(), r.seq, e.i, gen)).
+		SetClientID("kaasim-" + r.runID + "-" + strconv.Itoa(e.i) + "-" + strconv.FormatUint(gen, 10)).
 		SetAutoReconnect(false).SetConnectRetry(false).SetOrderMatters(false).SetCleanSession(true).
 		SetConnectTimeout(r.o.Timeout).SetWriteTimeout(10 * time.Second).SetKeepAlive(60 * time.Second).
 		SetDefaultPublishHandler(func(_ paho.Client, m paho.Message) { e.onMessage(m.Topic(), m.Payload()) }).
