@@ -13,8 +13,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/term"
 
 	"github.com/kaactl/kaactl/pkg/sim"
@@ -130,17 +130,20 @@ type simDashboardStyles struct {
 	plain, title, label, help, ok, bad, warn lipgloss.Style
 }
 
-// newSimDashboardStyles binds the styles to the renderer of the dashboard's
-// output, so colours follow that stream rather than stdout.
-func newSimDashboardStyles(r *lipgloss.Renderer) simDashboardStyles {
+// newSimDashboardStyles uses the terminal's own palette (ANSI colours 1-3)
+// rather than colours chosen for a light or dark background: picking those
+// would mean asking the terminal for its background and waiting for the reply.
+// The program's renderer lowers the colours to what the dashboard's output
+// supports, or drops them.
+func newSimDashboardStyles() simDashboardStyles {
 	return simDashboardStyles{
-		plain: r.NewStyle(),
-		title: r.NewStyle().Bold(true),
-		label: r.NewStyle().Faint(true).Width(11),
-		help:  r.NewStyle().Faint(true),
-		ok:    r.NewStyle().Foreground(lipgloss.Color("2")),
-		bad:   r.NewStyle().Foreground(lipgloss.Color("1")),
-		warn:  r.NewStyle().Foreground(lipgloss.Color("3")).Bold(true),
+		plain: lipgloss.NewStyle(),
+		title: lipgloss.NewStyle().Bold(true),
+		label: lipgloss.NewStyle().Faint(true).Width(11),
+		help:  lipgloss.NewStyle().Faint(true),
+		ok:    lipgloss.NewStyle().Foreground(lipgloss.Color("2")),
+		bad:   lipgloss.NewStyle().Foreground(lipgloss.Color("1")),
+		warn:  lipgloss.NewStyle().Foreground(lipgloss.Color("3")).Bold(true),
 	}
 }
 
@@ -226,7 +229,7 @@ func (m simDashboardModel) Init() tea.Cmd { return nil }
 
 func (m simDashboardModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
-	case tea.KeyMsg:
+	case tea.KeyPressMsg:
 		if k := msg.String(); k != "ctrl+c" && k != "q" {
 			return m, nil
 		}
@@ -250,10 +253,11 @@ func (m simDashboardModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return m, nil
 }
 
-// View ends in a newline: on exit the renderer clears the cursor's line,
-// which is then the empty one, and the last frame stays on screen.
-func (m simDashboardModel) View() string {
-	return renderSimDashboard(m.state, m.width, m.styles) + "\n"
+// View ends in a newline: on exit the renderer erases from the frame's last
+// line down, which is then the empty one, and the last frame stays on screen.
+// The view is inline (no alt screen) and waits for no reply from the terminal.
+func (m simDashboardModel) View() tea.View {
+	return tea.NewView(renderSimDashboard(m.state, m.width, m.styles) + "\n")
 }
 
 // simDashboardView runs the bubbletea program. Once the program has ended
@@ -276,7 +280,7 @@ func startSimDashboard(w io.Writer, cancel context.CancelFunc, opts ...tea.Progr
 	m := simDashboardModel{
 		state:  simDashboardState{Cores: runtime.GOMAXPROCS(0)},
 		window: simRateWindow{span: time.Second},
-		styles: newSimDashboardStyles(lipgloss.NewRenderer(w)),
+		styles: newSimDashboardStyles(),
 		cancel: cancel,
 	}
 	opts = append([]tea.ProgramOption{tea.WithOutput(w), tea.WithoutSignalHandler()}, opts...)

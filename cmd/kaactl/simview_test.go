@@ -6,13 +6,17 @@ import (
 	"io"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/creack/pty"
 
 	"github.com/kaactl/kaactl/internal/testenv"
 	"github.com/kaactl/kaactl/pkg/sim"
@@ -103,9 +107,13 @@ func TestSimViewTopErrorKinds(t *testing.T) {
 	}
 }
 
-func simViewStyles() simDashboardStyles {
-	return newSimDashboardStyles(lipgloss.NewRenderer(io.Discard)) // no colours
+// simViewRender renders the dashboard without its colours.
+func simViewRender(st simDashboardState, width int) string {
+	return ansi.Strip(renderSimDashboard(st, width, newSimDashboardStyles()))
 }
+
+// simViewFrame is the model's frame without its colours.
+func simViewFrame(m tea.Model) string { return ansi.Strip(m.View().Content) }
 
 func TestSimViewRender(t *testing.T) {
 	snap := sim.Snapshot{
@@ -143,7 +151,7 @@ func TestSimViewRender(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := renderSimDashboard(tt.state, 0, simViewStyles())
+			got := simViewRender(tt.state, 0)
 			for _, w := range tt.want {
 				if !strings.Contains(got, w) {
 					t.Errorf("missing %q in\n%s", w, got)
@@ -158,7 +166,7 @@ func TestSimViewRender(t *testing.T) {
 	}
 	t.Run("cut at width", func(t *testing.T) {
 		for _, width := range []int{20, 40, 80} {
-			got := renderSimDashboard(simDashboardState{Snap: snap, Rates: rates, Cores: 2}, width, simViewStyles())
+			got := simViewRender(simDashboardState{Snap: snap, Rates: rates, Cores: 2}, width)
 			for _, l := range strings.Split(got, "\n") {
 				if lipgloss.Width(l) > width {
 					t.Errorf("width %d: line %q is %d wide", width, l, lipgloss.Width(l))
@@ -171,18 +179,18 @@ func TestSimViewRender(t *testing.T) {
 	})
 }
 
-func simViewKey(k string) tea.KeyMsg {
+func simViewKey(k string) tea.KeyPressMsg {
 	if k == "ctrl+c" {
-		return tea.KeyMsg{Type: tea.KeyCtrlC}
+		return tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
 	}
-	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)}
+	return tea.KeyPressMsg{Code: rune(k[0]), Text: k}
 }
 
 func TestSimViewKeys(t *testing.T) {
 	for _, key := range []string{"ctrl+c", "q"} {
 		t.Run(key, func(t *testing.T) {
 			cancels := 0
-			var m tea.Model = simDashboardModel{window: simRateWindow{span: time.Second}, styles: simViewStyles(), cancel: func() { cancels++ }}
+			var m tea.Model = simDashboardModel{window: simRateWindow{span: time.Second}, styles: newSimDashboardStyles(), cancel: func() { cancels++ }}
 
 			m, cmd := m.Update(simViewKey("x"))
 			if cancels != 0 || cmd != nil {
@@ -195,17 +203,17 @@ func TestSimViewKeys(t *testing.T) {
 			if cmd != nil {
 				t.Errorf("first %s quits the dashboard; it should stay to show the drain", key)
 			}
-			if !strings.Contains(m.View(), "stopping") {
-				t.Errorf("view after %s:\n%s", key, m.View())
+			if !strings.Contains(simViewFrame(m), "stopping") {
+				t.Errorf("view after %s:\n%s", key, simViewFrame(m))
 			}
 			// Snapshots still arrive while the engine drains.
 			m, _ = m.Update(simSnapshotMsg{Elapsed: time.Second, Phase: "draining", OK: 42})
-			if !strings.Contains(m.View(), "42 ok") {
-				t.Errorf("view lacks the drain's snapshot:\n%s", m.View())
+			if !strings.Contains(simViewFrame(m), "42 ok") {
+				t.Errorf("view lacks the drain's snapshot:\n%s", simViewFrame(m))
 			}
 			m, cmd = m.Update(simViewKey(key))
-			if strings.Contains(m.View(), "ctrl+c") {
-				t.Errorf("last frame keeps the key help:\n%s", m.View())
+			if strings.Contains(simViewFrame(m), "ctrl+c") {
+				t.Errorf("last frame keeps the key help:\n%s", simViewFrame(m))
 			}
 			if cancels != 1 {
 				t.Errorf("second %s: %d cancels, want 1", key, cancels)
@@ -221,12 +229,12 @@ func TestSimViewKeys(t *testing.T) {
 }
 
 func TestSimViewModelMessages(t *testing.T) {
-	var m tea.Model = simDashboardModel{window: simRateWindow{span: time.Second}, styles: simViewStyles(), cancel: func() {}}
+	var m tea.Model = simDashboardModel{window: simRateWindow{span: time.Second}, styles: newSimDashboardStyles(), cancel: func() {}}
 	m, _ = m.Update(tea.WindowSizeMsg{Width: 30, Height: 10})
 	for i := 1; i <= 4; i++ {
 		m, _ = m.Update(simSnapshotMsg{Elapsed: time.Duration(i) * 250 * time.Millisecond, Phase: "running", OK: int64(i) * 100, Finished: int64(i) * 100})
 	}
-	v := m.View()
+	v := m.View().Content
 	if !strings.HasSuffix(v, "\n") {
 		t.Errorf("view should end in a newline so the last frame survives the exit:\n%q", v)
 	}
@@ -245,8 +253,8 @@ func TestSimViewModelMessages(t *testing.T) {
 	if _, ok := cmd().(tea.QuitMsg); !ok {
 		t.Errorf("close: command gives %T", cmd())
 	}
-	if strings.Contains(m.View(), "q or ctrl+c") {
-		t.Errorf("last frame keeps the key help:\n%s", m.View())
+	if strings.Contains(simViewFrame(m), "q or ctrl+c") {
+		t.Errorf("last frame keeps the key help:\n%s", simViewFrame(m))
 	}
 }
 
@@ -309,6 +317,10 @@ func simViewClose(t *testing.T, v simView) {
 	}
 }
 
+// simViewWindow stands in for the terminal's size, which bubbletea reads only
+// from a terminal: with none it draws nothing.
+var simViewWindow = tea.WithWindowSize(80, 24)
+
 func TestSimViewDashboardProgram(t *testing.T) {
 	t.Run("key cancels, Close returns", func(t *testing.T) {
 		for _, key := range []string{"q", "\x03"} {
@@ -317,7 +329,7 @@ func TestSimViewDashboardProgram(t *testing.T) {
 			var out lockedBuffer
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			v := startSimDashboard(&out, cancel, tea.WithInput(in))
+			v := startSimDashboard(&out, cancel, tea.WithInput(in), simViewWindow)
 
 			v.Update(sim.Snapshot{Elapsed: time.Second, Phase: "running", Endpoints: 5, Connected: 5, OK: 321, Finished: 321})
 			testenv.Eventually(t, 5*time.Second, "a frame with the snapshot", func() bool { return strings.Contains(out.String(), "321 ok") })
@@ -340,7 +352,7 @@ func TestSimViewDashboardProgram(t *testing.T) {
 	t.Run("Close without input", func(t *testing.T) {
 		var out lockedBuffer
 		cancelled := false
-		v := startSimDashboard(&out, func() { cancelled = true }, tea.WithInput(nil))
+		v := startSimDashboard(&out, func() { cancelled = true }, tea.WithInput(nil), simViewWindow)
 		v.Update(sim.Snapshot{Elapsed: time.Second, Phase: "done", Sent: 77})
 		simViewClose(t, v)
 		simViewClose(t, v) // idempotent
@@ -356,7 +368,7 @@ func TestSimViewDashboardProgram(t *testing.T) {
 		in, keys := io.Pipe()
 		t.Cleanup(func() { keys.Close() })
 		var out lockedBuffer
-		v := startSimDashboard(&out, func() {}, tea.WithInput(in))
+		v := startSimDashboard(&out, func() {}, tea.WithInput(in), simViewWindow)
 		for _, k := range []string{"q", "q"} {
 			if _, err := keys.Write([]byte(k)); err != nil {
 				t.Fatal(err)
@@ -387,5 +399,65 @@ func TestSimViewIsTerminal(t *testing.T) {
 	defer f.Close()
 	if isTerminal(f) || isTerminal(nil) {
 		t.Error("a file or nil is not a terminal")
+	}
+}
+
+// TestSimViewNoTerminalQueryAtStart runs this test binary, which links the
+// dashboard's packages as kaactl does, with a terminal that never answers as
+// its output. bubbletea v1 asked such a terminal for its background colour at
+// package init, so every command, not only sim, printed the query and waited
+// 5 s for a reply; nothing may ask the terminal anything before the dashboard
+// runs.
+func TestSimViewNoTerminalQueryAtStart(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no pty on windows")
+	}
+	// Package inits, then no test; TERM names a terminal that would be asked.
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	for _, kv := range os.Environ() {
+		if k, _, _ := strings.Cut(kv, "="); k != "TERM" && k != "NO_COLOR" && k != "TMUX" {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(cmd.Env, "TERM=xterm-256color")
+	start := time.Now()
+	// The pty becomes the child's controlling terminal, with the child in
+	// its foreground: terminal libraries ask nothing otherwise.
+	ptm, err := pty.Start(cmd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ptm.Close()
+	out := make(chan []byte, 1)
+	go func() {
+		b, _ := io.ReadAll(ptm) // ends with EIO once the child has exited
+		out <- b
+	}()
+	waited := make(chan error, 1)
+	go func() { waited <- cmd.Wait() }()
+	select {
+	case err := <-waited:
+		if err != nil {
+			t.Fatalf("child: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatal("child did not exit")
+	}
+	took := time.Since(start)
+	var got []byte
+	select {
+	case got = <-out:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the terminal stayed open after the child exited")
+	}
+	if bytes.ContainsRune(got, 0x1b) {
+		t.Errorf("child wrote an escape sequence to the terminal: %q", got)
+	}
+	if took > 4*time.Second { // bubbletea v1 waited 5 s
+		t.Errorf("child took %v: it waited for the terminal", took)
+	}
+	if !bytes.Contains(got, []byte("PASS")) {
+		t.Errorf("child output %q lacks PASS", got)
 	}
 }
