@@ -370,10 +370,19 @@ func TestTokenTTLFromConfigAndSCMP(t *testing.T) {
 	publish("kaa.v1.events.tekton.service.configuration.upsert", `{not json`)
 	publish("kaa.v1.events.tekton.service.configuration.delete", `{"tenantId":"acme","appName":"demo"}`)
 	testenv.Eventually(t, 5*time.Second, "override dropped", func() bool { return ttl() == 10*time.Minute })
-	_, m := do(t, "GET", e.base+"/metrics", nil)
-	for _, want := range []string{`kaa_bcx_config_events_total{outcome="rejected"} 1`, `kaa_bcx_config_events_total{outcome="invalid"} 1`, `kaa_bcx_config_events_total{outcome="applied"} 2`} {
-		if !strings.Contains(string(m), want) {
-			t.Errorf("metrics lack %s", want)
+	// Upserts and deletes arrive on different subscriptions, so in any order:
+	// wait for all of them to be counted.
+	wants := []string{`kaa_bcx_config_events_total{outcome="rejected"} 1`, `kaa_bcx_config_events_total{outcome="invalid"} 1`, `kaa_bcx_config_events_total{outcome="applied"} 2`}
+	testenv.Eventually(t, 5*time.Second, "every config event counted", func() bool {
+		_, m := do(t, "GET", e.base+"/metrics", nil)
+		for _, want := range wants {
+			if !strings.Contains(string(m), want) {
+				return false
+			}
 		}
+		return true
+	})
+	if got := ttl(); got != 10*time.Minute {
+		t.Errorf("ttl after the broken events: %v, want the config file's 10m", got)
 	}
 }
