@@ -42,6 +42,7 @@ type upProcess struct {
 	out                                  *lockedBuffer
 	mqtt, http, rest, bcx, provider, nat string
 	admin                                string
+	exited                               <-chan struct{} // closed when the process has exited (and been waited for)
 }
 
 func freePort(t *testing.T) string {
@@ -65,15 +66,34 @@ func buildKaactl(t *testing.T) string {
 
 func startUpProcess(t *testing.T, bin, dataDir string) *upProcess {
 	t.Helper()
+	// freePort's ports can be taken by another process before kaactl binds
+	// them (tests of other packages run at the same time): try again then.
+	for attempt := 1; ; attempt++ {
+		p, exited := tryStartUpProcess(t, bin, dataDir)
+		if p != nil {
+			return p
+		}
+		if attempt == 3 || !strings.Contains(exited, "address already in use") {
+			t.Fatalf("kaactl up exited before it was healthy:\n%s", exited)
+		}
+	}
+}
+
+// tryStartUpProcess starts kaactl up on free ports and waits until it is
+// healthy; if it exits first, it returns its output instead.
+func tryStartUpProcess(t *testing.T, bin, dataDir string) (*upProcess, string) {
+	t.Helper()
 	p := &upProcess{out: &lockedBuffer{}, mqtt: freePort(t), http: freePort(t), rest: freePort(t), bcx: freePort(t), provider: freePort(t), nat: freePort(t)}
 	p.cmd = exec.Command(bin, "up", "--data-dir", dataDir, "--nats-addr", p.nat, "--mqtt-addr", p.mqtt, "--http-addr", p.http,
 		"--rest-addr", p.rest, "--bcx-addr", p.bcx, "--mqtts-addr", freePort(t), "--ws-addr", freePort(t), "--provider-addr", p.provider, "--log-level", "warn")
-	p.cmd.Stdout, p.cmd.Stderr = p.out, io.Discard
+	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = p.cmd.Process.Kill(); _ = p.cmd.Wait() })
-	testenv.Eventually(t, 10*time.Second, "kaactl up healthy", func() bool {
+	exited := make(chan struct{})
+	go func() { _ = p.cmd.Wait(); close(exited) }()
+	t.Cleanup(func() { _ = p.cmd.Process.Kill(); <-exited })
+	healthy := func() bool {
 		for _, addr := range []string{p.rest, p.bcx} {
 			resp, err := http.Get("http://" + addr + "/health")
 			if err != nil {
@@ -85,13 +105,27 @@ func startUpProcess(t *testing.T, bin, dataDir string) *upProcess {
 			}
 		}
 		return true
-	})
+	}
+	deadline := time.NewTimer(10 * time.Second)
+	defer deadline.Stop()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for !healthy() {
+		select {
+		case <-exited:
+			return nil, p.out.String()
+		case <-deadline.C:
+			t.Fatalf("kaactl up not healthy within 10s:\n%s", p.out.String())
+		case <-tick.C:
+		}
+	}
+	p.exited = exited
 	b, err := os.ReadFile(filepath.Join(dataDir, "admin.token"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	p.admin = strings.TrimSpace(string(b))
-	return p
+	return p, ""
 }
 
 // stop sends Ctrl-C and expects a clean exit.
@@ -100,12 +134,10 @@ func (p *upProcess) stop(t *testing.T) {
 	if err := p.cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- p.cmd.Wait() }()
 	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("kaactl up exited with %v", err)
+	case <-p.exited:
+		if st := p.cmd.ProcessState; !st.Success() {
+			t.Fatalf("kaactl up exited with %v\n%s", st, p.out.String())
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("kaactl up did not exit within 20s of SIGINT")
