@@ -188,10 +188,11 @@ func (e *endpoint) lose(gen uint64, cause error) {
 		return
 	}
 	e.lost = true
-	close(e.lostCh)
+	lostCh := e.lostCh // closed once the loss is counted: loops waiting on it may end the run
 	pend := e.pending
 	e.pending = map[uint64]call{}
 	e.mu.Unlock()
+	defer close(lostCh)
 	e.r.connected.Add(-1)
 	why := "connection lost"
 	if cause != nil {
