@@ -80,6 +80,11 @@ func TestSim(t *testing.T) {
 	}
 }
 
+// adminProvider is a client of up's provider API with its admin token.
+func adminProvider(p *upPlatform) *provider.Client {
+	return &provider.Client{BaseURL: "http://" + p.Provider.RESTAddr(), Token: p.AdminToken}
+}
+
 // TestSimTransports runs the kp scenario over every transport kaactl up serves.
 func TestSimTransports(t *testing.T) {
 	p, _, stop := startUp(t, t.TempDir())
@@ -201,7 +206,7 @@ func TestSimProvisionAndRefusedTokens(t *testing.T) {
 	if err != nil || !strings.Contains(stderr, "provisioned 4 endpoints with basic credentials") {
 		t.Fatalf("credentials run: %v\n%s", err, stderr)
 	}
-	creds, err := (&provider.Client{BaseURL: "http://" + p.Provider.RESTAddr(), Token: p.AdminToken}).ListBasic(context.Background(), "kaa")
+	creds, err := adminProvider(p).ListBasic(context.Background(), "kaa")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -388,7 +393,7 @@ func TestSimX509(t *testing.T) {
 			t.Fatalf("run %d: %v\n%s", run+1, err, stderr)
 		}
 	}
-	certs, err := (&provider.Client{BaseURL: "http://" + p.Provider.RESTAddr(), Token: p.AdminToken}).ListCerts(context.Background(), "kaa")
+	certs, err := adminProvider(p).ListCerts(context.Background(), "kaa")
 	if err != nil {
 		t.Fatal(err)
 	}

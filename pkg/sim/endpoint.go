@@ -3,7 +3,6 @@ package sim
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"io"
@@ -115,14 +114,7 @@ func (e *endpoint) connect(ctx context.Context) bool {
 	var c conn
 	var err error
 	if r.transport == transportHTTP {
-		hc := r.kpHTTP
-		if r.o.ClientCert != nil { // its own certificate, so its own connections
-			var conf *tls.Config
-			if conf, err = r.tlsFor(e); err == nil {
-				hc = newHTTPClient(1, conf)
-			}
-		}
-		c = &httpConn{e: e, hc: hc, own: hc != r.kpHTTP, base: strings.TrimSuffix(r.o.URL, "/") + "/kp1/" + r.o.AppVersion + "/"}
+		c, err = r.dialHTTP(e)
 	} else {
 		c, err = r.dialMQTT(ctx, e, gen)
 	}
@@ -161,11 +153,7 @@ func (e *endpoint) disconnect() {
 	pend := e.pending
 	e.pending = map[uint64]call{}
 	e.mu.Unlock()
-	for _, cl := range pend {
-		if cl.ch != nil {
-			cl.ch <- result{kind: "stopped"}
-		}
-	}
+	failWaiters(pend, result{kind: "stopped"}) // load requests are not counted: the run is over or churning
 	if wasLive {
 		e.r.connected.Add(-1)
 	}
@@ -198,14 +186,7 @@ func (e *endpoint) lose(gen uint64, cause error) {
 	if cause != nil {
 		why = "connection lost: " + cause.Error()
 	}
-	var n int64
-	for _, cl := range pend {
-		if cl.ch != nil {
-			cl.ch <- result{kind: "disconnected", msg: why}
-		} else {
-			n++
-		}
-	}
+	n := failWaiters(pend, result{kind: "disconnected", msg: why})
 	if n == 0 && len(pend) == 0 {
 		e.r.failWith("disconnected", 1, why)
 	} else if n > 0 {
@@ -213,6 +194,19 @@ func (e *endpoint) lose(gen uint64, cause error) {
 		e.r.finished.Add(n)
 	}
 	e.finish()
+}
+
+// failWaiters answers the waiting requests of pend with res and returns how
+// many load requests (no waiter; the caller accounts for them) it holds.
+func failWaiters(pend map[uint64]call, res result) (load int64) {
+	for _, cl := range pend {
+		if cl.ch != nil {
+			cl.ch <- res
+		} else {
+			load++
+		}
+	}
+	return load
 }
 
 // onMessage handles MQTT replies: .../<id>/status or .../<id>/error.
@@ -378,29 +372,31 @@ func newPacer(rate float64, stop, lost <-chan struct{}) (*pacer, bool) {
 	return &pacer{t: time.NewTicker(period)}, true
 }
 
+// closed is a channel that is always ready.
+var closed = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
+// wait waits for the next tick (fixed rate), for done (closed loop with a
+// reply to wait for) or not at all (done nil), and reports false once stop
+// closes or the connection is lost.
 func (p *pacer) wait(stop, lost, done <-chan struct{}) bool {
-	if p.t == nil {
-		if done == nil {
-			select {
-			case <-stop:
-				return false
-			case <-lost:
-				return false
-			default:
-				return true
-			}
-		}
-		select {
-		case <-done:
-			return true
-		case <-stop:
-			return false
-		case <-lost:
-			return false
-		}
+	var tick <-chan time.Time
+	switch {
+	case p.t != nil:
+		tick, done = p.t.C, nil
+	case done == nil:
+		done = closed
 	}
 	select {
-	case <-p.t.C:
+	case <-stop:
+		return false
+	case <-lost:
+		return false
+	default:
+	}
+	select {
+	case <-tick:
+		return true
+	case <-done:
 		return true
 	case <-stop:
 		return false

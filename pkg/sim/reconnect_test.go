@@ -31,25 +31,17 @@ func TestReconnectAcrossKPCRestart(t *testing.T) {
 	var phase atomic.Int32 // 0: before the restart, 1: restarting, 2: back
 	var okAtRestart atomic.Int64
 	restarted := make(chan struct{})
-	type result struct {
-		rep sim.Report
-		err error
-	}
-	ran := make(chan result, 1)
-	go func() {
-		rep, err := sim.Run(ctx, sim.Options{URL: "tcp://" + addr, Endpoints: 4, Rate: 50, Duration: time.Minute, Reconnect: true},
-			func(s sim.Snapshot) {
-				switch {
-				case phase.Load() == 0 && s.OK >= 40:
-					phase.Store(1)
-					okAtRestart.Store(s.OK)
-					close(restarted)
-				case phase.Load() == 2 && s.Connected == 4 && s.OK >= okAtRestart.Load()+100:
-					cancel() // answers flow again after the restart
-				}
-			})
-		ran <- result{rep, err}
-	}()
+	ran := runAsync(ctx, sim.Options{URL: "tcp://" + addr, Endpoints: 4, Rate: 50, Duration: time.Minute, Reconnect: true},
+		func(s sim.Snapshot) {
+			switch {
+			case phase.Load() == 0 && s.OK >= 40:
+				phase.Store(1)
+				okAtRestart.Store(s.OK)
+				close(restarted)
+			case phase.Load() == 2 && s.Connected == 4 && s.OK >= okAtRestart.Load()+100:
+				cancel() // answers flow again after the restart
+			}
+		})
 	select {
 	case <-restarted: // restart KPC on the same address, from the test goroutine
 		shutdownKPC(t, current.Load())
@@ -77,22 +69,14 @@ func TestBudgetRunEndsWithoutSpenders(t *testing.T) {
 	natsURL := startBackend(t, true)
 	k := startKPC(t, natsURL, "127.0.0.1:0", 2*time.Second)
 	stopped := make(chan struct{})
-	type result struct {
-		rep sim.Report
-		err error
-	}
-	ran := make(chan result, 1)
-	go func() {
-		var once atomic.Bool
-		rep, err := sim.Run(context.Background(), sim.Options{URL: "tcp://" + k.MQTTAddr(), Endpoints: 4, Rate: 20, Requests: 1_000_000,
-			Scenario: sim.Mix{{Scenario: sim.ScenarioKP, Weight: 1}, {Scenario: sim.ScenarioConnect, Weight: 1}}, Hold: 50 * time.Millisecond},
-			func(s sim.Snapshot) {
-				if s.OK >= 10 && once.CompareAndSwap(false, true) {
-					close(stopped)
-				}
-			})
-		ran <- result{rep, err}
-	}()
+	var once atomic.Bool
+	ran := runAsync(context.Background(), sim.Options{URL: "tcp://" + k.MQTTAddr(), Endpoints: 4, Rate: 20, Requests: 1_000_000,
+		Scenario: sim.Mix{{Scenario: sim.ScenarioKP, Weight: 1}, {Scenario: sim.ScenarioConnect, Weight: 1}}, Hold: 50 * time.Millisecond},
+		func(s sim.Snapshot) {
+			if s.OK >= 10 && once.CompareAndSwap(false, true) {
+				close(stopped)
+			}
+		})
 	select {
 	case <-stopped:
 		shutdownKPC(t, k)
@@ -107,4 +91,20 @@ func TestBudgetRunEndsWithoutSpenders(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("budget run still going 20s after its kp endpoints lost KPC")
 	}
+}
+
+type runResult struct {
+	rep sim.Report
+	err error
+}
+
+// runAsync runs the simulation on its own goroutine, so that the test
+// goroutine can act on the platform meanwhile.
+func runAsync(ctx context.Context, o sim.Options, progress func(sim.Snapshot)) <-chan runResult {
+	ran := make(chan runResult, 1)
+	go func() {
+		rep, err := sim.Run(ctx, o, progress)
+		ran <- runResult{rep, err}
+	}()
+	return ran
 }

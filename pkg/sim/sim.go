@@ -167,45 +167,81 @@ func Run(ctx context.Context, o Options, progress func(Snapshot)) (Report, error
 	r.phase.Store("connecting")
 	began := time.Now()
 	cpu0 := cpuTime()
+	snap := func() Snapshot { return r.snapshot(began, cpu0) }
+	stopProgress := r.reportProgress(progress, snap)
 
-	// Progress reporter.
-	progStop := make(chan struct{})
-	progDone := make(chan struct{})
-	snap := func() Snapshot {
-		r.errsMu.Lock()
-		kinds := maps.Clone(r.errs)
-		r.errsMu.Unlock()
-		return Snapshot{Phase: r.phase.Load().(string), Endpoints: o.Endpoints, Connected: r.connected.Load(),
-			Connects: r.connects.Load(), ConnectFailures: r.connFail.Load(),
-			Sent: r.sent.Load(), OK: r.ok.Load(), Errors: r.nErrs.Load(), Finished: r.finished.Load(), ErrorsByKind: kinds, Elapsed: time.Since(began),
-			LatencyP50: r.hist.quantile(0.5), LatencyP90: r.hist.quantile(0.9), LatencyP99: r.hist.quantile(0.99),
-			Uploads: r.uploads.Load(), UploadBytes: r.uploadBytes.Load(), CPU: cpuTime() - cpu0}
+	all, interrupted := r.ramp(ctx, began)
+	rampElapsed := time.Since(began)
+	connected := int(r.connected.Load())
+	defer r.disconnectAll(all)
+
+	r.phase.Store("running")
+	loadStart := time.Now()
+	if !interrupted && (connected > 0 || o.Reconnect) {
+		interrupted = r.load(ctx, all)
 	}
-	go func() {
-		defer close(progDone)
-		if progress == nil {
-			<-progStop
-			return
+	loadElapsed := time.Since(loadStart)
+	r.phase.Store("done")
+	stopProgress()
+
+	rep := r.report(connected, rampElapsed, loadElapsed, interrupted)
+	if rep.Requests+rep.UploadAttempts > 0 {
+		rep.CPUPerRequest = (cpuTime() - cpu0) / time.Duration(rep.Requests+rep.UploadAttempts)
+	}
+	if progress != nil {
+		progress(snap())
+	}
+	if connected == 0 && r.connects.Load() == 0 && !interrupted {
+		err := fmt.Errorf("sim: no endpoint connected to %s", o.URL)
+		if why := rep.ErrorSamples["connect"]; why != "" {
+			err = fmt.Errorf("%w: %s", err, why)
 		}
+		return rep, err
+	}
+	return rep, nil
+}
+
+func (r *run) snapshot(began time.Time, cpu0 time.Duration) Snapshot {
+	r.errsMu.Lock()
+	kinds := maps.Clone(r.errs)
+	r.errsMu.Unlock()
+	return Snapshot{Phase: r.phase.Load().(string), Endpoints: r.o.Endpoints, Connected: r.connected.Load(),
+		Connects: r.connects.Load(), ConnectFailures: r.connFail.Load(),
+		Sent: r.sent.Load(), OK: r.ok.Load(), Errors: r.nErrs.Load(), Finished: r.finished.Load(), ErrorsByKind: kinds, Elapsed: time.Since(began),
+		LatencyP50: r.hist.quantile(0.5), LatencyP90: r.hist.quantile(0.9), LatencyP99: r.hist.quantile(0.99),
+		Uploads: r.uploads.Load(), UploadBytes: r.uploadBytes.Load(), CPU: cpuTime() - cpu0}
+}
+
+// reportProgress calls progress with a snapshot every 250ms until the
+// returned stop function is called (and has waited for the last call).
+func (r *run) reportProgress(progress func(Snapshot), snap func() Snapshot) (stop func()) {
+	if progress == nil {
+		return func() {}
+	}
+	quit, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
 		t := time.NewTicker(250 * time.Millisecond)
 		defer t.Stop()
 		for {
 			select {
 			case <-t.C:
 				progress(snap())
-			case <-progStop:
+			case <-quit:
 				return
 			}
 		}
 	}()
+	return func() { close(quit); <-done }
+}
 
-	// Ramp: endpoint i starts connecting at i/ConnectRate.
-	eps := make([]*endpoint, o.Endpoints)
+// ramp connects the endpoints, endpoint i at i/ConnectRate, and returns
+// them (those it got to before ctx ended).
+func (r *run) ramp(ctx context.Context, began time.Time) (all []*endpoint, interrupted bool) {
 	var wg sync.WaitGroup
-	interrupted := false
-	for i := range eps {
-		if o.ConnectRate > 0 && i > 0 {
-			wait := time.Until(began.Add(time.Duration(float64(i) / o.ConnectRate * float64(time.Second))))
+	for i := range r.o.Endpoints {
+		if r.o.ConnectRate > 0 && i > 0 {
+			wait := time.Until(began.Add(time.Duration(float64(i) / r.o.ConnectRate * float64(time.Second))))
 			if wait > 0 {
 				t := time.NewTimer(wait)
 				select {
@@ -216,146 +252,126 @@ func Run(ctx context.Context, o Options, progress func(Snapshot)) (Report, error
 			}
 		}
 		if ctx.Err() != nil {
-			interrupted = true
 			break
 		}
 		e := newEndpoint(r, i)
-		eps[i] = e
+		all = append(all, e)
 		wg.Add(1)
 		go func() { defer wg.Done(); e.connect(ctx) }()
 	}
 	wg.Wait()
-	rampElapsed := time.Since(began)
-	if ctx.Err() != nil {
+	return all, ctx.Err() != nil
+}
+
+// disconnectAll closes every connection, then the idle HTTP connections:
+// keep-alive ones, and spares the transport dialed but never used, would
+// otherwise hold a server's graceful shutdown.
+func (r *run) disconnectAll(all []*endpoint) {
+	var wg sync.WaitGroup
+	for _, e := range all {
+		wg.Add(1)
+		go func() { defer wg.Done(); e.disconnect() }()
+	}
+	wg.Wait() // each disconnect is bounded (closePaho)
+	for _, hc := range []*http.Client{r.kpHTTP, r.bcxHTTP} {
+		if hc != nil {
+			hc.CloseIdleConnections()
+		}
+	}
+}
+
+// load runs every endpoint's scenario until Duration passes, the budget is
+// spent (and nothing is left that could spend it) or ctx ends, then waits
+// for the replies still due. It reports whether ctx ended the run.
+func (r *run) load(ctx context.Context, all []*endpoint) (interrupted bool) {
+	o := r.o
+	stopSweep := r.sweep(all)
+	defer stopSweep()
+	stop := make(chan struct{})
+	// lwg: every loop; spenders: the kp and upload loops, which spend the
+	// budget. When they have all ended, a budget run is over even if
+	// connect loops could churn on.
+	var lwg, spenders sync.WaitGroup
+	for _, e := range all {
+		if !e.live() && e.scen != ScenarioConnect && !o.Reconnect {
+			continue // never connected (connect endpoints, and all with Reconnect, keep trying)
+		}
+		spends := e.scen != ScenarioConnect
+		lwg.Add(1)
+		if spends {
+			spenders.Add(1)
+		}
+		go func() {
+			defer lwg.Done()
+			if spends {
+				defer spenders.Done()
+			}
+			switch e.scen {
+			case ScenarioKP:
+				e.withReconnect(ctx, stop, func() { e.kpLoop(stop) })
+			case ScenarioUpload:
+				e.withReconnect(ctx, stop, func() { e.uploadLoop(ctx, stop) })
+			case ScenarioConnect:
+				e.connectLoop(ctx, stop)
+			}
+		}()
+	}
+	allDone := waitChan(&lwg)
+	var deadline <-chan time.Time
+	if o.Duration > 0 {
+		t := time.NewTimer(o.Duration)
+		defer t.Stop()
+		deadline = t.C
+	}
+	var budgetSpent, spent <-chan struct{}
+	if o.Requests > 0 {
+		budgetSpent = r.waitBudget(allDone)
+		spent = waitChan(&spenders)
+	}
+	select {
+	case <-allDone: // every loop ended: budget spent or connections lost
+	case <-budgetSpent:
+	case <-spent: // nothing left that could spend the budget
+	case <-deadline:
+	case <-ctx.Done():
 		interrupted = true
 	}
-	connected := int(r.connected.Load())
-	var all []*endpoint
-	for _, e := range eps {
-		if e != nil {
-			all = append(all, e)
-		}
+	close(stop)
+	r.phase.Store("draining")
+	<-allDone // loops end promptly; uploads in flight finish (bounded by UploadTimeout, or ctx)
+	if !interrupted {
+		r.drain(ctx, all)
 	}
-	defer func() {
-		var dwg sync.WaitGroup
-		for _, e := range all {
-			dwg.Add(1)
-			go func() { defer dwg.Done(); e.disconnect() }()
-		}
-		dwg.Wait() // each disconnect is bounded (closePaho)
-		// Idle keep-alive connections, and spares the transport dialed but
-		// never used, would otherwise hold a server's graceful shutdown.
-		for _, hc := range []*http.Client{r.kpHTTP, r.bcxHTTP} {
-			if hc != nil {
-				hc.CloseIdleConnections()
-			}
-		}
-	}()
+	return ctx.Err() != nil
+}
 
-	// Load phase.
-	r.phase.Store("running")
-	loadStart := time.Now()
-	stop := make(chan struct{})
-	sweepStop := make(chan struct{})
-	sweepDone := make(chan struct{})
-	go func() { // expires requests past their deadline
-		defer close(sweepDone)
-		iv := min(max(o.Timeout/20, 2*time.Millisecond), 100*time.Millisecond)
-		t := time.NewTicker(iv)
+// waitChan closes when wg's count reaches zero.
+func waitChan(wg *sync.WaitGroup) <-chan struct{} {
+	ch := make(chan struct{})
+	go func() { wg.Wait(); close(ch) }()
+	return ch
+}
+
+// sweep expires requests past their deadline until the returned stop
+// function is called.
+func (r *run) sweep(all []*endpoint) (stop func()) {
+	quit, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(min(max(r.o.Timeout/20, 2*time.Millisecond), 100*time.Millisecond))
 		defer t.Stop()
 		for {
 			select {
 			case now := <-t.C:
 				for _, e := range all {
-					e.expire(now, o.Timeout)
+					e.expire(now, r.o.Timeout)
 				}
-			case <-sweepStop:
+			case <-quit:
 				return
 			}
 		}
 	}()
-	if !interrupted && (connected > 0 || o.Reconnect) {
-		// lwg: every loop; spenders: the kp and upload loops, which spend the
-		// budget. When they have all ended, a budget run is over even if
-		// connect loops could churn on.
-		var lwg, spenders sync.WaitGroup
-		for _, e := range all {
-			if !e.live() && e.scen != ScenarioConnect && !o.Reconnect {
-				continue // never connected (connect endpoints, and all with Reconnect, keep trying)
-			}
-			lwg.Add(1)
-			if e.scen != ScenarioConnect {
-				spenders.Add(1)
-			}
-			go func() {
-				defer lwg.Done()
-				if e.scen != ScenarioConnect {
-					defer spenders.Done()
-				}
-				switch e.scen {
-				case ScenarioKP:
-					e.withReconnect(ctx, stop, func() { e.kpLoop(stop) })
-				case ScenarioUpload:
-					e.withReconnect(ctx, stop, func() { e.uploadLoop(ctx, stop) })
-				case ScenarioConnect:
-					e.connectLoop(ctx, stop)
-				}
-			}()
-		}
-		allDone := make(chan struct{})
-		go func() { lwg.Wait(); close(allDone) }()
-		var deadline <-chan time.Time
-		if o.Duration > 0 {
-			t := time.NewTimer(o.Duration)
-			defer t.Stop()
-			deadline = t.C
-		}
-		var budgetSpent, spent <-chan struct{}
-		if o.Requests > 0 {
-			budgetSpent = r.waitBudget(allDone)
-			ch := make(chan struct{})
-			go func() { spenders.Wait(); close(ch) }()
-			spent = ch
-		}
-		select {
-		case <-allDone: // every loop ended: budget spent or connections lost
-		case <-budgetSpent:
-		case <-spent: // nothing left that could spend the budget
-		case <-deadline:
-		case <-ctx.Done():
-			interrupted = true
-		}
-		close(stop)
-		r.phase.Store("draining")
-		<-allDone // loops end promptly; uploads in flight finish (bounded by UploadTimeout, or ctx)
-		if !interrupted {
-			r.drain(ctx, all)
-		}
-		if ctx.Err() != nil {
-			interrupted = true
-		}
-	}
-	loadElapsed := time.Since(loadStart)
-	close(sweepStop)
-	<-sweepDone
-	r.phase.Store("done")
-	close(progStop)
-	<-progDone
-
-	rep := r.report(connected, rampElapsed, loadElapsed, interrupted)
-	if rep.Requests+rep.UploadAttempts > 0 {
-		rep.CPUPerRequest = (cpuTime() - cpu0) / time.Duration(rep.Requests+rep.UploadAttempts)
-	}
-	if progress != nil {
-		progress(snap())
-	}
-	if connected == 0 && r.connects.Load() == 0 && !interrupted {
-		if why := rep.ErrorSamples["connect"]; why != "" {
-			return rep, fmt.Errorf("sim: no endpoint connected to %s: %s", o.URL, why)
-		}
-		return rep, fmt.Errorf("sim: no endpoint connected to %s", o.URL)
-	}
-	return rep, nil
+	return func() { close(quit); <-done }
 }
 
 // waitBudget closes the returned channel once the budget is spent and every

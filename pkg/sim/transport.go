@@ -199,6 +199,20 @@ func (c *httpConn) send(ext, resource string, id uint64, payload []byte) {
 	}()
 }
 
+// dialHTTP makes endpoint e's HTTP "connection": the shared client, or one
+// of its own when it presents its own certificate.
+func (r *run) dialHTTP(e *endpoint) (conn, error) {
+	hc := r.kpHTTP
+	if r.o.ClientCert != nil {
+		conf, err := r.tlsFor(e)
+		if err != nil {
+			return nil, err
+		}
+		hc = newHTTPClient(1, conf)
+	}
+	return &httpConn{e: e, hc: hc, own: hc != r.kpHTTP, base: strings.TrimSuffix(r.o.URL, "/") + "/kp1/" + r.o.AppVersion + "/"}, nil
+}
+
 func (c *httpConn) close() {
 	if c.own {
 		c.hc.CloseIdleConnections()
