@@ -329,21 +329,44 @@ func (o *simOptions) tlsConfig(ctx context.Context) (*tls.Config, error) {
 		conf.InsecureSkipVerify = true
 		return conf, nil
 	}
-	var pemData []byte
-	var err error
-	if o.caFile != "" {
-		if pemData, err = os.ReadFile(o.caFile); err != nil {
-			return nil, fmt.Errorf("--ca: %w", err)
-		}
-	} else if pemData, err = fetchCert(ctx, o.restURL); err != nil {
-		return nil, fmt.Errorf("no --ca given and KPC's certificate could not be fetched: %w", err)
+	pool, err := o.caPool()
+	if err != nil {
+		return nil, err
 	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(pemData) {
-		return nil, errors.New("no PEM certificate found in the CA data")
+	if pool == nil {
+		pemData, err := fetchCert(ctx, o.restURL)
+		if err != nil {
+			return nil, fmt.Errorf("no --ca given and KPC's certificate could not be fetched: %w", err)
+		}
+		if pool, err = pemPool(pemData); err != nil {
+			return nil, fmt.Errorf("KPC's /api/v1/cert: %w", err)
+		}
 	}
 	conf.RootCAs = pool
 	return conf, nil
+}
+
+// caPool is the pool of --ca (nil without it).
+func (o *simOptions) caPool() (*x509.CertPool, error) {
+	if o.caFile == "" {
+		return nil, nil
+	}
+	pemData, err := os.ReadFile(o.caFile)
+	if err == nil {
+		var pool *x509.CertPool
+		if pool, err = pemPool(pemData); err == nil {
+			return pool, nil
+		}
+	}
+	return nil, fmt.Errorf("--ca: %w", err)
+}
+
+func pemPool(pemData []byte) (*x509.CertPool, error) {
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pemData) {
+		return nil, errors.New("no PEM certificate found")
+	}
+	return pool, nil
 }
 
 // fetchCert GETs <restURL>/api/v1/cert.
@@ -455,17 +478,15 @@ func runSim(ctx context.Context, io ioStreams, o *simOptions) error {
 	if o.TLS, err = o.tlsConfig(ctx); err != nil {
 		return err
 	}
-	if strings.HasPrefix(o.BCXURL, "https:") && o.caFile != "" {
+	if strings.HasPrefix(o.BCXURL, "https:") {
 		// BCX is trusted through --ca too (its own host name, no client cert).
-		pemData, err := os.ReadFile(o.caFile)
+		pool, err := o.caPool()
 		if err != nil {
-			return fmt.Errorf("--ca: %w", err)
+			return err
 		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pemData) {
-			return errors.New("--ca: no PEM certificate found")
+		if pool != nil {
+			o.BCXTLS = &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: pool}
 		}
-		o.BCXTLS = &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: pool}
 	}
 	if err := o.provisionTokens(ctx, io.err); err != nil {
 		return err
