@@ -48,26 +48,38 @@ wait_port() {
   echo "port $1 never opened" >&2; return 1
 }
 
+# start_baseline NAME: mosquitto (max_connections -1, so fleets fit) with a kpbench responder
+# client answering every kp1/ request on <topic>/status. Sets mport, mpid, rpid.
+start_baseline() {
+  local mosq=$(command -v mosquitto || echo /usr/sbin/mosquitto)
+  mport=$(free_port)
+  printf 'listener %s 127.0.0.1\nset_tcp_nodelay true\nallow_anonymous true\nmax_inflight_messages 0\nmax_queued_messages 0\nmax_connections -1\n' "$mport" > "$work/$1.conf"
+  "$mosq" -c "$work/$1.conf" >"$work/$1.log" 2>&1 & pids+=($!)
+  mpid=$!
+  wait_port "$mport"
+  "$work/kpbench" -mode responder -addr "127.0.0.1:$mport" -qos 1 2>"$work/$1-responder.log" & pids+=($!)
+  rpid=$!
+  until grep -q ready "$work/$1-responder.log" 2>/dev/null; do sleep 0.05; done
+}
+
+# start_up NAME: kaactl up --auto-register (embedded NATS, KPC, echo extension, token provider)
+# in one process on free ports, MQTT/TCP only. Sets kport, upid.
+start_up() {
+  kport=$(free_port)
+  "$work/kaactl" up --log-level warn --auto-register --data-dir "$work/$1-data" --nats-addr "127.0.0.1:$(free_port)" \
+    --mqtt-addr "127.0.0.1:$kport" --http-addr "127.0.0.1:$(free_port)" --rest-addr "127.0.0.1:$(free_port)" \
+    --mqtts-addr "" --ws-addr "" --bcx-addr "127.0.0.1:$(free_port)" --provider-addr "127.0.0.1:$(free_port)" >"$work/$1.log" 2>&1 & pids+=($!)
+  upid=$!
+  wait_port "$kport"
+}
+
 bench_kp() {
   need_mosquitto
   go build -o "$work/kaactl" ./cmd/kaactl
   go build -o "$work/kpbench" ./internal/cmd/kpbench
-  local mosq=$(command -v mosquitto || echo /usr/sbin/mosquitto)
-
-  # Baseline: mosquitto + a responder client.
-  local mport=$(free_port)
-  printf 'listener %s 127.0.0.1\nset_tcp_nodelay true\nallow_anonymous true\nmax_inflight_messages 0\nmax_queued_messages 0\n' "$mport" > "$work/mosquitto.conf"
-  "$mosq" -c "$work/mosquitto.conf" >"$work/mosquitto.log" 2>&1 & pids+=($!)
-  wait_port "$mport"
-  "$work/kpbench" -mode responder -addr "127.0.0.1:$mport" -qos 1 2>"$work/responder.log" & pids+=($!)
-  until grep -q ready "$work/responder.log" 2>/dev/null; do sleep 0.05; done
-
-  # KPC: kaactl up (embedded NATS, KPC, echo extension, token provider) in one process.
-  local nport=$(free_port) kport=$(free_port) hport=$(free_port) rport=$(free_port)
-  "$work/kaactl" up --log-level warn --auto-register --data-dir "$work/up-data" --nats-addr "127.0.0.1:$nport" \
-    --mqtt-addr "127.0.0.1:$kport" --http-addr "127.0.0.1:$hport" --rest-addr "127.0.0.1:$rport" \
-    --mqtts-addr "" --ws-addr "" --bcx-addr "127.0.0.1:$(free_port)" --provider-addr "127.0.0.1:$(free_port)" >"$work/up.log" 2>&1 & pids+=($!)
-  wait_port "$kport"
+  local mport mpid rpid kport upid
+  start_baseline mosquitto
+  start_up up
 
   echo "# scripts/bench.sh kp — $(date -u +%F) — $(nproc) cores — duration $DURATION, $CLIENTS clients, ${SIZE} B"
   local out="$work/results"
@@ -168,26 +180,12 @@ bench_sim() {
   need_mosquitto
   go build -o "$work/kaactl" ./cmd/kaactl
   go build -o "$work/kpbench" ./internal/cmd/kpbench
-  local mosq=$(command -v mosquitto || echo /usr/sbin/mosquitto)
   # Every MQTT connection is a descriptor in the simulator and in the broker it talks to; the
   # servers started below inherit this limit.
   ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-
-  local mport=$(free_port)
-  printf 'listener %s 127.0.0.1\nset_tcp_nodelay true\nallow_anonymous true\nmax_inflight_messages 0\nmax_queued_messages 0\nmax_connections -1\n' "$mport" > "$work/mosquitto-sim.conf"
-  "$mosq" -c "$work/mosquitto-sim.conf" >"$work/mosquitto-sim.log" 2>&1 & pids+=($!)
-  local mpid=$!
-  wait_port "$mport"
-  "$work/kpbench" -mode responder -addr "127.0.0.1:$mport" -qos 1 2>"$work/responder-sim.log" & pids+=($!)
-  local rpid=$!
-  until grep -q ready "$work/responder-sim.log" 2>/dev/null; do sleep 0.05; done
-
-  local kport=$(free_port)
-  "$work/kaactl" up --log-level warn --auto-register --data-dir "$work/up-sim-data" --nats-addr "127.0.0.1:$(free_port)" \
-    --mqtt-addr "127.0.0.1:$kport" --http-addr "127.0.0.1:$(free_port)" --rest-addr "127.0.0.1:$(free_port)" \
-    --mqtts-addr "" --ws-addr "" --bcx-addr "127.0.0.1:$(free_port)" --provider-addr "127.0.0.1:$(free_port)" >"$work/up-sim.log" 2>&1 & pids+=($!)
-  local upid=$!
-  wait_port "$kport"
+  local mport mpid rpid kport upid
+  start_baseline mosquitto-sim
+  start_up up-sim
 
   echo "# scripts/bench.sh sim — $(date -u +%F) — $(nproc) cores — load avg $(cut -d' ' -f1-3 /proc/loadavg) at start — ulimit -n $(ulimit -n)"
   ENDPOINTS=${ENDPOINTS:-50 500} FLEET=${FLEET:-10000} FLEET_RATE=${FLEET_RATE:-0.5} CONNECT_RATE=${CONNECT_RATE:-2000} \
@@ -248,7 +246,7 @@ def errors(rep):
 def run(label, port, pids, kind, n, extra, dur):
     # --provision never: kaactl up here auto-registers, and auto provisioning would otherwise go to
     # whatever provider answers on the default port if a default data dir holds an admin token.
-    cmd = [kaactl, "sim", "--mqtt-url", f"tcp://127.0.0.1:{port}", "--endpoints", str(n), "--duration", dur,
+    cmd = [kaactl, "sim", "--url", f"tcp://127.0.0.1:{port}", "--endpoints", str(n), "--duration", dur,
            "--qos", "1", "--provision", "never", "-o", "json"] + extra
     shown = "kaactl " + " ".join(cmd[1:])
     if not alive(pids):
