@@ -85,6 +85,22 @@ func adminProvider(p *upPlatform) *provider.Client {
 	return &provider.Client{BaseURL: "http://" + p.Provider.RESTAddr(), Token: p.AdminToken}
 }
 
+// listed lists tenant kaa's credentials of one kind and returns one field of
+// each, sorted.
+func listed[C any](t *testing.T, list func(context.Context, string) ([]C, error), field func(C) string) []string {
+	t.Helper()
+	creds, err := list(context.Background(), "kaa")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, c := range creds {
+		out = append(out, field(c))
+	}
+	slices.Sort(out)
+	return out
+}
+
 // TestSimTransports runs the kp scenario over every transport kaactl up serves.
 func TestSimTransports(t *testing.T) {
 	p, _, stop := startUp(t, t.TempDir())
@@ -206,15 +222,7 @@ func TestSimProvisionAndRefusedTokens(t *testing.T) {
 	if err != nil || !strings.Contains(stderr, "provisioned 4 endpoints with basic credentials") {
 		t.Fatalf("credentials run: %v\n%s", err, stderr)
 	}
-	creds, err := adminProvider(p).ListBasic(context.Background(), "kaa")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var users []string
-	for _, c := range creds {
-		users = append(users, c.Username)
-	}
-	slices.Sort(users)
+	users := listed(t, adminProvider(p).ListBasic, func(c provider.BasicCredential) string { return c.Username })
 	if strings.Join(users, ",") != "dev-0,dev-1,dev-2,dev-3" {
 		t.Errorf("basic credentials %v", users)
 	}
@@ -393,15 +401,7 @@ func TestSimX509(t *testing.T) {
 			t.Fatalf("run %d: %v\n%s", run+1, err, stderr)
 		}
 	}
-	certs, err := adminProvider(p).ListCerts(context.Background(), "kaa")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var subjects []string
-	for _, c := range certs {
-		subjects = append(subjects, c.Subject)
-	}
-	slices.Sort(subjects)
+	subjects := listed(t, adminProvider(p).ListCerts, func(c provider.CertCredential) string { return c.Subject })
 	if len(subjects) != 3 || !strings.Contains(subjects[0], "CN=sim-0") || !strings.Contains(subjects[2], "CN=sim-2") {
 		t.Errorf("X.509 credentials %v", subjects)
 	}
