@@ -62,6 +62,7 @@ CPU per operation, so you can tell when the simulator is the bottleneck.
 			if err := c.Validate(); err != nil {
 				return usageError{err}
 			}
+			// The token as the management commands find it: the flag, else kaactl up's data dir.
 			c.ReadAdminToken = func() (string, error) {
 				return (&connOptions{token: c.AdminToken, dataDir: c.DataDir}).adminToken()
 			}
@@ -75,6 +76,8 @@ CPU per operation, so you can tell when the simulator is the bottleneck.
 	return cmd
 }
 
+// runSim prepares the run, shows it (dashboard or progress line), prints the
+// report and turns broken --fail-on conditions into errFailOn (exit 1).
 func runSim(ctx context.Context, io ioStreams, c *sim.Config) error {
 	o, err := c.Prepare(ctx, io.err)
 	if err != nil {
