@@ -20,6 +20,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/kaactl/kaactl/pkg/admin"
 	"github.com/kaactl/kaactl/pkg/server/provider"
 	"github.com/kaactl/kaactl/pkg/sim"
 )
@@ -407,7 +408,7 @@ func (o *simOptions) provisionTokens(ctx context.Context, stderr io.Writer) erro
 		}
 		return nil
 	}
-	c := &provider.Client{BaseURL: o.conn.providerURL, Token: tok}
+	c := &admin.ProviderClient{REST: admin.REST{BaseURL: o.conn.providerURL, Token: tok}}
 	if o.provision == "auto" {
 		hctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 		err := c.Health(hctx)
