@@ -77,7 +77,7 @@ func runBlobsLs(ctx context.Context, o *blobsLsOptions) error {
 			return []any{b.ID, b.EndpointID, output.OrDash(b.Name), b.Size, output.OrDash(b.ContentType), output.Time(b.CreatedDate)}
 		},
 	}.print(o.manageOptions, page, page.Content...)
-	if err == nil && page.TotalElements > int64(len(page.Content)) {
+	if err == nil && !o.format.Structured() && page.TotalElements > int64(len(page.Content)) {
 		err = o.note("%d of %d blobs (page %d, size %d; --page for more)", len(page.Content), page.TotalElements, page.Page, page.Size)
 	}
 	return err
