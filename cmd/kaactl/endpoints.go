@@ -2,59 +2,47 @@ package main
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/spf13/cobra"
 
-	"github.com/kaactl/kaactl/pkg/server/provider"
+	"github.com/kaactl/kaactl/internal/output"
+	"github.com/kaactl/kaactl/pkg/api"
 )
 
-func newEndpointsCmd(io ioStreams) *cobra.Command {
-	conn := &connOptions{}
+func newEndpointsCmd(streams ioStreams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "endpoints",
 		Aliases: []string{"ep"},
 		Short:   "Create, list, suspend, activate and revoke endpoints (devices) and their tokens",
-		RunE:    groupRunE,
+		Example: `  kaactl endpoints create --app demo --name kitchen-sensor
+  kaactl endpoints ls --app demo
+  kaactl endpoints suspend --app demo <endpointId>`,
 	}
-	conn.bind(cmd.PersistentFlags())
-	cmd.AddCommand(newEndpointsCreateCmd(io, conn, nil), newEndpointsLsCmd(io, conn, nil))
+	m := newManageGroup(streams, cmd)
+	cmd.AddCommand(newEndpointsCreateCmd(m, nil), newEndpointsLsCmd(m, nil))
 	for _, st := range []struct {
 		verb, short string
-		status      provider.Status
+		status      api.Status
 	}{
-		{"revoke", "Revoke an endpoint for good: its token stops working", provider.StatusRevoked},
-		{"suspend", "Suspend an endpoint: its token stops working until activated", provider.StatusSuspended},
-		{"activate", "Re-activate a suspended endpoint", provider.StatusActive},
+		{"revoke", "Revoke an endpoint for good: its token stops working", api.StatusRevoked},
+		{"suspend", "Suspend an endpoint: its token stops working until activated", api.StatusSuspended},
+		{"activate", "Re-activate a suspended endpoint", api.StatusActive},
 	} {
-		cmd.AddCommand(newEndpointsStatusCmd(io, conn, st.verb, st.short, st.status, nil))
+		cmd.AddCommand(newEndpointsStatusCmd(m, st.verb, st.short, st.status, nil))
 	}
 	return cmd
 }
 
-// requireApp adds --app, which the command must check with needFlag.
-func requireApp(cmd *cobra.Command, app *string) {
-	cmd.Flags().StringVar(app, "app", "", "application name (required)")
-}
-
-// needFlag is a usage error (exit code 2) when a required flag is empty.
-func needFlag(name, value string) error {
-	if value == "" {
-		return usageError{fmt.Errorf("--%s is required", name)}
-	}
-	return nil
-}
-
 // endpointsCreateOptions are the flags of `kaactl endpoints create`.
 type endpointsCreateOptions struct {
-	conn          *connOptions
+	*manageOptions
 	app           string
 	endpointToken string
 	name          string
 }
 
-func newEndpointsCreateCmd(io ioStreams, conn *connOptions, runF func(context.Context, *endpointsCreateOptions) error) *cobra.Command {
-	o := &endpointsCreateOptions{conn: conn}
+func newEndpointsCreateCmd(m *manageOptions, runF func(context.Context, *endpointsCreateOptions) error) *cobra.Command {
+	o := &endpointsCreateOptions{manageOptions: m}
 	cmd := &cobra.Command{
 		Use:   "create --app APP",
 		Short: "Create an endpoint and print its token (shown only once)",
@@ -62,137 +50,106 @@ func newEndpointsCreateCmd(io ioStreams, conn *connOptions, runF func(context.Co
 token unless --endpoint-token is given. The token is printed once and never
 stored in clear: save it now. (--token is the admin token of every management
 command.)`,
-		Example: `  kaactl endpoints create --app demo --name kitchen-sensor`,
-		Args:    exactArgs(0),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := needFlag("app", o.app); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(cmd.Context(), o)
-			}
-			return runEndpointsCreate(cmd.Context(), io, o)
-		},
+		Example: `  kaactl endpoints create --app demo --name kitchen-sensor
+  TOKEN=$(kaactl endpoints create --app demo -o json | jq -r .token)`,
+		Args: exactArgs(0),
 	}
 	requireApp(cmd, &o.app)
 	cmd.Flags().StringVar(&o.endpointToken, "endpoint-token", "", "endpoint token to register (default: generated)")
 	cmd.Flags().StringVar(&o.name, "name", "", "endpoint name (metadata)")
-	return cmd
+	return leaf(cmd, o, func([]string) error { return needFlag("app", o.app) }, runEndpointsCreate, runF)
 }
 
-func runEndpointsCreate(ctx context.Context, io ioStreams, o *endpointsCreateOptions) error {
-	c, err := o.conn.provider()
+func runEndpointsCreate(ctx context.Context, o *endpointsCreateOptions) error {
+	c, err := o.provider()
 	if err != nil {
 		return err
 	}
-	ep, token, err := c.CreateEndpointWith(ctx, o.conn.tenant, o.app, provider.EndpointSpec{Token: o.endpointToken, Name: o.name})
-	if err != nil {
-		return apiError(err)
-	}
-	if o.conn.json() {
-		err = printJSON(io.out, provider.CreatedEndpoint{Endpoint: ep, Token: token})
-	} else {
-		t := newTable(io.out, "ENDPOINT ID", "TOKEN ID", "TOKEN")
-		t.row(ep.ID, ep.TokenID, token)
-		err = t.flush()
-	}
+	ep, token, err := c.CreateEndpointWith(ctx, o.tenant, o.app, api.EndpointSpec{Token: o.endpointToken, Name: o.name})
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprintln(io.err, "Save the endpoint token now: it is not shown again.")
-	return err
+	created := api.CreatedEndpoint{Endpoint: ep, Token: token}
+	err = table[api.CreatedEndpoint]{
+		header: []string{"ENDPOINT ID", "TOKEN ID", "TOKEN"},
+		row:    func(e api.CreatedEndpoint) []any { return []any{e.ID, e.TokenID, e.Token} },
+	}.print(o.manageOptions, created, created)
+	if err != nil {
+		return err
+	}
+	return o.note("Save the endpoint token now: it is not shown again.")
 }
 
 // endpointsLsOptions are the flags of `kaactl endpoints ls`.
 type endpointsLsOptions struct {
-	conn *connOptions
-	app  string
+	*manageOptions
+	app string
 }
 
-func newEndpointsLsCmd(io ioStreams, conn *connOptions, runF func(context.Context, *endpointsLsOptions) error) *cobra.Command {
-	o := &endpointsLsOptions{conn: conn}
+func newEndpointsLsCmd(m *manageOptions, runF func(context.Context, *endpointsLsOptions) error) *cobra.Command {
+	o := &endpointsLsOptions{manageOptions: m}
 	cmd := &cobra.Command{
 		Use:     "ls --app APP",
 		Aliases: []string{"list"},
 		Short:   "List the endpoints of an application (never their tokens)",
-		Args:    exactArgs(0),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := needFlag("app", o.app); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(cmd.Context(), o)
-			}
-			return runEndpointsLs(cmd.Context(), io, o)
-		},
+		Example: `  kaactl endpoints ls --app demo
+  kaactl endpoints ls --app demo -o json | jq -r '.[] | select(.status == "suspended") | .endpointId'`,
+		Args: exactArgs(0),
 	}
 	requireApp(cmd, &o.app)
-	return cmd
+	return leaf(cmd, o, func([]string) error { return needFlag("app", o.app) }, runEndpointsLs, runF)
 }
 
-func runEndpointsLs(ctx context.Context, io ioStreams, o *endpointsLsOptions) error {
-	c, err := o.conn.provider()
+func runEndpointsLs(ctx context.Context, o *endpointsLsOptions) error {
+	c, err := o.provider()
 	if err != nil {
 		return err
 	}
-	eps, err := c.ListEndpoints(ctx, o.conn.tenant, o.app)
+	eps, err := c.ListEndpoints(ctx, o.tenant, o.app)
 	if err != nil {
-		return apiError(err)
+		return err
 	}
-	if o.conn.json() {
-		if eps == nil {
-			eps = []provider.Endpoint{}
-		}
-		return printJSON(io.out, eps)
-	}
-	t := newTable(io.out, "ENDPOINT ID", "NAME", "STATUS", "TOKEN ID", "CREATED")
-	for _, e := range eps {
-		t.row(e.ID, orDash(e.Name), e.Status, e.TokenID, ts(e.CreatedAt))
-	}
-	return t.flush()
+	return table[api.Endpoint]{
+		header: []string{"ENDPOINT ID", "NAME", "STATUS", "TOKEN ID", "CREATED"},
+		row: func(e api.Endpoint) []any {
+			return []any{e.ID, output.OrDash(e.Name), e.Status, e.TokenID, output.Time(e.CreatedAt)}
+		},
+	}.list(o.manageOptions, eps)
 }
 
 // endpointsStatusOptions are the flags of `kaactl endpoints revoke|suspend|activate`.
 type endpointsStatusOptions struct {
-	conn       *connOptions
+	*manageOptions
 	app        string
 	endpointID string
-	status     provider.Status
+	status     api.Status
 }
 
-func newEndpointsStatusCmd(io ioStreams, conn *connOptions, verb, short string, status provider.Status,
+func newEndpointsStatusCmd(m *manageOptions, verb, short string, status api.Status,
 	runF func(context.Context, *endpointsStatusOptions) error) *cobra.Command {
-	o := &endpointsStatusOptions{conn: conn, status: status}
+	o := &endpointsStatusOptions{manageOptions: m, status: status}
 	cmd := &cobra.Command{
-		Use:   verb + " --app APP ENDPOINT_ID",
-		Short: short,
-		Args:  exactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			o.endpointID = args[0]
-			if err := needFlag("app", o.app); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(cmd.Context(), o)
-			}
-			return runEndpointsStatus(cmd.Context(), io, o)
-		},
+		Use:     verb + " --app APP ENDPOINT_ID",
+		Short:   short,
+		Example: "  kaactl endpoints " + verb + " --app demo <endpointId>",
+		Args:    exactArgs(1),
 	}
 	requireApp(cmd, &o.app)
-	return cmd
+	return leaf(cmd, o, func(args []string) error {
+		o.endpointID = args[0]
+		return needFlag("app", o.app)
+	}, runEndpointsStatus, runF)
 }
 
-func runEndpointsStatus(ctx context.Context, io ioStreams, o *endpointsStatusOptions) error {
-	c, err := o.conn.provider()
+func runEndpointsStatus(ctx context.Context, o *endpointsStatusOptions) error {
+	c, err := o.provider()
 	if err != nil {
 		return err
 	}
-	if err := c.SetEndpointStatus(ctx, o.conn.tenant, o.app, o.endpointID, o.status); err != nil {
-		return apiError(err)
+	if err := c.SetEndpointStatus(ctx, o.tenant, o.app, o.endpointID, o.status); err != nil {
+		return err
 	}
-	if o.conn.json() {
-		return printJSON(io.out, map[string]string{"endpointId": o.endpointID, "status": string(o.status)})
-	}
-	_, err = fmt.Fprintf(io.out, "endpoint %s is %s\n", o.endpointID, o.status)
-	return err
+	return o.print(map[string]string{"endpointId": o.endpointID, "status": string(o.status)}, func() error {
+		return o.say("endpoint %s is %s", o.endpointID, o.status)
+	})
 }

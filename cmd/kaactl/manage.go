@@ -1,7 +1,8 @@
 package main
 
 import (
-	"encoding/json"
+	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -9,50 +10,25 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 
+	"github.com/kaactl/kaactl/internal/output"
 	"github.com/kaactl/kaactl/pkg/admin"
 	"github.com/kaactl/kaactl/pkg/server/provider"
 )
 
-// connOptions are the connection and output flags of the management
-// commands (apps, endpoints, credentials, blobs). Clients are built lazily,
-// so that --help and flag errors never dial or read the token file.
+// connOptions say where the management APIs are and whose token to send
+// (kaactl sim provisions with them too).
 type connOptions struct {
 	providerURL string
 	bcxURL      string
 	token       string
 	dataDir     string
 	tenant      string
-	output      string
 	// httpClient is shared by both clients; tests may replace it.
 	httpClient *http.Client
 }
-
-// bind adds the connection flags to fs (a group command's persistent flags).
-func (c *connOptions) bind(fs *pflag.FlagSet) {
-	fs.StringVar(&c.providerURL, "provider-url", "http://"+provider.DefaultRESTAddr, "credential provider REST API base URL")
-	fs.StringVar(&c.bcxURL, "bcx-url", "http://127.0.0.1:8090", "BCX REST API base URL (blob management)")
-	fs.StringVar(&c.token, "token", "", "admin bearer token (default: the contents of <data-dir>/admin.token)")
-	fs.StringVar(&c.dataDir, "data-dir", defaultDataDir(), "data dir of kaactl up, where admin.token lives")
-	fs.StringVar(&c.tenant, "tenant", "kaa", "tenant ID")
-	fs.StringVarP(&c.output, "output", "o", "table", "output format: table or json")
-}
-
-// check validates the output format; commands call it before any request.
-func (c *connOptions) check() error {
-	switch c.output {
-	case "table", "json":
-		return nil
-	}
-	return usageError{fmt.Errorf("--output %q: want table or json", c.output)}
-}
-
-func (c *connOptions) json() bool { return c.output == "json" }
 
 // adminToken returns --token or the token of `kaactl up`'s data dir.
 func (c *connOptions) adminToken() (string, error) {
@@ -71,52 +47,134 @@ func (c *connOptions) adminToken() (string, error) {
 	return t, nil
 }
 
-// provider returns a client of the credential provider's REST API.
-func (c *connOptions) provider() (*provider.Client, error) {
-	if err := c.check(); err != nil {
-		return nil, err
+// manageOptions are what the commands of a management group (apps,
+// endpoints, credentials, blobs) share: the group's connection and output
+// flags, and the streams. Clients are built when a command runs, so that
+// --help and flag errors never read the token file or dial.
+type manageOptions struct {
+	connOptions
+	IO     *output.IOStreams
+	format output.Format
+}
+
+// newManageGroup makes cmd a group of management commands and binds the
+// flags its subcommands share.
+func newManageGroup(streams ioStreams, cmd *cobra.Command) *manageOptions {
+	m := &manageOptions{IO: output.New(streams.in, streams.out, streams.err), format: output.FormatTable}
+	cmd.RunE = groupRunE
+	fs := cmd.PersistentFlags()
+	fs.StringVar(&m.providerURL, "provider-url", "http://"+provider.DefaultRESTAddr, "credential provider REST API base URL")
+	fs.StringVar(&m.bcxURL, "bcx-url", "http://127.0.0.1:8090", "BCX REST API base URL (blob management)")
+	fs.StringVar(&m.token, "token", "", "admin bearer token (default: the contents of <data-dir>/admin.token)")
+	fs.StringVar(&m.dataDir, "data-dir", defaultDataDir(), "data dir of kaactl up, where admin.token lives")
+	fs.StringVar(&m.tenant, "tenant", "kaa", "tenant ID")
+	fs.VarP(&m.format, "output", "o", "output format: table, json or yaml")
+	return m
+}
+
+// rest is the client base of the API at url.
+func (m *manageOptions) rest(url string) (admin.REST, error) {
+	tok, err := m.adminToken()
+	if err != nil {
+		return admin.REST{}, err
 	}
-	tok, err := c.adminToken()
+	return admin.REST{BaseURL: url, Token: tok, HTTP: m.httpClient}, nil
+}
+
+// provider returns a client of the credential provider's REST API.
+func (m *manageOptions) provider() (*admin.ProviderClient, error) {
+	rest, err := m.rest(m.providerURL)
 	if err != nil {
 		return nil, err
 	}
-	return &provider.Client{BaseURL: c.providerURL, Token: tok, HTTP: c.httpClient}, nil
+	return &admin.ProviderClient{REST: rest}, nil
 }
 
 // blobs returns a client of BCX's blob management API.
-func (c *connOptions) blobs() (*admin.BlobsClient, error) {
-	if err := c.check(); err != nil {
-		return nil, err
-	}
-	tok, err := c.adminToken()
+func (m *manageOptions) blobs() (*admin.BlobsClient, error) {
+	rest, err := m.rest(m.bcxURL)
 	if err != nil {
 		return nil, err
 	}
-	return &admin.BlobsClient{BaseURL: c.bcxURL, Token: tok, HTTP: c.httpClient}, nil
+	return &admin.BlobsClient{REST: rest}, nil
+}
+
+// print writes v as JSON or YAML when -o asks for it, and otherwise calls
+// text, which writes for people.
+func (m *manageOptions) print(v any, text func() error) error {
+	if m.format.Structured() {
+		return output.Write(m.IO.Out, m.format, v)
+	}
+	return text()
+}
+
+// say writes one line for people on stdout.
+func (m *manageOptions) say(format string, args ...any) error {
+	_, err := fmt.Fprintf(m.IO.Out, format+"\n", args...)
+	return err
+}
+
+// note writes one line for people on stderr, where it stays out of pipes.
+func (m *manageOptions) note(format string, args ...any) error {
+	_, err := fmt.Fprintf(m.IO.ErrOut, format+"\n", args...)
+	return err
+}
+
+// table is how results of type T print in the table format.
+type table[T any] struct {
+	header []string
+	row    func(T) []any
+}
+
+// print writes v per -o, or else a table of items.
+func (tb table[T]) print(m *manageOptions, v any, items ...T) error {
+	return m.print(v, func() error {
+		t := output.NewTable(m.IO, tb.header...)
+		for _, it := range items {
+			t.Row(tb.row(it)...)
+		}
+		return t.Render()
+	})
+}
+
+// list prints a listing: none is [] in JSON and YAML.
+func (tb table[T]) list(m *manageOptions, items []T) error {
+	if items == nil {
+		items = []T{}
+	}
+	return tb.print(m, items, items...)
+}
+
+// leaf completes a leaf command: RunE checks the arguments and flags with
+// check (if any), then calls run, or runF when a test passes one, and makes
+// its API errors read well (apiError).
+func leaf[O any](cmd *cobra.Command, o *O, check func(args []string) error, run, runF func(context.Context, *O) error) *cobra.Command {
+	if runF != nil {
+		run = runF
+	}
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		if check != nil {
+			if err := check(args); err != nil {
+				return err
+			}
+		}
+		return apiError(run(cmd.Context(), o))
+	}
+	return cmd
 }
 
 // apiError makes a client error read well on one line: it names its kind
 // ("already exists", "not found", "invalid", "unauthorized") when the
 // server's message does not, and hints at the token on 401.
 func apiError(err error) error {
-	if err == nil {
-		return nil
-	}
-	kinds := []struct{ provider, admin error }{
-		{provider.ErrExists, nil},
-		{provider.ErrNotFound, admin.ErrNotFound},
-		{provider.ErrInvalid, admin.ErrInvalid},
-		{provider.ErrUnauthorized, admin.ErrUnauthorized},
-	}
-	for _, k := range kinds {
-		if !errors.Is(err, k.provider) && (k.admin == nil || !errors.Is(err, k.admin)) {
+	for _, kind := range []error{admin.ErrExists, admin.ErrNotFound, admin.ErrInvalid, admin.ErrUnauthorized} {
+		if !errors.Is(err, kind) {
 			continue
 		}
-		msg := err.Error()
-		if !strings.Contains(msg, k.provider.Error()) {
-			err = fmt.Errorf("%s: %w", k.provider, err)
+		if !strings.Contains(err.Error(), kind.Error()) {
+			err = fmt.Errorf("%s: %w", kind, err)
 		}
-		if k.provider == provider.ErrUnauthorized {
+		if kind == admin.ErrUnauthorized {
 			err = fmt.Errorf("%w (check --token or <data-dir>/admin.token)", err)
 		}
 		return err
@@ -124,56 +182,17 @@ func apiError(err error) error {
 	return err
 }
 
-// printJSON writes v as indented JSON.
-func printJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
-}
-
-// table writes tab-separated rows aligned in columns.
-type table struct{ tw *tabwriter.Writer }
-
-func newTable(w io.Writer, header ...string) *table {
-	t := &table{tw: tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)}
-	t.row(toAny(header)...)
-	return t
-}
-
-func (t *table) row(cols ...any) {
-	for i, c := range cols {
-		if i > 0 {
-			fmt.Fprint(t.tw, "\t")
-		}
-		fmt.Fprint(t.tw, c)
+// readPassword reads the first line of r, without its line ending.
+func readPassword(r io.Reader) (string, error) {
+	line, err := bufio.NewReader(r).ReadString('\n')
+	if err != nil && err != io.EOF {
+		return "", fmt.Errorf("read password from stdin: %w", err)
 	}
-	fmt.Fprint(t.tw, "\n")
-}
-
-func (t *table) flush() error { return t.tw.Flush() }
-
-func toAny(s []string) []any {
-	a := make([]any, len(s))
-	for i, v := range s {
-		a[i] = v
+	pw := strings.TrimRight(line, "\r\n")
+	if pw == "" {
+		return "", usageError{fmt.Errorf("--password-stdin: stdin is empty")}
 	}
-	return a
-}
-
-// ts formats a timestamp for tables.
-func ts(t time.Time) string {
-	if t.IsZero() {
-		return "-"
-	}
-	return t.Local().Format(time.RFC3339)
-}
-
-// orDash shows empty table cells as "-".
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
+	return pw, nil
 }
 
 // groupRunE makes a command group print its help, and reject unknown
@@ -183,4 +202,27 @@ func groupRunE(cmd *cobra.Command, args []string) error {
 		return usageError{fmt.Errorf("unknown command %q for %q", args[0], cmd.CommandPath())}
 	}
 	return cmd.Help()
+}
+
+// exactArgs is cobra.ExactArgs as a usage error (exit code 2).
+func exactArgs(n int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := cobra.ExactArgs(n)(cmd, args); err != nil {
+			return usageError{err}
+		}
+		return nil
+	}
+}
+
+// requireApp adds --app, which the command must check with needFlag.
+func requireApp(cmd *cobra.Command, app *string) {
+	cmd.Flags().StringVar(app, "app", "", "application name (required)")
+}
+
+// needFlag is a usage error (exit code 2) when a required flag is empty.
+func needFlag(name, value string) error {
+	if value == "" {
+		return usageError{fmt.Errorf("--%s is required", name)}
+	}
+	return nil
 }

@@ -3,22 +3,24 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
 	"encoding/pem"
-	"math/big"
+	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/kaactl/kaactl/pkg/server/provider"
+	"github.com/spf13/cobra"
+	"gopkg.in/yaml.v3"
+
+	"github.com/kaactl/kaactl/internal/output"
+	"github.com/kaactl/kaactl/pkg/api"
+	"github.com/kaactl/kaactl/pkg/sim"
 )
 
 // executeIn is execute with stdin.
@@ -31,7 +33,20 @@ func executeIn(t *testing.T, stdin string, args ...string) (stdout, stderr strin
 	return out.String(), errb.String(), err
 }
 
+// rows splits tab-separated output into rows of fields.
+func rows(out string) [][]string {
+	var rs [][]string
+	for _, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+		if line != "" {
+			rs = append(rs, strings.Split(line, "\t"))
+		}
+	}
+	return rs
+}
+
 // TestManage drives the management commands against `kaactl up` in-process.
+// Their stdout is a buffer, as in a pipe: tables are tab-separated rows
+// without a header.
 func TestManage(t *testing.T) {
 	dir := t.TempDir()
 	p, _, stop := startUp(t, dir)
@@ -44,6 +59,19 @@ func TestManage(t *testing.T) {
 			t.Fatalf("kaactl %s: %v\n%s", strings.Join(args, " "), err, errOut)
 		}
 		return out
+	}
+	// decode runs a command with -o json into v, and checks that -o yaml
+	// gives the same keys.
+	decode := func(t *testing.T, v any, args ...string) {
+		t.Helper()
+		js, ys := kaactl(t, append(args, "-o", "json")...), kaactl(t, append(args, "-o", "yaml")...)
+		var fromJSON, fromYAML any
+		if err := errors.Join(json.Unmarshal([]byte(js), v), json.Unmarshal([]byte(js), &fromJSON), yaml.Unmarshal([]byte(ys), &fromYAML)); err != nil {
+			t.Fatalf("%s: %v", strings.Join(args, " "), err)
+		}
+		if j, y := keys(fromJSON), keys(fromYAML); j != y || j == "" && js != "[]\n" {
+			t.Errorf("%s: json keys %q, yaml keys %q", strings.Join(args, " "), j, y)
+		}
 	}
 	// fails runs a command that must fail and returns its one-line error.
 	fails := func(t *testing.T, stdin string, args ...string) error {
@@ -62,14 +90,13 @@ func TestManage(t *testing.T) {
 		if out := kaactl(t, "apps", "create", "thermo", "--version", "thermo-v1", "--version", "thermo-v2"); !strings.Contains(out, "thermo created") {
 			t.Errorf("create: %q", out)
 		}
-		out := kaactl(t, "apps", "ls")
-		if !strings.HasPrefix(out, "NAME") || !strings.Contains(strings.SplitN(out, "\n", 2)[0], "VERSIONS") ||
-			!strings.Contains(out, "thermo-v1,thermo-v2") || !strings.Contains(out, "demo") {
-			t.Errorf("ls table:\n%s", out)
+		rs := rows(kaactl(t, "apps", "ls"))
+		if len(rs) != 2 || rs[0][0] != "demo" || rs[1][0] != "thermo" || rs[1][1] != "thermo-v1,thermo-v2" || len(rs[1]) != 4 {
+			t.Errorf("ls rows %q", rs)
 		}
-		var apps []provider.App
-		if err := json.Unmarshal([]byte(kaactl(t, "apps", "ls", "-o", "json")), &apps); err != nil || len(apps) != 2 {
-			t.Fatalf("ls json: %v %+v", err, apps)
+		var apps []api.App
+		if decode(t, &apps, "apps", "ls"); len(apps) != 2 {
+			t.Fatalf("ls json: %+v", apps)
 		}
 		if err := fails(t, "", "apps", "create", "thermo"); !strings.Contains(err.Error(), "already exists") {
 			t.Errorf("duplicate: %v", err)
@@ -77,7 +104,7 @@ func TestManage(t *testing.T) {
 		if err := fails(t, "", "endpoints", "ls", "--app", "nope"); !strings.Contains(err.Error(), "not found") {
 			t.Errorf("unknown app: %v", err)
 		}
-		if err := fails(t, "", "apps", "ls", "-o", "yaml"); !strings.Contains(err.Error(), "--output") {
+		if err := fails(t, "", "apps", "ls", "-o", "xml"); !strings.Contains(err.Error(), "--output") || !strings.Contains(err.Error(), "want table, json or yaml") {
 			t.Errorf("bad -o: %v", err)
 		}
 	})
@@ -87,12 +114,11 @@ func TestManage(t *testing.T) {
 		if err != nil || !strings.Contains(errOut, "not shown again") {
 			t.Fatalf("create: %v %q", err, errOut)
 		}
-		lines := strings.Split(strings.TrimSpace(out), "\n")
-		if len(lines) != 2 || !strings.HasPrefix(lines[0], "ENDPOINT ID") {
-			t.Fatalf("create table:\n%s", out)
+		rs := rows(out)
+		if len(rs) != 1 || len(rs[0]) != 3 {
+			t.Fatalf("create rows %q", rs)
 		}
-		fields := strings.Fields(lines[1])
-		epID, token := fields[0], fields[2]
+		epID, token := rs[0][0], rs[0][2]
 		echo := func() int {
 			resp, err := http.Post("http://"+p.KPC.HTTPAddr()+"/kp1/demo-v1/echo/"+token+"/ping", "text/plain", strings.NewReader("hi"))
 			if err != nil {
@@ -104,11 +130,9 @@ func TestManage(t *testing.T) {
 		if code := echo(); code != 200 {
 			t.Errorf("the new token does not work: %d", code)
 		}
-		status := func() provider.Status {
-			var eps []provider.Endpoint
-			if err := json.Unmarshal([]byte(kaactl(t, "endpoints", "ls", "--app", "demo", "-o", "json")), &eps); err != nil {
-				t.Fatal(err)
-			}
+		status := func() api.Status {
+			var eps []api.Endpoint
+			decode(t, &eps, "endpoints", "ls", "--app", "demo")
 			for _, e := range eps {
 				if e.ID == epID {
 					return e.Status
@@ -117,21 +141,21 @@ func TestManage(t *testing.T) {
 			t.Fatalf("endpoint %s not listed: %+v", epID, eps)
 			return ""
 		}
-		if st := status(); st != provider.StatusActive {
+		if st := status(); st != api.StatusActive {
 			t.Errorf("status after use %q", st)
 		}
-		if out := kaactl(t, "endpoints", "ls", "--app", "demo"); !strings.HasPrefix(out, "ENDPOINT ID") || !strings.Contains(out, "kitchen") || strings.Contains(out, token) {
-			t.Errorf("ls table (must not show the token):\n%s", out)
+		if out := kaactl(t, "endpoints", "ls", "--app", "demo"); !strings.Contains(out, epID+"\tkitchen\tactive\t") || strings.Contains(out, token) {
+			t.Errorf("ls rows (must not show the token):\n%s", out)
 		}
 		kaactl(t, "endpoints", "suspend", "--app", "demo", epID)
-		if st := status(); st != provider.StatusSuspended {
+		if st := status(); st != api.StatusSuspended {
 			t.Errorf("status after suspend %q", st)
 		}
 		kaactl(t, "endpoints", "activate", "--app", "demo", epID)
-		if out := kaactl(t, "endpoints", "revoke", "--app", "demo", epID); !strings.Contains(out, "revoked") {
+		if out := kaactl(t, "endpoints", "revoke", "--app", "demo", epID, "-o", "yaml"); out != "endpointId: "+epID+"\nstatus: revoked\n" {
 			t.Errorf("revoke: %q", out)
 		}
-		if st := status(); st != provider.StatusRevoked {
+		if st := status(); st != api.StatusRevoked {
 			t.Errorf("status after revoke %q", st)
 		}
 		if code := echo(); code == 200 {
@@ -144,12 +168,12 @@ func TestManage(t *testing.T) {
 
 	t.Run("basic", func(t *testing.T) {
 		out, _, err := executeIn(t, "s3cret-pass\n", append([]string{"credentials", "basic", "create", "--username", "sensor-1", "--password-stdin", "-o", "json"}, conn...)...)
-		var cred provider.BasicCredential
+		var cred api.BasicCredential
 		if err != nil || json.Unmarshal([]byte(out), &cred) != nil || cred.ID == "" || cred.Username != "sensor-1" {
 			t.Fatalf("create: %v %q", err, out)
 		}
 		out = kaactl(t, "credentials", "basic", "ls")
-		if !strings.HasPrefix(out, "CREDENTIALS ID") || !strings.Contains(out, "sensor-1") || strings.Contains(out, "s3cret") {
+		if !strings.HasPrefix(out, cred.ID+"\tsensor-1\tsensor-1\tactive\t") || strings.Contains(out, "s3cret") {
 			t.Errorf("ls:\n%s", out)
 		}
 		if err := fails(t, "again\n", "credentials", "basic", "create", "--username", "sensor-1", "--password-stdin"); !strings.Contains(err.Error(), "already exists") {
@@ -160,12 +184,12 @@ func TestManage(t *testing.T) {
 			t.Errorf("--password: %v %q", err, errOut)
 		}
 		kaactl(t, "credentials", "basic", "revoke", cred.ID)
-		var creds []provider.BasicCredential
-		if err := json.Unmarshal([]byte(kaactl(t, "credentials", "basic", "ls", "-o", "json")), &creds); err != nil || len(creds) != 2 {
-			t.Fatalf("ls json: %v %+v", err, creds)
+		var creds []api.BasicCredential
+		if decode(t, &creds, "credentials", "basic", "ls"); len(creds) != 2 {
+			t.Fatalf("ls json: %+v", creds)
 		}
 		for _, c := range creds {
-			if c.ID == cred.ID && c.Status != provider.StatusRevoked {
+			if c.ID == cred.ID && c.Status != api.StatusRevoked {
 				t.Errorf("status after revoke %q", c.Status)
 			}
 		}
@@ -179,24 +203,24 @@ func TestManage(t *testing.T) {
 		if err := fails(t, "", "credentials", "cert", "add", "--pem", bad); !strings.Contains(err.Error(), "invalid") {
 			t.Errorf("bad PEM: %v", err)
 		}
-		good := filepath.Join(t.TempDir(), "device.pem")
-		if err := os.WriteFile(good, selfSigned(t, "device-42", 4242), 0o600); err != nil {
+		_, pemData, err := sim.EndpointCert("device-42")
+		if err != nil {
 			t.Fatal(err)
 		}
-		out := kaactl(t, "credentials", "cert", "add", "--pem", good)
-		if !strings.HasPrefix(out, "CREDENTIALS ID") || !strings.Contains(out, "4242") {
-			t.Errorf("add:\n%s", out)
+		serial := certSerial(t, pemData)
+		out, _, err := executeIn(t, string(pemData), append([]string{"credentials", "cert", "add", "--pem", "-"}, conn...)...)
+		if rs := rows(out); err != nil || len(rs) != 1 || rs[0][2] != serial || !strings.Contains(rs[0][3], "device-42") {
+			t.Errorf("add from stdin: %v %q", err, out)
 		}
 		kaactl(t, "credentials", "cert", "add", "--issuer", "CN=Other CA", "--serial", "77")
-		out = kaactl(t, "credentials", "cert", "ls")
-		if !strings.Contains(out, "device-42") || !strings.Contains(out, "CN=Other CA") {
+		if out := kaactl(t, "credentials", "cert", "ls"); !strings.Contains(out, "device-42") || !strings.Contains(out, "CN=Other CA\t77\t-\t-\tactive") {
 			t.Errorf("ls:\n%s", out)
 		}
-		var creds []provider.CertCredential
-		if err := json.Unmarshal([]byte(kaactl(t, "credentials", "cert", "ls", "-o", "json")), &creds); err != nil || len(creds) != 2 {
-			t.Fatalf("ls json: %v %+v", err, creds)
+		var creds []api.CertCredential
+		if decode(t, &creds, "credentials", "cert", "ls"); len(creds) != 2 {
+			t.Fatalf("ls json: %+v", creds)
 		}
-		if err := fails(t, "", "credentials", "cert", "add", "--pem", good); !strings.Contains(err.Error(), "already exists") {
+		if err := fails(t, string(pemData), "credentials", "cert", "add", "--pem", "-"); !strings.Contains(err.Error(), "already exists") {
 			t.Errorf("duplicate: %v", err)
 		}
 		if out := kaactl(t, "credentials", "cert", "revoke", creds[0].ID); !strings.Contains(out, "revoked") {
@@ -205,19 +229,39 @@ func TestManage(t *testing.T) {
 	})
 
 	t.Run("blobs", func(t *testing.T) {
-		if out := kaactl(t, "blobs", "ls", "--app", "demo"); strings.TrimSpace(out) != "ID  ENDPOINT  NAME  SIZE  CONTENT TYPE  CREATED" {
-			t.Errorf("empty table: %q", out)
+		if out := kaactl(t, "blobs", "ls", "--app", "demo"); out != "" {
+			t.Errorf("empty listing: %q", out)
 		}
-		var page struct {
-			Content       []json.RawMessage `json:"content"`
-			TotalElements *int              `json:"totalElements"`
+		var page api.BlobPage
+		if decode(t, &page, "blobs", "ls", "--app", "demo"); page.Content == nil || len(page.Content) != 0 || page.TotalElements != 0 {
+			t.Errorf("empty json: %+v", page)
 		}
-		out := kaactl(t, "blobs", "ls", "--app", "demo", "-o", "json")
-		if err := json.Unmarshal([]byte(out), &page); err != nil || page.Content == nil || len(page.Content) != 0 || page.TotalElements == nil || *page.TotalElements != 0 {
-			t.Errorf("empty json: %v %s", err, out)
+		if _, errOut, err := execute(t, "sim", "--url", "tcp://"+p.KPC.MQTTAddr(), "--bcx-url", "http://"+p.BCX.RESTAddr(), "--provision", "never",
+			"--scenario", "upload", "--endpoints", "1", "--requests", "2", "--blob-size", "1KiB", "--token-pattern", "up-%d",
+			"--no-dashboard", "-o", "json"); err != nil {
+			t.Fatalf("sim upload: %v\n%s", err, errOut)
 		}
-		if err := fails(t, "", "blobs", "get", "--app", "demo", "--endpoint", "ep", "no-such-blob"); !strings.Contains(err.Error(), "not found") {
-			t.Errorf("get unknown: %v", err)
+		out, errOut, err := execute(t, append([]string{"blobs", "ls", "--app", "demo", "--size", "1"}, conn...)...)
+		rs := rows(out)
+		if err != nil || len(rs) != 1 || len(rs[0]) != 6 || rs[0][3] != "1024" || !strings.Contains(errOut, "1 of 2 blobs") {
+			t.Fatalf("ls: %v %q %q", err, out, errOut)
+		}
+		id, ep := rs[0][0], rs[0][1]
+		if out := kaactl(t, "blobs", "get", "--app", "demo", "--endpoint", ep, id); len(out) != 1024 {
+			t.Errorf("get to stdout: %d bytes", len(out))
+		}
+		file := filepath.Join(t.TempDir(), "blob.bin")
+		if _, errOut, err := execute(t, append([]string{"blobs", "get", "--app", "demo", "--endpoint", ep, id, "-O", file}, conn...)...); err != nil || !strings.Contains(errOut, "wrote 1024 bytes") {
+			t.Errorf("get -O: %v %q", err, errOut)
+		}
+		if data, err := os.ReadFile(file); err != nil || len(data) != 1024 {
+			t.Errorf("downloaded file: %d bytes, %v", len(data), err)
+		}
+		if out := kaactl(t, "blobs", "rm", "--app", "demo", "--endpoint", ep, id, "-o", "json"); !strings.Contains(out, `"deleted": true`) {
+			t.Errorf("rm: %q", out)
+		}
+		if err := fails(t, "", "blobs", "get", "--app", "demo", "--endpoint", ep, id); !strings.Contains(err.Error(), "not found") {
+			t.Errorf("get deleted: %v", err)
 		}
 	})
 
@@ -227,10 +271,124 @@ func TestManage(t *testing.T) {
 			t.Errorf("apps ls with the data dir's token: %v %q", err, out)
 		}
 		_, _, err = execute(t, "apps", "ls", "--provider-url", "http://"+p.Provider.RESTAddr(), "--token", "wrong")
-		if err == nil || !strings.Contains(err.Error(), "unauthorized") {
+		if err == nil || err.Error() != "unauthorized: invalid admin token (check --token or <data-dir>/admin.token)" {
 			t.Errorf("wrong token: %v", err)
 		}
 	})
+
+	t.Run("terminal", func(t *testing.T) {
+		ios, _, out, _ := output.Test()
+		ios.SetStdoutTTY(true)
+		m := &manageOptions{IO: ios, format: output.FormatTable, connOptions: connOptions{providerURL: "http://" + p.Provider.RESTAddr(), token: p.AdminToken, tenant: "kaa"}}
+		if err := runAppsLs(context.Background(), &appsLsOptions{m}); err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(out.String(), "\n")
+		if len(lines) != 4 || !strings.HasPrefix(lines[0], "NAME    VERSIONS             AUTO-REGISTER  CREATED") ||
+			!strings.HasPrefix(lines[1], "demo    demo-v1              true           ") ||
+			!strings.HasPrefix(lines[2], "thermo  thermo-v1,thermo-v2  false          ") || strings.Contains(out.String(), "\t") {
+			t.Errorf("table on a terminal:\n%s", out.String())
+		}
+	})
+}
+
+// keys lists the keys of the objects in v (an object or a list of them).
+func keys(v any) string {
+	switch v := v.(type) {
+	case []any:
+		if len(v) > 0 {
+			return keys(v[0])
+		}
+	case map[string]any:
+		var ks []string
+		for k := range v {
+			ks = append(ks, k)
+		}
+		slices.Sort(ks)
+		return strings.Join(ks, ",")
+	}
+	return ""
+}
+
+// certSerial is the base-10 serial of a PEM certificate.
+func certSerial(t *testing.T, pemData []byte) string {
+	t.Helper()
+	block, _ := pem.Decode(pemData)
+	if block == nil {
+		t.Fatal("no PEM block")
+	}
+	cert, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cert.SerialNumber.String()
+}
+
+// TestManageFlags: each command parses its flags, the group's and its
+// stdin into its options, without a server (runF stands in for the run).
+func TestManageFlags(t *testing.T) {
+	tests := []struct {
+		name  string
+		stdin string
+		args  []string
+		cmd   func(m *manageOptions, got *string) *cobra.Command
+		want  string
+	}{
+		{"apps create", "", []string{"create", "x", "--version", "a,b", "--auto-register", "-o", "yaml"},
+			func(m *manageOptions, got *string) *cobra.Command {
+				return newAppsCreateCmd(m, func(_ context.Context, o *appsCreateOptions) error {
+					*got = fmt.Sprintf("%s %v %v %s", o.name, o.versions, o.autoRegister, o.format)
+					return nil
+				})
+			}, "x [a b] true yaml"},
+		{"endpoints suspend", "", []string{"suspend", "--app", "demo", "ep-1", "--tenant", "acme"},
+			func(m *manageOptions, got *string) *cobra.Command {
+				return newEndpointsStatusCmd(m, "suspend", "", api.StatusSuspended, func(_ context.Context, o *endpointsStatusOptions) error {
+					*got = fmt.Sprintf("%s %s %s %s %s", o.app, o.endpointID, o.status, o.tenant, o.format)
+					return nil
+				})
+			}, "demo ep-1 suspended acme table"},
+		{"basic create", "pw\r\nrest\n", []string{"create", "--username", "u", "--password-stdin"},
+			func(m *manageOptions, got *string) *cobra.Command {
+				return newBasicCreateCmd(m, func(_ context.Context, o *basicCreateOptions) error {
+					*got = o.username + " " + o.password
+					return nil
+				})
+			}, "u pw"},
+		{"cert add", "PEM DATA", []string{"add", "--pem", "-"},
+			func(m *manageOptions, got *string) *cobra.Command {
+				return newCertAddCmd(m, func(_ context.Context, o *certAddOptions) error {
+					*got = string(o.pemData)
+					return nil
+				})
+			}, "PEM DATA"},
+		{"blobs ls", "", []string{"ls", "--app", "demo", "--asc", "--page", "2", "--endpoint", "ep"},
+			func(m *manageOptions, got *string) *cobra.Command {
+				return newBlobsLsCmd(m, func(_ context.Context, o *blobsLsOptions) error {
+					*got = fmt.Sprintf("%s %+v", o.app, o.list)
+					return nil
+				})
+			}, "demo {EndpointID:ep Page:2 Size:20 Sort:createdDate,asc}"},
+		{"blobs get", "", []string{"get", "--app", "demo", "--endpoint", "ep", "b1", "-O", "f", "--bcx-url", "http://bcx"},
+			func(m *manageOptions, got *string) *cobra.Command {
+				return newBlobsGetCmd(m, func(_ context.Context, o *blobOptions) error {
+					*got = fmt.Sprintf("%s %s %s %s %s", o.app, o.endpointID, o.id, o.outFile, o.bcxURL)
+					return nil
+				})
+			}, "demo ep b1 f http://bcx"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got string
+			group := &cobra.Command{Use: "group", SilenceErrors: true, SilenceUsage: true}
+			m := newManageGroup(ioStreams{in: strings.NewReader(tt.stdin), out: &bytes.Buffer{}, err: &bytes.Buffer{}}, group)
+			group.AddCommand(tt.cmd(m, &got))
+			group.SetArgs(tt.args)
+			if err := group.Execute(); err != nil || got != tt.want {
+				t.Errorf("options %q, %v; want %q", got, err, tt.want)
+			}
+		})
+	}
 }
 
 func TestManageExitCodes(t *testing.T) {
@@ -240,14 +398,16 @@ func TestManageExitCodes(t *testing.T) {
 		code int
 	}{
 		{[]string{"apps", "--help"}, 0},
+		{[]string{"apps", "ls", "--help"}, 0},
 		{[]string{"apps", "create"}, 2},
 		{[]string{"apps", "frobnicate"}, 2},
 		{[]string{"credentials", "basic", "frobnicate"}, 2},
 		{[]string{"endpoints", "ls"}, 2},
 		{[]string{"blobs", "get", "--app", "demo", "x"}, 2},
+		{[]string{"blobs", "ls", "--app", "demo", "--size", "1001"}, 2},
 		{[]string{"credentials", "cert", "add"}, 2},
 		{[]string{"credentials", "basic", "create", "--username", "u"}, 2},
-		{[]string{"apps", "ls", "-o", "yaml", "--token", "t"}, 2},
+		{[]string{"apps", "ls", "-o", "xml", "--token", "t"}, 2},
 		{[]string{"apps", "ls"}, 1}, // no token
 		{[]string{"apps", "ls", "--token", "t", "--provider-url", "http://127.0.0.1:1"}, 1},
 	}
@@ -256,20 +416,4 @@ func TestManageExitCodes(t *testing.T) {
 			t.Errorf("kaactl %s: exit %d, want %d", strings.Join(tt.args, " "), got, tt.code)
 		}
 	}
-}
-
-// selfSigned returns a PEM self-signed certificate.
-func selfSigned(t *testing.T, cn string, serial int64) []byte {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: cn},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour)}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 }

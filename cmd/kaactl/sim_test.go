@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/kaactl/kaactl/internal/testenv"
+	"github.com/kaactl/kaactl/pkg/admin"
 	"github.com/kaactl/kaactl/pkg/server/provider"
 	"github.com/kaactl/kaactl/pkg/sim"
 )
@@ -79,8 +80,8 @@ func TestSim(t *testing.T) {
 }
 
 // adminProvider is a client of up's provider API with its admin token.
-func adminProvider(p *upPlatform) *provider.Client {
-	return &provider.Client{BaseURL: "http://" + p.Provider.RESTAddr(), Token: p.AdminToken}
+func adminProvider(p *upPlatform) *admin.ProviderClient {
+	return &admin.ProviderClient{REST: admin.REST{BaseURL: "http://" + p.Provider.RESTAddr(), Token: p.AdminToken}}
 }
 
 // listed lists tenant kaa's credentials of one kind and returns one field of

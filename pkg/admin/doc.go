@@ -1,4 +1,10 @@
-// Package admin holds API clients for the management commands of kaactl:
-// BlobsClient for BCX's blob management API. (The credential provider's
-// client is provider.Client.)
+// Package admin is the one client layer of kaactl's management APIs:
+// ProviderClient for the credential provider's REST API (applications,
+// endpoints, credentials) and BlobsClient for BCX's blob management API.
+// Both are built on REST (base URL, bearer token, HTTP client; bounded
+// JSON reads and streamed downloads), and every error answer they get is
+// an *APIError matching one of this package's sentinel errors.
+//
+// The wire types are pkg/api's, shared with the servers; admin imports no
+// server package, and no server package imports admin.
 package admin

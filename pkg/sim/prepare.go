@@ -10,7 +10,7 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/kaactl/kaactl/pkg/server/provider"
+	"github.com/kaactl/kaactl/pkg/admin"
 )
 
 // Prepare does the I/O a run needs before it starts and returns the engine's
@@ -63,7 +63,7 @@ func (c *Config) provision(ctx context.Context, o Options, stderr io.Writer) err
 		}
 		return nil
 	}
-	pc := &provider.Client{BaseURL: c.ProviderURL, Token: tok}
+	pc := &admin.ProviderClient{REST: admin.REST{BaseURL: c.ProviderURL, Token: tok}}
 	if c.Provision == "auto" {
 		hctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 		err := pc.Health(hctx)

@@ -7,7 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/kaactl/kaactl/pkg/server/provider"
+	"github.com/kaactl/kaactl/pkg/admin"
 )
 
 // ProvisionOptions says what Provision registers.
@@ -28,7 +28,7 @@ type ProvisionResult struct {
 // Provision registers the endpoint tokens (and basic credentials, if any)
 // through the provider's REST API. Tokens and usernames already registered
 // are left as they are. It stops at the first other error.
-func Provision(ctx context.Context, c *provider.Client, o ProvisionOptions) (ProvisionResult, error) {
+func Provision(ctx context.Context, c *admin.ProviderClient, o ProvisionOptions) (ProvisionResult, error) {
 	workers := o.Workers
 	if workers <= 0 {
 		workers = 16
@@ -55,7 +55,7 @@ func Provision(ctx context.Context, c *provider.Client, o ProvisionOptions) (Pro
 				switch {
 				case err == nil:
 					created.Add(1)
-				case errors.Is(err, provider.ErrExists):
+				case errors.Is(err, admin.ErrExists):
 					existing.Add(1)
 				default:
 					failed(fmt.Errorf("provision endpoint %d (token %q): %w", i, o.Tokens(i), err))
@@ -66,14 +66,14 @@ func Provision(ctx context.Context, c *provider.Client, o ProvisionOptions) (Pro
 					if err == nil {
 						_, err = c.AddCert(ctx, o.Tenant, pemData)
 					}
-					if err != nil && !errors.Is(err, provider.ErrExists) {
+					if err != nil && !errors.Is(err, admin.ErrExists) {
 						failed(fmt.Errorf("provision x509 credential %d: %w", i, err))
 						return
 					}
 				}
 				if o.Credentials != nil {
 					user, pass := o.Credentials(i)
-					if _, err := c.CreateBasic(ctx, o.Tenant, user, pass); err != nil && !errors.Is(err, provider.ErrExists) {
+					if _, err := c.CreateBasic(ctx, o.Tenant, user, pass); err != nil && !errors.Is(err, admin.ErrExists) {
 						failed(fmt.Errorf("provision basic credential %d (username %q): %w", i, user, err))
 						return
 					}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/kaactl/kaactl/pkg/api"
 	"github.com/kaactl/kaactl/pkg/blobstore"
 	"github.com/kaactl/kaactl/pkg/kp"
 )
@@ -71,27 +72,17 @@ func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, status, map[string]string{"status": state})
 }
 
-// blobJSON is Kaa's blob representation in the management API.
-type blobJSON struct {
-	ID          string    `json:"id"`
-	EndpointID  string    `json:"endpointId"`
-	Name        string    `json:"name"`
-	Size        int64     `json:"size"`
-	ContentType string    `json:"contentType"`
-	CreatedDate time.Time `json:"createdDate"`
-	URL         string    `json:"url"`
-}
-
 func blobPath(b blobstore.Blob) string {
 	return "/api/v1/applications/" + b.App + "/endpoints/" + b.EndpointID + "/binary-data/" + b.ID
 }
 
-func toJSON(b blobstore.Blob) blobJSON {
+// toJSON is a blob's representation in the management API.
+func toJSON(b blobstore.Blob) api.Blob {
 	ct := b.ContentType
 	if ct == "" {
 		ct = "application/octet-stream"
 	}
-	return blobJSON{ID: b.ID, EndpointID: b.EndpointID, Name: b.Name, Size: b.Size, ContentType: ct, CreatedDate: b.Created.UTC(), URL: blobPath(b) + "/data"}
+	return api.Blob{ID: b.ID, EndpointID: b.EndpointID, Name: b.Name, Size: b.Size, ContentType: ct, CreatedDate: b.Created.UTC(), URL: blobPath(b) + "/data"}
 }
 
 // validName accepts user-given blob and file names.
@@ -276,11 +267,11 @@ func (s *Server) serveList(w http.ResponseWriter, r *http.Request) {
 		s.storeError(w, err)
 		return
 	}
-	content := make([]blobJSON, 0, len(res.Blobs))
+	content := make([]api.Blob, 0, len(res.Blobs))
 	for _, b := range res.Blobs {
 		content = append(content, toJSON(b))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"content": content, "totalElements": res.Total, "page": page, "size": size})
+	writeJSON(w, http.StatusOK, api.BlobPage{Content: content, TotalElements: int64(res.Total), Page: page, Size: size})
 }
 
 func intParam(v string, def int) (int, error) {

@@ -1,24 +1,21 @@
 package provider
 
 import (
-	"errors"
 	"fmt"
+
+	"github.com/kaactl/kaactl/pkg/api"
 )
 
-// Sentinel errors. Every error the store operations and the Client return for
-// a caller's mistake wraps one of them (match with errors.Is); the message
-// says exactly what is wrong, e.g. `application "demo" already exists in
-// tenant "kaa"`.
+// Sentinel errors: the error kinds of the REST API (pkg/api, where each is
+// documented with its HTTP status). Every error the store operations return
+// for a caller's mistake wraps one of them (match with errors.Is); the
+// message says exactly what is wrong, e.g. `application "demo" already
+// exists in tenant "kaa"`.
 var (
-	// ErrExists: the name (application, version, endpoint token, username,
-	// certificate) is already taken. REST: 409.
-	ErrExists = errors.New("already exists")
-	// ErrNotFound: unknown tenant, application, endpoint or credential. REST: 404.
-	ErrNotFound = errors.New("not found")
-	// ErrInvalid: a bad name, PEM, password, status or request body. REST: 400.
-	ErrInvalid = errors.New("invalid")
-	// ErrUnauthorized: a missing or wrong admin token. REST: 401.
-	ErrUnauthorized = errors.New("unauthorized")
+	ErrExists       = api.ErrExists
+	ErrNotFound     = api.ErrNotFound
+	ErrInvalid      = api.ErrInvalid
+	ErrUnauthorized = api.ErrUnauthorized
 )
 
 // kindError carries a precise message and wraps one of the sentinel errors,

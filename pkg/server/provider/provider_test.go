@@ -51,7 +51,6 @@ type env struct {
 	nc  *nats.Conn // the test's own connection
 	url string     // NATS URL
 	dir string
-	api *Client
 }
 
 // startEnv starts NATS and a provider on dir ("" = a new temp dir) with the
@@ -82,7 +81,6 @@ func startOn(t testing.TB, url, dir string) *env {
 		nc:  testenv.Conn(t, url),
 		url: url,
 		dir: dir,
-		api: &Client{BaseURL: "http://" + p.RESTAddr(), Token: adminToken},
 	}
 }
 

@@ -9,16 +9,15 @@ import (
 	"io"
 	"net/http"
 	"strings"
+
+	"github.com/kaactl/kaactl/pkg/api"
 )
 
 // maxBody bounds REST request bodies.
 const maxBody = 1 << 20
 
-// restError is the JSON body of every REST error, as in Kaa.
-type restError struct {
-	StatusCode   int    `json:"statusCode"`
-	ReasonPhrase string `json:"reasonPhrase"`
-}
+// restError is the JSON body of every REST error.
+type restError = api.Error
 
 // restHandler serves the management REST API: every call but GET /health
 // needs the admin bearer token, checked before routing so that unknown paths
@@ -97,17 +96,7 @@ func writeError(w http.ResponseWriter, status int, reason string) {
 // to their status codes with the error's own message; anything else is a
 // 500 whose details go to the log only.
 func (p *Provider) writeStoreError(w http.ResponseWriter, r *http.Request, err error) {
-	status := http.StatusInternalServerError
-	switch {
-	case errors.Is(err, ErrInvalid):
-		status = http.StatusBadRequest
-	case errors.Is(err, ErrNotFound):
-		status = http.StatusNotFound
-	case errors.Is(err, ErrExists):
-		status = http.StatusConflict
-	case errors.Is(err, ErrUnauthorized):
-		status = http.StatusUnauthorized
-	}
+	status := api.StatusOf(err)
 	if status == http.StatusInternalServerError {
 		p.log.Error("rest call failed", "method", r.Method, "path", r.URL.Path, "error", err)
 		writeError(w, status, "internal error")
@@ -154,11 +143,7 @@ func (p *Provider) getHealth(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (p *Provider) postApp(w http.ResponseWriter, r *http.Request) {
-	var body struct {
-		Name         string   `json:"name"`
-		Versions     []string `json:"versions"`
-		AutoRegister bool     `json:"autoRegister"`
-	}
+	var body api.AppSpec
 	if !decodeBody(w, r, &body, false) {
 		return
 	}
@@ -202,9 +187,7 @@ func (p *Provider) getEndpoints(w http.ResponseWriter, r *http.Request) {
 }
 
 func (p *Provider) postEndpointStatus(w http.ResponseWriter, r *http.Request) {
-	var body struct {
-		Status string `json:"status"`
-	}
+	var body api.StatusSpec
 	if !decodeBody(w, r, &body, false) {
 		return
 	}
@@ -249,16 +232,8 @@ func (p *Provider) postBasicRevoke(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// certBody is the request body of POST .../credentials/x509: a PEM
-// certificate, or an issuer DN and a base-10 serial.
-type certBody struct {
-	PEM    string `json:"pem,omitempty"`
-	Issuer string `json:"issuer,omitempty"`
-	Serial string `json:"serial,omitempty"`
-}
-
 func (p *Provider) postCert(w http.ResponseWriter, r *http.Request) {
-	var body certBody
+	var body api.CertSpec
 	if !decodeBody(w, r, &body, false) {
 		return
 	}

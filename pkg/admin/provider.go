@@ -1,0 +1,130 @@
+package admin
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/kaactl/kaactl/pkg/api"
+)
+
+// ProviderClient calls the credential provider's management REST API
+// (`kaactl up`, `kaactl serve provider`). Its methods mirror the provider's
+// store operations.
+type ProviderClient struct{ REST }
+
+// Health reports whether the provider is up and connected to NATS.
+func (c *ProviderClient) Health(ctx context.Context) error {
+	return c.do(ctx, http.MethodGet, "/health", nil, nil, http.StatusOK)
+}
+
+// CreateApp creates an application of tenant; no versions means NAME-v1.
+func (c *ProviderClient) CreateApp(ctx context.Context, tenant, name string, versions []string, autoRegister bool) (api.App, error) {
+	var app api.App
+	err := c.do(ctx, http.MethodPost, tenantPath(tenant, "applications"),
+		api.AppSpec{Name: name, Versions: versions, AutoRegister: autoRegister}, &app, http.StatusCreated)
+	return app, err
+}
+
+// ListApps lists tenant's applications.
+func (c *ProviderClient) ListApps(ctx context.Context, tenant string) ([]api.App, error) {
+	var apps []api.App
+	err := c.do(ctx, http.MethodGet, tenantPath(tenant, "applications"), nil, &apps, http.StatusOK)
+	return apps, err
+}
+
+// CreateEndpoint creates an endpoint and returns it with its token ("" has
+// the server generate one).
+func (c *ProviderClient) CreateEndpoint(ctx context.Context, tenant, app, token string) (api.Endpoint, string, error) {
+	return c.CreateEndpointWith(ctx, tenant, app, api.EndpointSpec{Token: token})
+}
+
+// CreateEndpointWith is CreateEndpoint with optional metadata.
+func (c *ProviderClient) CreateEndpointWith(ctx context.Context, tenant, app string, spec api.EndpointSpec) (api.Endpoint, string, error) {
+	var ep api.CreatedEndpoint
+	err := c.do(ctx, http.MethodPost, tenantPath(tenant, "applications", app, "endpoints"), spec, &ep, http.StatusCreated)
+	return ep.Endpoint, ep.Token, err
+}
+
+// ListEndpoints lists the endpoints of tenant's application app.
+func (c *ProviderClient) ListEndpoints(ctx context.Context, tenant, app string) ([]api.Endpoint, error) {
+	var eps []api.Endpoint
+	err := c.do(ctx, http.MethodGet, tenantPath(tenant, "applications", app, "endpoints"), nil, &eps, http.StatusOK)
+	return eps, err
+}
+
+// SetEndpointStatus suspends, revokes or re-activates an endpoint.
+func (c *ProviderClient) SetEndpointStatus(ctx context.Context, tenant, app, endpointID string, status api.Status) error {
+	return c.do(ctx, http.MethodPost, tenantPath(tenant, "applications", app, "endpoints", endpointID, "status"),
+		api.StatusSpec{Status: string(status)}, nil, http.StatusNoContent)
+}
+
+// CreateBasic creates basic credentials.
+func (c *ProviderClient) CreateBasic(ctx context.Context, tenant, username, password string) (api.BasicCredential, error) {
+	return c.CreateBasicWith(ctx, tenant, api.BasicSpec{Username: username, Password: password})
+}
+
+// CreateBasicWith is CreateBasic with an explicit client ID.
+func (c *ProviderClient) CreateBasicWith(ctx context.Context, tenant string, spec api.BasicSpec) (api.BasicCredential, error) {
+	var cred api.BasicCredential
+	err := c.do(ctx, http.MethodPost, tenantPath(tenant, "credentials", "basic"), spec, &cred, http.StatusCreated)
+	return cred, err
+}
+
+// ListBasic lists tenant's basic credentials.
+func (c *ProviderClient) ListBasic(ctx context.Context, tenant string) ([]api.BasicCredential, error) {
+	var creds []api.BasicCredential
+	err := c.do(ctx, http.MethodGet, tenantPath(tenant, "credentials", "basic"), nil, &creds, http.StatusOK)
+	return creds, err
+}
+
+// RevokeBasic revokes basic credentials.
+func (c *ProviderClient) RevokeBasic(ctx context.Context, tenant, id string) error {
+	return c.do(ctx, http.MethodPost, tenantPath(tenant, "credentials", "basic", id, "revoke"), nil, nil, http.StatusNoContent)
+}
+
+// AddCert registers a PEM certificate as X.509 credentials.
+func (c *ProviderClient) AddCert(ctx context.Context, tenant string, pemData []byte) (api.CertCredential, error) {
+	return c.addCert(ctx, tenant, api.CertSpec{PEM: string(pemData)})
+}
+
+// AddCertBySerial registers X.509 credentials by issuer DN and base-10 serial.
+func (c *ProviderClient) AddCertBySerial(ctx context.Context, tenant, issuer, serial string) (api.CertCredential, error) {
+	return c.addCert(ctx, tenant, api.CertSpec{Issuer: issuer, Serial: serial})
+}
+
+func (c *ProviderClient) addCert(ctx context.Context, tenant string, spec api.CertSpec) (api.CertCredential, error) {
+	var cred api.CertCredential
+	err := c.do(ctx, http.MethodPost, tenantPath(tenant, "credentials", "x509"), spec, &cred, http.StatusCreated)
+	return cred, err
+}
+
+// ListCerts lists tenant's X.509 credentials.
+func (c *ProviderClient) ListCerts(ctx context.Context, tenant string) ([]api.CertCredential, error) {
+	var creds []api.CertCredential
+	err := c.do(ctx, http.MethodGet, tenantPath(tenant, "credentials", "x509"), nil, &creds, http.StatusOK)
+	return creds, err
+}
+
+// RevokeCert revokes X.509 credentials.
+func (c *ProviderClient) RevokeCert(ctx context.Context, tenant, id string) error {
+	return c.do(ctx, http.MethodPost, tenantPath(tenant, "credentials", "x509", id, "revoke"), nil, nil, http.StatusNoContent)
+}
+
+// do sends one call of the provider API and decodes its answer into out.
+func (c *ProviderClient) do(ctx context.Context, method, path string, in, out any, want int) error {
+	return c.call(ctx, request{api: "provider api", method: method, path: path, body: in, want: want}, out)
+}
+
+// tenantPath is /api/v1/tenants/<tenant>/<segments...>, each segment escaped.
+func tenantPath(tenant string, segments ...string) string {
+	var b strings.Builder
+	b.WriteString("/api/v1/tenants/")
+	b.WriteString(url.PathEscape(tenant))
+	for _, s := range segments {
+		b.WriteByte('/')
+		b.WriteString(url.PathEscape(s))
+	}
+	return b.String()
+}

@@ -1,0 +1,161 @@
+package admin_test
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"errors"
+	"math/big"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/kaactl/kaactl/internal/testenv"
+	"github.com/kaactl/kaactl/pkg/admin"
+	"github.com/kaactl/kaactl/pkg/api"
+	"github.com/kaactl/kaactl/pkg/ism"
+	"github.com/kaactl/kaactl/pkg/server/provider"
+)
+
+const (
+	tenant     = "kaa"
+	adminToken = "s3cret-admin-token"
+)
+
+// startProvider starts NATS and a provider with its REST API on a random
+// port, and returns a client of it and a NATS connection.
+func startProvider(t *testing.T) (*admin.ProviderClient, *nats.Conn) {
+	t.Helper()
+	ns := testenv.NATS(t)
+	p, err := provider.Open(provider.Options{DataDir: t.TempDir(), RESTAddr: "127.0.0.1:0", AdminToken: adminToken})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Start(context.Background(), testenv.Conn(t, ns.ClientURL())); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Shutdown(context.Background()) })
+	c := &admin.ProviderClient{REST: admin.REST{BaseURL: "http://" + p.RESTAddr(), Token: adminToken}}
+	return c, testenv.Conn(t, ns.ClientURL())
+}
+
+// TestProviderClient drives every store operation through the REST client.
+func TestProviderClient(t *testing.T) {
+	c, nc := startProvider(t)
+	ctx := context.Background()
+
+	if err := c.Health(ctx); err != nil {
+		t.Fatalf("health: %v", err)
+	}
+	app, err := c.CreateApp(ctx, tenant, "demo", nil, false)
+	if err != nil || app.Name != "demo" || len(app.Versions) != 1 || app.Versions[0] != "demo-v1" {
+		t.Fatalf("create app %+v, %v", app, err)
+	}
+	if _, err := c.CreateApp(ctx, tenant, "demo", nil, false); !errors.Is(err, admin.ErrExists) || err.Error() != `application "demo" already exists in tenant "kaa"` {
+		t.Errorf("duplicate app: %v", err)
+	}
+	if _, err := c.CreateApp(ctx, tenant, "Bad", nil, false); !errors.Is(err, admin.ErrInvalid) {
+		t.Errorf("bad app name: %v", err)
+	}
+	apps, err := c.ListApps(ctx, tenant)
+	if err != nil || len(apps) != 1 {
+		t.Fatalf("list apps %+v, %v", apps, err)
+	}
+
+	ep, token, err := c.CreateEndpoint(ctx, tenant, "demo", "")
+	if err != nil || ep.ID == "" || token == "" || ep.Status != api.StatusInactive {
+		t.Fatalf("create endpoint %+v %q, %v", ep, token, err)
+	}
+	named, tok2, err := c.CreateEndpointWith(ctx, tenant, "demo", api.EndpointSpec{Token: "fixed-token", Name: "n1"})
+	if err != nil || tok2 != "fixed-token" || named.Name != "n1" {
+		t.Fatalf("create named endpoint %+v %q, %v", named, tok2, err)
+	}
+	if _, _, err := c.CreateEndpoint(ctx, tenant, "nope", ""); !errors.Is(err, admin.ErrNotFound) {
+		t.Errorf("endpoint of unknown app: %v", err)
+	}
+	eps, err := c.ListEndpoints(ctx, tenant, "demo")
+	if err != nil || len(eps) != 2 {
+		t.Fatalf("list endpoints %+v, %v", eps, err)
+	}
+	events := make(chan *nats.Msg, 8)
+	sub, err := nc.ChanSubscribe(ism.EventSubject("*", ism.EntityEndpoint, ism.GroupToken, ism.EventRevoked), events)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Unsubscribe()
+	if err := nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.SetEndpointStatus(ctx, tenant, "demo", ep.ID, api.StatusRevoked); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-events:
+	case <-time.After(5 * time.Second):
+		t.Fatal("no token revoked event within 5s")
+	}
+	if err := c.SetEndpointStatus(ctx, tenant, "demo", ep.ID, api.StatusActive); !errors.Is(err, admin.ErrInvalid) {
+		t.Errorf("re-activate revoked: %v", err)
+	}
+
+	basic, err := c.CreateBasic(ctx, tenant, "dev1", "pw")
+	if err != nil || basic.Username != "dev1" {
+		t.Fatalf("create basic %+v, %v", basic, err)
+	}
+	withClient, err := c.CreateBasicWith(ctx, tenant, api.BasicSpec{Username: "dev2", Password: "pw", ClientID: "c2"})
+	if err != nil || withClient.ClientID != "c2" {
+		t.Fatalf("create basic with client ID %+v, %v", withClient, err)
+	}
+	if list, err := c.ListBasic(ctx, tenant); err != nil || len(list) != 2 {
+		t.Fatalf("list basic %+v, %v", list, err)
+	}
+	if err := c.RevokeBasic(ctx, tenant, basic.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.RevokeBasic(ctx, tenant, "nope"); !errors.Is(err, admin.ErrNotFound) {
+		t.Errorf("revoke unknown basic: %v", err)
+	}
+
+	cert, err := c.AddCert(ctx, tenant, selfSigned(t, "device-1", 99))
+	if err != nil || cert.Serial != "99" || cert.Subject == "" || cert.NotAfter == nil {
+		t.Fatalf("add cert %+v, %v", cert, err)
+	}
+	if _, err := c.AddCert(ctx, tenant, []byte("junk")); !errors.Is(err, admin.ErrInvalid) {
+		t.Errorf("bad PEM: %v", err)
+	}
+	if _, err := c.AddCertBySerial(ctx, tenant, "CN=X", "5"); err != nil {
+		t.Fatal(err)
+	}
+	if list, err := c.ListCerts(ctx, tenant); err != nil || len(list) != 2 {
+		t.Fatalf("list certs %+v, %v", list, err)
+	}
+	if err := c.RevokeCert(ctx, tenant, cert.ID); err != nil {
+		t.Fatal(err)
+	}
+
+	bad := &admin.ProviderClient{REST: admin.REST{BaseURL: c.BaseURL, Token: "wrong"}}
+	if _, err := bad.ListApps(ctx, tenant); !errors.Is(err, admin.ErrUnauthorized) {
+		t.Errorf("wrong token: %v", err)
+	}
+}
+
+// selfSigned returns a PEM self-signed certificate.
+func selfSigned(t *testing.T, cn string, serial int64) []byte {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: cn},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+}
