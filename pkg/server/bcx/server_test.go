@@ -3,10 +3,13 @@ package bcx_test
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -19,19 +22,10 @@ import (
 	"github.com/kaactl/kaactl/pkg/ism"
 	"github.com/kaactl/kaactl/pkg/kaaconfig"
 	"github.com/kaactl/kaactl/pkg/server/bcx"
-	"github.com/kaactl/kaactl/pkg/server/httpx/auth"
 	"github.com/kaactl/kaactl/pkg/server/httpx/auth/authtest"
 )
 
 var testKey = []byte(strings.Repeat("test-key-", 4))
-
-// tenantAuth adapts the JWT verifier to bcx.Authenticator (as cmd/kaactl does).
-type tenantAuth struct{ *auth.Verifier }
-
-func (a tenantAuth) Tenant(ctx context.Context) (string, bool) {
-	p, ok := auth.FromContext(ctx)
-	return p.Tenant, ok
-}
 
 const appsYAML = `
 kaa:
@@ -64,10 +58,6 @@ func startBCX(t *testing.T, store blobstore.Store, mutate func(*bcx.Options)) *b
 	e := &bcxEnv{nc: testenv.Conn(t, ns.ClientURL()), natsURL: ns.ClientURL()}
 	e.acme = authtest.NewIssuer(t, "acme")
 	e.globex = authtest.NewIssuer(t, "globex")
-	verifier, err := auth.NewVerifier(auth.Options{StaticIssuers: map[string]string{"acme": e.acme.URL, "globex": e.globex.URL}})
-	if err != nil {
-		t.Fatal(err)
-	}
 	apps, err := kaaconfig.Parse([]byte(appsYAML))
 	if err != nil {
 		t.Fatal(err)
@@ -76,11 +66,13 @@ func startBCX(t *testing.T, store blobstore.Store, mutate func(*bcx.Options)) *b
 		t.Fatal(err)
 	}
 	opts := bcx.DefaultOptions()
-	opts.NATSURL, opts.RESTAddr, opts.Apps = ns.ClientURL(), "127.0.0.1:0", apps
+	opts.NATS.URL, opts.RESTAddr, opts.Apps, opts.Store = ns.ClientURL(), "127.0.0.1:0", apps, store
+	opts.TokenKeyFile = writeKey(t, testKey)
+	opts.Issuers = []string{"acme=" + e.acme.URL, "globex=" + e.globex.URL}
 	if mutate != nil {
 		mutate(&opts)
 	}
-	if e.srv, err = bcx.New(opts, store, e.signer, tenantAuth{verifier}); err != nil {
+	if e.srv, err = bcx.New(opts); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.srv.Start(context.Background()); err != nil {
@@ -101,6 +93,16 @@ func startBCX(t *testing.T, store blobstore.Store, mutate func(*bcx.Options)) *b
 		return resp.StatusCode == 200
 	})
 	return e
+}
+
+// writeKey writes key as a token key file and returns its path.
+func writeKey(t *testing.T, key []byte) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "bcx-token.key")
+	if err := os.WriteFile(path, []byte(hex.EncodeToString(key)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 // tokenRequest sends a ClientData to BCX as KPC would and returns the answer.

@@ -7,7 +7,7 @@ import (
 )
 
 func TestStaticToken(t *testing.T) {
-	st := StaticToken{Token: "s3cret-admin-token", Tenant: "kaa"}
+	st := StaticToken{Token: "s3cret-admin-token", TenantID: "kaa"}
 	var got Principal
 	h := st.Middleware("endpoint:read", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		got, _ = FromContext(r.Context())
