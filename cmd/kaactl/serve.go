@@ -34,13 +34,19 @@ type serveFlags struct {
 }
 
 // bind adds --config (when configHelp says what the file holds) and
-// --drain-timeout.
+// --drain-timeout (when drainHelp says what a drain waits for).
 func (s *serveFlags) bind(fs *pflag.FlagSet, configHelp string, drain time.Duration, drainHelp string) {
 	if configHelp != "" {
 		fs.StringVar(&s.configPath, cliconfig.ConfigFlag, "", configHelp)
 	}
-	fs.DurationVar(&s.drainTimeout, "drain-timeout", drain, drainHelp)
+	s.drainTimeout = drain
+	if drainHelp != "" {
+		fs.DurationVar(&s.drainTimeout, "drain-timeout", drain, drainHelp)
+	}
 }
+
+// flags are the command's own flags, for serviceCommand.
+func (s *serveFlags) flags() *serveFlags { return s }
 
 // setup is what a service command does first: apply --config to its flags
 // (so a file can set --log-level too), then make the logger.
@@ -86,15 +92,54 @@ func runService[S service](ctx context.Context, build func() (S, error), drain t
 	return svc.Shutdown(sctx)
 }
 
+// serviceOptions are the options of a command that runs one service S:
+// the service's own, which bind its flags, and the command's.
+type serviceOptions[S service] interface {
+	BindFlags(*pflag.FlagSet)
+	flags() *serveFlags
+	// use gives the service the logger and the config file's applications.
+	use(*slog.Logger, kaaconfig.AppConfig)
+	// build is the service's New.
+	build() (S, error)
+}
+
+// serviceCommand completes cmd into a command that runs the service of o:
+// its flags, then a RunE that applies --config, makes the logger and runs
+// the service until SIGINT/SIGTERM (or runF, for tests).
+func serviceCommand[O serviceOptions[S], S service](cmd *cobra.Command, io ioStreams, g *globalOptions, o O, runF func(context.Context, O) error,
+	configHelp string, drain time.Duration, drainHelp string) *cobra.Command {
+	f := o.flags()
+	cmd.Args = cobra.NoArgs
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		log, apps, err := f.setup(cmd, io, g)
+		if err != nil {
+			return err
+		}
+		o.use(log, apps)
+		if runF != nil {
+			return runF(cmd.Context(), o)
+		}
+		return runService(cmd.Context(), o.build, f.drainTimeout, nil)
+	}
+	o.BindFlags(cmd.Flags())
+	f.bind(cmd.Flags(), configHelp, drain, drainHelp)
+	return cmd
+}
+
 // serveKPCOptions are the flags of `kaactl serve kpc`.
 type serveKPCOptions struct {
 	kpc.Options
 	serveFlags
 }
 
+func (o *serveKPCOptions) use(log *slog.Logger, apps kaaconfig.AppConfig) {
+	o.Logger, o.Apps = log, apps
+}
+func (o *serveKPCOptions) build() (*kpc.Server, error) { return kpc.New(o.Options) }
+
 func newServeKPCCmd(io ioStreams, g *globalOptions, runF func(context.Context, *serveKPCOptions) error) *cobra.Command {
 	o := &serveKPCOptions{Options: kpc.DefaultOptions()}
-	cmd := &cobra.Command{
+	return serviceCommand(&cobra.Command{
 		Use:   "kpc",
 		Short: "Run the Kaa Protocol edge: 1/KP over MQTT and HTTP, relayed to extensions over NATS",
 		Long: `Run one KPC replica. Devices publish 1/KP requests
@@ -127,46 +172,24 @@ SIGINT/SIGTERM drain.`,
 		Example: `  kaactl serve kpc --nats nats://nats.example:4222 --config kpc.yaml
   kaactl serve kpc --mqtts-addr :8883 --tls-generate --ws-addr :8081
   KAA_MQTT_ADDR=:1884 kaactl serve kpc --http-addr ""`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) (err error) {
-			if o.Logger, o.Apps, err = o.setup(cmd, io, g); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(cmd.Context(), o)
-			}
-			return runService(cmd.Context(), func() (*kpc.Server, error) { return kpc.New(o.Options) }, o.drainTimeout, nil)
-		},
-	}
-	o.BindFlags(cmd.Flags())
-	o.bind(cmd.Flags(), "YAML config file: any flag of this command as a top-level key, plus kaa.applications and kaa.extension-instances",
+	}, io, g, o, runF, "YAML config file: any flag of this command as a top-level key, plus kaa.applications and kaa.extension-instances",
 		15*time.Second, "on shutdown, wait this long for in-flight requests")
-	return cmd
 }
 
 // serveEchoOptions are the flags of `kaactl serve echo`.
 type serveEchoOptions struct {
 	echo.Options
+	serveFlags
 }
 
+func (o *serveEchoOptions) use(log *slog.Logger, _ kaaconfig.AppConfig) { o.Logger = log }
+func (o *serveEchoOptions) build() (*echo.Service, error)               { return echo.New(o.Options) }
+
 func newServeEchoCmd(io ioStreams, g *globalOptions, runF func(context.Context, *serveEchoOptions) error) *cobra.Command {
-	o := &serveEchoOptions{Options: echo.DefaultOptions()}
-	cmd := &cobra.Command{
+	return serviceCommand(&cobra.Command{
 		Use:   "echo",
 		Short: "Run a demo extension that answers every 1/KP request with its own payload",
 		Example: `  kaactl serve echo --nats nats://nats.example:4222
   kaactl serve echo --instance echo2`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) (err error) {
-			if o.Logger, err = g.logger(io.err); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(cmd.Context(), o)
-			}
-			return runService(cmd.Context(), func() (*echo.Service, error) { return echo.New(o.Options) }, 5*time.Second, nil)
-		},
-	}
-	o.BindFlags(cmd.Flags())
-	return cmd
+	}, io, g, &serveEchoOptions{Options: echo.DefaultOptions()}, runF, "", 5*time.Second, "")
 }

@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"log/slog"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/kaactl/kaactl/pkg/kaaconfig"
 	"github.com/kaactl/kaactl/pkg/server/bcx"
 )
 
@@ -15,9 +17,13 @@ type serveBCXOptions struct {
 	serveFlags
 }
 
+func (o *serveBCXOptions) use(log *slog.Logger, apps kaaconfig.AppConfig) {
+	o.Logger, o.Apps = log, apps
+}
+func (o *serveBCXOptions) build() (*bcx.Server, error) { return bcx.New(o.Options) }
+
 func newServeBCXCmd(io ioStreams, g *globalOptions, runF func(context.Context, *serveBCXOptions) error) *cobra.Command {
-	o := &serveBCXOptions{Options: bcx.DefaultOptions()}
-	cmd := &cobra.Command{
+	return serviceCommand(&cobra.Command{
 		Use:   "bcx",
 		Short: "Run the blob extension: upload tokens over 1/KP, blob uploads and management over REST",
 		Long: `Run one BCX replica.
@@ -48,19 +54,6 @@ instance roles).`,
 
   # Blobs on disk
   kaactl serve bcx --backend disk --disk-dir /var/lib/kaactl/blobs --create-token-key`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) (err error) {
-			if o.Logger, o.Apps, err = o.setup(cmd, io, g); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(cmd.Context(), o)
-			}
-			return runService(cmd.Context(), func() (*bcx.Server, error) { return bcx.New(o.Options) }, o.drainTimeout, nil)
-		},
-	}
-	o.BindFlags(cmd.Flags())
-	o.bind(cmd.Flags(), "YAML config file: any flag of this command as a top-level key, plus kaa.applications (versions, tenant-id, bcx.tokens.expiration)",
+	}, io, g, &serveBCXOptions{Options: bcx.DefaultOptions()}, runF, "YAML config file: any flag of this command as a top-level key, plus kaa.applications (versions, tenant-id, bcx.tokens.expiration)",
 		30*time.Second, "on shutdown, wait this long for uploads in progress")
-	return cmd
 }

@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"log/slog"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/kaactl/kaactl/pkg/kaaconfig"
 	"github.com/kaactl/kaactl/pkg/server/provider"
 )
 
@@ -15,9 +17,11 @@ type serveProviderOptions struct {
 	serveFlags
 }
 
+func (o *serveProviderOptions) use(log *slog.Logger, _ kaaconfig.AppConfig) { o.Logger = log }
+func (o *serveProviderOptions) build() (*provider.Provider, error)          { return provider.New(o.Options) }
+
 func newServeProviderCmd(io ioStreams, g *globalOptions, runF func(context.Context, *serveProviderOptions) error) *cobra.Command {
-	o := &serveProviderOptions{Options: provider.DefaultOptions()}
-	cmd := &cobra.Command{
+	return serviceCommand(&cobra.Command{
 		Use:   "provider",
 		Short: "Run the credential provider: endpoint tokens (16/ECAP, as Kaa's cm) and client credentials (22/CAP, as ccm)",
 		Long: `Run the built-in credential provider with a durable store in --data-dir.
@@ -30,18 +34,5 @@ applications, endpoints and credentials; the kaactl apps / endpoints /
 credentials commands use it.`,
 		Example: `  openssl rand -hex 32 > admin.token
   kaactl serve provider --nats nats://nats.example:4222 --data-dir /var/lib/kaactl/provider --admin-token-file admin.token`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) (err error) {
-			if o.Logger, _, err = o.setup(cmd, io, g); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(cmd.Context(), o)
-			}
-			return runService(cmd.Context(), func() (*provider.Provider, error) { return provider.New(o.Options) }, o.drainTimeout, nil)
-		},
-	}
-	o.BindFlags(cmd.Flags())
-	o.bind(cmd.Flags(), "", 15*time.Second, "on shutdown, wait this long for requests in progress")
-	return cmd
+	}, io, g, &serveProviderOptions{Options: provider.DefaultOptions()}, runF, "", 15*time.Second, "on shutdown, wait this long for requests in progress")
 }

@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/spf13/pflag"
 
@@ -14,10 +13,10 @@ import (
 )
 
 type settings struct {
-	addr    string
-	hosts   []string
-	on      bool
-	timeout time.Duration
+	addr  string
+	hosts []string
+	on    bool
+	max   int
 }
 
 func flags(s *settings) *pflag.FlagSet {
@@ -25,7 +24,7 @@ func flags(s *settings) *pflag.FlagSet {
 	fs.StringVar(&s.addr, "addr", ":1883", "")
 	fs.StringSliceVar(&s.hosts, "hosts", nil, "")
 	fs.BoolVar(&s.on, "on", false, "")
-	fs.DurationVar(&s.timeout, "timeout", time.Second, "")
+	fs.IntVar(&s.max, "max", 1, "")
 	fs.String(ConfigFlag, "", "")
 	fs.Bool(PrintConfigFlag, false, "")
 	return fs
@@ -51,19 +50,16 @@ addr: ":1999"
 hosts: [a.example, b.example]
 on: true
 kaa:
-  applications:
-    demo:
-      versions:
-        demo-v1:
-          allowed-extension-instances: [echo]
+  extension-instances:
+    epr: {endpoint-aware: false}
 `))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.addr != ":2000" || strings.Join(s.hosts, ",") != "a.example,b.example" || !s.on || s.timeout != time.Second {
+	if s.addr != ":2000" || strings.Join(s.hosts, ",") != "a.example,b.example" || !s.on || s.max != 1 {
 		t.Errorf("settings %+v: the flag wins, the file fills the rest", s)
 	}
-	if _, ok := apps.AppName("demo-v1"); !ok {
+	if apps.EndpointAware("epr") {
 		t.Errorf("kaa section not returned: %+v", apps)
 	}
 }
@@ -74,7 +70,7 @@ func TestLoadErrors(t *testing.T) {
 		want    []string
 		setting bool
 	}{
-		{"adr: x\ntimeout: soon\n", []string{`unknown setting "adr"`, "timeout"}, true},
+		{"adr: x\nmax: lots\n", []string{`unknown setting "adr"`, "max"}, true},
 		{"config: other.yaml\n", []string{`unknown setting "config"`}, true},
 		{"print-config: true\n", []string{`unknown setting "print-config"`}, true},
 		{"kaa: [\n", []string{"config"}, false},
@@ -102,7 +98,7 @@ func TestLoadErrors(t *testing.T) {
 func TestPrintIsAConfigFile(t *testing.T) {
 	var s settings
 	fs := flags(&s)
-	if err := fs.Parse([]string{"--addr", "127.0.0.1:1", "--hosts", "x,y", "--on", "--timeout", "3s"}); err != nil {
+	if err := fs.Parse([]string{"--addr", "127.0.0.1:1", "--hosts", "x,y", "--on", "--max", "3"}); err != nil {
 		t.Fatal(err)
 	}
 	var out strings.Builder
@@ -116,7 +112,7 @@ func TestPrintIsAConfigFile(t *testing.T) {
 	if _, err := Load(flags(&back), write(t, out.String())); err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
-	if back.addr != s.addr || strings.Join(back.hosts, ",") != "x,y" || !back.on || back.timeout != 3*time.Second {
+	if back.addr != s.addr || strings.Join(back.hosts, ",") != "x,y" || !back.on || back.max != 3 {
 		t.Errorf("read back %+v from\n%s", back, out.String())
 	}
 }

@@ -5,6 +5,7 @@
 package bcx
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -45,6 +46,9 @@ type Options struct {
 	TokenKeyFile string
 	// CreateTokenKey generates TokenKeyFile (mode 0600) if it does not exist.
 	CreateTokenKey bool
+	// TokenKey, when set, is the key itself instead of TokenKeyFile's (from
+	// a secret store, or a test).
+	TokenKey []byte
 	// Blobs chooses and configures the blob backend, which Start opens and
 	// Shutdown closes.
 	Blobs backend.Options
@@ -111,10 +115,7 @@ func (o Options) Validate() error {
 }
 
 func (o *Options) validate() error {
-	var errs []error
-	if err := o.NATS.Validate(); err != nil {
-		errs = append(errs, err)
-	}
+	errs := []error{o.NATS.Validate()}
 	if !ism.ValidToken(o.Instance) {
 		errs = append(errs, fmt.Errorf("instance %q is not a valid NATS subject token", o.Instance))
 	}
@@ -124,7 +125,7 @@ func (o *Options) validate() error {
 	if o.MaxBlobSize <= 0 {
 		errs = append(errs, fmt.Errorf("max blob size %d must be positive", o.MaxBlobSize))
 	}
-	if o.TokenKeyFile == "" {
+	if o.TokenKeyFile == "" && o.TokenKey == nil {
 		errs = append(errs, errors.New("token key file is empty"))
 	}
 	if o.Store == nil {
@@ -194,10 +195,7 @@ func New(opts Options) (*Server, error) {
 	if err := errors.Join(opts.validate(), err); err != nil {
 		return nil, fmt.Errorf("bcx options: %w", err)
 	}
-	log := opts.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
+	log := cmp.Or(opts.Logger, slog.New(slog.DiscardHandler))
 	return &Server{
 		opts: opts, log: log.With("service", "bcx"), store: opts.Store, auth: authn,
 		metrics: newMetrics(), now: time.Now, runtime: runtimeConfig{tokenTTL: map[string]time.Duration{}},
@@ -208,7 +206,10 @@ func New(opts Options) (*Server, error) {
 // (retrying in the background if it is not up yet) and opens the REST
 // listener.
 func (s *Server) Start(ctx context.Context) (err error) {
-	key, err := LoadOrCreateKey(filepath.Clean(s.opts.TokenKeyFile), s.opts.CreateTokenKey)
+	key := s.opts.TokenKey
+	if key == nil {
+		key, err = LoadOrCreateKey(filepath.Clean(s.opts.TokenKeyFile), s.opts.CreateTokenKey)
+	}
 	if err != nil {
 		if s.opts.CreateTokenKey {
 			return err

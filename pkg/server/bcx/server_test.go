@@ -3,13 +3,10 @@ package bcx_test
 import (
 	"bytes"
 	"context"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -67,7 +64,7 @@ func startBCX(t *testing.T, store blobstore.Store, mutate func(*bcx.Options)) *b
 	}
 	opts := bcx.DefaultOptions()
 	opts.NATS.URL, opts.RESTAddr, opts.Apps, opts.Store = ns.ClientURL(), "127.0.0.1:0", apps, store
-	opts.TokenKeyFile = writeKey(t, testKey)
+	opts.TokenKey = testKey
 	opts.Issuers = []string{"acme=" + e.acme.URL, "globex=" + e.globex.URL}
 	if mutate != nil {
 		mutate(&opts)
@@ -93,16 +90,6 @@ func startBCX(t *testing.T, store blobstore.Store, mutate func(*bcx.Options)) *b
 		return resp.StatusCode == 200
 	})
 	return e
-}
-
-// writeKey writes key as a token key file and returns its path.
-func writeKey(t *testing.T, key []byte) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "bcx-token.key")
-	if err := os.WriteFile(path, []byte(hex.EncodeToString(key)+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
 }
 
 // tokenRequest sends a ClientData to BCX as KPC would and returns the answer.

@@ -4,6 +4,7 @@
 package echo
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -71,14 +72,11 @@ func (o Options) withDefaults() Options {
 // Validate reports every problem of o at once (New does too).
 func (o Options) Validate() error {
 	o = o.withDefaults()
-	var errs []error
-	if err := o.NATS.Validate(); err != nil {
-		errs = append(errs, err)
-	}
+	var bad error
 	if !ism.ValidToken(o.Instance) {
-		errs = append(errs, fmt.Errorf("instance %q is not a valid NATS subject token", o.Instance))
+		bad = fmt.Errorf("instance %q is not a valid NATS subject token", o.Instance)
 	}
-	return errors.Join(errs...)
+	return errors.Join(o.NATS.Validate(), bad)
 }
 
 // New validates options; it opens nothing.
@@ -87,10 +85,7 @@ func New(opts Options) (*Service, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, fmt.Errorf("echo options: %w", err)
 	}
-	log := opts.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
+	log := cmp.Or(opts.Logger, slog.New(slog.DiscardHandler))
 	return &Service{opts: opts, log: log.With("service", "echo", "instance", opts.Instance)}, nil
 }
 

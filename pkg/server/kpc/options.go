@@ -124,12 +124,9 @@ func (o Options) Validate() error {
 	return o.validate()
 }
 
-// validate reports every problem at once.
+// validate is Validate, and indexes Apps for the replica (New).
 func (o *Options) validate() error {
-	var errs []error
-	if err := o.NATS.Validate(); err != nil {
-		errs = append(errs, err)
-	}
+	errs := []error{o.NATS.Validate()}
 	for name, v := range map[string]string{"instance": o.Instance, "replica-id": o.ReplicaID, "ecap-provider": o.ECAPProvider} {
 		if !ism.ValidToken(v) {
 			errs = append(errs, fmt.Errorf("%s %q is not a valid NATS subject token", name, v))

@@ -87,15 +87,7 @@ func (o Options) withDefaults() Options {
 // zero value means "default" are fine empty.
 func (o Options) Validate() error {
 	o = o.withDefaults()
-	return o.validate()
-}
-
-// validate reports every problem at once.
-func (o *Options) validate() error {
-	var errs []error
-	if err := o.NATS.Validate(); err != nil {
-		errs = append(errs, err)
-	}
+	errs := []error{o.NATS.Validate()}
 	for _, f := range []struct{ name, v string }{
 		{"instance", o.Instance}, {"cap-instance", o.CAPInstance}, {"replica-id", o.ReplicaID},
 	} {

@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -60,13 +61,10 @@ type Provider struct {
 // New validates opts; it opens nothing. The store opens in Start.
 func New(opts Options) (*Provider, error) {
 	opts = opts.withDefaults()
-	if err := opts.validate(); err != nil {
+	if err := opts.Validate(); err != nil {
 		return nil, fmt.Errorf("provider options: %w", err)
 	}
-	log := opts.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
+	log := cmp.Or(opts.Logger, slog.New(slog.DiscardHandler))
 	return &Provider{
 		opts:     opts,
 		log:      log.With("service", "provider", "instance", opts.Instance, "cap_instance", opts.CAPInstance),

@@ -9,24 +9,6 @@ import (
 	"testing"
 )
 
-func TestStaticTokenTenant(t *testing.T) {
-	st := StaticToken{Token: "admin", TenantID: "kaa"}
-	var tenant string
-	var known bool
-	h := st.Middleware("endpoint:read", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		tenant, known = st.Tenant(r.Context())
-	}))
-	req := httptest.NewRequest("GET", "/", nil)
-	req.Header.Set("Authorization", "Bearer admin")
-	h.ServeHTTP(httptest.NewRecorder(), req)
-	if tenant != "kaa" || !known {
-		t.Errorf("tenant %q %v, want kaa", tenant, known)
-	}
-	if _, ok := st.Tenant(req.Context()); ok {
-		t.Error("a request that did not pass the middleware has a tenant")
-	}
-}
-
 func TestDeny(t *testing.T) {
 	called := false
 	h := Deny{Reason: "no issuer configured"}.Middleware("endpoint:read", http.HandlerFunc(func(http.ResponseWriter, *http.Request) { called = true }))
