@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -57,6 +58,7 @@ type Platform struct {
 	adminToken string
 	blobs      string
 
+	started      atomic.Bool
 	shutdownOnce sync.Once
 	shutdownErr  error
 }
@@ -122,6 +124,9 @@ func (o *Options) services(natsURL, adminToken string) services {
 // application, the extension, BCX, then KPC, so that devices find
 // everything behind it. When a step fails, what started is shut down.
 func (p *Platform) Start(ctx context.Context) (err error) {
+	if p.started.Swap(true) {
+		return errors.New("platform already started")
+	}
 	if err := os.MkdirAll(p.opts.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data dir: %w", err)
 	}

@@ -79,6 +79,9 @@ func TestStartAndRestart(t *testing.T) {
 	if p.Blobs() != "disk" || !healthy(t, p.BCX().RESTAddr()) || !healthy(t, p.KPC().RESTAddr()) || !healthy(t, p.Provider().RESTAddr()) {
 		t.Errorf("blobs %s, or a service unhealthy", p.Blobs())
 	}
+	if err := p.Start(context.Background()); err == nil {
+		t.Error("a second Start succeeded")
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	for range 2 {
