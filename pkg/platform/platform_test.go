@@ -79,6 +79,15 @@ func TestStartAndRestart(t *testing.T) {
 	if p.Blobs() != "disk" || !healthy(t, p.BCX().RESTAddr()) || !healthy(t, p.KPC().RESTAddr()) || !healthy(t, p.Provider().RESTAddr()) {
 		t.Errorf("blobs %s, or a service unhealthy", p.Blobs())
 	}
+	var banner strings.Builder
+	if err := p.WriteBanner(&banner); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"mosquitto_rr", p.KPC().MQTTAddr(), p.AdminTokenPath(), "(blobs: disk)", "kaactl sim --endpoints 500"} {
+		if !strings.Contains(banner.String(), want) {
+			t.Errorf("banner lacks %q:\n%s", want, banner.String())
+		}
+	}
 	if err := p.Start(context.Background()); err == nil {
 		t.Error("a second Start succeeded")
 	}
