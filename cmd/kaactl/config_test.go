@@ -18,8 +18,7 @@ kaa:
   applications:
     demo:
       versions:
-        demo-v1:
-          allowed-extension-instances: [echo, bcx]
+        demo-v1: {allowed-extension-instances: [echo, bcx]}
 `), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,11 @@ import (
 	"time"
 
 	"github.com/kaactl/kaactl/internal/testenv"
+	"github.com/kaactl/kaactl/pkg/platform"
+	"github.com/kaactl/kaactl/pkg/platform/platformtest"
+	"github.com/kaactl/kaactl/pkg/server/bcx"
+	"github.com/kaactl/kaactl/pkg/server/kpc"
+	"github.com/kaactl/kaactl/pkg/server/provider"
 )
 
 func execute(t *testing.T, args ...string) (stdout, stderr string, err error) {
@@ -72,29 +77,43 @@ func TestServeKPCFlagsAndEnv(t *testing.T) {
 	if err := cmd.Execute(); err != nil {
 		t.Fatal(err)
 	}
-	if got.NATSURL != "nats://from-env:4222" || got.MQTTAddr != ":2000" || got.RequestTimeout != 7*time.Second ||
+	if got.NATS.URL != "nats://from-env:4222" || got.MQTTAddr != ":2000" || got.RequestTimeout != 7*time.Second ||
 		got.Instance != "kpc" || got.ECAPProvider != "cm" || got.HTTPAddr != ":8080" || got.RESTAddr != ":8008" {
 		t.Errorf("options %+v", got.Options)
 	}
 }
 
-// startUp runs `kaactl up` in-process on free ports and returns it once ready.
+// upPlatform is what the command tests read of a running `kaactl up`.
+type upPlatform struct {
+	DataDir      string
+	NATSURL      string
+	KPC          *kpc.Server
+	BCX          *bcx.Server
+	Provider     *provider.Provider
+	AdminToken   string
+	AdminTokenAt string
+	Blobs        string
+}
+
+// startUp runs `kaactl up`'s run function in-process on free ports, with
+// --auto-register unless mutate says otherwise, and returns it once ready
+// with the banner it printed; stop is Ctrl-C.
 func startUp(t *testing.T, dataDir string, mutate ...func(*upOptions)) (*upPlatform, string, func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan *upPlatform, 1)
+	ready := make(chan *platform.Platform, 1)
 	var out bytes.Buffer
-	o := &upOptions{dataDir: dataDir, natsAddr: "127.0.0.1:0", bcxAddr: "127.0.0.1:0", providerAddr: "127.0.0.1:0",
-		autoRegister: true, drainTimeout: 5 * time.Second, ready: func(p *upPlatform) { ready <- p }}
-	o.kpc = kpcDefaults()
-	o.kpc.MQTTAddr, o.kpc.HTTPAddr, o.kpc.RESTAddr = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
-	o.kpc.MQTTSAddr, o.kpc.WSAddr = "127.0.0.1:0", "127.0.0.1:0"
+	o := &upOptions{Options: platform.DefaultOptions(), ready: func(p *platform.Platform) { ready <- p }}
+	o.DataDir, o.AutoRegister, o.drainTimeout = dataDir, true, 5*time.Second
+	const free = platformtest.Loopback
+	o.NATSAddr, o.BCX.RESTAddr, o.Provider.RESTAddr = free, free, free
+	o.KPC.MQTTAddr, o.KPC.MQTTSAddr, o.KPC.WSAddr, o.KPC.HTTPAddr, o.KPC.RESTAddr = free, free, free, free, free
 	for _, m := range mutate {
 		m(o)
 	}
 	done := make(chan error, 1)
 	go func() { done <- runUp(ctx, ioStreams{out: &out, err: io.Discard}, o) }()
-	var p *upPlatform
+	var p *platform.Platform
 	select {
 	case p = <-ready:
 	case err := <-done:
@@ -113,8 +132,9 @@ func startUp(t *testing.T, dataDir string, mutate ...func(*upOptions)) (*upPlatf
 			t.Fatal("up did not stop within 10s of Ctrl-C")
 		}
 	}
-	testenv.Eventually(t, 5*time.Second, "kpc ready", p.KPC.Ready)
-	return p, out.String(), stop
+	testenv.Eventually(t, 5*time.Second, "kpc ready", p.KPC().Ready)
+	return &upPlatform{DataDir: p.DataDir(), NATSURL: p.NATSURL(), KPC: p.KPC(), BCX: p.BCX(), Provider: p.Provider(),
+		AdminToken: p.AdminToken(), AdminTokenAt: p.AdminTokenPath(), Blobs: p.Blobs()}, out.String(), stop
 }
 
 func get(t *testing.T, url string) (int, string) {
@@ -214,7 +234,8 @@ func TestUpS3(t *testing.T) {
 	t.Setenv("AWS_ACCESS_KEY_ID", srv.AccessKey)
 	t.Setenv("AWS_SECRET_ACCESS_KEY", srv.SecretKey)
 	p, banner, stop := startUp(t, t.TempDir(), func(o *upOptions) {
-		o.s3.Endpoint, o.s3.Bucket, o.s3.Region, o.s3.PathStyle = srv.Endpoint, "up-blobs", srv.Region, true
+		s3 := &o.BCX.Blobs.S3
+		s3.Endpoint, s3.Bucket, s3.Region, s3.PathStyle = srv.Endpoint, "up-blobs", srv.Region, true
 	})
 	defer stop()
 	if p.Blobs != "s3" || !strings.Contains(banner, "blobs: s3") {

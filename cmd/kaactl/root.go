@@ -4,11 +4,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"strings"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
+
+	"github.com/kaactl/kaactl/internal/flagset"
+	"github.com/kaactl/kaactl/pkg/platform"
 )
 
 // ioStreams is where a command reads and writes; tests pass buffers.
@@ -36,10 +36,19 @@ and HTTP, relayed to extensions over NATS) and the tools around it.
 
 Every flag can also be set from the environment as KAA_<FLAG>, e.g.
 KAA_NATS=nats://10.0.0.5:4222 or KAA_MQTT_ADDR=:1884; flags win over env.`,
+		Example: `  # The whole platform on this machine, then a fleet of simulated devices against it
+  kaactl up
+  kaactl sim --endpoints 500 --duration 10s
+
+  # One service against your own NATS
+  kaactl serve kpc --nats nats://nats.example:4222`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
-			return applyEnv(cmd.Flags())
+			if err := flagset.ApplyEnv(cmd.Flags()); err != nil {
+				return usageError{err}
+			}
+			return nil
 		},
 	}
 	root.SetIn(io.in)
@@ -49,25 +58,25 @@ KAA_NATS=nats://10.0.0.5:4222 or KAA_MQTT_ADDR=:1884; flags win over env.`,
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
 	root.AddCommand(newVersionCmd(io), newServeCmd(io, g), newUpCmd(io, g), newSimCmd(io, nil), newAppsCmd(io), newEndpointsCmd(io), newCredentialsCmd(io), newBlobsCmd(io))
+	addCompletionExample(root)
 	return root
 }
 
-// applyEnv sets every flag not given on the command line from KAA_<NAME>.
-func applyEnv(fs *pflag.FlagSet) error {
-	var err error
-	fs.VisitAll(func(f *pflag.Flag) {
-		if f.Changed || err != nil {
-			return
+// addCompletionExample adds cobra's completion command now (Execute would
+// later) to give it examples.
+func addCompletionExample(root *cobra.Command) {
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() == "completion" {
+			c.Example = `  source <(kaactl completion bash)
+  kaactl completion zsh > "${fpath[1]}/_kaactl"
+  kaactl completion fish > ~/.config/fish/completions/kaactl.fish`
 		}
-		name := "KAA_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
-		if v, ok := os.LookupEnv(name); ok {
-			if e := fs.Set(f.Name, v); e != nil {
-				err = usageError{fmt.Errorf("%s=%q: %w", name, v, e)}
-			}
-		}
-	})
-	return err
+	}
 }
+
+// defaultDataDir is kaactl up's data dir, where the admin token lives.
+func defaultDataDir() string { return platform.DefaultDataDir() }
 
 func (g *globalOptions) logger(w io.Writer) (*slog.Logger, error) {
 	var lvl slog.Level

@@ -2,12 +2,15 @@ package main
 
 import (
 	"context"
-	"fmt"
+	"errors"
+	"log/slog"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
+	"github.com/kaactl/kaactl/internal/cliconfig"
+	"github.com/kaactl/kaactl/pkg/kaaconfig"
 	"github.com/kaactl/kaactl/pkg/server/echo"
 	"github.com/kaactl/kaactl/pkg/server/kpc"
 )
@@ -16,21 +19,127 @@ func newServeCmd(io ioStreams, g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run one service (for deployments with NATS outside)",
+		Example: `  kaactl serve kpc --nats nats://nats.example:4222 --config kpc.yaml
+  kaactl serve echo --nats nats://nats.example:4222`,
 	}
 	cmd.AddCommand(newServeKPCCmd(io, g, nil), newServeBCXCmd(io, g, nil), newServeProviderCmd(io, g, nil), newServeEchoCmd(io, g, nil))
+	return cmd
+}
+
+// serveFlags are the flags of the commands that run services, next to the
+// services' own: --config where the command reads one, --drain-timeout.
+type serveFlags struct {
+	configPath   string
+	drainTimeout time.Duration
+}
+
+// bind adds --config (when configHelp says what the file holds) and
+// --drain-timeout (when drainHelp says what a drain waits for).
+func (s *serveFlags) bind(fs *pflag.FlagSet, configHelp string, drain time.Duration, drainHelp string) {
+	if configHelp != "" {
+		fs.StringVar(&s.configPath, cliconfig.ConfigFlag, "", configHelp)
+	}
+	s.drainTimeout = drain
+	if drainHelp != "" {
+		fs.DurationVar(&s.drainTimeout, "drain-timeout", drain, drainHelp)
+	}
+}
+
+// flags are the command's own flags, for serviceCommand.
+func (s *serveFlags) flags() *serveFlags { return s }
+
+// setup is what a service command does first: apply --config to its flags
+// (so a file can set --log-level too), then make the logger.
+func (s *serveFlags) setup(cmd *cobra.Command, io ioStreams, g *globalOptions) (*slog.Logger, kaaconfig.AppConfig, error) {
+	var apps kaaconfig.AppConfig
+	if s.configPath != "" {
+		var err error
+		if apps, err = cliconfig.Load(cmd.Flags(), s.configPath); err != nil {
+			if errors.Is(err, cliconfig.ErrSetting) {
+				return nil, apps, usageError{err}
+			}
+			return nil, apps, err
+		}
+	}
+	log, err := g.logger(io.err)
+	return log, apps, err
+}
+
+// service is what every command that runs services runs.
+type service interface {
+	Start(context.Context) error
+	Shutdown(context.Context) error
+}
+
+// runService builds a service (its options are wrong: a usage error),
+// starts it, calls started, waits for ctx to end (SIGINT, SIGTERM) and
+// drains it within drain.
+func runService[S service](ctx context.Context, build func() (S, error), drain time.Duration, started func(S)) error {
+	svc, err := build()
+	if err != nil {
+		return usageError{err}
+	}
+	if err := svc.Start(ctx); err != nil {
+		return err
+	}
+	if started != nil {
+		started(svc)
+	}
+	<-ctx.Done()
+	// The drain gets its own deadline: ctx is done already.
+	sctx, cancel := context.WithTimeout(context.Background(), drain)
+	defer cancel()
+	return svc.Shutdown(sctx)
+}
+
+// serviceOptions are the options of a command that runs one service S:
+// the service's own, which bind its flags, and the command's.
+type serviceOptions[S service] interface {
+	BindFlags(*pflag.FlagSet)
+	flags() *serveFlags
+	// use gives the service the logger and the config file's applications.
+	use(*slog.Logger, kaaconfig.AppConfig)
+	// build is the service's New.
+	build() (S, error)
+}
+
+// serviceCommand completes cmd into a command that runs the service of o:
+// its flags, then a RunE that applies --config, makes the logger and runs
+// the service until SIGINT/SIGTERM (or runF, for tests).
+func serviceCommand[O serviceOptions[S], S service](cmd *cobra.Command, io ioStreams, g *globalOptions, o O, runF func(context.Context, O) error,
+	configHelp string, drain time.Duration, drainHelp string) *cobra.Command {
+	f := o.flags()
+	cmd.Args = cobra.NoArgs
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		log, apps, err := f.setup(cmd, io, g)
+		if err != nil {
+			return err
+		}
+		o.use(log, apps)
+		if runF != nil {
+			return runF(cmd.Context(), o)
+		}
+		return runService(cmd.Context(), o.build, f.drainTimeout, nil)
+	}
+	o.BindFlags(cmd.Flags())
+	f.bind(cmd.Flags(), configHelp, drain, drainHelp)
 	return cmd
 }
 
 // serveKPCOptions are the flags of `kaactl serve kpc`.
 type serveKPCOptions struct {
 	kpc.Options
-	configPath   string
-	drainTimeout time.Duration
+	serveFlags
 }
+
+func (o *serveKPCOptions) use(log *slog.Logger, apps kaaconfig.AppConfig) {
+	o.Logger, o.Apps = log, apps
+}
+func (o *serveKPCOptions) build() (*kpc.Server, error) { return kpc.New(o.Options) }
 
 func newServeKPCCmd(io ioStreams, g *globalOptions, runF func(context.Context, *serveKPCOptions) error) *cobra.Command {
 	o := &serveKPCOptions{Options: kpc.DefaultOptions()}
-	cmd := &cobra.Command{
+	return serviceCommand(&cobra.Command{
 		Use:   "kpc",
 		Short: "Run the Kaa Protocol edge: 1/KP over MQTT and HTTP, relayed to extensions over NATS",
 		Long: `Run one KPC replica. Devices publish 1/KP requests
@@ -60,107 +169,27 @@ GET /api/v1/cert.
 Management: GET /health (503 while NATS is down or draining), GET /metrics
 (Prometheus), GET /api/v1/cert, GET /api/v1/sessions on --rest-addr.
 SIGINT/SIGTERM drain.`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			log, err := g.logger(io.err)
-			if err != nil {
-				return err
-			}
-			o.Logger = log
-			if o.configPath != "" {
-				if o.Apps, err = loadConfigFile(cmd.Flags(), o.configPath); err != nil {
-					return err
-				}
-			}
-			if runF != nil {
-				return runF(cmd.Context(), o)
-			}
-			return runServeKPC(cmd.Context(), o)
-		},
-	}
-	f := cmd.Flags()
-	f.StringVar(&o.NATSURL, "nats", o.NATSURL, "NATS server URL(s), comma-separated")
-	f.StringVar(&o.Instance, "instance", o.Instance, "KPC service instance name")
-	f.StringVar(&o.ReplicaID, "replica-id", "", "replica ID on kaa.v1.replica.<id> subjects (default random)")
-	f.StringVar(&o.MQTTAddr, "mqtt-addr", o.MQTTAddr, `MQTT/TCP listen address ("" disables)`)
-	f.StringVar(&o.MQTTSAddr, "mqtts-addr", o.MQTTSAddr, `MQTT/TLS listen address, e.g. :8883 ("" disables; needs --tls-cert/--tls-key or --tls-generate)`)
-	f.StringVar(&o.WSAddr, "ws-addr", o.WSAddr, `MQTT over WebSocket listen address, served on path /ws ("" disables)`)
-	f.StringVar(&o.TLSCert, "tls-cert", o.TLSCert, "MQTT/TLS server certificate PEM file (default "+kpc.DefaultTLSCert+" with --tls-generate)")
-	f.StringVar(&o.TLSKey, "tls-key", o.TLSKey, "MQTT/TLS server key PEM file (default "+kpc.DefaultTLSKey+" with --tls-generate)")
-	f.BoolVar(&o.TLSGenerate, "tls-generate", o.TLSGenerate, "generate a self-signed certificate and key at --tls-cert/--tls-key if they do not exist")
-	f.StringSliceVar(&o.TLSHosts, "tls-hosts", o.TLSHosts, "host names and IPs of a generated certificate (default localhost,127.0.0.1,::1)")
-	f.StringVar(&o.HTTPAddr, "http-addr", o.HTTPAddr, `1/KP over HTTP listen address ("" disables)`)
-	f.StringVar(&o.RESTAddr, "rest-addr", o.RESTAddr, `management listen address: /health, /metrics ("" disables)`)
-	f.StringVar(&o.ECAPProvider, "ecap-provider", o.ECAPProvider, "service instance answering ECAP ep-token-request (Kaa's CM)")
-	f.StringVar(&o.configPath, "config", "", "YAML config file: any flag of this command as a top-level key, plus kaa.applications and kaa.extension-instances")
-	f.DurationVar(&o.RequestTimeout, "request-timeout", o.RequestTimeout, "wait for an extension's answer before replying 504")
-	f.IntVar(&o.MaxPayload, "max-payload", o.MaxPayload, "largest request payload in bytes (MQTT and HTTP)")
-	f.DurationVar(&o.drainTimeout, "drain-timeout", 15*time.Second, "on shutdown, wait this long for in-flight requests")
-	return cmd
+		Example: `  kaactl serve kpc --nats nats://nats.example:4222 --config kpc.yaml
+  kaactl serve kpc --mqtts-addr :8883 --tls-generate --ws-addr :8081
+  KAA_MQTT_ADDR=:1884 kaactl serve kpc --http-addr ""`,
+	}, io, g, o, runF, "YAML config file: any flag of this command as a top-level key, plus kaa.applications and kaa.extension-instances",
+		15*time.Second, "on shutdown, wait this long for in-flight requests")
 }
 
-func runServeKPC(ctx context.Context, o *serveKPCOptions) error {
-	srv, err := kpc.New(o.Options)
-	if err != nil {
-		return usageError{err}
-	}
-	if err := srv.Start(ctx); err != nil {
-		return err
-	}
-	<-ctx.Done()
-	return shutdown(o.drainTimeout, srv.Shutdown)
-}
-
-// shutdown gives a drain its own deadline, since ctx is already done.
-func shutdown(timeout time.Duration, fns ...func(context.Context) error) error {
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	var first error
-	for _, fn := range fns {
-		if err := fn(ctx); err != nil && first == nil {
-			first = err
-		}
-	}
-	return first
-}
-
+// serveEchoOptions are the flags of `kaactl serve echo`.
 type serveEchoOptions struct {
-	natsURL  string
-	instance string
+	echo.Options
+	serveFlags
 }
+
+func (o *serveEchoOptions) use(log *slog.Logger, _ kaaconfig.AppConfig) { o.Logger = log }
+func (o *serveEchoOptions) build() (*echo.Service, error)               { return echo.New(o.Options) }
 
 func newServeEchoCmd(io ioStreams, g *globalOptions, runF func(context.Context, *serveEchoOptions) error) *cobra.Command {
-	o := &serveEchoOptions{}
-	cmd := &cobra.Command{
+	return serviceCommand(&cobra.Command{
 		Use:   "echo",
 		Short: "Run a demo extension that answers every 1/KP request with its own payload",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			log, err := g.logger(io.err)
-			if err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(cmd.Context(), o)
-			}
-			svc, err := echo.New(echo.Options{Instance: o.instance, Logger: log})
-			if err != nil {
-				return usageError{err}
-			}
-			nc, err := nats.Connect(o.natsURL, nats.Name("kaactl echo"), nats.MaxReconnects(-1))
-			if err != nil {
-				return fmt.Errorf("connect nats %s: %w", o.natsURL, err)
-			}
-			defer nc.Close()
-			if err := svc.Start(cmd.Context(), nc); err != nil {
-				return err
-			}
-			log.Info("echo extension started", "instance", o.instance, "nats", o.natsURL)
-			<-cmd.Context().Done()
-			return shutdown(5*time.Second, svc.Shutdown, func(ctx context.Context) error { return nc.FlushWithContext(ctx) })
-		},
-	}
-	cmd.Flags().StringVar(&o.natsURL, "nats", kpc.DefaultNATSURL, "NATS server URL")
-	cmd.Flags().StringVar(&o.instance, "instance", "echo", "extension instance name")
-	return cmd
+		Example: `  kaactl serve echo --nats nats://nats.example:4222
+  kaactl serve echo --instance echo2`,
+	}, io, g, &serveEchoOptions{Options: echo.DefaultOptions()}, runF, "", 5*time.Second, "")
 }

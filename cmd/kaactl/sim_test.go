@@ -144,7 +144,7 @@ func TestSimTransports(t *testing.T) {
 // every upload. Tokens live 1s here, so endpoints must fetch them again.
 func TestSimUpload(t *testing.T) {
 	dir := t.TempDir()
-	p, _, stop := startUp(t, dir, func(o *upOptions) { o.bcxTokenTTL = time.Second })
+	p, _, stop := startUp(t, dir, func(o *upOptions) { o.BCX.TokenTTL = time.Second })
 	defer stop()
 	rep, stderr, err := simJSON(t, "--url", "tcp://"+p.KPC.MQTTAddr(), "--bcx-url", "http://"+p.BCX.RESTAddr(), "--provision", "never",
 		"--scenario", "upload", "--endpoints", "3", "--blob-size", "10KiB", "--upload-rate", "4", "--duration", "2500ms",
@@ -187,7 +187,7 @@ func TestSimUpload(t *testing.T) {
 // passes.
 func TestSimProvisionAndRefusedTokens(t *testing.T) {
 	dir := t.TempDir()
-	p, _, stop := startUp(t, dir, func(o *upOptions) { o.autoRegister = false })
+	p, _, stop := startUp(t, dir, func(o *upOptions) { o.AutoRegister = false })
 	defer stop()
 	args := []string{"--url", "tcp://" + p.KPC.MQTTAddr(), "--bcx-url", "http://" + p.BCX.RESTAddr(),
 		"--provider-url", "http://" + p.Provider.RESTAddr(), "--data-dir", dir,
@@ -361,7 +361,7 @@ func TestSimBCXStopped(t *testing.T) {
 // them registered.
 func TestSimX509(t *testing.T) {
 	dir := t.TempDir()
-	p, _, stop := startUp(t, dir, func(o *upOptions) { o.autoRegister = false })
+	p, _, stop := startUp(t, dir, func(o *upOptions) { o.AutoRegister = false })
 	defer stop()
 	args := []string{"sim", "--no-dashboard", "--url", "mqtts://" + p.KPC.MQTTSAddr(), "--kpc-rest-url", "http://" + p.KPC.RESTAddr(),
 		"--provider-url", "http://" + p.Provider.RESTAddr(), "--data-dir", dir, "--x509",

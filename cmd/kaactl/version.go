@@ -31,9 +31,10 @@ func buildVersion() (string, string) {
 
 func newVersionCmd(io ioStreams) *cobra.Command {
 	return &cobra.Command{
-		Use:   "version",
-		Short: "Print the kaactl version",
-		Args:  cobra.NoArgs,
+		Use:     "version",
+		Short:   "Print the kaactl version",
+		Example: "  kaactl version",
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			v, c := buildVersion()
 			if c != "" {

@@ -10,40 +10,25 @@ import (
 	"time"
 
 	"github.com/kaactl/kaactl/internal/testenv"
-	"github.com/kaactl/kaactl/pkg/server/echo"
+	"github.com/kaactl/kaactl/pkg/platform"
+	"github.com/kaactl/kaactl/pkg/platform/platformtest"
 	"github.com/kaactl/kaactl/pkg/server/kpc"
-	"github.com/kaactl/kaactl/pkg/server/tokenprovider"
 	"github.com/kaactl/kaactl/pkg/sim"
 )
 
-// startBackend runs embedded NATS, the echo extension and the token
-// provider in-process and returns the NATS URL.
+// startBackend runs the platform (embedded NATS, the echo extension, the
+// provider with the demo application) and returns the NATS URL, for tests
+// that run KPC themselves.
 func startBackend(t *testing.T, autoRegister bool) string {
 	t.Helper()
-	ns := testenv.NATS(t)
-	nc := testenv.Conn(t, ns.ClientURL())
-	ext, err := echo.New(echo.Options{Instance: "echo"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := ext.Start(context.Background(), nc); err != nil {
-		t.Fatal(err)
-	}
-	prov, err := tokenprovider.New(tokenprovider.Options{AutoRegister: autoRegister})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := prov.Start(context.Background(), nc); err != nil {
-		t.Fatal(err)
-	}
-	return ns.ClientURL()
+	return platformtest.Start(t, func(o *platform.Options) { o.AutoRegister = autoRegister }).NATSURL()
 }
 
 // startKPC runs KPC on NATS with MQTT on mqttAddr; the test shuts it down.
 func startKPC(t *testing.T, natsURL, mqttAddr string, requestTimeout time.Duration) *kpc.Server {
 	t.Helper()
 	opts := kpc.DefaultOptions()
-	opts.NATSURL = natsURL
+	opts.NATS.URL = natsURL
 	opts.MQTTAddr, opts.HTTPAddr, opts.RESTAddr = mqttAddr, "127.0.0.1:0", "127.0.0.1:0"
 	opts.RequestTimeout = requestTimeout
 	k, err := kpc.New(opts)
@@ -65,12 +50,13 @@ func shutdownKPC(t *testing.T, k *kpc.Server) {
 	}
 }
 
-// startPlatform runs the backend and KPC and returns KPC's MQTT URL.
+// startPlatform runs the platform and returns KPC's MQTT URL.
 func startPlatform(t *testing.T, autoRegister bool, requestTimeout time.Duration) string {
 	t.Helper()
-	k := startKPC(t, startBackend(t, autoRegister), "127.0.0.1:0", requestTimeout)
-	t.Cleanup(func() { shutdownKPC(t, k) })
-	return "tcp://" + k.MQTTAddr()
+	p := platformtest.Start(t, func(o *platform.Options) {
+		o.AutoRegister, o.KPC.RequestTimeout = autoRegister, requestTimeout
+	})
+	return "tcp://" + p.KPC().MQTTAddr()
 }
 
 func TestClosedLoop(t *testing.T) {

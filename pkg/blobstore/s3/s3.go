@@ -43,31 +43,31 @@ const (
 
 // Options configures a Store. Zero values take the defaults.
 type Options struct {
-	Endpoint  string `yaml:"endpoint"`  // "" for AWS, else e.g. "http://127.0.0.1:7070"
-	Region    string `yaml:"region"`    // "" takes the AWS chain's, else us-east-1
-	Bucket    string `yaml:"bucket"`    // created if missing
-	Prefix    string `yaml:"prefix"`    // prepended to every key, e.g. "bcx/"
-	PathStyle bool   `yaml:"pathStyle"` // path-style addressing (most non-AWS servers)
+	Endpoint  string // "" for AWS, else e.g. "http://127.0.0.1:7070"
+	Region    string // "" takes the AWS chain's, else us-east-1
+	Bucket    string // created if missing
+	Prefix    string // prepended to every key, e.g. "bcx/"
+	PathStyle bool   // path-style addressing (most non-AWS servers)
 	// AccessKey and SecretKey, if set, replace the standard AWS credential
 	// chain (environment, shared files, instance roles).
-	AccessKey string `yaml:"accessKey"`
-	SecretKey string `yaml:"secretKey"`
+	AccessKey string
+	SecretKey string
 	// PartSize is the size of multipart upload parts and the largest blob
 	// sent as one PutObject (default 8 MiB, at least 5 MiB).
-	PartSize int64 `yaml:"partSize"`
+	PartSize int64
 	// Concurrency is the number of parts of one blob in memory and in flight
 	// at once (default 4): a Put holds at most PartSize*Concurrency bytes.
-	Concurrency int `yaml:"concurrency"`
+	Concurrency int
 	// MaxAttempts bounds the attempts of one S3 request (0: the SDK's 3).
-	MaxAttempts int `yaml:"maxAttempts"`
+	MaxAttempts int
 	// OrphanAge is the age past which a multipart upload under Prefix counts
 	// as abandoned by a crashed writer and is aborted (default 24h). Younger
 	// ones may belong to a live replica.
-	OrphanAge time.Duration `yaml:"orphanAge"`
+	OrphanAge time.Duration
 	// JanitorInterval is how often failed aborts are retried (default 1m).
-	JanitorInterval time.Duration `yaml:"janitorInterval"`
+	JanitorInterval time.Duration
 	// Logger gets the janitor's reports (default: discarded).
-	Logger *slog.Logger `yaml:"-"`
+	Logger *slog.Logger
 }
 
 func (o *Options) setDefaults() error {

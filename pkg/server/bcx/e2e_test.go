@@ -19,10 +19,9 @@ import (
 
 	"github.com/kaactl/kaactl/internal/testenv"
 	"github.com/kaactl/kaactl/pkg/blobstore/s3"
-	"github.com/kaactl/kaactl/pkg/kaaconfig"
+	"github.com/kaactl/kaactl/pkg/platform"
+	"github.com/kaactl/kaactl/pkg/platform/platformtest"
 	"github.com/kaactl/kaactl/pkg/server/bcx"
-	"github.com/kaactl/kaactl/pkg/server/kpc"
-	"github.com/kaactl/kaactl/pkg/server/tokenprovider"
 )
 
 // randomStream is n deterministic pseudo-random bytes, never held in memory.
@@ -65,32 +64,21 @@ func openS3(t *testing.T, srv testenv.S3Server) *s3.Store {
 // management API lists and returns exactly those bytes.
 func TestEndToEndMQTTTokenS3Upload(t *testing.T) {
 	s3srv := testenv.S3(t)
-	e := startBCX(t, openS3(t, s3srv), nil)
-
-	// KPC and a token provider on BCX's NATS.
-	natsURL := e.natsURL
-	prov, err := tokenprovider.New(tokenprovider.Options{Endpoints: []tokenprovider.Endpoint{{AppName: "demo", Token: "dev-token", EndpointID: "ep-42"}}})
+	p := platformtest.Start(t, platformtest.BCX(func(o *bcx.Options) {
+		o.Blobs.S3 = s3.Options{Endpoint: s3srv.Endpoint, Region: s3srv.Region, Bucket: "bcx-e2e",
+			PathStyle: true, AccessKey: s3srv.AccessKey, SecretKey: s3srv.SecretKey, MaxAttempts: 1}
+	}))
+	if p.Blobs() != "s3" {
+		t.Fatalf("blobs in %s, want s3", p.Blobs())
+	}
+	ep, _, err := p.Provider().CreateEndpoint(context.Background(), platform.DemoTenant, platform.DemoApp, "dev-token")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := prov.Start(context.Background(), e.nc); err != nil {
-		t.Fatal(err)
-	}
-	apps, _ := kaaconfig.Parse([]byte(appsYAML))
-	ko := kpc.DefaultOptions()
-	ko.NATSURL, ko.MQTTAddr, ko.HTTPAddr, ko.RESTAddr, ko.Apps = natsURL, "127.0.0.1:0", "", "", apps
-	k, err := kpc.New(ko)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := k.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = k.Shutdown(context.Background()) })
-	testenv.Eventually(t, 5*time.Second, "kpc ready", k.Ready)
+	base := "http://" + p.BCX().RESTAddr()
 
 	// Kaa's clients request a token without a request id and wait on .../token/status.
-	dev := testenv.MQTT(t, k.MQTTAddr(), "device-42")
+	dev := testenv.MQTT(t, p.KPC().MQTTAddr(), "device-42")
 	dev.Publish(t, "kp1/demo-v1/bcx/dev-token/token", 1, "")
 	m := dev.Expect(t, "kp1/demo-v1/bcx/dev-token/token/status", 10*time.Second)
 	var tok struct{ Token string }
@@ -101,7 +89,7 @@ func TestEndToEndMQTTTokenS3Upload(t *testing.T) {
 	const size = 64 << 20
 	sum := sha256.New()
 	body := io.TeeReader(newRandomStream(1, size), sum)
-	req, _ := http.NewRequest("POST", e.base+"/api/v1/binary-data?name="+url.QueryEscape("firmware dump.bin"), body)
+	req, _ := http.NewRequest("POST", base+"/api/v1/binary-data?name="+url.QueryEscape("firmware dump.bin"), body)
 	req.Header.Set("X-Auth-Token", tok.Token)
 	req.Header.Set("Content-Type", "application/octet-stream")
 	resp, err := http.DefaultClient.Do(req)
@@ -115,8 +103,8 @@ func TestEndToEndMQTTTokenS3Upload(t *testing.T) {
 	loc := resp.Header.Get("Location")
 	want := sum.Sum(nil)
 
-	read := "Bearer " + e.acme.Token(t, "admin", time.Hour, "endpoint:read")
-	_, listBody := do(t, "GET", e.base+"/api/v1/applications/demo/binary-data?endpointId=ep-42", nil, "Authorization", read)
+	read := "Bearer " + p.AdminToken()
+	_, listBody := do(t, "GET", base+"/api/v1/applications/demo/binary-data?endpointId="+ep.ID, nil, "Authorization", read)
 	var list struct {
 		Content []struct {
 			ID, EndpointID, Name string
@@ -127,11 +115,11 @@ func TestEndToEndMQTTTokenS3Upload(t *testing.T) {
 	if err := json.Unmarshal(listBody, &list); err != nil || list.TotalElements != 1 {
 		t.Fatalf("list %s: %v", listBody, err)
 	}
-	if b := list.Content[0]; b.EndpointID != "ep-42" || b.Name != "firmware dump.bin" || b.Size != size || !strings.HasSuffix(loc, "/"+b.ID) {
+	if b := list.Content[0]; b.EndpointID != ep.ID || b.Name != "firmware dump.bin" || b.Size != size || !strings.HasSuffix(loc, "/"+b.ID) {
 		t.Fatalf("listed %+v (location %s)", b, loc)
 	}
 
-	req, _ = http.NewRequest("GET", e.base+loc+"/data", nil)
+	req, _ = http.NewRequest("GET", base+loc+"/data", nil)
 	req.Header.Set("Authorization", read)
 	resp, err = http.DefaultClient.Do(req)
 	if err != nil {
@@ -243,5 +231,3 @@ func multipartUploads(t *testing.T, srv testenv.S3Server, bucket string) int {
 	}
 	return len(out.Uploads)
 }
-
-var _ = bcx.ScopeRead

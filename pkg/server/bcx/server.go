@@ -5,65 +5,117 @@
 package bcx
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/spf13/pflag"
 
 	"github.com/kaactl/kaactl/pkg/blobstore"
+	"github.com/kaactl/kaactl/pkg/blobstore/backend"
 	"github.com/kaactl/kaactl/pkg/ism"
 	"github.com/kaactl/kaactl/pkg/kaaconfig"
+	"github.com/kaactl/kaactl/pkg/server/httpx/auth"
+	"github.com/kaactl/kaactl/pkg/server/natsconn"
 )
 
-// Options configures one BCX replica.
+// Options configures one BCX replica; BindFlags binds the flags of `kaactl
+// serve bcx` to its fields.
 type Options struct {
-	NATSURL string `yaml:"nats"`
+	// NATS is where token requests come from.
+	NATS natsconn.Options
 	// Instance is the extension instance name devices address (kp1/<app>/bcx/...).
-	Instance string `yaml:"instance"`
+	Instance string
 	// RESTAddr serves uploads, management, /health and /metrics.
-	RESTAddr string `yaml:"rest-addr"`
+	RESTAddr string
 	// TokenTTL is the default upload token lifetime (Kaa: kaa.bcx.tokens.expiration).
-	TokenTTL time.Duration `yaml:"token-ttl"`
+	TokenTTL time.Duration
 	// MaxBlobSize bounds one upload.
-	MaxBlobSize int64 `yaml:"max-blob-size"`
+	MaxBlobSize int64
+	// TokenKeyFile holds the hex HMAC key signing upload tokens; replicas
+	// that share it accept each other's tokens.
+	TokenKeyFile string
+	// CreateTokenKey generates TokenKeyFile (mode 0600) if it does not exist.
+	CreateTokenKey bool
+	// TokenKey, when set, is the key itself instead of TokenKeyFile's (from
+	// a secret store, or a test).
+	TokenKey []byte
+	// Blobs chooses and configures the blob backend, which Start opens and
+	// Shutdown closes.
+	Blobs backend.Options
+	// Store, when set, is the blob store instead of one opened from Blobs;
+	// it stays the caller's to close.
+	Store blobstore.Store
+	// Issuers are the static issuers of management JWTs, "tenant=URL".
+	Issuers []string
+	// TenantManagerURL resolves the issuers of other tenants.
+	TenantManagerURL string
+	// Auth, when set, guards the management API instead of JWTs of Issuers
+	// and TenantManagerURL (`kaactl up` takes its admin token).
+	Auth Authenticator
 	// Apps maps app versions to applications and applications to tenants.
-	Apps kaaconfig.AppConfig `yaml:"-"`
+	Apps kaaconfig.AppConfig
 
-	Logger *slog.Logger `yaml:"-"`
+	Logger *slog.Logger
 }
 
 // Defaults match Kaa's where Kaa has one.
 const (
-	DefaultInstance    = "bcx"
-	DefaultRESTAddr    = ":8090"
-	DefaultTokenTTL    = time.Hour
-	DefaultMaxBlobSize = 16 << 30
+	DefaultInstance     = "bcx"
+	DefaultRESTAddr     = ":8090"
+	DefaultTokenTTL     = time.Hour
+	DefaultMaxBlobSize  = 16 << 30
+	DefaultTokenKeyFile = "bcx-token.key"
 )
 
-// DefaultOptions returns options that run on a laptop.
+// noIssuer is the management API's answer when nothing can verify a caller.
+const noIssuer = "management API has no token issuer configured (--issuer or --tenant-manager-url)"
+
+// DefaultOptions returns options that run on a laptop next to a local NATS.
 func DefaultOptions() Options {
 	return Options{
-		NATSURL:     "nats://127.0.0.1:4222",
-		Instance:    DefaultInstance,
-		RESTAddr:    DefaultRESTAddr,
-		TokenTTL:    DefaultTokenTTL,
-		MaxBlobSize: DefaultMaxBlobSize,
+		NATS:         natsconn.DefaultOptions(),
+		Instance:     DefaultInstance,
+		RESTAddr:     DefaultRESTAddr,
+		TokenTTL:     DefaultTokenTTL,
+		MaxBlobSize:  DefaultMaxBlobSize,
+		TokenKeyFile: DefaultTokenKeyFile,
+		Blobs:        backend.DefaultOptions(),
 	}
 }
 
+// BindFlags binds the flags of `kaactl serve bcx`; the fields' current
+// values are the defaults.
+func (o *Options) BindFlags(fs *pflag.FlagSet) {
+	o.NATS.BindFlags(fs)
+	fs.StringVar(&o.Instance, "instance", o.Instance, "BCX extension instance name")
+	fs.StringVar(&o.RESTAddr, "rest-addr", o.RESTAddr, "REST listen address: uploads, management, /health, /metrics")
+	o.Blobs.BindFlags(fs)
+	fs.DurationVar(&o.TokenTTL, "token-ttl", o.TokenTTL, "upload token lifetime (per application: kaa.applications.<app>.bcx.tokens.expiration)")
+	fs.StringVar(&o.TokenKeyFile, "token-key-file", o.TokenKeyFile, "hex HMAC key signing upload tokens; share it between replicas")
+	fs.BoolVar(&o.CreateTokenKey, "create-token-key", o.CreateTokenKey, "generate --token-key-file (mode 0600) if it does not exist")
+	fs.Int64Var(&o.MaxBlobSize, "max-blob-size", o.MaxBlobSize, "largest blob in bytes (413 above)")
+	fs.StringVar(&o.TenantManagerURL, "tenant-manager-url", o.TenantManagerURL, "Tenant Manager base URL resolving tenant issuers")
+	fs.StringSliceVar(&o.Issuers, "issuer", o.Issuers, "static tenant issuer, tenant=URL (repeatable)")
+}
+
+// Validate reports every problem of o at once (New does too).
+func (o Options) Validate() error {
+	_, err := o.authenticator()
+	return errors.Join(o.validate(), err)
+}
+
 func (o *Options) validate() error {
-	var errs []error
-	if o.NATSURL == "" {
-		errs = append(errs, errors.New("nats url is empty"))
-	}
+	errs := []error{o.NATS.Validate()}
 	if !ism.ValidToken(o.Instance) {
 		errs = append(errs, fmt.Errorf("instance %q is not a valid NATS subject token", o.Instance))
 	}
@@ -73,14 +125,43 @@ func (o *Options) validate() error {
 	if o.MaxBlobSize <= 0 {
 		errs = append(errs, fmt.Errorf("max blob size %d must be positive", o.MaxBlobSize))
 	}
+	if o.TokenKeyFile == "" && o.TokenKey == nil {
+		errs = append(errs, errors.New("token key file is empty"))
+	}
+	if o.Store == nil {
+		if err := o.Blobs.Validate(); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if err := o.Apps.Validate(); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }
 
+// authenticator is Auth, or the JWT verifier of the issuers, or Deny when
+// there are none.
+func (o *Options) authenticator() (Authenticator, error) {
+	if o.Auth != nil {
+		return o.Auth, nil
+	}
+	issuers, err := auth.ParseIssuers(o.Issuers)
+	if err != nil {
+		return nil, err
+	}
+	if len(issuers) == 0 && o.TenantManagerURL == "" {
+		return auth.Deny{Reason: noIssuer}, nil
+	}
+	v, err := auth.NewVerifier(auth.Options{StaticIssuers: issuers, TenantManagerURL: o.TenantManagerURL, Logger: o.Logger})
+	if err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
 // Authenticator guards the management API: it authenticates the bearer JWT,
 // requires a scope, and tells which tenant the caller belongs to.
+// auth.Verifier, auth.StaticToken and auth.Deny are ones.
 type Authenticator interface {
 	Middleware(scope string, next http.Handler) http.Handler
 	Tenant(ctx context.Context) (string, bool)
@@ -88,12 +169,13 @@ type Authenticator interface {
 
 // Server is one BCX replica.
 type Server struct {
-	opts    Options
-	log     *slog.Logger
-	store   blobstore.Store
-	signer  *TokenSigner
-	auth    Authenticator
-	metrics *metrics
+	opts       Options
+	log        *slog.Logger
+	store      blobstore.Store
+	closeStore func() error // nil when the store is the caller's
+	signer     *TokenSigner
+	auth       Authenticator
+	metrics    *metrics
 
 	nc       *nats.Conn
 	sub      *nats.Subscription
@@ -108,69 +190,69 @@ type Server struct {
 }
 
 // New validates options and builds a replica; it opens nothing.
-func New(opts Options, store blobstore.Store, signer *TokenSigner, auth Authenticator) (*Server, error) {
-	var errs []error
-	if err := opts.validate(); err != nil {
-		errs = append(errs, err)
-	}
-	if store == nil {
-		errs = append(errs, errors.New("no blob store"))
-	}
-	if signer == nil {
-		errs = append(errs, errors.New("no token signer"))
-	}
-	if auth == nil {
-		errs = append(errs, errors.New("no management authenticator"))
-	}
-	if err := errors.Join(errs...); err != nil {
+func New(opts Options) (*Server, error) {
+	authn, err := opts.authenticator()
+	if err := errors.Join(opts.validate(), err); err != nil {
 		return nil, fmt.Errorf("bcx options: %w", err)
 	}
-	log := opts.Logger
-	if log == nil {
-		log = slog.New(slog.NewTextHandler(io.Discard, nil))
-	}
+	log := cmp.Or(opts.Logger, slog.New(slog.DiscardHandler))
 	return &Server{
-		opts: opts, log: log.With("service", "bcx"), store: store, signer: signer, auth: auth,
+		opts: opts, log: log.With("service", "bcx"), store: opts.Store, auth: authn,
 		metrics: newMetrics(), now: time.Now, runtime: runtimeConfig{tokenTTL: map[string]time.Duration{}},
 	}, nil
 }
 
-// Start connects to NATS (retrying in the background if it is not up yet)
-// and opens the REST listener.
-func (s *Server) Start(ctx context.Context) error {
-	nc, err := nats.Connect(s.opts.NATSURL,
-		nats.Name("kaactl bcx"),
-		nats.RetryOnFailedConnect(true),
-		nats.MaxReconnects(-1),
-		nats.ReconnectWait(250*time.Millisecond),
-		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
-			if err != nil { // nil: our own Close
-				s.log.Warn("nats disconnected", "error", err)
-			}
-		}),
-	)
-	if err != nil {
-		return fmt.Errorf("connect nats %s: %w", s.opts.NATSURL, err)
+// Start loads the token key, opens the blob store, connects to NATS
+// (retrying in the background if it is not up yet) and opens the REST
+// listener.
+func (s *Server) Start(ctx context.Context) (err error) {
+	key := s.opts.TokenKey
+	if key == nil {
+		key, err = LoadOrCreateKey(filepath.Clean(s.opts.TokenKeyFile), s.opts.CreateTokenKey)
 	}
-	s.nc = nc
+	if err != nil {
+		if s.opts.CreateTokenKey {
+			return err
+		}
+		return fmt.Errorf("%w (generate one with --create-token-key, or `openssl rand -hex 32 > %s`)", err, s.opts.TokenKeyFile)
+	}
+	if s.signer, err = NewTokenSigner(key); err != nil {
+		return err
+	}
+	if _, denied := s.auth.(auth.Deny); denied {
+		s.log.Warn("management API refuses every call: no --issuer or --tenant-manager-url given")
+	}
+	if s.store == nil {
+		if s.store, s.closeStore, err = backend.Open(ctx, s.opts.Blobs, s.log); err != nil {
+			return err
+		}
+	}
+	defer func() {
+		if err != nil {
+			s.releaseStore()
+			if s.nc != nil {
+				s.nc.Close()
+			}
+		}
+	}()
+	if s.nc, err = natsconn.Connect(s.opts.NATS, "kaactl bcx", s.log, nil); err != nil {
+		return err
+	}
 	subj := ism.ServiceSubject(s.opts.Instance, ism.ProtoESP, ism.MsgClientData)
-	if s.sub, err = nc.QueueSubscribe(subj, s.opts.Instance, s.onClientData); err != nil {
-		nc.Close()
+	if s.sub, err = s.nc.QueueSubscribe(subj, s.opts.Instance, s.onClientData); err != nil {
 		return fmt.Errorf("subscribe %s: %w", subj, err)
 	}
 	for _, ev := range []string{ism.EventUpsert, ism.EventDelete} {
 		cfgSubj := ism.EventSubject(ism.AnyToken, ism.EntityService, ism.GroupConfiguration, ev)
-		if _, err := nc.Subscribe(cfgSubj, s.onConfigEvent); err != nil {
-			nc.Close()
+		if _, err := s.nc.Subscribe(cfgSubj, s.onConfigEvent); err != nil {
 			return fmt.Errorf("subscribe %s: %w", cfgSubj, err)
 		}
 	}
-	if nc.IsConnected() { // make sure the server has the subscription before we report ready
-		_ = nc.FlushTimeout(5 * time.Second)
+	if s.nc.IsConnected() { // make sure the server has the subscription before we report ready
+		_ = s.nc.FlushTimeout(5 * time.Second)
 	}
 	ln, err := net.Listen("tcp", s.opts.RESTAddr)
 	if err != nil {
-		nc.Close()
 		return fmt.Errorf("bcx listen %s: %w", s.opts.RESTAddr, err)
 	}
 	s.restLn = ln
@@ -180,8 +262,18 @@ func (s *Server) Start(ctx context.Context) error {
 			s.log.Error("rest server stopped", "error", err)
 		}
 	}()
-	s.log.Info("bcx started", "rest", ln.Addr().String(), "instance", s.opts.Instance, "nats", s.opts.NATSURL)
+	s.log.Info("bcx started", "rest", ln.Addr().String(), "instance", s.opts.Instance, "nats", s.opts.NATS.URL)
 	return nil
+}
+
+// releaseStore closes the store if Start opened it.
+func (s *Server) releaseStore() error {
+	if s.closeStore == nil {
+		return nil
+	}
+	closeStore := s.closeStore
+	s.closeStore = nil
+	return closeStore()
 }
 
 // RESTAddr is the bound REST address.
@@ -193,7 +285,8 @@ func (s *Server) RESTAddr() string {
 }
 
 // Shutdown drains: health turns 503, token requests already received are
-// answered, uploads in progress finish (or ctx ends), then NATS is flushed.
+// answered, uploads in progress finish (or ctx ends), then NATS is flushed
+// and the blob store closed. Idempotent.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.shutdownOnce.Do(func() {
 		s.draining.Store(true)
@@ -207,9 +300,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 				s.shutdownErr = errors.Join(s.shutdownErr, fmt.Errorf("rest shutdown: %w", err))
 			}
 		}
-		if s.nc != nil {
-			_ = s.nc.FlushWithContext(ctx)
-			s.nc.Close()
+		_ = natsconn.Close(ctx, s.nc)
+		if err := s.releaseStore(); err != nil {
+			s.shutdownErr = errors.Join(s.shutdownErr, fmt.Errorf("blob store close: %w", err))
 		}
 	})
 	return s.shutdownErr

@@ -19,19 +19,10 @@ import (
 	"github.com/kaactl/kaactl/pkg/ism"
 	"github.com/kaactl/kaactl/pkg/kaaconfig"
 	"github.com/kaactl/kaactl/pkg/server/bcx"
-	"github.com/kaactl/kaactl/pkg/server/httpx/auth"
 	"github.com/kaactl/kaactl/pkg/server/httpx/auth/authtest"
 )
 
 var testKey = []byte(strings.Repeat("test-key-", 4))
-
-// tenantAuth adapts the JWT verifier to bcx.Authenticator (as cmd/kaactl does).
-type tenantAuth struct{ *auth.Verifier }
-
-func (a tenantAuth) Tenant(ctx context.Context) (string, bool) {
-	p, ok := auth.FromContext(ctx)
-	return p.Tenant, ok
-}
 
 const appsYAML = `
 kaa:
@@ -64,10 +55,6 @@ func startBCX(t *testing.T, store blobstore.Store, mutate func(*bcx.Options)) *b
 	e := &bcxEnv{nc: testenv.Conn(t, ns.ClientURL()), natsURL: ns.ClientURL()}
 	e.acme = authtest.NewIssuer(t, "acme")
 	e.globex = authtest.NewIssuer(t, "globex")
-	verifier, err := auth.NewVerifier(auth.Options{StaticIssuers: map[string]string{"acme": e.acme.URL, "globex": e.globex.URL}})
-	if err != nil {
-		t.Fatal(err)
-	}
 	apps, err := kaaconfig.Parse([]byte(appsYAML))
 	if err != nil {
 		t.Fatal(err)
@@ -76,11 +63,13 @@ func startBCX(t *testing.T, store blobstore.Store, mutate func(*bcx.Options)) *b
 		t.Fatal(err)
 	}
 	opts := bcx.DefaultOptions()
-	opts.NATSURL, opts.RESTAddr, opts.Apps = ns.ClientURL(), "127.0.0.1:0", apps
+	opts.NATS.URL, opts.RESTAddr, opts.Apps, opts.Store = ns.ClientURL(), "127.0.0.1:0", apps, store
+	opts.TokenKey = testKey
+	opts.Issuers = []string{"acme=" + e.acme.URL, "globex=" + e.globex.URL}
 	if mutate != nil {
 		mutate(&opts)
 	}
-	if e.srv, err = bcx.New(opts, store, e.signer, tenantAuth{verifier}); err != nil {
+	if e.srv, err = bcx.New(opts); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.srv.Start(context.Background()); err != nil {

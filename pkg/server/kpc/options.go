@@ -6,53 +6,56 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/spf13/pflag"
+
 	"github.com/kaactl/kaactl/pkg/ism"
 	"github.com/kaactl/kaactl/pkg/kaaconfig"
+	"github.com/kaactl/kaactl/pkg/server/natsconn"
 )
 
-// Options configures one KPC replica. The yaml tags make it the schema of the
-// `kpc:` section of a config file; flags and KAA_* env vars write the same fields.
+// Options configures one KPC replica; BindFlags binds the flags of `kaactl
+// serve kpc` (and KAA_* env, and a --config file's top-level keys) to its
+// fields.
 type Options struct {
-	// NATSURL is the NATS server (or cluster seed) to relay requests through.
-	NATSURL string `yaml:"nats"`
+	// NATS is the server (or cluster) requests are relayed through.
+	NATS natsconn.Options
 	// Instance is the KPC service instance name (the originator of ELCE events
 	// and the subject of extension-initiated ExtensionData).
-	Instance string `yaml:"instance"`
+	Instance string
 	// ReplicaID identifies this replica on kaa.v1.replica.<id> subjects.
-	ReplicaID string `yaml:"replica-id"`
+	ReplicaID string
 	// MQTTAddr is the MQTT/TCP listen address; "" disables the transport.
-	MQTTAddr string `yaml:"mqtt-addr"`
+	MQTTAddr string
 	// MQTTSAddr is the MQTT/TLS listen address (Kaa's port is 8883); "" disables it.
-	MQTTSAddr string `yaml:"mqtts-addr"`
+	MQTTSAddr string
 	// WSAddr is the MQTT over WebSocket listen address (path /ws); "" disables it.
-	WSAddr string `yaml:"ws-addr"`
+	WSAddr string
 	// TLSCert and TLSKey are the PEM files of the MQTT/TLS server certificate.
-	TLSCert string `yaml:"tls-cert"`
-	TLSKey  string `yaml:"tls-key"`
+	TLSCert string
+	TLSKey  string
 	// TLSGenerate generates a self-signed pair at TLSCert/TLSKey (default
 	// DefaultTLSCert/DefaultTLSKey) when the files do not exist.
-	TLSGenerate bool `yaml:"tls-generate"`
+	TLSGenerate bool
 	// TLSHosts are the SANs of a generated certificate (default localhost, 127.0.0.1, ::1).
-	TLSHosts []string `yaml:"tls-hosts"`
+	TLSHosts []string
 	// HTTPAddr is the 1/KP over HTTP listen address; "" disables it.
-	HTTPAddr string `yaml:"http-addr"`
+	HTTPAddr string
 	// RESTAddr is the management listen address (/health, /metrics); "" disables it.
-	RESTAddr string `yaml:"rest-addr"`
+	RESTAddr string
 	// ECAPProvider is the service instance answering ep-token-request (Kaa's CM).
-	ECAPProvider string `yaml:"ecap-provider"`
+	ECAPProvider string
 	// RequestTimeout bounds the wait for an extension's answer and for token resolution.
-	RequestTimeout time.Duration `yaml:"request-timeout"`
+	RequestTimeout time.Duration
 	// MaxPayload bounds one request payload (MQTT packet size and HTTP body).
-	MaxPayload int `yaml:"max-payload"`
+	MaxPayload int
 	// Apps is the Kaa application configuration (kaa.applications / kaa.extension-instances).
-	Apps kaaconfig.AppConfig `yaml:"-"`
+	Apps kaaconfig.AppConfig
 
-	Logger *slog.Logger `yaml:"-"`
+	Logger *slog.Logger
 }
 
 // Defaults match Kaa's where Kaa has one.
 const (
-	DefaultNATSURL        = "nats://127.0.0.1:4222"
 	DefaultInstance       = "kpc"
 	DefaultMQTTAddr       = ":1883"
 	DefaultHTTPAddr       = ":8080"
@@ -67,7 +70,7 @@ const (
 // DefaultOptions returns options that run on a laptop next to a local NATS.
 func DefaultOptions() Options {
 	return Options{
-		NATSURL:        DefaultNATSURL,
+		NATS:           natsconn.DefaultOptions(),
 		Instance:       DefaultInstance,
 		MQTTAddr:       DefaultMQTTAddr,
 		HTTPAddr:       DefaultHTTPAddr,
@@ -78,12 +81,52 @@ func DefaultOptions() Options {
 	}
 }
 
-// validate reports every problem at once.
-func (o *Options) validate() error {
-	var errs []error
-	if o.NATSURL == "" {
-		errs = append(errs, errors.New("nats url is empty"))
+// BindFlags binds the flags of `kaactl serve kpc`; the fields' current
+// values are the defaults.
+func (o *Options) BindFlags(fs *pflag.FlagSet) {
+	o.NATS.BindFlags(fs)
+	fs.StringVar(&o.Instance, "instance", o.Instance, "KPC service instance name")
+	fs.StringVar(&o.ReplicaID, "replica-id", o.ReplicaID, "replica ID on kaa.v1.replica.<id> subjects (default random)")
+	fs.StringVar(&o.MQTTAddr, "mqtt-addr", o.MQTTAddr, `MQTT/TCP listen address ("" disables)`)
+	fs.StringVar(&o.MQTTSAddr, "mqtts-addr", o.MQTTSAddr, `MQTT/TLS listen address, e.g. :8883 ("" disables; needs --tls-cert/--tls-key or --tls-generate)`)
+	fs.StringVar(&o.WSAddr, "ws-addr", o.WSAddr, `MQTT over WebSocket listen address, served on path /ws ("" disables)`)
+	fs.StringVar(&o.TLSCert, "tls-cert", o.TLSCert, "MQTT/TLS server certificate PEM file (default "+DefaultTLSCert+" with --tls-generate)")
+	fs.StringVar(&o.TLSKey, "tls-key", o.TLSKey, "MQTT/TLS server key PEM file (default "+DefaultTLSKey+" with --tls-generate)")
+	fs.BoolVar(&o.TLSGenerate, "tls-generate", o.TLSGenerate, "generate a self-signed certificate and key at --tls-cert/--tls-key if they do not exist")
+	fs.StringSliceVar(&o.TLSHosts, "tls-hosts", o.TLSHosts, "host names and IPs of a generated certificate (default localhost,127.0.0.1,::1)")
+	fs.StringVar(&o.HTTPAddr, "http-addr", o.HTTPAddr, `1/KP over HTTP listen address ("" disables)`)
+	fs.StringVar(&o.RESTAddr, "rest-addr", o.RESTAddr, `management listen address: /health, /metrics ("" disables)`)
+	fs.StringVar(&o.ECAPProvider, "ecap-provider", o.ECAPProvider, "service instance answering ECAP ep-token-request (Kaa's CM)")
+	fs.DurationVar(&o.RequestTimeout, "request-timeout", o.RequestTimeout, "wait for an extension's answer before replying 504")
+	fs.IntVar(&o.MaxPayload, "max-payload", o.MaxPayload, "largest request payload in bytes (MQTT and HTTP)")
+}
+
+// withDefaults fills the fields whose zero value means "default".
+func (o Options) withDefaults() Options {
+	if o.ReplicaID == "" {
+		o.ReplicaID = ism.NewCorrelationID()
 	}
+	if o.TLSGenerate && o.MQTTSAddr != "" {
+		if o.TLSCert == "" {
+			o.TLSCert = DefaultTLSCert
+		}
+		if o.TLSKey == "" {
+			o.TLSKey = DefaultTLSKey
+		}
+	}
+	return o
+}
+
+// Validate reports every problem of o at once (New does too); fields whose
+// zero value means "default" are fine empty.
+func (o Options) Validate() error {
+	o = o.withDefaults()
+	return o.validate()
+}
+
+// validate is Validate, and indexes Apps for the replica (New).
+func (o *Options) validate() error {
+	errs := []error{o.NATS.Validate()}
 	for name, v := range map[string]string{"instance": o.Instance, "replica-id": o.ReplicaID, "ecap-provider": o.ECAPProvider} {
 		if !ism.ValidToken(v) {
 			errs = append(errs, fmt.Errorf("%s %q is not a valid NATS subject token", name, v))

@@ -4,11 +4,11 @@
 package kpc
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -22,6 +22,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/kaactl/kaactl/pkg/ism"
+	"github.com/kaactl/kaactl/pkg/server/natsconn"
 	"github.com/kaactl/kaactl/pkg/server/tlsutil"
 )
 
@@ -62,24 +63,11 @@ type Server struct {
 
 // New validates options and builds a replica; it opens nothing.
 func New(opts Options) (*Server, error) {
-	if opts.ReplicaID == "" {
-		opts.ReplicaID = ism.NewCorrelationID()
-	}
-	if opts.TLSGenerate && opts.MQTTSAddr != "" {
-		if opts.TLSCert == "" {
-			opts.TLSCert = DefaultTLSCert
-		}
-		if opts.TLSKey == "" {
-			opts.TLSKey = DefaultTLSKey
-		}
-	}
+	opts = opts.withDefaults()
 	if err := opts.validate(); err != nil {
 		return nil, fmt.Errorf("kpc options: %w", err)
 	}
-	log := opts.Logger
-	if log == nil {
-		log = slog.New(slog.NewTextHandler(io.Discard, nil))
-	}
+	log := cmp.Or(opts.Logger, slog.New(slog.DiscardHandler))
 	s := &Server{
 		opts:             opts,
 		log:              log.With("service", "kpc", "replica", opts.ReplicaID),
@@ -95,26 +83,11 @@ func New(opts Options) (*Server, error) {
 // Start connects to NATS and opens the listeners. NATS may come later: the
 // replica keeps retrying and reports 503 on /health until it is connected.
 func (s *Server) Start(ctx context.Context) error {
-	nc, err := nats.Connect(s.opts.NATSURL,
-		nats.Name("kaactl kpc "+s.opts.ReplicaID),
-		nats.RetryOnFailedConnect(true),
-		nats.MaxReconnects(-1),
-		nats.ReconnectWait(250*time.Millisecond),
-		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
-			if err == nil { // our own Close
-				return
-			}
-			s.metrics.natsErrors.WithLabelValues("disconnect").Inc()
-			s.log.Warn("nats disconnected", "error", err)
-		}),
-		nats.ReconnectHandler(func(c *nats.Conn) { s.log.Info("nats reconnected", "url", c.ConnectedUrlRedacted()) }),
-		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
-			s.metrics.natsErrors.WithLabelValues("async").Inc()
-			s.log.Warn("nats error", "error", err)
-		}),
-	)
+	nc, err := natsconn.Connect(s.opts.NATS, "kaactl kpc "+s.opts.ReplicaID, s.log, func(kind string) {
+		s.metrics.natsErrors.WithLabelValues(kind).Inc()
+	})
 	if err != nil {
-		return fmt.Errorf("connect nats %s: %w", s.opts.NATSURL, err)
+		return err
 	}
 	s.nc = nc
 	subs := []struct {
@@ -144,7 +117,7 @@ func (s *Server) Start(ctx context.Context) error {
 		nc.Close()
 		return err
 	}
-	s.log.Info("kpc started", "mqtt", s.MQTTAddr(), "mqtts", s.MQTTSAddr(), "ws", s.WSAddr(), "http", s.HTTPAddr(), "rest", s.RESTAddr(), "nats", s.opts.NATSURL)
+	s.log.Info("kpc started", "mqtt", s.MQTTAddr(), "mqtts", s.MQTTSAddr(), "ws", s.WSAddr(), "http", s.HTTPAddr(), "rest", s.RESTAddr(), "nats", s.opts.NATS.URL)
 	return nil
 }
 
@@ -348,11 +321,8 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		if s.restSrv != nil {
 			_ = s.restSrv.Close()
 		}
-		if s.nc != nil {
-			if err := s.nc.FlushWithContext(ctx); err != nil && !errors.Is(err, nats.ErrConnectionClosed) {
-				s.shutdownErr = errors.Join(s.shutdownErr, fmt.Errorf("nats flush: %w", err))
-			}
-			s.nc.Close()
+		if err := natsconn.Close(ctx, s.nc); err != nil {
+			s.shutdownErr = errors.Join(s.shutdownErr, err)
 		}
 		s.log.Info("kpc stopped")
 	})

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/kaactl/kaactl/pkg/kaaconfig"
 	"io"
 	"net"
 	"net/http"
@@ -18,16 +17,17 @@ import (
 
 	"github.com/kaactl/kaactl/internal/testenv"
 	"github.com/kaactl/kaactl/pkg/ism"
+	"github.com/kaactl/kaactl/pkg/kaaconfig"
 	"github.com/kaactl/kaactl/pkg/kp"
+	"github.com/kaactl/kaactl/pkg/platform/platformtest"
 	"github.com/kaactl/kaactl/pkg/server/kpc"
-	"github.com/kaactl/kaactl/pkg/server/tokenprovider"
+	"github.com/kaactl/kaactl/pkg/server/provider"
 )
 
 const (
-	app    = "app-v1"
-	tok1   = "tok1"
-	ep1    = "ep-1"
-	tokID1 = "tokid-1"
+	app  = "app-v1"
+	tok1 = "tok1"
+	tok2 = "tok2"
 )
 
 // testExt is an extension on NATS whose answer depends on the resource path:
@@ -88,59 +88,57 @@ func reply(t *testing.T, nc *nats.Conn, subject, instance string, cd *ism.Client
 	}
 }
 
+// platform is the whole platform with the test extension answering as
+// "echo" and endpoints of application "app" (version app-v1) with tokens
+// tok1 and tok2.
 type platform struct {
-	kpc  *kpc.Server
-	nc   *nats.Conn
-	ext  *testExt
-	prov *tokenprovider.Provider
-	url  string
+	kpc      *kpc.Server
+	nc       *nats.Conn // the test's own connection to the platform's NATS
+	ext      *testExt
+	prov     *provider.Provider
+	url      string // NATS
+	ep1, ep2 string // endpoint IDs of tok1 and tok2
 }
 
 func startPlatform(t *testing.T, mutate func(*kpc.Options)) *platform {
 	t.Helper()
-	p := newPlatform(t, mutate)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = p.kpc.Shutdown(ctx)
-	})
+	return newPlatform(t, mutate)
+}
+
+// newPlatform is startPlatform for tests that shut KPC down themselves
+// (Shutdown is idempotent: the platform's cleanup does not mind).
+func newPlatform(t *testing.T, mutate func(*kpc.Options)) *platform {
+	t.Helper()
+	pl := platformtest.Start(t, platformtest.NoEcho, platformtest.KPC(func(o *kpc.Options) {
+		o.MQTTSAddr, o.WSAddr = "", ""
+		o.RequestTimeout = 2 * time.Second
+		if mutate != nil {
+			mutate(o)
+		}
+	}))
+	p := &platform{kpc: pl.KPC(), prov: pl.Provider(), url: pl.NATSURL()}
+	p.nc = testenv.Conn(t, p.url)
+	p.ext = startTestExt(t, p.nc, "echo")
+	ctx := context.Background()
+	if _, err := p.prov.CreateApp(ctx, kaaconfig.DefaultTenant, "app", []string{app}, false); err != nil {
+		t.Fatal(err)
+	}
+	for token, id := range map[string]*string{tok1: &p.ep1, tok2: &p.ep2} {
+		ep, _, err := p.prov.CreateEndpoint(ctx, kaaconfig.DefaultTenant, "app", token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		*id = ep.ID
+	}
 	return p
 }
 
-// newPlatform is startPlatform for tests that shut KPC down themselves.
-func newPlatform(t *testing.T, mutate func(*kpc.Options)) *platform {
+// revoke revokes the endpoint of tok1 at the provider.
+func (p *platform) revoke(t *testing.T) {
 	t.Helper()
-	ns := testenv.NATS(t)
-	nc := testenv.Conn(t, ns.ClientURL())
-	p := &platform{nc: nc, url: ns.ClientURL()}
-	p.ext = startTestExt(t, nc, "echo")
-	var err error
-	p.prov, err = tokenprovider.New(tokenprovider.Options{Endpoints: []tokenprovider.Endpoint{
-		{AppName: "app", Token: tok1, TokenID: tokID1, EndpointID: ep1},
-		{AppName: "app", Token: "tok2", TokenID: "tokid-2", EndpointID: "ep-2"},
-	}})
-	if err != nil {
+	if err := p.prov.SetEndpointStatus(context.Background(), kaaconfig.DefaultTenant, "app", p.ep1, provider.StatusRevoked); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.prov.Start(context.Background(), nc); err != nil {
-		t.Fatal(err)
-	}
-	opts := kpc.DefaultOptions()
-	opts.NATSURL = ns.ClientURL()
-	opts.MQTTAddr, opts.HTTPAddr, opts.RESTAddr = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
-	opts.RequestTimeout = 2 * time.Second
-	if mutate != nil {
-		mutate(&opts)
-	}
-	p.kpc, err = kpc.New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.kpc.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	testenv.Eventually(t, 5*time.Second, "kpc ready", p.kpc.Ready)
-	return p
 }
 
 func errorBody(t *testing.T, payload string) kp.ErrorBody {
@@ -165,7 +163,7 @@ func TestMQTTRoundTrip(t *testing.T) {
 			t.Errorf("qos %d: reply %q qos %d, want hello qos %d", qos, m.Payload, m.QoS, qos)
 		}
 		cd := <-p.ext.seen
-		if cd.EndpointID == nil || *cd.EndpointID != ep1 || cd.AppVersionName != app || cd.ResourcePath != "/ping" ||
+		if cd.EndpointID == nil || *cd.EndpointID != p.ep1 || cd.AppVersionName != app || cd.ResourcePath != "/ping" ||
 			cd.RequestID == nil || *cd.RequestID != 7 || string(cd.Payload) != "hello" {
 			t.Errorf("ClientData = %+v", cd)
 		}
@@ -277,7 +275,7 @@ func TestRevocationClosesSessionAndELCE(t *testing.T) {
 	if err := ism.Unmarshal(ev.Data, &conn); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasSuffix(ev.Subject, ".connected") || conn.Endpoints[ep1] != app || len(conn.Endpoints) != 1 {
+	if !strings.HasSuffix(ev.Subject, ".connected") || conn.Endpoints[p.ep1] != app || len(conn.Endpoints) != 1 {
 		t.Errorf("connected event on %s: %+v", ev.Subject, conn)
 	}
 	if conn.OriginatorReplicaID != p.kpc.ReplicaID() {
@@ -285,9 +283,7 @@ func TestRevocationClosesSessionAndELCE(t *testing.T) {
 	}
 
 	revoked := time.Now()
-	if err := p.prov.Revoke("app", tok1); err != nil {
-		t.Fatal(err)
-	}
+	p.revoke(t)
 	select {
 	case <-c.Lost:
 		t.Logf("session closed %v after revocation", time.Since(revoked))
@@ -299,7 +295,7 @@ func TestRevocationClosesSessionAndELCE(t *testing.T) {
 	if err := ism.Unmarshal(ev.Data, &disc); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasSuffix(ev.Subject, ".disconnected") || disc.Endpoints[ep1] != app {
+	if !strings.HasSuffix(ev.Subject, ".disconnected") || disc.Endpoints[p.ep1] != app {
 		t.Errorf("disconnected event on %s: %+v", ev.Subject, disc)
 	}
 	// The revoked token is refused from now on.
@@ -319,7 +315,7 @@ func TestExtensionInitiatedDelivery(t *testing.T) {
 	other.Publish(t, "kp1/app-v1/echo/tok2/ping/1", 1, "x")
 	other.Expect(t, "kp1/app-v1/echo/tok2/ping/1/status", 5*time.Second)
 
-	ext, ep, a := "cex", ep1, app
+	ext, ep, a := "cex", p.ep1, app
 	data, err := ism.Marshal(&ism.ExtensionData{
 		CorrelationID: ism.NewCorrelationID(), Timestamp: ism.NowMillis(),
 		AppVersionName: &a, ExtensionInstanceName: &ext, EndpointID: &ep,
@@ -369,7 +365,7 @@ func TestHTTPTransport(t *testing.T) {
 		})
 	}
 	cd := <-p.ext.seen
-	if cd.EndpointID == nil || *cd.EndpointID != ep1 || cd.ResourcePath != "/ping" {
+	if cd.EndpointID == nil || *cd.EndpointID != p.ep1 || cd.ResourcePath != "/ping" {
 		t.Errorf("ClientData %+v", cd)
 	}
 }
@@ -410,7 +406,7 @@ func health(t *testing.T, p *platform) int {
 func TestHealthAndMetrics(t *testing.T) {
 	ns := testenv.NATS(t)
 	opts := kpc.DefaultOptions()
-	opts.NATSURL = ns.ClientURL()
+	opts.NATS.URL = ns.ClientURL()
 	opts.MQTTAddr, opts.HTTPAddr, opts.RESTAddr = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
 	opts.RequestTimeout = 300 * time.Millisecond
 	srv, err := kpc.New(opts)
@@ -647,7 +643,7 @@ func TestShutdownAfterFailedStart(t *testing.T) {
 	}
 	defer taken.Close()
 	opts := kpc.DefaultOptions()
-	opts.NATSURL, opts.MQTTAddr, opts.HTTPAddr, opts.RESTAddr = ns.ClientURL(), "127.0.0.1:0", taken.Addr().String(), "127.0.0.1:0"
+	opts.NATS.URL, opts.MQTTAddr, opts.HTTPAddr, opts.RESTAddr = ns.ClientURL(), "127.0.0.1:0", taken.Addr().String(), "127.0.0.1:0"
 	k, err := kpc.New(opts)
 	if err != nil {
 		t.Fatal(err)

@@ -61,7 +61,7 @@ func roundTrip(t *testing.T, c *testenv.MQTTClient, p *platform, payload string)
 	if m := c.Expect(t, "kp1/app-v1/echo/tok1/ping/7/status", 5*time.Second); m.Payload != payload {
 		t.Errorf("reply %q, want %q", m.Payload, payload)
 	}
-	if cd := <-p.ext.seen; cd.EndpointID == nil || *cd.EndpointID != ep1 || string(cd.Payload) != payload {
+	if cd := <-p.ext.seen; cd.EndpointID == nil || *cd.EndpointID != p.ep1 || string(cd.Payload) != payload {
 		t.Errorf("ClientData = %+v", cd)
 	}
 }
@@ -162,7 +162,7 @@ func TestMQTTSMissingFilesFailStart(t *testing.T) {
 	ns := testenv.NATS(t)
 	dir := t.TempDir()
 	opts := kpc.DefaultOptions()
-	opts.NATSURL = ns.ClientURL()
+	opts.NATS.URL = ns.ClientURL()
 	opts.MQTTAddr, opts.HTTPAddr, opts.RESTAddr = "127.0.0.1:0", "", ""
 	opts.MQTTSAddr = "127.0.0.1:0"
 	opts.TLSCert, opts.TLSKey = filepath.Join(dir, "no.crt"), filepath.Join(dir, "no.key")

@@ -146,11 +146,7 @@ func TestCreateEndpoint(t *testing.T) {
 func TestSecretsNotKept(t *testing.T) {
 	dir := t.TempDir()
 	var logs bytes.Buffer
-	p, err := Open(Options{DataDir: dir, Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	fastHashes(t, p)
+	p := startProvider(t, Options{DataDir: dir, Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}, true)
 	ctx := context.Background()
 	if _, err := p.CreateApp(ctx, testTenant, "demo", nil, true); err != nil {
 		t.Fatal(err)

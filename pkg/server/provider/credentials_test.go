@@ -194,11 +194,7 @@ func TestAddCert(t *testing.T) {
 // TestBcryptCost checks the production work factor, of stored hashes and of
 // the hash unknown usernames are compared against.
 func TestBcryptCost(t *testing.T) {
-	p, err := Open(Options{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = p.Shutdown(context.Background()) })
+	p := startProvider(t, Options{DataDir: t.TempDir()}, false)
 	cred, err := p.CreateBasic(context.Background(), testTenant, "u", "pw")
 	if err != nil {
 		t.Fatal(err)

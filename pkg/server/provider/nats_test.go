@@ -12,6 +12,7 @@ import (
 
 	"github.com/kaactl/kaactl/internal/testenv"
 	"github.com/kaactl/kaactl/pkg/ism"
+	"github.com/kaactl/kaactl/pkg/server/natsconn"
 )
 
 // ecap asks the provider instance ("" = cm) to validate a token and checks
@@ -467,16 +468,8 @@ func TestMalformedRequests(t *testing.T) {
 
 func TestCustomInstances(t *testing.T) {
 	ns := testenv.NATS(t)
-	p, err := Open(Options{DataDir: t.TempDir(), Instance: "cm2", CAPInstance: "ccm2"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	fastHashes(t, p)
-	t.Cleanup(func() { _ = p.Shutdown(context.Background()) })
+	p := startProvider(t, Options{NATS: natsconn.Options{URL: ns.ClientURL()}, DataDir: t.TempDir(), Instance: "cm2", CAPInstance: "ccm2"}, true)
 	nc := testenv.Conn(t, ns.ClientURL())
-	if err := p.Start(context.Background(), nc); err != nil {
-		t.Fatal(err)
-	}
 	if p.RESTAddr() != "" {
 		t.Errorf("REST enabled without RESTAddr: %s", p.RESTAddr())
 	}

@@ -5,30 +5,38 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/spf13/pflag"
+
 	"github.com/kaactl/kaactl/pkg/ism"
+	"github.com/kaactl/kaactl/pkg/server/natsconn"
 )
 
-// Options configures a Provider. The yaml tags make it the schema of the
-// `provider:` section of a config file; flags and env vars write the same
-// fields.
+// Options configures a Provider; BindFlags binds the flags of `kaactl serve
+// provider` to its fields.
 type Options struct {
+	// NATS is where the 16/ECAP and 22/CAP requests come from and the
+	// revocation events go.
+	NATS natsconn.Options
 	// Instance is the 16/ECAP provider instance name (Kaa's CM).
-	Instance string `yaml:"instance"`
+	Instance string
 	// CAPInstance is the 22/CAP provider instance name (Kaa's CCM).
-	CAPInstance string `yaml:"cap-instance"`
+	CAPInstance string
 	// ReplicaID identifies this replica in the originatorReplicaId of the
 	// events it publishes; a random one by default.
-	ReplicaID string `yaml:"replica-id"`
+	ReplicaID string
 	// DataDir holds the store, <DataDir>/provider.db (the directory is
 	// created with mode 0700, the file with 0600).
-	DataDir string `yaml:"data-dir"`
+	DataDir string
 	// RESTAddr is the management REST listen address; "" disables it.
-	RESTAddr string `yaml:"rest-addr"`
+	RESTAddr string
 	// AdminToken is the bearer token every REST call but GET /health must
-	// carry. Required when RESTAddr is set.
-	AdminToken string `yaml:"admin-token"`
+	// carry. Required when RESTAddr is set, unless AdminTokenFile is.
+	AdminToken string
+	// AdminTokenFile holds AdminToken (surrounding space trimmed); Start
+	// reads it when AdminToken is empty.
+	AdminTokenFile string
 
-	Logger *slog.Logger `yaml:"-"`
+	Logger *slog.Logger
 }
 
 // Defaults match Kaa's service instance names.
@@ -41,10 +49,24 @@ const (
 	DBFile = "provider.db"
 )
 
-// DefaultOptions returns the defaults; DataDir and AdminToken are left to the
-// caller.
+// DefaultDataDir is the data directory of `kaactl serve provider`.
+const DefaultDataDir = "provider-data"
+
+// DefaultOptions returns the defaults; the admin token is left to the caller.
 func DefaultOptions() Options {
-	return Options{Instance: DefaultInstance, CAPInstance: DefaultCAPInstance, RESTAddr: DefaultRESTAddr}
+	return Options{NATS: natsconn.DefaultOptions(), Instance: DefaultInstance, CAPInstance: DefaultCAPInstance,
+		DataDir: DefaultDataDir, RESTAddr: DefaultRESTAddr}
+}
+
+// BindFlags binds the flags of `kaactl serve provider`; the fields' current
+// values are the defaults.
+func (o *Options) BindFlags(fs *pflag.FlagSet) {
+	o.NATS.BindFlags(fs)
+	fs.StringVar(&o.Instance, "instance", o.Instance, "16/ECAP provider instance name (KPC's --ecap-provider)")
+	fs.StringVar(&o.CAPInstance, "cap-instance", o.CAPInstance, "22/CAP provider instance name")
+	fs.StringVar(&o.DataDir, "data-dir", o.DataDir, "directory of the provider database")
+	fs.StringVar(&o.RESTAddr, "rest-addr", o.RESTAddr, `REST API listen address ("" disables)`)
+	fs.StringVar(&o.AdminTokenFile, "admin-token-file", o.AdminTokenFile, "file holding the REST API's bearer token (required with --rest-addr)")
 }
 
 // withDefaults fills the fields whose zero value means "default".
@@ -61,9 +83,11 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// validate reports every problem at once.
-func (o *Options) validate() error {
-	var errs []error
+// Validate reports every problem of o at once (New does too); fields whose
+// zero value means "default" are fine empty.
+func (o Options) Validate() error {
+	o = o.withDefaults()
+	errs := []error{o.NATS.Validate()}
 	for _, f := range []struct{ name, v string }{
 		{"instance", o.Instance}, {"cap-instance", o.CAPInstance}, {"replica-id", o.ReplicaID},
 	} {
@@ -74,8 +98,8 @@ func (o *Options) validate() error {
 	if o.DataDir == "" {
 		errs = append(errs, errors.New("data dir is empty"))
 	}
-	if o.RESTAddr != "" && o.AdminToken == "" {
-		errs = append(errs, errors.New("admin token is required when the REST API is enabled"))
+	if o.RESTAddr != "" && o.AdminToken == "" && o.AdminTokenFile == "" {
+		errs = append(errs, errors.New("admin token is required when the REST API is enabled (admin-token-file with rest-addr)"))
 	}
 	return errors.Join(errs...)
 }

@@ -1,21 +1,24 @@
 package provider
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
 	bolt "go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
+
+	"github.com/kaactl/kaactl/pkg/server/natsconn"
 )
 
 // maxInFlight bounds the NATS requests handled at once (bcrypt is CPU-bound,
@@ -55,53 +58,30 @@ type Provider struct {
 	shutdownErr  error
 }
 
-// Open validates opts and opens (or creates) the store in opts.DataDir. The
-// store is usable at once; Start adds the NATS and REST faces.
-func Open(opts Options) (*Provider, error) {
+// New validates opts; it opens nothing. The store opens in Start.
+func New(opts Options) (*Provider, error) {
 	opts = opts.withDefaults()
-	if err := opts.validate(); err != nil {
+	if err := opts.Validate(); err != nil {
 		return nil, fmt.Errorf("provider options: %w", err)
 	}
-	log := opts.Logger
-	if log == nil {
-		log = slog.New(slog.NewTextHandler(io.Discard, nil))
-	}
-	if err := os.MkdirAll(opts.DataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("provider data dir: %w", err)
-	}
-	path := filepath.Join(opts.DataDir, DBFile)
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
-	if err != nil {
-		if errors.Is(err, bolterrors.ErrTimeout) {
-			return nil, fmt.Errorf("provider store %s is in use by another process", path)
-		}
-		return nil, fmt.Errorf("provider store %s: %w", path, err)
-	}
-	if err := initStore(db); err != nil {
-		_ = db.Close()
-		return nil, fmt.Errorf("provider store %s: %w", path, err)
-	}
-	p := &Provider{
+	log := cmp.Or(opts.Logger, slog.New(slog.DiscardHandler))
+	return &Provider{
 		opts:     opts,
 		log:      log.With("service", "provider", "instance", opts.Instance, "cap_instance", opts.CAPInstance),
-		db:       db,
 		slots:    make(chan struct{}, maxInFlight),
 		stopping: make(chan struct{}),
 
 		bcryptCost: bcryptCost,
 		dummyHash:  []byte(dummyHash),
-	}
-	p.log.Info("provider store opened", "path", path)
-	return p, nil
+	}, nil
 }
 
-// Start subscribes on nc (which the caller owns) to the 16/ECAP and 22/CAP
-// requests, in queue groups named after the instances so that replicas share
-// the load, and opens the REST API if configured.
-func (p *Provider) Start(ctx context.Context, nc *nats.Conn) error {
-	if nc == nil {
-		return errors.New("provider start: nil NATS connection")
-	}
+// Start opens (or creates) the store in opts.DataDir, connects to NATS
+// (retrying in the background if it is not up yet), subscribes to the
+// 16/ECAP and 22/CAP requests in queue groups named after the instances so
+// that replicas share the load, and opens the REST API if configured. The
+// store methods (CreateApp, ...) work from then until Shutdown.
+func (p *Provider) Start(ctx context.Context) (err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	switch {
@@ -110,20 +90,35 @@ func (p *Provider) Start(ctx context.Context, nc *nats.Conn) error {
 	case p.started:
 		return errors.New("provider already started")
 	}
-	p.nc = nc
-	subs, err := p.subscribe(nc)
-	if err != nil {
-		p.nc = nil
+	if p.opts.RESTAddr != "" && p.opts.AdminToken == "" {
+		b, err := os.ReadFile(p.opts.AdminTokenFile)
+		if err != nil {
+			return fmt.Errorf("admin token: %w", err)
+		}
+		p.opts.AdminToken = strings.TrimSpace(string(b))
+	}
+	if p.db, err = openStore(p.opts.DataDir); err != nil {
 		return err
 	}
-	p.subs = subs
+	p.log.Info("provider store opened", "path", p.db.Path())
+	defer func() {
+		if err != nil { // Shutdown closes what Start opened only once started
+			_ = p.db.Close()
+			if p.nc != nil {
+				p.nc.Close()
+			}
+			p.nc, p.subs = nil, nil
+		}
+	}()
+	if p.nc, err = natsconn.Connect(p.opts.NATS, "kaactl provider", p.log, nil); err != nil {
+		return err
+	}
+	if p.subs, err = p.subscribe(p.nc); err != nil {
+		return err
+	}
 	if p.opts.RESTAddr != "" {
 		ln, err := net.Listen("tcp", p.opts.RESTAddr)
 		if err != nil {
-			for _, s := range subs {
-				_ = s.Unsubscribe()
-			}
-			p.subs, p.nc = nil, nil
 			return fmt.Errorf("provider rest listen %s: %w", p.opts.RESTAddr, err)
 		}
 		srv := &http.Server{
@@ -145,8 +140,29 @@ func (p *Provider) Start(ctx context.Context, nc *nats.Conn) error {
 	if p.restLn != nil {
 		rest = p.restLn.Addr().String()
 	}
-	p.log.Info("provider started", "rest", rest)
+	p.log.Info("provider started", "rest", rest, "nats", p.opts.NATS.URL)
 	return nil
+}
+
+// openStore opens (or creates) the bbolt file in dir: the directory with
+// mode 0700, the file with 0600.
+func openStore(dir string) (*bolt.DB, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("provider data dir: %w", err)
+	}
+	path := filepath.Join(dir, DBFile)
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+	if err != nil {
+		if errors.Is(err, bolterrors.ErrTimeout) {
+			return nil, fmt.Errorf("provider store %s is in use by another process", path)
+		}
+		return nil, fmt.Errorf("provider store %s: %w", path, err)
+	}
+	if err := initStore(db); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("provider store %s: %w", path, err)
+	}
+	return db, nil
 }
 
 // RESTAddr is the bound management address ("" when disabled or not started).
@@ -160,25 +176,29 @@ func (p *Provider) RESTAddr() string {
 }
 
 // Shutdown stops the REST API (letting running calls finish), drains the NATS
-// subscriptions (answering the requests already received) and closes the
-// store. Idempotent; ctx bounds the wait.
+// subscriptions (answering the requests already received), closes the store
+// and the NATS connection. Idempotent; ctx bounds the wait.
 func (p *Provider) Shutdown(ctx context.Context) error {
 	p.shutdownOnce.Do(func() {
 		var errs []error
 		p.mu.Lock()
 		p.stopped = true
-		subs, restSrv := p.subs, p.restSrv
+		started, subs, restSrv := p.started, p.subs, p.restSrv
 		p.mu.Unlock()
+		if !started {
+			return
+		}
 		if restSrv != nil {
 			if err := restSrv.Shutdown(ctx); err != nil {
 				errs = append(errs, fmt.Errorf("provider rest shutdown: %w", err))
 				_ = restSrv.Close()
 			}
 		}
+		connected := p.conn().IsConnected()
 		for _, s := range subs {
 			closed := s.StatusChanged(nats.SubscriptionClosed)
-			if err := s.Drain(); err != nil {
-				continue // connection already closed: nothing more will arrive
+			if err := s.Drain(); err != nil || !connected {
+				continue // no connection: nothing more will arrive
 			}
 			select {
 			case <-closed:
@@ -201,6 +221,9 @@ func (p *Provider) Shutdown(ctx context.Context) error {
 		// bolt.ErrDatabaseNotOpen.
 		if err := p.db.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("provider store close: %w", err))
+		}
+		if err := natsconn.Close(ctx, p.conn()); err != nil {
+			errs = append(errs, fmt.Errorf("provider %w", err))
 		}
 		p.shutdownErr = errors.Join(errs...)
 		p.log.Info("provider stopped")

@@ -14,6 +14,7 @@ import (
 
 	"github.com/kaactl/kaactl/internal/testenv"
 	"github.com/kaactl/kaactl/pkg/ism"
+	"github.com/kaactl/kaactl/pkg/server/natsconn"
 )
 
 const (
@@ -21,15 +22,31 @@ const (
 	adminToken = "s3cret-admin-token"
 )
 
-// openProvider opens a provider on dir without starting it; Shutdown runs at
-// cleanup.
+// openProvider starts a provider on dir, for tests of its store; Shutdown
+// runs at cleanup.
 func openProvider(t testing.TB, dir string) *Provider {
 	t.Helper()
-	p, err := Open(Options{DataDir: dir})
+	return startProvider(t, Options{DataDir: dir}, true)
+}
+
+// startProvider starts a provider with opts, on a NATS server of its own
+// when opts names none; Shutdown runs at cleanup. fast lowers the bcrypt
+// cost (see fastHashes).
+func startProvider(t testing.TB, opts Options, fast bool) *Provider {
+	t.Helper()
+	if opts.NATS.URL == "" {
+		opts.NATS.URL = testenv.NATS(t).ClientURL()
+	}
+	p, err := New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	fastHashes(t, p)
+	if fast {
+		fastHashes(t, p)
+	}
+	if err := p.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() { _ = p.Shutdown(context.Background()) })
 	return p
 }
@@ -66,16 +83,7 @@ func startOn(t testing.TB, url, dir string) *env {
 	if dir == "" {
 		dir = t.TempDir()
 	}
-	p, err := Open(Options{DataDir: dir, RESTAddr: "127.0.0.1:0", AdminToken: adminToken})
-	if err != nil {
-		t.Fatal(err)
-	}
-	fastHashes(t, p)
-	pnc := testenv.Conn(t, url)
-	if err := p.Start(context.Background(), pnc); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = p.Shutdown(context.Background()) })
+	p := startProvider(t, Options{NATS: natsconn.Options{URL: url}, DataDir: dir, RESTAddr: "127.0.0.1:0", AdminToken: adminToken}, true)
 	return &env{
 		p:   p,
 		nc:  testenv.Conn(t, url),
@@ -124,33 +132,66 @@ func none(t testing.TB, nc *nats.Conn, ch chan *nats.Msg, what string) {
 	}
 }
 
-func TestOpenValidatesOptions(t *testing.T) {
+func TestNewValidatesOptions(t *testing.T) {
+	nc := natsconn.DefaultOptions()
 	tests := []struct {
 		name string
 		opts Options
 		want []string
 	}{
-		{"no data dir", Options{}, []string{"data dir is empty"}},
-		{"rest without token", Options{DataDir: t.TempDir(), RESTAddr: ":0"}, []string{"admin token is required"}},
-		{"bad instances", Options{DataDir: t.TempDir(), Instance: "c.m", CAPInstance: "c m"}, []string{`instance "c.m"`, `cap-instance "c m"`}},
+		{"no data dir, no nats", Options{}, []string{"data dir is empty", "nats url is empty"}},
+		{"rest without token", Options{NATS: nc, DataDir: t.TempDir(), RESTAddr: ":0"}, []string{"admin token is required"}},
+		{"bad instances", Options{NATS: nc, DataDir: t.TempDir(), Instance: "c.m", CAPInstance: "c m"}, []string{`instance "c.m"`, `cap-instance "c m"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := Open(tt.opts)
-			if err == nil {
-				_ = p.Shutdown(context.Background())
-				t.Fatal("Open succeeded")
-			}
-			for _, w := range tt.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error %q does not mention %q", err, w)
+			if _, err := New(tt.opts); err == nil {
+				t.Fatal("New succeeded")
+			} else {
+				for _, w := range tt.want {
+					if !strings.Contains(err.Error(), w) {
+						t.Errorf("error %q does not mention %q", err, w)
+					}
 				}
 			}
 		})
 	}
 }
 
-func TestOpenCreatesPrivateFiles(t *testing.T) {
+func TestNewOpensNothing(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	p, err := New(Options{NATS: natsconn.DefaultOptions(), DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("New created the data dir: %v", err)
+	}
+	if err := p.Shutdown(context.Background()); err != nil {
+		t.Errorf("Shutdown of a provider never started: %v", err)
+	}
+}
+
+func TestStartReadsAdminTokenFile(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "admin.token")
+	if err := os.WriteFile(file, []byte("  file-token\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := startProvider(t, Options{DataDir: dir, RESTAddr: "127.0.0.1:0", AdminTokenFile: file}, true)
+	if r := call(t, &env{p: p}, "GET", "/api/v1/tenants/kaa/applications", "Bearer file-token", ""); r.status != 200 {
+		t.Errorf("the token of the file is refused: %d %s", r.status, r.body)
+	}
+	missing, err := New(Options{NATS: natsconn.DefaultOptions(), DataDir: dir, RESTAddr: "127.0.0.1:0", AdminTokenFile: filepath.Join(dir, "nope")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := missing.Start(context.Background()); err == nil || !strings.Contains(err.Error(), "admin token") {
+		t.Errorf("Start with a missing token file: %v", err)
+	}
+}
+
+func TestStartCreatesPrivateFiles(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data")
 	openProvider(t, dir)
 	for path, want := range map[string]os.FileMode{dir: 0o700, filepath.Join(dir, DBFile): 0o600} {
@@ -164,13 +205,16 @@ func TestOpenCreatesPrivateFiles(t *testing.T) {
 	}
 }
 
-func TestOpenTwiceFails(t *testing.T) {
+func TestStartTwiceOnOneDataDirFails(t *testing.T) {
 	dir := t.TempDir()
 	openProvider(t, dir)
-	p, err := Open(Options{DataDir: dir})
-	if err == nil {
+	p, err := New(Options{NATS: natsconn.DefaultOptions(), DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err = p.Start(context.Background()); err == nil {
 		_ = p.Shutdown(context.Background())
-		t.Fatal("second Open on the same data dir succeeded")
+		t.Fatal("second Start on the same data dir succeeded")
 	}
 	if !strings.Contains(err.Error(), "in use") {
 		t.Errorf("error %q does not say the store is in use", err)
@@ -188,19 +232,14 @@ func TestShutdownIdempotent(t *testing.T) {
 	if _, err := e.p.ListApps(ctx, testTenant); err == nil {
 		t.Error("store usable after Shutdown")
 	}
-	if err := e.p.Start(ctx, e.nc); err == nil {
+	if err := e.p.Start(ctx); err == nil {
 		t.Error("Start after Shutdown succeeded")
-	}
-	// Not started at all.
-	p := openProvider(t, t.TempDir())
-	if err := p.Shutdown(ctx); err != nil {
-		t.Fatal(err)
 	}
 }
 
 func TestStartTwiceFails(t *testing.T) {
 	e := startEnv(t, "")
-	if err := e.p.Start(context.Background(), e.nc); err == nil {
+	if err := e.p.Start(context.Background()); err == nil {
 		t.Fatal("second Start succeeded")
 	}
 }

@@ -7,9 +7,11 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kaactl/kaactl/internal/testenv"
 	"github.com/kaactl/kaactl/pkg/ism"
+	"github.com/kaactl/kaactl/pkg/server/natsconn"
 )
 
 type httpResult struct {
@@ -108,20 +110,15 @@ func TestRESTAuth(t *testing.T) {
 
 func TestRESTHealthWithoutNATS(t *testing.T) {
 	ns := testenv.NATS(t)
-	p, err := Open(Options{DataDir: t.TempDir(), RESTAddr: "127.0.0.1:0", AdminToken: adminToken})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = p.Shutdown(context.Background()) })
-	nc := testenv.Conn(t, ns.ClientURL())
-	if err := p.Start(context.Background(), nc); err != nil {
-		t.Fatal(err)
-	}
+	p := startProvider(t, Options{NATS: natsconn.Options{URL: ns.ClientURL()}, DataDir: t.TempDir(), RESTAddr: "127.0.0.1:0", AdminToken: adminToken}, true)
 	e := &env{p: p}
 	if r := call(t, e, "GET", "/health", "", ""); r.status != 200 {
 		t.Fatalf("health %d", r.status)
 	}
-	nc.Close()
+	ns.Shutdown()
+	testenv.Eventually(t, 5*time.Second, "health 503 with NATS down", func() bool {
+		return call(t, e, "GET", "/health", "", "").status == 503
+	})
 	wantError(t, call(t, e, "GET", "/health", "", ""), 503, "nats unavailable")
 }
 

@@ -35,25 +35,25 @@ type Principal struct {
 // HasScope reports whether the principal was granted scope s.
 func (p Principal) HasScope(s string) bool { return slices.Contains(p.Scopes, s) }
 
-// Options configures a Verifier. The yaml tags make it a config-file section.
+// Options configures a Verifier.
 type Options struct {
 	// StaticIssuers maps tenant ID -> issuer URL. Consulted first.
-	StaticIssuers map[string]string `yaml:"issuers"`
+	StaticIssuers map[string]string
 	// TenantManagerURL, if set, resolves other tenants: GET {url}/api/v1/tenants/{tenantId} -> JSON with
 	// field "issuer" (404 -> unknown tenant). Results are cached for CacheTTL; failures are not cached.
-	TenantManagerURL string `yaml:"tenant-manager-url"`
+	TenantManagerURL string
 	// CacheTTL bounds how long a Tenant Manager answer and an issuer's key set are trusted without a refetch
 	// (default 5m).
-	CacheTTL time.Duration `yaml:"cache-ttl"`
+	CacheTTL time.Duration
 	// KeyRefreshInterval is the least time between two JWKS fetches of one issuer, so tokens with made-up
 	// key IDs cannot hammer it (default 10s, as Keycloak adapters' min-time-between-jwks-requests).
-	KeyRefreshInterval time.Duration `yaml:"key-refresh-interval"`
+	KeyRefreshInterval time.Duration
 	// HTTPClient talks to the Tenant Manager and the issuers (default: 10s timeout).
-	HTTPClient *http.Client `yaml:"-"`
-	Logger     *slog.Logger `yaml:"-"`
+	HTTPClient *http.Client
+	Logger     *slog.Logger
 	// Now is the clock of token expiry and of the caches (default time.Now);
 	// tests move it instead of sleeping.
-	Now func() time.Time `yaml:"-"`
+	Now func() time.Time
 }
 
 // Defaults.

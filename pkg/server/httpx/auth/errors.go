@@ -16,4 +16,6 @@ var (
 	// ErrIssuerUnavailable is returned when the Tenant Manager, the issuer's discovery document or its JWKS cannot
 	// be fetched; the token may be fine, so callers should answer 503 rather than 401.
 	ErrIssuerUnavailable = errors.New("issuer unavailable")
+	// ErrBadIssuer is returned by ParseIssuers for a pair that is not tenant=URL.
+	ErrBadIssuer = errors.New("want tenant=URL")
 )

@@ -10,8 +10,8 @@ import (
 // one tenant with every scope. It is for single-machine setups (`kaactl up`)
 // where no identity provider runs; production uses Verifier.
 type StaticToken struct {
-	Token  string
-	Tenant string
+	Token    string
+	TenantID string
 }
 
 // Middleware implements the same contract as Verifier.Middleware.
@@ -25,7 +25,7 @@ func (s StaticToken) Middleware(scope string, next http.Handler) http.Handler {
 			writeError(w, http.StatusUnauthorized, "invalid or missing admin token")
 			return
 		}
-		p := Principal{Tenant: s.Tenant, Subject: "admin", Scopes: []string{scope}}
+		p := Principal{Tenant: s.TenantID, Subject: "admin", Scopes: []string{scope}}
 		next.ServeHTTP(w, r.WithContext(NewContext(r.Context(), p)))
 	})
 }

@@ -7,10 +7,12 @@ import (
 )
 
 func TestStaticToken(t *testing.T) {
-	st := StaticToken{Token: "s3cret-admin-token", Tenant: "kaa"}
+	st := StaticToken{Token: "s3cret-admin-token", TenantID: "kaa"}
 	var got Principal
+	var tenant string
 	h := st.Middleware("endpoint:read", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		got, _ = FromContext(r.Context())
+		tenant, _ = st.Tenant(r.Context())
 	}))
 	tests := []struct {
 		header string
@@ -34,8 +36,8 @@ func TestStaticToken(t *testing.T) {
 		if rec.Code != tt.status {
 			t.Errorf("%q: status %d, want %d", tt.header, rec.Code, tt.status)
 		}
-		if tt.status == 200 && (got.Tenant != "kaa" || !got.HasScope("endpoint:read")) {
-			t.Errorf("%q: principal %+v", tt.header, got)
+		if tt.status == 200 && (got.Tenant != "kaa" || !got.HasScope("endpoint:read") || tenant != "kaa") {
+			t.Errorf("%q: principal %+v, tenant %q", tt.header, got, tenant)
 		}
 	}
 	// An empty configured token never matches an empty presented one.

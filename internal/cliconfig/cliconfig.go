@@ -1,4 +1,9 @@
-package main
+// Package cliconfig is the --config file of the kaactl commands that run
+// services: a YAML file whose top-level keys are the command's flag names
+// ("mqtt-addr: :1884", lists for repeatable flags), plus Kaa's own "kaa:"
+// tree of applications. A file is one more source of flag values, below the
+// command line and KAA_* env, so it fills the same Options fields.
+package cliconfig
 
 import (
 	"bytes"
@@ -15,12 +20,27 @@ import (
 	"github.com/kaactl/kaactl/pkg/kaaconfig"
 )
 
-// loadConfigFile applies a YAML config file to a command's flags: every
-// top-level key is a flag name with its value ("mqtt-addr: :1884"), except
-// "kaa", Kaa's application configuration. Flags given on the command line or
-// through KAA_* env win over the file. Unknown keys are errors, so a typo
-// does not pass silently.
-func loadConfigFile(fs *pflag.FlagSet, path string) (kaaconfig.AppConfig, error) {
+// Flags that are about the file itself, never settings in it.
+const (
+	ConfigFlag      = "config"
+	PrintConfigFlag = "print-config"
+)
+
+// ErrSetting is matched (errors.Is) by Load's errors about a key or a value
+// of the file, as opposed to a file that cannot be read or parsed.
+var ErrSetting = errors.New("bad setting")
+
+// settingErrors are one or more ErrSetting problems, reported together.
+type settingErrors struct{ error }
+
+func (settingErrors) Is(target error) bool { return target == ErrSetting }
+
+// Load applies the file at path to fs: every top-level key is a flag name
+// with its value, except "kaa", Kaa's application configuration, which it
+// returns. Flags already given on the command line or through KAA_* env
+// keep their value. Unknown keys and bad values are ErrSetting errors, all
+// of them at once, so a typo does not pass silently.
+func Load(fs *pflag.FlagSet, path string) (kaaconfig.AppConfig, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return kaaconfig.AppConfig{}, fmt.Errorf("config: %w", err)
@@ -35,7 +55,7 @@ func loadConfigFile(fs *pflag.FlagSet, path string) (kaaconfig.AppConfig, error)
 			continue
 		}
 		f := fs.Lookup(key)
-		if f == nil || key == "config" || key == "print-config" {
+		if f == nil || !IsKey(key) {
 			errs = append(errs, fmt.Errorf("config %s: unknown setting %q", path, key))
 			continue
 		}
@@ -58,7 +78,7 @@ func loadConfigFile(fs *pflag.FlagSet, path string) (kaaconfig.AppConfig, error)
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
-		return kaaconfig.AppConfig{}, usageError{err}
+		return kaaconfig.AppConfig{}, settingErrors{err}
 	}
 	apps, err := kaaconfig.Parse(data)
 	if err != nil {
@@ -67,13 +87,13 @@ func loadConfigFile(fs *pflag.FlagSet, path string) (kaaconfig.AppConfig, error)
 	return apps, nil
 }
 
-// printConfig writes the effective settings in the config file's format.
-func printConfig(w io.Writer, fs *pflag.FlagSet, apps kaaconfig.AppConfig) error {
+// Print writes the effective settings of fs and apps in the file's format,
+// so that the output is a config file.
+func Print(w io.Writer, fs *pflag.FlagSet, apps kaaconfig.AppConfig) error {
 	settings := map[string]any{}
 	var names []string
 	fs.VisitAll(func(f *pflag.Flag) {
-		switch f.Name {
-		case "config", "print-config", "help":
+		if !IsKey(f.Name) {
 			return
 		}
 		names = append(names, f.Name)
@@ -106,4 +126,13 @@ func printConfig(w io.Writer, fs *pflag.FlagSet, apps kaaconfig.AppConfig) error
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// IsKey reports whether a flag is a setting of the file.
+func IsKey(flag string) bool {
+	switch flag {
+	case ConfigFlag, PrintConfigFlag, "help":
+		return false
+	}
+	return true
 }

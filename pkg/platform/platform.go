@@ -1,0 +1,236 @@
+// Package platform is what `kaactl up` runs, as one lifecycle: an embedded
+// NATS server, the credential provider, the echo extension, BCX and KPC in
+// one process, sharing one data directory that also holds the demo tenant's
+// application and the admin token of the management APIs.
+package platform
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+
+	"github.com/kaactl/kaactl/pkg/blobstore/backend"
+	"github.com/kaactl/kaactl/pkg/kaaconfig"
+	"github.com/kaactl/kaactl/pkg/server/bcx"
+	"github.com/kaactl/kaactl/pkg/server/echo"
+	"github.com/kaactl/kaactl/pkg/server/embednats"
+	"github.com/kaactl/kaactl/pkg/server/httpx/auth"
+	"github.com/kaactl/kaactl/pkg/server/kpc"
+	"github.com/kaactl/kaactl/pkg/server/natsconn"
+	"github.com/kaactl/kaactl/pkg/server/provider"
+)
+
+// The demo set-up created on the first start in a data dir.
+const (
+	DemoTenant     = kaaconfig.DefaultTenant
+	DemoApp        = "demo"
+	DemoAppVersion = "demo-v1"
+)
+
+// Files and directories inside the data dir.
+const (
+	AdminTokenFile = "admin.token"
+	providerDir    = "provider"
+	blobsDir       = "blobs"
+	tokenKeyFile   = "bcx-token.key"
+	tlsCertFile    = "kpc-tls.crt"
+	tlsKeyFile     = "kpc-tls.key"
+)
+
+// Platform is a running `kaactl up`.
+type Platform struct {
+	opts Options
+	log  *slog.Logger
+
+	ns         *server.Server
+	provider   *provider.Provider
+	echo       *echo.Service
+	bcx        *bcx.Server
+	kpc        *kpc.Server
+	adminToken string
+	blobs      string
+
+	started      atomic.Bool
+	shutdownOnce sync.Once
+	shutdownErr  error
+}
+
+// New validates o, with every problem of every service at once; it opens
+// nothing.
+func New(o Options) (*Platform, error) {
+	if err := o.validate(); err != nil {
+		return nil, fmt.Errorf("platform options: %w", err)
+	}
+	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	o.Logger = log
+	return &Platform{opts: o, log: log}, nil
+}
+
+// services are the options the platform gives each service.
+type services struct {
+	kpc      kpc.Options
+	bcx      bcx.Options
+	provider provider.Options
+	echo     echo.Options
+	blobs    string // the blob backend's name
+}
+
+func (o *Options) services(natsURL, adminToken string) services {
+	nc := natsconn.Options{URL: natsURL}
+	s := services{kpc: o.KPC, bcx: o.BCX, provider: o.Provider, echo: echo.DefaultOptions()}
+
+	s.kpc.NATS, s.kpc.Logger = nc, o.Logger
+	if s.kpc.MQTTSAddr != "" && s.kpc.TLSCert == "" && s.kpc.TLSKey == "" {
+		// Generated once, kept in the data dir: devices trust it once.
+		s.kpc.TLSCert, s.kpc.TLSKey, s.kpc.TLSGenerate = filepath.Join(o.DataDir, tlsCertFile), filepath.Join(o.DataDir, tlsKeyFile), true
+	}
+
+	s.provider.NATS, s.provider.Logger = nc, o.Logger
+	s.provider.Instance, s.provider.DataDir, s.provider.AdminToken = o.KPC.ECAPProvider, filepath.Join(o.DataDir, providerDir), adminToken
+
+	s.echo.NATS, s.echo.Logger = nc, o.Logger
+
+	s.bcx.NATS, s.bcx.Logger, s.bcx.Apps = nc, o.Logger, o.KPC.Apps
+	s.bcx.TokenKeyFile, s.bcx.CreateTokenKey = filepath.Join(o.DataDir, tokenKeyFile), true
+	s.bcx.Auth = auth.StaticToken{Token: adminToken, TenantID: DemoTenant}
+	if s.bcx.TokenTTL == 0 {
+		s.bcx.TokenTTL = bcx.DefaultTokenTTL
+	}
+	if s3 := &s.bcx.Blobs.S3; s3.Endpoint != "" || s3.Bucket != "" {
+		s.bcx.Blobs.Backend = backend.S3
+		if s3.Bucket == "" {
+			s3.Bucket = "kaa-bcx"
+		}
+	} else {
+		s.bcx.Blobs.Backend, s.bcx.Blobs.DiskDir = backend.Disk, filepath.Join(o.DataDir, blobsDir)
+	}
+	s.blobs = s.bcx.Blobs.Backend
+	return s
+}
+
+// Start runs everything and returns once every service listens: the admin
+// token (created on first start), NATS, the provider with the demo
+// application, the extension, BCX, then KPC, so that devices find
+// everything behind it. When a step fails, what started is shut down.
+func (p *Platform) Start(ctx context.Context) (err error) {
+	if p.started.Swap(true) {
+		return errors.New("platform already started")
+	}
+	if err := os.MkdirAll(p.opts.DataDir, 0o700); err != nil {
+		return fmt.Errorf("data dir: %w", err)
+	}
+	if p.adminToken, err = loadOrCreateToken(p.AdminTokenPath()); err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			defer cancel()
+			_ = p.Shutdown(ctx)
+		}
+	}()
+	if p.ns, err = embednats.Start(p.opts.NATSAddr); err != nil {
+		return err
+	}
+	s := p.opts.services(p.ns.ClientURL(), p.adminToken)
+	p.blobs = s.blobs
+	if p.provider, err = provider.New(s.provider); err != nil {
+		return err
+	}
+	if err := p.provider.Start(ctx); err != nil {
+		return err
+	}
+	if _, err := p.provider.CreateApp(ctx, DemoTenant, DemoApp, []string{DemoAppVersion}, p.opts.AutoRegister); err != nil && !errors.Is(err, provider.ErrExists) {
+		return fmt.Errorf("demo application: %w", err)
+	}
+	if p.opts.Echo {
+		if p.echo, err = echo.New(s.echo); err != nil {
+			return err
+		}
+		if err := p.echo.Start(ctx); err != nil {
+			return err
+		}
+	}
+	if p.bcx, err = bcx.New(s.bcx); err != nil {
+		return err
+	}
+	if err := p.bcx.Start(ctx); err != nil {
+		return err
+	}
+	if p.kpc, err = kpc.New(s.kpc); err != nil {
+		return err
+	}
+	return p.kpc.Start(ctx)
+}
+
+// Shutdown drains KPC first (no new requests; those in flight are
+// answered), then BCX, the extension, the provider, and stops NATS.
+// Idempotent; ctx bounds the drain.
+func (p *Platform) Shutdown(ctx context.Context) error {
+	p.shutdownOnce.Do(func() {
+		p.log.Info("shutting down")
+		var errs []error
+		if p.kpc != nil {
+			errs = append(errs, p.kpc.Shutdown(ctx))
+		}
+		if p.bcx != nil {
+			errs = append(errs, p.bcx.Shutdown(ctx))
+		}
+		if p.echo != nil {
+			errs = append(errs, p.echo.Shutdown(ctx))
+		}
+		if p.provider != nil {
+			errs = append(errs, p.provider.Shutdown(ctx))
+		}
+		if p.ns != nil {
+			p.ns.Shutdown()
+		}
+		p.shutdownErr = errors.Join(errs...)
+	})
+	return p.shutdownErr
+}
+
+// NATSURL is the embedded NATS server's client URL ("" before Start).
+func (p *Platform) NATSURL() string {
+	if p.ns == nil {
+		return ""
+	}
+	return p.ns.ClientURL()
+}
+
+// KPC is the device edge (nil before Start).
+func (p *Platform) KPC() *kpc.Server { return p.kpc }
+
+// BCX is the blob extension (nil before Start).
+func (p *Platform) BCX() *bcx.Server { return p.bcx }
+
+// Provider is the credential provider (nil before Start); its store methods
+// manage applications, endpoints and credentials directly.
+func (p *Platform) Provider() *provider.Provider { return p.provider }
+
+// AdminToken is the bearer token of the BCX and provider management APIs.
+func (p *Platform) AdminToken() string { return p.adminToken }
+
+// AdminTokenPath is the file holding AdminToken (mode 0600).
+func (p *Platform) AdminTokenPath() string { return filepath.Join(p.opts.DataDir, AdminTokenFile) }
+
+// DataDir is where the platform keeps its state.
+func (p *Platform) DataDir() string { return p.opts.DataDir }
+
+// Blobs names the blob backend: "disk" or "s3".
+func (p *Platform) Blobs() string { return p.blobs }
+
+// AutoRegister reports whether the demo application was asked to accept
+// unknown endpoint tokens.
+func (p *Platform) AutoRegister() bool { return p.opts.AutoRegister }

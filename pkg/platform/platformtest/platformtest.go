@@ -1,0 +1,64 @@
+// Package platformtest runs the whole platform inside a test, the one
+// harness of every end-to-end test, in the way nats-server's test.RunServer
+// runs a server: free loopback ports, data in t.TempDir(), ready when Start
+// returns, shut down at cleanup.
+package platformtest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/kaactl/kaactl/internal/testenv"
+	"github.com/kaactl/kaactl/pkg/platform"
+	"github.com/kaactl/kaactl/pkg/server/bcx"
+	"github.com/kaactl/kaactl/pkg/server/kpc"
+)
+
+// Loopback is a free port on the loopback interface.
+const Loopback = "127.0.0.1:0"
+
+// Start runs a platform with every listener on a free loopback port (MQTT,
+// MQTT/TLS, WebSocket, HTTP, management, BCX, provider, NATS) and its data in
+// a new t.TempDir(), after applying opts to those options; it returns once
+// KPC is connected and ready. Shutdown runs at cleanup, and its error fails
+// the test.
+func Start(t testing.TB, opts ...func(*platform.Options)) *platform.Platform {
+	t.Helper()
+	o := platform.DefaultOptions()
+	o.DataDir, o.NATSAddr = t.TempDir(), Loopback
+	o.KPC.MQTTAddr, o.KPC.MQTTSAddr, o.KPC.WSAddr, o.KPC.HTTPAddr, o.KPC.RESTAddr = Loopback, Loopback, Loopback, Loopback, Loopback
+	o.BCX.RESTAddr, o.Provider.RESTAddr = Loopback, Loopback
+	for _, fn := range opts {
+		fn(&o)
+	}
+	p, err := platform.New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := p.Shutdown(ctx); err != nil {
+			t.Errorf("platform shutdown: %v", err)
+		}
+	})
+	testenv.Eventually(t, 5*time.Second, "kpc ready", p.KPC().Ready)
+	return p
+}
+
+// NoEcho runs no echo extension, so a test can answer as "echo" itself.
+func NoEcho(o *platform.Options) { o.Echo = false }
+
+// KPC changes the options of KPC.
+func KPC(fn func(*kpc.Options)) func(*platform.Options) {
+	return func(o *platform.Options) { fn(&o.KPC) }
+}
+
+// BCX changes the options of BCX.
+func BCX(fn func(*bcx.Options)) func(*platform.Options) {
+	return func(o *platform.Options) { fn(&o.BCX) }
+}

@@ -1,0 +1,108 @@
+// Package natsconn is the NATS connection every kaactl service opens: one
+// definition of the --nats flag and one set of connect options (retry until
+// the server is there, reconnect forever, log what happens to the
+// connection), so that a setting such as NATS credentials is added once.
+package natsconn
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/spf13/pflag"
+)
+
+// DefaultURL is a NATS server on this machine (what `kaactl up` embeds).
+const DefaultURL = "nats://127.0.0.1:4222"
+
+const (
+	// reconnectWait is short: a replica without NATS answers nothing.
+	reconnectWait = 250 * time.Millisecond
+	// flushTimeout bounds Close's flush when the caller gave no deadline.
+	flushTimeout = 5 * time.Second
+)
+
+// ErrNoURL is returned by Validate when no server URL is set.
+var ErrNoURL = errors.New("nats url is empty")
+
+// Options says where and how a service connects to NATS.
+type Options struct {
+	// URL is the NATS server URL, or several comma-separated (a cluster).
+	URL string
+}
+
+// DefaultOptions connects to DefaultURL.
+func DefaultOptions() Options { return Options{URL: DefaultURL} }
+
+// BindFlags binds --nats to URL, its current value being the default.
+func (o *Options) BindFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&o.URL, "nats", o.URL, "NATS server URL(s), comma-separated")
+}
+
+// Validate reports what keeps Connect from working.
+func (o Options) Validate() error {
+	if o.URL == "" {
+		return ErrNoURL
+	}
+	return nil
+}
+
+// Connect opens a connection named name. It returns at once when the server
+// is not up yet and keeps trying in the background (subscriptions made
+// meanwhile take effect on connect); it reconnects forever. Losing the
+// connection and asynchronous errors are logged, and onError (if not nil)
+// counts them by kind: "disconnect" or "async".
+func Connect(o Options, name string, log *slog.Logger, onError func(kind string)) (*nats.Conn, error) {
+	count := func(kind string) {
+		if onError != nil {
+			onError(kind)
+		}
+	}
+	nc, err := nats.Connect(o.URL,
+		nats.Name(name),
+		nats.RetryOnFailedConnect(true),
+		nats.MaxReconnects(-1),
+		nats.ReconnectWait(reconnectWait),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			if err == nil { // our own Close
+				return
+			}
+			count("disconnect")
+			log.Warn("nats disconnected", "error", err)
+		}),
+		nats.ReconnectHandler(func(c *nats.Conn) { log.Info("nats reconnected", "url", c.ConnectedUrlRedacted()) }),
+		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
+			count("async")
+			log.Warn("nats error", "error", err)
+		}),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("connect nats %s: %w", o.URL, err)
+	}
+	return nc, nil
+}
+
+// Close flushes what nc has buffered, within ctx (or flushTimeout when ctx
+// has no deadline), and closes it. A nil nc is fine; a connection that is
+// not connected closes at once, as there is no server to flush to.
+func Close(ctx context.Context, nc *nats.Conn) error {
+	if nc == nil {
+		return nil
+	}
+	defer nc.Close()
+	if !nc.IsConnected() {
+		return nil
+	}
+	if _, ok := ctx.Deadline(); !ok { // FlushWithContext refuses a context without one
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, flushTimeout)
+		defer cancel()
+	}
+	if err := nc.FlushWithContext(ctx); err != nil && !errors.Is(err, nats.ErrConnectionClosed) {
+		return fmt.Errorf("nats flush: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,98 @@
+package natsconn_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/kaactl/kaactl/internal/testenv"
+	"github.com/kaactl/kaactl/pkg/server/embednats"
+	"github.com/kaactl/kaactl/pkg/server/natsconn"
+)
+
+func TestBindFlagsAndValidate(t *testing.T) {
+	o := natsconn.DefaultOptions()
+	fs := pflag.NewFlagSet("x", pflag.ContinueOnError)
+	o.BindFlags(fs)
+	if f := fs.Lookup("nats"); f == nil || f.DefValue != natsconn.DefaultURL {
+		t.Fatalf("--nats %+v", f)
+	}
+	if err := fs.Parse([]string{"--nats", "nats://a:4222,nats://b:4222"}); err != nil || o.URL != "nats://a:4222,nats://b:4222" || o.Validate() != nil {
+		t.Errorf("URL %q, %v", o.URL, err)
+	}
+	if err := (natsconn.Options{}).Validate(); !errors.Is(err, natsconn.ErrNoURL) {
+		t.Errorf("empty URL: %v", err)
+	}
+}
+
+// TestConnectBeforeTheServer: a service started before NATS connects once
+// it is there, and counts the loss when it goes.
+func TestConnectBeforeTheServer(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	var mu sync.Mutex
+	kinds := map[string]int{}
+	nc, err := natsconn.Connect(natsconn.Options{URL: "nats://" + addr}, "test", slog.New(slog.DiscardHandler), func(kind string) {
+		mu.Lock()
+		kinds[kind]++
+		mu.Unlock()
+	})
+	if err != nil {
+		t.Fatalf("Connect without a server: %v", err)
+	}
+	if nc.IsConnected() {
+		t.Fatal("connected to nothing")
+	}
+	ns, err := embednats.Start(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	testenv.Eventually(t, 5*time.Second, "connected once NATS is up", nc.IsConnected)
+	ns.Shutdown()
+	testenv.Eventually(t, 5*time.Second, "disconnect counted", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return kinds["disconnect"] == 1
+	})
+	if err := natsconn.Close(context.Background(), nc); err != nil || !nc.IsClosed() {
+		t.Errorf("Close while disconnected: %v, closed %v", err, nc.IsClosed())
+	}
+}
+
+func TestCloseFlushes(t *testing.T) {
+	ns := testenv.NATS(t)
+	sub := testenv.Conn(t, ns.ClientURL())
+	got, err := sub.SubscribeSync("x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sub.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	nc, err := natsconn.Connect(natsconn.Options{URL: ns.ClientURL()}, "test", slog.New(slog.DiscardHandler), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := nc.Publish("x", []byte("last words")); err != nil {
+		t.Fatal(err)
+	}
+	if err := natsconn.Close(context.Background(), nc); err != nil {
+		t.Fatal(err)
+	}
+	if m, err := got.NextMsg(5 * time.Second); err != nil || string(m.Data) != "last words" {
+		t.Errorf("published before Close: %v %v", m, err)
+	}
+	if err := natsconn.Close(context.Background(), nil); err != nil {
+		t.Errorf("Close(nil): %v", err)
+	}
+}
