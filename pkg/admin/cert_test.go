@@ -7,47 +7,31 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/kaactl/kaactl/internal/testenv"
 	"github.com/kaactl/kaactl/pkg/admin"
+	"github.com/kaactl/kaactl/pkg/platform"
+	"github.com/kaactl/kaactl/pkg/platform/platformtest"
 	"github.com/kaactl/kaactl/pkg/server/kpc"
 )
 
-// startKPC runs KPC on an embedded NATS with its REST API and, when tlsDir
-// is not empty, MQTT/TLS with a certificate generated there.
-func startKPC(t *testing.T, tlsDir string) *kpc.Server {
+// startKPC runs the platform, with MQTT/TLS (its certificate in the data
+// dir) or without.
+func startKPC(t *testing.T, withTLS bool) *platform.Platform {
 	t.Helper()
-	opts := kpc.DefaultOptions()
-	opts.NATSURL = testenv.NATS(t).ClientURL()
-	opts.MQTTAddr, opts.HTTPAddr, opts.RESTAddr = "127.0.0.1:0", "", "127.0.0.1:0"
-	if tlsDir != "" {
-		opts.MQTTSAddr, opts.TLSGenerate = "127.0.0.1:0", true
-		opts.TLSCert, opts.TLSKey = filepath.Join(tlsDir, "tls.crt"), filepath.Join(tlsDir, "tls.key")
-	}
-	k, err := kpc.New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := k.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = k.Shutdown(ctx)
-	})
-	return k
+	return platformtest.Start(t, platformtest.KPC(func(o *kpc.Options) {
+		if !withTLS {
+			o.MQTTSAddr = ""
+		}
+	}))
 }
 
 func TestFetchCert(t *testing.T) {
-	dir := t.TempDir()
-	k := startKPC(t, dir)
-	got, err := admin.FetchCert(context.Background(), "http://"+k.RESTAddr()+"/")
+	p := startKPC(t, true)
+	got, err := admin.FetchCert(context.Background(), "http://"+p.KPC().RESTAddr()+"/")
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := os.ReadFile(filepath.Join(dir, "tls.crt"))
+	want, err := os.ReadFile(filepath.Join(p.DataDir(), "kpc-tls.crt"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +41,7 @@ func TestFetchCert(t *testing.T) {
 }
 
 func TestFetchCertFails(t *testing.T) {
-	plain := startKPC(t, "")
+	plain := startKPC(t, false).KPC()
 	tests := []struct {
 		name, url, want string
 	}{

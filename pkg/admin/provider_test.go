@@ -19,6 +19,7 @@ import (
 	"github.com/kaactl/kaactl/pkg/admin"
 	"github.com/kaactl/kaactl/pkg/api"
 	"github.com/kaactl/kaactl/pkg/ism"
+	"github.com/kaactl/kaactl/pkg/server/natsconn"
 	"github.com/kaactl/kaactl/pkg/server/provider"
 )
 
@@ -32,11 +33,11 @@ const (
 func startProvider(t *testing.T) (*admin.ProviderClient, *nats.Conn) {
 	t.Helper()
 	ns := testenv.NATS(t)
-	p, err := provider.Open(provider.Options{DataDir: t.TempDir(), RESTAddr: "127.0.0.1:0", AdminToken: adminToken})
+	p, err := provider.New(provider.Options{NATS: natsconn.Options{URL: ns.ClientURL()}, DataDir: t.TempDir(), RESTAddr: "127.0.0.1:0", AdminToken: adminToken})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := p.Start(context.Background(), testenv.Conn(t, ns.ClientURL())); err != nil {
+	if err := p.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = p.Shutdown(context.Background()) })
