@@ -18,3 +18,6 @@ scripts/completions.sh --check
 
 echo "== go test -race"
 go test -race -count=1 -timeout 20m "$@" ./...
+
+echo "== examples/extension (its own module)"
+(cd examples/extension && go vet ./... && go test -race -count=1 -timeout 5m ./...)
