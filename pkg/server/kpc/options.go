@@ -136,6 +136,14 @@ func DefaultDeviceLimits() DeviceLimits {
 // length plus the fixed header).
 const maxMQTTPacket = 268_435_455 + 5
 
+// maxPacketSize is MaxPacketSize, or what MaxPayload needs when it is 0.
+func (o *Options) maxPacketSize() int {
+	if o.MaxPacketSize > 0 {
+		return o.MaxPacketSize
+	}
+	return min(o.MaxPayload+64<<10, maxMQTTPacket) // payload plus topic and headers
+}
+
 // validate reports every problem with the limits.
 func (l *DeviceLimits) validate() []error {
 	var errs []error

@@ -3,7 +3,6 @@ package kpc_test
 import (
 	"bufio"
 	"bytes"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -27,16 +26,6 @@ type rawClient struct {
 func dialRaw(t testing.TB, addr string) *rawClient {
 	t.Helper()
 	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return &rawClient{t: t, conn: c, r: bufio.NewReader(c), version: 4}
-}
-
-func dialRawTLS(t testing.TB, addr string, cfg *tls.Config) *rawClient {
-	t.Helper()
-	c, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", addr, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
