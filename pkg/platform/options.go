@@ -43,7 +43,8 @@ type Options struct {
 	// Provider configures the credential provider; it answers as
 	// KPC.ECAPProvider.
 	Provider provider.Options
-	// Logger is every service's logger (default: discarded).
+	// Logger is the logger of every service that has none of its own
+	// (default: discarded).
 	Logger *slog.Logger
 }
 

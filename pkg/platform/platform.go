@@ -5,6 +5,7 @@
 package platform
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -90,18 +91,18 @@ func (o *Options) services(natsURL, adminToken string) services {
 	nc := natsconn.Options{URL: natsURL}
 	s := services{kpc: o.KPC, bcx: o.BCX, provider: o.Provider, echo: echo.DefaultOptions()}
 
-	s.kpc.NATS, s.kpc.Logger = nc, o.Logger
+	s.kpc.NATS, s.kpc.Logger = nc, cmp.Or(s.kpc.Logger, o.Logger)
 	if s.kpc.MQTTSAddr != "" && s.kpc.TLSCert == "" && s.kpc.TLSKey == "" {
 		// Generated once, kept in the data dir: devices trust it once.
 		s.kpc.TLSCert, s.kpc.TLSKey, s.kpc.TLSGenerate = filepath.Join(o.DataDir, tlsCertFile), filepath.Join(o.DataDir, tlsKeyFile), true
 	}
 
-	s.provider.NATS, s.provider.Logger = nc, o.Logger
+	s.provider.NATS, s.provider.Logger = nc, cmp.Or(s.provider.Logger, o.Logger)
 	s.provider.Instance, s.provider.DataDir, s.provider.AdminToken = o.KPC.ECAPProvider, filepath.Join(o.DataDir, providerDir), adminToken
 
 	s.echo.NATS, s.echo.Logger = nc, o.Logger
 
-	s.bcx.NATS, s.bcx.Logger, s.bcx.Apps = nc, o.Logger, o.KPC.Apps
+	s.bcx.NATS, s.bcx.Logger, s.bcx.Apps = nc, cmp.Or(s.bcx.Logger, o.Logger), o.KPC.Apps
 	s.bcx.TokenKeyFile, s.bcx.CreateTokenKey = filepath.Join(o.DataDir, tokenKeyFile), true
 	s.bcx.Auth = auth.StaticToken{Token: adminToken, TenantID: DemoTenant}
 	if s.bcx.TokenTTL == 0 {

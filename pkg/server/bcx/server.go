@@ -262,7 +262,7 @@ func (s *Server) Start(ctx context.Context) (err error) {
 			s.log.Error("rest server stopped", "error", err)
 		}
 	}()
-	s.log.Info("bcx started", "rest", ln.Addr().String(), "instance", s.opts.Instance, "nats", s.opts.NATS.URL)
+	s.log.Info("bcx started", "rest", ln.Addr().String(), "instance", s.opts.Instance, "nats", s.opts.NATS.Redacted())
 	return nil
 }
 

@@ -105,7 +105,7 @@ func (s *Service) Start(_ context.Context) error {
 	if nc.IsConnected() { // the subscription is live once Start returns
 		_ = nc.FlushTimeout(5 * time.Second)
 	}
-	s.log.Info("echo extension started", "nats", s.opts.NATS.URL)
+	s.log.Info("echo extension started", "nats", s.opts.NATS.Redacted())
 	return nil
 }
 

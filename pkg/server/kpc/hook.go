@@ -1,11 +1,14 @@
 package kpc
 
 import (
-	"bytes"
 	"context"
 	"errors"
+	"net"
 	"net/http"
+	"os"
+	"strconv"
 	"strings"
+	"time"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/packets"
@@ -25,29 +28,121 @@ type hook struct {
 func (h *hook) ID() string { return "kpc" }
 
 func (h *hook) Provides(b byte) bool {
-	return bytes.Contains([]byte{
-		mqtt.OnConnectAuthenticate,
-		mqtt.OnACLCheck,
-		mqtt.OnSessionEstablished,
-		mqtt.OnDisconnect,
-		mqtt.OnPublish,
-		mqtt.OnSelectSubscribers,
-	}, []byte{b})
+	switch b {
+	case mqtt.OnPacketRead, mqtt.OnConnect, mqtt.OnConnectAuthenticate, mqtt.OnACLCheck,
+		mqtt.OnSessionEstablished, mqtt.OnDisconnect, mqtt.OnPublish, mqtt.OnSelectSubscribers,
+		mqtt.OnQosComplete, mqtt.OnQosDropped, mqtt.OnPacketEncode:
+		return true
+	}
+	return false
 }
 
-// OnConnectAuthenticate admits anonymous clients (client authentication via
-// 22/CAP comes with the TLS work) and refuses new ones while draining.
+// OnPacketRead switches off, in a CONNECT before mochi looks at it, what
+// would let one client reach another or outlive its connection: a will (a
+// publish 1/KP does not route, which mochi would deliver to subscribers, or
+// keep in memory for a delayed one) and a persistent session (inflight
+// replies a client ID takeover would inherit). Both are stripped rather
+// than refused, so clients whose library sets them still connect.
+func (h *hook) OnPacketRead(cl *mqtt.Client, pk packets.Packet) (packets.Packet, error) {
+	if pk.FixedHeader.Type != packets.Connect {
+		return pk, nil
+	}
+	c := &pk.Connect
+	if c.WillFlag {
+		c.WillFlag, c.WillQos, c.WillRetain, c.WillTopic, c.WillPayload = false, 0, false, "", nil
+		c.WillProperties = packets.Properties{}
+		h.s.metrics.adjusted.WithLabelValues("will_stripped").Inc()
+	}
+	// A v3.1.1 client without an ID must ask for a clean session: leave it
+	// for mochi to refuse.
+	if !c.Clean && (pk.ProtocolVersion >= 5 || c.ClientIdentifier != "") {
+		c.Clean = true
+		h.s.metrics.adjusted.WithLabelValues("clean_start").Inc()
+	}
+	return pk, nil
+}
+
+// OnConnect refuses clients while draining and bounds the keepalive: 0 (no
+// keepalive) and values over MaxKeepalive become MaxKeepalive, values under
+// MinKeepalive become MinKeepalive. mochi tells v5 clients the result in
+// CONNACK and, from now on, closes a connection silent for 1.5 times it.
+func (h *hook) OnConnect(cl *mqtt.Client, pk packets.Packet) error {
+	s := h.s
+	if dc := connOf(cl.Net.Conn); dc != nil {
+		dc.connected.Store(true)
+	}
+	if s.draining.Load() {
+		s.refuse(cl, reasonDraining, "connection refused: server is shutting down")
+		return packets.ErrServerUnavailable
+	}
+	lo, hi := uint16(s.opts.MinKeepalive/time.Second), uint16(s.opts.MaxKeepalive/time.Second)
+	switch ka := cl.State.Keepalive; {
+	case ka == 0 || ka > hi:
+		cl.State.Keepalive = hi
+	case ka < lo:
+		cl.State.Keepalive = lo
+	default:
+		return nil
+	}
+	cl.State.ServerKeepalive = true
+	s.metrics.adjusted.WithLabelValues("keepalive").Inc()
+	return nil
+}
+
+// refuse answers a CONNECT with "server unavailable" (v3.1.1 0x03, v5 0x88).
+func (s *Server) refuse(cl *mqtt.Client, reason, msg string) {
+	s.metrics.closed.WithLabelValues(reason).Inc()
+	s.log.Info(msg, "client", cl.ID, "remote", cl.Net.Remote)
+	_ = s.mqtt.SendConnack(cl, packets.ErrServerUnavailable, false, nil)
+}
+
+// OnConnectAuthenticate decides who a client is and whether it may use its
+// client ID: a client ID in use may be taken over only by the same identity.
+// On false mochi answers "bad user name or password" (v3.1.1 0x05, v5 0x86).
 func (h *hook) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) bool {
-	return !h.s.draining.Load()
+	s := h.s
+	identity, ok := h.authenticate(cl, pk)
+	if !ok {
+		s.metrics.closed.WithLabelValues(reasonNotAuthorized).Inc()
+		s.log.Info("connection refused: not authenticated", "client", cl.ID, "remote", cl.Net.Remote)
+		return false
+	}
+	if !s.sessions.mayTakeOver(cl.ID, identity) {
+		s.metrics.closed.WithLabelValues(reasonClientIDInUse).Inc()
+		s.log.Info("connection refused: client id in use by another identity", "client", cl.ID, "remote", cl.Net.Remote)
+		return false
+	}
+	if dc := connOf(cl.Net.Conn); dc != nil {
+		dc.identity = identity // for the session OnSessionEstablished creates
+	}
+	return true
+}
+
+// anonymous is the identity of a client that presented no credentials.
+const anonymous = ""
+
+// authenticate returns the identity a client proves with its CONNECT (and,
+// on MQTT/TLS, its certificate), or false to refuse it. The identity binds
+// the session: only the same identity may take over its client ID. Until
+// client authentication (22/CAP basic and X.509) lands here every client is
+// anonymous.
+func (h *hook) authenticate(cl *mqtt.Client, pk packets.Packet) (identity string, ok bool) {
+	return anonymous, true
 }
 
 // OnACLCheck lets clients publish only under kp1/. Subscriptions are allowed
 // (Kaa's Node.js client subscribes to its reply topics) but never deliver
-// anything: see OnSelectSubscribers.
+// anything (see OnSelectSubscribers), except that filters starting with $
+// ($SYS, $share) are refused: KPC publishes no $SYS topics, shares nothing.
 func (h *hook) OnACLCheck(cl *mqtt.Client, topic string, write bool) bool {
 	if write && !strings.HasPrefix(topic, kp.Prefix+"/") {
 		h.s.metrics.rejected.WithLabelValues("not_kp1").Inc()
-		h.s.log.Info("publish outside kp1/ rejected", "client", cl.ID, "topic", topic)
+		h.s.log.Info("publish outside kp1/ rejected", "client", cl.ID, "topic", loggedTopic(topic))
+		return false
+	}
+	if !write && strings.HasPrefix(topic, "$") {
+		h.s.metrics.rejectedSubs.WithLabelValues("reserved_topic").Inc()
+		h.s.log.Info("subscription to a $ topic rejected", "client", cl.ID, "filter", loggedTopic(topic))
 		return false
 	}
 	return true
@@ -64,12 +159,32 @@ func (h *hook) OnSelectSubscribers(subs *mqtt.Subscribers, pk packets.Packet) *m
 	}
 }
 
+// OnPacketEncode tells v5 clients in CONNACK what KPC does not offer, so they
+// do not try: retained messages and shared subscriptions, and packets over
+// MaxPacketSize. (Topic aliases are not offered by omission.)
+func (h *hook) OnPacketEncode(cl *mqtt.Client, pk packets.Packet) packets.Packet {
+	if pk.FixedHeader.Type != packets.Connack || pk.ReasonCode != 0 {
+		return pk
+	}
+	pk.Properties.MaximumPacketSize = uint32(h.s.opts.maxPacketSize())
+	pk.Properties.RetainAvailable, pk.Properties.RetainAvailableFlag = 0, true
+	pk.Properties.SharedSubAvailable, pk.Properties.SharedSubAvailableFlag = 0, true
+	return pk
+}
+
 func (h *hook) OnSessionEstablished(cl *mqtt.Client, pk packets.Packet) {
-	sess := newSession(cl)
-	h.s.sessions.add(sess) // its writer starts with the first reply
+	identity := anonymous
+	if dc := connOf(cl.Net.Conn); dc != nil {
+		identity = dc.identity
+	}
+	h.s.sessions.add(newSession(cl, identity, h.s.sessionLimits(cl))) // its writer starts with the first reply
 }
 
 func (h *hook) OnDisconnect(cl *mqtt.Client, err error, expire bool) {
+	if reason := closeReason(cl, err); reason != "" {
+		h.s.metrics.closed.WithLabelValues(reason).Inc()
+		h.s.log.Info("mqtt session closed", "client", cl.ID, "remote", cl.Net.Remote, "reason", reason)
+	}
 	sess := h.s.sessions.remove(cl)
 	if sess == nil {
 		return
@@ -77,6 +192,65 @@ func (h *hook) OnDisconnect(cl *mqtt.Client, err error, expire bool) {
 	if eps := sess.close(); len(eps) > 0 {
 		h.s.publishConnectivity(ism.EventDisconnected, eps)
 	}
+}
+
+// OnQosComplete and OnQosDropped free a reply's place in its session's
+// window and byte budget.
+func (h *hook) OnQosComplete(cl *mqtt.Client, pk packets.Packet) { h.acknowledged(cl, pk.PacketID) }
+func (h *hook) OnQosDropped(cl *mqtt.Client, pk packets.Packet)  { h.acknowledged(cl, pk.PacketID) }
+
+func (h *hook) acknowledged(cl *mqtt.Client, id uint16) {
+	if sess := h.s.sessions.get(cl); sess != nil {
+		sess.acknowledged(id)
+	}
+}
+
+// closeReason names why a session ended when KPC (not the client) ended it,
+// for kaa_kpc_connections_closed_total; "" when the client left.
+func closeReason(cl *mqtt.Client, err error) string {
+	cause := cl.StopCause() // the first reason the connection was stopped
+	if cause == nil {
+		cause = err
+	}
+	var (
+		code packets.Code
+		op   *net.OpError
+	)
+	switch {
+	case cause == nil:
+		return ""
+	case errors.Is(cause, errAckTimeout):
+		return reasonAckTimeout
+	case errors.Is(cause, errTokenRevoked):
+		return reasonTokenRevoked
+	case isTimeout(cause):
+		if errors.Is(cause, errWriteFailed) || errors.As(cause, &op) && op.Op == "write" {
+			return reasonWriteTimeout
+		}
+		return reasonKeepalive
+	case errors.Is(cause, errWriteFailed):
+		return reasonWriteFailed
+	case errors.As(cause, &code):
+		switch code.Code {
+		case packets.ErrPacketTooLarge.Code:
+			return reasonPacketTooLarge
+		case packets.ErrSessionTakenOver.Code:
+			return reasonTakenOver
+		case packets.ErrServerShuttingDown.Code:
+			return reasonShutdown
+		}
+		if code.Code >= packets.ErrUnspecifiedError.Code {
+			return reasonProtocol
+		}
+	}
+	return ""
+}
+
+// isTimeout reports a deadline error, also where a transport hides the
+// standard one (gorilla's websocket wraps it).
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, os.ErrDeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()
 }
 
 // OnPublish relays a kp1/ request. It always returns CodeSuccessIgnore so
@@ -89,13 +263,13 @@ func (h *hook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet, er
 	}
 	qos := pk.FixedHeader.Qos
 	if qos > 1 {
-		qos = 1
+		qos = 1 // a QoS 2 request is acknowledged exactly once by mochi; its reply goes at QoS 1
 	}
 	req, err := kp.ParseTopic(pk.TopicName, s.opts.Apps.EndpointAware)
 	if err != nil {
 		s.metrics.rejected.WithLabelValues("malformed").Inc()
 		s.metrics.request(transportMQTT, "-", http.StatusBadRequest)
-		s.log.Info("malformed 1/KP topic", "client", cl.ID, "topic", pk.TopicName, "error", err)
+		s.log.Info("malformed 1/KP topic", "client", cl.ID, "topic", loggedTopic(pk.TopicName), "error", parseErrorKind(err))
 		// Reply where a client would look for it, if the topic allows that.
 		if !errors.Is(err, kp.ErrNotKP) && !strings.ContainsAny(pk.TopicName, "+#") && len(pk.TopicName)+len("/error") <= kp.MaxTopicLen {
 			h.replyError(sess, pk.TopicName+"/error", qos, http.StatusBadRequest, err.Error())
@@ -124,7 +298,16 @@ func (h *hook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet, er
 		}
 		endpointID = &ref.endpointID
 	}
+	if !sess.startRequest() {
+		s.metrics.rejected.WithLabelValues("too_many_in_flight").Inc()
+		s.metrics.request(transportMQTT, req.Extension, http.StatusTooManyRequests)
+		s.log.Info("request refused: too many in flight", "client", cl.ID, "max", s.opts.MaxInFlight)
+		h.replyError(sess, req.ErrorTopic(), qos, http.StatusTooManyRequests,
+			"more than "+strconv.Itoa(s.opts.MaxInFlight)+" requests of this session are waiting for extensions")
+		return pk, packets.CodeSuccessIgnore
+	}
 	s.relay(req, endpointID, pk.Payload, transportMQTT, sess.done, func(r reply) {
+		sess.endRequest()
 		topic := req.StatusTopic()
 		if r.status >= 400 {
 			if r.status == http.StatusGatewayTimeout && !req.HasRequestID {
@@ -155,7 +338,8 @@ func (h *hook) identify(sess *session, appName string, req kp.Request, qos byte)
 	res, errReply := s.identify(ctx, appName, req.Token)
 	if errReply != nil {
 		s.metrics.request(transportMQTT, req.Extension, errReply.status)
-		s.log.Info("endpoint token not accepted", "client", sess.cl.ID, "app", appName, "status", errReply.status, "reason", errReply.reason)
+		s.log.Info("endpoint token not accepted", "client", sess.cl.ID, "app", appName, "token", redactToken(req.Token),
+			"status", errReply.status, "reason", redactReason(errReply.reason, req.Token))
 		h.replyError(sess, req.ErrorTopic(), qos, errReply.status, errReply.reason)
 		return nil
 	}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
@@ -51,15 +52,33 @@ func (s *Server) serveKP(w http.ResponseWriter, r *http.Request) {
 		writeKPError(w, http.StatusNotFound, "extension instance "+req.Extension+" is not available to application version "+req.AppVersion)
 		return
 	}
+	// A body that trickles in must not hold a handler (and its memory) for ever.
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Now().Add(s.opts.HTTPBodyTimeout))
 	payload, err := io.ReadAll(http.MaxBytesReader(w, r.Body, int64(s.opts.MaxPayload)))
 	if err != nil {
+		// Closed unread, the body makes net/http close the connection after
+		// the reply instead of waiting for the rest. Close reads what it can
+		// first: before the deadline is cleared.
+		_ = r.Body.Close()
+	}
+	// Cleared at once: net/http's background read, which notices a client
+	// leaving while the extension answers, would take a passed deadline for
+	// one.
+	_ = rc.SetReadDeadline(time.Time{})
+	if err != nil {
 		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
+		switch {
+		case errors.As(err, &tooBig):
 			s.metrics.request(transportHTTP, req.Extension, http.StatusRequestEntityTooLarge)
 			writeKPError(w, http.StatusRequestEntityTooLarge, "payload over "+strconv.Itoa(s.opts.MaxPayload)+" bytes")
-			return
+		case isTimeout(err):
+			s.metrics.request(transportHTTP, req.Extension, http.StatusRequestTimeout)
+			s.log.Info("1/KP over HTTP body not received in time", "remote", r.RemoteAddr, "timeout", s.opts.HTTPBodyTimeout)
+			writeKPError(w, http.StatusRequestTimeout, "request body not received within "+s.opts.HTTPBodyTimeout.String())
+		default:
+			writeKPError(w, http.StatusBadRequest, "cannot read body")
 		}
-		writeKPError(w, http.StatusBadRequest, "cannot read body")
 		return
 	}
 	var endpointID *string

@@ -18,6 +18,10 @@ type metrics struct {
 	repliesDropped prometheus.Counter
 	lateReplies    prometheus.Counter
 	rejected       *prometheus.CounterVec
+	rejectedSubs   *prometheus.CounterVec
+	connections    prometheus.GaugeFunc
+	closed         *prometheus.CounterVec
+	adjusted       *prometheus.CounterVec
 
 	// extension label values are bounded: a client may invent names.
 	mu        sync.Mutex
@@ -26,7 +30,27 @@ type metrics struct {
 
 const maxExtensionLabels = 64
 
-func newMetrics(sessions func() float64) *metrics {
+// Reasons KPC closes (or refuses) a device connection, the values of
+// kaa_kpc_connections_closed_total's reason label.
+const (
+	reasonMaxConnections = "max_connections"   // over MaxConnections, closed at accept
+	reasonTLSHandshake   = "tls_handshake"     // failed or timed out
+	reasonConnectTimeout = "connect_timeout"   // no complete CONNECT within ConnectTimeout
+	reasonPacketTooLarge = "packet_too_large"  // over MaxPacketSize
+	reasonProtocol       = "protocol_error"    // a malformed or forbidden packet (e.g. a topic alias)
+	reasonKeepalive      = "keepalive_timeout" // silent for 1.5 times the keepalive
+	reasonWriteTimeout   = "write_timeout"     // a write made no progress within WriteTimeout
+	reasonAckTimeout     = "ack_timeout"       // a full window of replies unacknowledged for WriteTimeout
+	reasonWriteFailed    = "write_failed"      // any other failed write
+	reasonDraining       = "draining"          // CONNECT while the replica drains
+	reasonNotAuthorized  = "not_authorized"    // authentication failed
+	reasonClientIDInUse  = "client_id_in_use"  // takeover of a client ID by another identity
+	reasonTakenOver      = "taken_over"        // a newer connection took the client ID over
+	reasonTokenRevoked   = "token_revoked"     // 16/ECAP revocation
+	reasonShutdown       = "shutdown"
+)
+
+func newMetrics(sessions, connections func() float64) *metrics {
 	m := &metrics{
 		reg: prometheus.NewRegistry(),
 		sessions: prometheus.NewGaugeFunc(prometheus.GaugeOpts{
@@ -52,9 +76,22 @@ func newMetrics(sessions func() float64) *metrics {
 		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "kaa_kpc_rejected_publishes_total", Help: "MQTT publishes rejected before relay, by reason.",
 		}, []string{"reason"}),
+		rejectedSubs: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kaa_kpc_rejected_subscriptions_total", Help: "MQTT subscriptions refused, by reason.",
+		}, []string{"reason"}),
+		connections: prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "kaa_kpc_connections", Help: "Open MQTT device connections (TCP, TLS, WebSocket), CONNECT or not.",
+		}, connections),
+		closed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kaa_kpc_connections_closed_total", Help: "MQTT device connections KPC refused or closed, by reason.",
+		}, []string{"reason"}),
+		adjusted: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kaa_kpc_connect_adjusted_total", Help: "CONNECT requests KPC changed before accepting them (will stripped, clean start forced, keepalive bounded).",
+		}, []string{"what"}),
 		extLabels: make(map[string]struct{}),
 	}
 	m.reg.MustRegister(m.sessions, m.requests, m.latency, m.natsErrors, m.repliesDropped, m.lateReplies, m.rejected,
+		m.rejectedSubs, m.connections, m.closed, m.adjusted,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

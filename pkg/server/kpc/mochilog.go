@@ -7,13 +7,18 @@ import (
 	"log/slog"
 	"net"
 	"strings"
+
+	mqtt "github.com/mochi-mqtt/server/v2"
+	"github.com/mochi-mqtt/server/v2/packets"
 )
 
 // mochiLog adapts mochi-mqtt's logging. Its listeners log every connection
 // that ends before or without CONNECT as a warning with an empty message
 // (e.g. error=EOF when a client or a health probe hangs up). Those get a
 // message and, when they are just a peer hanging up, the debug level, so a
-// fleet disconnecting does not flood the log with warnings.
+// fleet disconnecting does not flood the log with warnings. mochi logs whole
+// packets (topics with endpoint tokens, CONNECT passwords): they are
+// replaced by a redacted summary.
 type mochiLog struct{ slog.Handler }
 
 func newMochiLogger(l *slog.Logger) *slog.Logger {
@@ -21,31 +26,51 @@ func newMochiLogger(l *slog.Logger) *slog.Logger {
 }
 
 func (h mochiLog) Handle(ctx context.Context, r slog.Record) error {
-	if r.Message != "" {
-		return h.Handler.Handle(ctx, r)
-	}
-	hangup := false
-	r.Attrs(func(a slog.Attr) bool {
-		if a.Key == "error" {
-			if err, ok := a.Value.Any().(error); ok && peerHungUp(err) {
-				hangup = true
+	msg, level := r.Message, r.Level
+	switch msg {
+	case "":
+		msg = "mqtt connection ended with an error"
+		r.Attrs(func(a slog.Attr) bool {
+			if err, ok := a.Value.Any().(error); ok && a.Key == "error" && peerHungUp(err) {
+				msg, level = "mqtt connection closed by the peer", slog.LevelDebug
 			}
-		}
-		return true
-	})
-	out := slog.NewRecord(r.Time, r.Level, "mqtt connection ended with an error", r.PC)
-	if hangup {
-		if !h.Handler.Enabled(ctx, slog.LevelDebug) {
-			return nil
-		}
-		out = slog.NewRecord(r.Time, slog.LevelDebug, "mqtt connection closed by the peer", r.PC)
+			return true
+		})
+	case mqtt.ErrMinimumKeepalive.Error():
+		level = slog.LevelDebug // KPC raises the keepalive to MinKeepalive anyway
 	}
-	r.Attrs(func(a slog.Attr) bool { out.AddAttrs(a); return true })
+	if level != r.Level && !h.Handler.Enabled(ctx, level) {
+		return nil
+	}
+	out := slog.NewRecord(r.Time, level, msg, r.PC)
+	r.Attrs(func(a slog.Attr) bool { out.AddAttrs(redactAttr(a)); return true })
 	return h.Handler.Handle(ctx, out)
 }
 
-func (h mochiLog) WithAttrs(as []slog.Attr) slog.Handler { return mochiLog{h.Handler.WithAttrs(as)} }
-func (h mochiLog) WithGroup(name string) slog.Handler    { return mochiLog{h.Handler.WithGroup(name)} }
+// redactAttr replaces a packet by its redacted summary.
+func redactAttr(a slog.Attr) slog.Attr {
+	if a.Value.Kind() != slog.KindAny {
+		return a
+	}
+	switch pk := a.Value.Any().(type) {
+	case packets.Packet:
+		return slog.String(a.Key, redactPacket(pk))
+	case *packets.Packet:
+		if pk != nil {
+			return slog.String(a.Key, redactPacket(*pk))
+		}
+	}
+	return a
+}
+
+func (h mochiLog) WithAttrs(as []slog.Attr) slog.Handler {
+	for i := range as {
+		as[i] = redactAttr(as[i])
+	}
+	return mochiLog{h.Handler.WithAttrs(as)}
+}
+
+func (h mochiLog) WithGroup(name string) slog.Handler { return mochiLog{h.Handler.WithGroup(name)} }
 
 func peerHungUp(err error) bool {
 	return errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) || strings.Contains(err.Error(), "connection reset by peer")

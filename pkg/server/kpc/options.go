@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -52,6 +53,44 @@ type Options struct {
 	Apps kaaconfig.AppConfig
 
 	Logger *slog.Logger
+
+	DeviceLimits
+}
+
+// DeviceLimits bound what one device connection can hold or cost: every byte
+// from a device is hostile, so each resource a client can claim has a limit.
+type DeviceLimits struct {
+	// MaxConnections bounds open MQTT connections (TCP, TLS and WebSocket
+	// together, counted from accept, before CONNECT too); connections over
+	// it are closed at once.
+	MaxConnections int
+	// ConnectTimeout is how long a connection may take from accept to a
+	// complete CONNECT, TLS handshake and WebSocket upgrade included.
+	ConnectTimeout time.Duration
+	// TLSHandshakeTimeout bounds the MQTT/TLS handshake.
+	TLSHandshakeTimeout time.Duration
+	// MinKeepalive and MaxKeepalive bound the keepalive a client asks for
+	// (whole seconds); a keepalive of 0 gets MaxKeepalive. MQTT v5 clients
+	// are told the result in CONNACK; a connection silent for 1.5 times it
+	// is closed.
+	MinKeepalive time.Duration
+	MaxKeepalive time.Duration
+	// MaxPacketSize bounds one MQTT packet; 0 means MaxPayload plus 64 KiB
+	// for the topic and headers.
+	MaxPacketSize int
+	// WriteTimeout is how long a write to a device may make no progress, and
+	// how long a full window of unacknowledged replies may wait for an
+	// acknowledgement, before the connection is closed.
+	WriteTimeout time.Duration
+	// MaxInFlight bounds a session's requests waiting for an extension (more
+	// are answered 429) and its QoS 1 replies waiting for the client's
+	// acknowledgement (MQTT v5 clients may ask for fewer).
+	MaxInFlight int
+	// MaxQueuedBytes bounds the reply bytes one session holds: queued, being
+	// written or unacknowledged. Replies over it are dropped and counted.
+	MaxQueuedBytes int
+	// HTTPBodyTimeout bounds reading one 1/KP over HTTP request body.
+	HTTPBodyTimeout time.Duration
 }
 
 // Defaults match Kaa's where Kaa has one.
@@ -67,6 +106,88 @@ const (
 	DefaultTLSKey         = "kpc-tls.key"
 )
 
+// Device limit defaults: generous for devices on slow links, small enough
+// that one client cannot hold much.
+const (
+	DefaultMaxConnections      = 100_000
+	DefaultConnectTimeout      = 10 * time.Second
+	DefaultTLSHandshakeTimeout = 5 * time.Second
+	DefaultMinKeepalive        = 5 * time.Second
+	DefaultMaxKeepalive        = 20 * time.Minute
+	DefaultWriteTimeout        = 10 * time.Second
+	DefaultMaxInFlight         = 128
+	DefaultMaxQueuedBytes      = 4 << 20
+	DefaultHTTPBodyTimeout     = 30 * time.Second
+)
+
+// DefaultDeviceLimits returns the device limit defaults.
+func DefaultDeviceLimits() DeviceLimits {
+	return DeviceLimits{
+		MaxConnections:      DefaultMaxConnections,
+		ConnectTimeout:      DefaultConnectTimeout,
+		TLSHandshakeTimeout: DefaultTLSHandshakeTimeout,
+		MinKeepalive:        DefaultMinKeepalive,
+		MaxKeepalive:        DefaultMaxKeepalive,
+		WriteTimeout:        DefaultWriteTimeout,
+		MaxInFlight:         DefaultMaxInFlight,
+		MaxQueuedBytes:      DefaultMaxQueuedBytes,
+		HTTPBodyTimeout:     DefaultHTTPBodyTimeout,
+	}
+}
+
+// maxMQTTPacket is the largest packet MQTT can frame (a 4-byte remaining
+// length plus the fixed header).
+const maxMQTTPacket = 268_435_455 + 5
+
+// maxPacketSize is MaxPacketSize, or what MaxPayload needs when it is 0.
+func (o *Options) maxPacketSize() int {
+	if o.MaxPacketSize > 0 {
+		return o.MaxPacketSize
+	}
+	return min(o.MaxPayload+64<<10, maxMQTTPacket) // payload plus topic and headers
+}
+
+// validate reports every problem with the limits.
+func (l *DeviceLimits) validate() []error {
+	var errs []error
+	positive := []struct {
+		name string
+		d    time.Duration
+	}{
+		{"connect-timeout", l.ConnectTimeout}, {"tls-handshake-timeout", l.TLSHandshakeTimeout},
+		{"write-timeout", l.WriteTimeout}, {"http-body-timeout", l.HTTPBodyTimeout},
+	}
+	for _, p := range positive {
+		if p.d <= 0 {
+			errs = append(errs, fmt.Errorf("%s %v must be positive", p.name, p.d))
+		}
+	}
+	if l.MaxConnections <= 0 {
+		errs = append(errs, fmt.Errorf("max connections %d must be positive", l.MaxConnections))
+	}
+	for _, k := range []struct {
+		name string
+		d    time.Duration
+	}{{"min-keepalive", l.MinKeepalive}, {"max-keepalive", l.MaxKeepalive}} {
+		if k.d < time.Second || k.d > math.MaxUint16*time.Second || k.d%time.Second != 0 {
+			errs = append(errs, fmt.Errorf("%s %v must be whole seconds in [1s, 65535s]", k.name, k.d))
+		}
+	}
+	if l.MinKeepalive > l.MaxKeepalive {
+		errs = append(errs, fmt.Errorf("min-keepalive %v is above max-keepalive %v", l.MinKeepalive, l.MaxKeepalive))
+	}
+	if l.MaxPacketSize != 0 && (l.MaxPacketSize < 1024 || l.MaxPacketSize > maxMQTTPacket) {
+		errs = append(errs, fmt.Errorf("max packet size %d must be 0 (derived from max payload) or in [1024, %d]", l.MaxPacketSize, maxMQTTPacket))
+	}
+	if l.MaxInFlight < 1 || l.MaxInFlight > math.MaxUint16 {
+		errs = append(errs, fmt.Errorf("max in-flight %d must be in [1, 65535]", l.MaxInFlight))
+	}
+	if l.MaxQueuedBytes <= 0 {
+		errs = append(errs, fmt.Errorf("max queued bytes %d must be positive", l.MaxQueuedBytes))
+	}
+	return errs
+}
+
 // DefaultOptions returns options that run on a laptop next to a local NATS.
 func DefaultOptions() Options {
 	return Options{
@@ -78,6 +199,7 @@ func DefaultOptions() Options {
 		ECAPProvider:   DefaultECAPProvider,
 		RequestTimeout: DefaultRequestTimeout,
 		MaxPayload:     DefaultMaxPayload,
+		DeviceLimits:   DefaultDeviceLimits(),
 	}
 }
 
@@ -99,6 +221,21 @@ func (o *Options) BindFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.ECAPProvider, "ecap-provider", o.ECAPProvider, "service instance answering ECAP ep-token-request (Kaa's CM)")
 	fs.DurationVar(&o.RequestTimeout, "request-timeout", o.RequestTimeout, "wait for an extension's answer before replying 504")
 	fs.IntVar(&o.MaxPayload, "max-payload", o.MaxPayload, "largest request payload in bytes (MQTT and HTTP)")
+	o.DeviceLimits.BindFlags(fs)
+}
+
+// BindFlags binds the device limit flags (part of `kaactl serve kpc` and `kaactl up`).
+func (l *DeviceLimits) BindFlags(fs *pflag.FlagSet) {
+	fs.IntVar(&l.MaxConnections, "max-connections", l.MaxConnections, "most open MQTT connections (TCP, TLS and WebSocket together, before CONNECT too); more are closed at accept")
+	fs.DurationVar(&l.ConnectTimeout, "connect-timeout", l.ConnectTimeout, "time from accept to a complete MQTT CONNECT, TLS handshake and WebSocket upgrade included")
+	fs.DurationVar(&l.TLSHandshakeTimeout, "tls-handshake-timeout", l.TLSHandshakeTimeout, "time an MQTT/TLS handshake may take")
+	fs.DurationVar(&l.MinKeepalive, "min-keepalive", l.MinKeepalive, "smallest MQTT keepalive; smaller requests are raised")
+	fs.DurationVar(&l.MaxKeepalive, "max-keepalive", l.MaxKeepalive, "largest MQTT keepalive; larger requests and 0 get this (MQTT v5 clients are told in CONNACK)")
+	fs.IntVar(&l.MaxPacketSize, "max-packet-size", l.MaxPacketSize, "largest MQTT packet in bytes (0: max-payload plus 64 KiB)")
+	fs.DurationVar(&l.WriteTimeout, "write-timeout", l.WriteTimeout, "time a write to a device may make no progress, or a full window of replies may go unacknowledged, before the connection is closed")
+	fs.IntVar(&l.MaxInFlight, "max-in-flight", l.MaxInFlight, "requests per MQTT session waiting for extensions (more get 429), and QoS 1 replies waiting for acknowledgement")
+	fs.IntVar(&l.MaxQueuedBytes, "max-queued-bytes", l.MaxQueuedBytes, "reply bytes one MQTT session may hold (queued, being written or unacknowledged); more are dropped and counted")
+	fs.DurationVar(&l.HTTPBodyTimeout, "http-body-timeout", l.HTTPBodyTimeout, "time to read a 1/KP over HTTP request body; 408 after")
 }
 
 // withDefaults fills the fields whose zero value means "default".
@@ -147,6 +284,7 @@ func (o *Options) validate() error {
 	if o.MQTTSAddr == "" && (o.TLSCert != "" || o.TLSKey != "" || o.TLSGenerate) {
 		errs = append(errs, errors.New("tls-cert, tls-key and tls-generate need mqtts-addr"))
 	}
+	errs = append(errs, o.DeviceLimits.validate()...)
 	if err := o.Apps.Validate(); err != nil {
 		errs = append(errs, err)
 	}

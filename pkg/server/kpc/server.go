@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"sync"
@@ -39,10 +40,11 @@ type Server struct {
 	nc       *nats.Conn
 	mqtt     *mqtt.Server
 	mqttOnce sync.Once // mochi's Close panics when called twice
-	mqttLn   *listeners.TCP
-	mqttsLn  *listeners.TCP
+	mqttLn   *deviceListener
+	mqttsLn  *deviceListener
 	wsLn     *wsListener
-	certPEM  []byte // the MQTT/TLS server certificate; nil when TLS is off
+	conns    *connLimits // shared by the MQTT listeners
+	certPEM  []byte      // the MQTT/TLS server certificate; nil when TLS is off
 	httpSrv  *http.Server
 	httpLn   net.Listener
 	restSrv  *http.Server
@@ -76,7 +78,15 @@ func New(opts Options) (*Server, error) {
 		espReplySubject:  ism.ReplicaSubject(opts.ReplicaID, ism.ProtoESP, ism.MsgExtensionData),
 		ecapReplySubject: ism.ReplicaSubject(opts.ReplicaID, ism.ProtoECAP, ism.MsgEPTokenResponse),
 	}
-	s.metrics = newMetrics(func() float64 { return float64(s.sessions.len()) })
+	s.metrics = newMetrics(func() float64 { return float64(s.sessions.len()) }, func() float64 { return float64(s.conns.open.Load()) })
+	s.conns = &connLimits{
+		max:            int64(opts.MaxConnections),
+		connectTimeout: opts.ConnectTimeout,
+		tlsTimeout:     opts.TLSHandshakeTimeout,
+		writeTimeout:   opts.WriteTimeout,
+		metrics:        s.metrics,
+		log:            s.log.With("component", "mqtt"),
+	}
 	return s, nil
 }
 
@@ -117,7 +127,7 @@ func (s *Server) Start(ctx context.Context) error {
 		nc.Close()
 		return err
 	}
-	s.log.Info("kpc started", "mqtt", s.MQTTAddr(), "mqtts", s.MQTTSAddr(), "ws", s.WSAddr(), "http", s.HTTPAddr(), "rest", s.RESTAddr(), "nats", s.opts.NATS.URL)
+	s.log.Info("kpc started", "mqtt", s.MQTTAddr(), "mqtts", s.MQTTSAddr(), "ws", s.WSAddr(), "http", s.HTTPAddr(), "rest", s.RESTAddr(), "nats", s.opts.NATS.Redacted())
 	return nil
 }
 
@@ -141,18 +151,31 @@ func (s *Server) startMQTT() error {
 		}
 		tlsConfig = tlsutil.ServerConfig(cert)
 	}
+	// 1/KP needs CONNECT, publishes to kp1/ and replies: what else MQTT
+	// offers is off (retain, sessions that outlive a connection, topic
+	// aliases, $SYS) or bounded.
 	caps := mqtt.NewDefaultServerCapabilities()
-	caps.MaximumPacketSize = uint32(s.opts.MaxPayload + 64*1024) // payload plus topic and headers
-	caps.RetainAvailable = 0                                     // nothing is routed, so nothing is retained
-	caps.MaximumQos = 1
+	caps.MaximumPacketSize = uint32(s.opts.maxPacketSize())
+	caps.RetainAvailable = 0 // nothing is routed, so nothing is retained
+	// QoS 2 requests get the exactly-once handshake (a v3.1.1 client cannot be
+	// told QoS 2 is unsupported); replies go at QoS 1 at most (see OnPublish).
+	caps.MaximumQos = 2
 	caps.MaximumSessionExpiryInterval = 0 // sessions live as long as their connection
+	// Not advertised, so a v5 alias is a protocol error (DISCONNECT 0x94): the
+	// ACL would see the empty topic, and every alias pins a topic.
+	caps.TopicAliasMaximum = 0
+	caps.ReceiveMaximum = uint16(s.opts.MaxInFlight) // inbound QoS 2 awaiting PUBREL
+	caps.MaximumInflight = uint16(s.opts.MaxInFlight)
 	// mochi allocates this queue per client up front (8192 pointers by
 	// default); it carries only routed messages, and KPC routes none.
 	caps.MaximumClientWritesPending = 64
 	s.mqtt = mqtt.New(&mqtt.Options{
-		Capabilities:           caps,
-		Logger:                 newMochiLogger(s.log.With("component", "mqtt")),
-		SysTopicResendInterval: 0,
+		Capabilities: caps,
+		Logger:       newMochiLogger(s.log.With("component", "mqtt")),
+		// mochi has no switch for $SYS: publish it once a lifetime (at
+		// Serve, then cleared) instead of every second, which also spares a
+		// stop-the-world ReadMemStats per second.
+		SysTopicResendInterval: math.MaxInt32,
 	})
 	if err := s.mqtt.AddHook(&hook{s: s}, nil); err != nil {
 		return fmt.Errorf("mqtt hook: %w", err)
@@ -166,19 +189,19 @@ func (s *Server) startMQTT() error {
 		return nil
 	}
 	if s.opts.MQTTAddr != "" {
-		s.mqttLn = listeners.NewTCP(listeners.Config{ID: "tcp", Address: s.opts.MQTTAddr})
+		s.mqttLn = newDeviceListener("tcp", s.opts.MQTTAddr, nil, s.conns)
 		if err := add("mqtt", s.opts.MQTTAddr, s.mqttLn); err != nil {
 			return err
 		}
 	}
 	if s.opts.MQTTSAddr != "" {
-		s.mqttsLn = listeners.NewTCP(listeners.Config{ID: "mqtts", Address: s.opts.MQTTSAddr, TLSConfig: tlsConfig})
+		s.mqttsLn = newDeviceListener("mqtts", s.opts.MQTTSAddr, tlsConfig, s.conns)
 		if err := add("mqtts", s.opts.MQTTSAddr, s.mqttsLn); err != nil {
 			return err
 		}
 	}
 	if s.opts.WSAddr != "" {
-		s.wsLn = newWSListener("ws", s.opts.WSAddr)
+		s.wsLn = newWSListener("ws", s.opts.WSAddr, s.conns)
 		if err := add("mqtt websocket", s.opts.WSAddr, s.wsLn); err != nil {
 			return err
 		}
@@ -187,7 +210,25 @@ func (s *Server) startMQTT() error {
 		s.closeMQTT()
 		return fmt.Errorf("mqtt serve: %w", err)
 	}
+	for topic := range s.mqtt.Topics.Retained.GetAll() { // the $SYS topics Serve published
+		s.mqtt.Topics.RetainMessage(packets.Packet{TopicName: topic})
+	}
 	return nil
+}
+
+// sessionLimits are a new session's limits; an MQTT v5 client may ask for a
+// smaller window (its Receive Maximum, which mochi caps at MaxInFlight).
+func (s *Server) sessionLimits(cl *mqtt.Client) sessionLimits {
+	window := s.opts.MaxInFlight
+	if rm := int(cl.Properties.Props.ReceiveMaximum); rm > 0 && rm < window {
+		window = rm
+	}
+	return sessionLimits{
+		bytes:        s.opts.MaxQueuedBytes,
+		window:       window,
+		inFlight:     int32(s.opts.MaxInFlight),
+		writeTimeout: s.opts.WriteTimeout,
+	}
 }
 
 // closeMQTT stops the MQTT server. The listeners are closed with our own

@@ -1,7 +1,12 @@
 package kpc
 
 import (
+	"errors"
+	"fmt"
+	"net"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/packets"
@@ -23,34 +28,63 @@ type outbound struct {
 	payload []byte
 }
 
+// size is what a reply counts against a session's byte budget.
+func (o outbound) size() int { return len(o.topic) + len(o.payload) }
+
 // sessionQueue bounds the replies buffered for a slow client; past it replies
 // are dropped (and counted) rather than stalling every other session. The
 // queue grows on demand: an idle session holds no buffer (with a channel of
 // this size, 10,000 sessions pinned 480 MB).
 const sessionQueue = 1024
 
+// sessionLimits bound what one session may hold (from Options.DeviceLimits).
+type sessionLimits struct {
+	bytes        int           // reply bytes held: queued, being written or unacknowledged
+	window       int           // QoS 1 replies written and not yet acknowledged
+	inFlight     int32         // requests waiting for an extension
+	writeTimeout time.Duration // how long a full window may wait for an acknowledgement
+}
+
+// Stop causes of a session whose replies could not be delivered.
+var (
+	// errAckTimeout: the client left a full window of replies
+	// unacknowledged for the write timeout.
+	errAckTimeout = errors.New("client did not acknowledge replies in time")
+	// errWriteFailed wraps the error of a failed reply write.
+	errWriteFailed = errors.New("reply write failed")
+)
+
 // session is one connected MQTT client. A client may act for many endpoints
 // (a gateway), so it holds every token it has used.
 type session struct {
-	cl *mqtt.Client
+	cl       *mqtt.Client
+	identity string // who the client authenticated as ("" anonymous); a takeover needs the same
+	limits   sessionLimits
+	requests atomic.Int32 // requests waiting for an extension
 
 	mu        sync.Mutex
 	queue     []outbound              // replies for the writer, at most sessionQueue
 	unwritten int                     // queued or being written (for the drain)
+	held      int                     // reply bytes queued, being written or unacknowledged
+	unacked   map[uint16]int          // packet id -> size of a QoS 1 reply not yet acknowledged
 	writing   bool                    // a writer goroutine is running
 	broken    bool                    // a write failed: the connection is going away
 	byToken   map[string]*endpointRef // appName + "\x00" + token
 	endpoints map[string]*endpointRef // endpointID
 	closed    bool
 	done      chan struct{}
+	acked     chan struct{} // wakes a writer waiting for window room
 }
 
-func newSession(cl *mqtt.Client) *session {
+func newSession(cl *mqtt.Client, identity string, limits sessionLimits) *session {
 	return &session{
 		cl:        cl,
+		identity:  identity,
+		limits:    limits,
 		byToken:   make(map[string]*endpointRef),
 		endpoints: make(map[string]*endpointRef),
 		done:      make(chan struct{}),
+		acked:     make(chan struct{}, 1),
 	}
 }
 
@@ -82,15 +116,31 @@ func (s *session) endpoint(endpointID string) *endpointRef {
 	return s.endpoints[endpointID]
 }
 
-// enqueue hands a reply to the session's writer without blocking.
+// startRequest takes a place for a request waiting for an extension;
+// endRequest gives it back once the request is answered.
+func (s *session) startRequest() bool {
+	if s.requests.Add(1) > s.limits.inFlight {
+		s.requests.Add(-1)
+		return false
+	}
+	return true
+}
+
+func (s *session) endRequest() { s.requests.Add(-1) }
+
+// enqueue hands a reply to the session's writer without blocking. A reply
+// over the count or byte budget is refused (the caller counts the drop),
+// except that a session holding nothing takes any one reply.
 func (s *session) enqueue(o outbound) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed || s.broken || len(s.queue) >= sessionQueue {
+	size := o.size()
+	if s.closed || s.broken || len(s.queue) >= sessionQueue || s.held > 0 && s.held+size > s.limits.bytes {
 		return false
 	}
 	s.queue = append(s.queue, o)
 	s.unwritten++
+	s.held += size
 	if !s.writing {
 		s.writing = true
 		go s.writeLoop()
@@ -118,12 +168,6 @@ func (s *session) take(prev []outbound) ([]outbound, bool) {
 	return batch, true
 }
 
-func (s *session) written(n int) {
-	s.mu.Lock()
-	s.unwritten -= n
-	s.mu.Unlock()
-}
-
 func (s *session) pendingWrites() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -147,7 +191,9 @@ func (s *session) close() map[string]string {
 }
 
 // writeLoop writes replies to the client while there are any, one goroutine
-// per busy session so that a stalled client only stalls itself.
+// per busy session so that a stalled client only stalls itself. A failed
+// write closes the connection: a session that can no longer be written to
+// must not stay connected but mute.
 func (s *session) writeLoop() {
 	var batch []outbound
 	for {
@@ -156,37 +202,125 @@ func (s *session) writeLoop() {
 			return
 		}
 		for i, o := range batch {
-			if err := writePublish(s.cl, o); err != nil {
-				s.written(len(batch) - i)
-				s.mu.Lock()
-				s.writing, s.broken = false, true // OnDisconnect closes the session
-				s.unwritten -= len(s.queue)
-				s.queue = nil
-				s.mu.Unlock()
+			if err := s.write(o); err != nil {
+				s.fail(len(batch)-i, err)
 				return
 			}
 		}
-		s.written(len(batch))
 	}
+}
+
+// write sends one reply. A QoS 1 reply waits for room in the client's
+// window and stays held (against the byte budget) until acknowledged.
+func (s *session) write(o outbound) error {
+	var id uint16
+	if o.qos > 0 {
+		if err := s.waitWindow(); err != nil {
+			return err
+		}
+		n, err := s.cl.NextPacketID()
+		if err != nil {
+			return err
+		}
+		id = uint16(n)
+		s.mu.Lock()
+		if s.unacked == nil {
+			s.unacked = make(map[uint16]int)
+		}
+		s.held -= s.unacked[id] // an id mochi freed without an acknowledgement (see acknowledged)
+		s.unacked[id] = o.size()
+		s.mu.Unlock()
+	}
+	if err := writePublish(s.cl, o, id); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.unwritten--
+	if o.qos == 0 {
+		s.held -= o.size()
+	}
+	s.mu.Unlock()
+	return nil
+}
+
+func (s *session) windowRoom() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.unacked) < s.limits.window
+}
+
+// waitWindow returns once fewer than window QoS 1 replies are
+// unacknowledged, or errAckTimeout when none is acknowledged for the write
+// timeout.
+func (s *session) waitWindow() error {
+	if s.windowRoom() {
+		return nil
+	}
+	timeout := time.NewTimer(s.limits.writeTimeout)
+	defer timeout.Stop()
+	for {
+		select {
+		case <-s.acked:
+			if s.windowRoom() {
+				return nil
+			}
+		case <-timeout.C:
+			return errAckTimeout
+		case <-s.done:
+			return net.ErrClosed
+		}
+	}
+}
+
+// acknowledged releases a QoS 1 reply the client acknowledged (or mochi
+// dropped). mochi keeps one in-flight table for both directions, so an id
+// may also be the client's own publish: only ids of this session's replies
+// count.
+func (s *session) acknowledged(id uint16) {
+	s.mu.Lock()
+	size, ok := s.unacked[id]
+	if ok {
+		delete(s.unacked, id)
+		s.held -= size
+	}
+	s.mu.Unlock()
+	if ok {
+		select {
+		case s.acked <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// fail drops what is left to write and closes the connection; OnDisconnect
+// then ends the session.
+func (s *session) fail(unwritten int, err error) {
+	s.mu.Lock()
+	s.writing, s.broken = false, true
+	s.unwritten -= unwritten + len(s.queue)
+	s.queue = nil
+	s.mu.Unlock()
+	if !errors.Is(err, errAckTimeout) {
+		err = fmt.Errorf("%w: %w", errWriteFailed, err)
+	}
+	s.cl.Stop(err)
 }
 
 // writePublish sends a PUBLISH straight to one client, bypassing subscription
 // routing: Kaa's clients never subscribe, and nobody else may see it.
-func writePublish(cl *mqtt.Client, o outbound) error {
+func writePublish(cl *mqtt.Client, o outbound, id uint16) error {
 	pk := packets.Packet{
 		FixedHeader: packets.FixedHeader{Type: packets.Publish, Qos: o.qos},
 		TopicName:   o.topic,
 		Payload:     o.payload,
+		PacketID:    id,
+		// mochi's inflight sweeper drops entries created over a day ago,
+		// which, unset, is every one: the id would be reused while the
+		// client still holds it.
+		Created: time.Now().Unix(),
 	}
-	if o.qos > 0 {
-		id, err := cl.NextPacketID()
-		if err != nil {
-			return err
-		}
-		pk.PacketID = uint16(id)
-		if cl.State.Inflight.Set(pk) {
-			cl.State.Inflight.DecreaseSendQuota()
-		}
+	if o.qos > 0 && cl.State.Inflight.Set(pk) {
+		cl.State.Inflight.DecreaseSendQuota()
 	}
 	return cl.WritePacket(pk)
 }
@@ -196,6 +330,7 @@ func writePublish(cl *mqtt.Client, o outbound) error {
 type sessionRegistry struct {
 	mu         sync.RWMutex
 	byClient   map[*mqtt.Client]*session
+	byClientID map[string]*session // the newest session of each client ID
 	byEndpoint map[string]map[*session]struct{}
 	byTokenID  map[string]map[*session]struct{}
 }
@@ -203,6 +338,7 @@ type sessionRegistry struct {
 func newSessionRegistry() *sessionRegistry {
 	return &sessionRegistry{
 		byClient:   make(map[*mqtt.Client]*session),
+		byClientID: make(map[string]*session),
 		byEndpoint: make(map[string]map[*session]struct{}),
 		byTokenID:  make(map[string]map[*session]struct{}),
 	}
@@ -212,6 +348,17 @@ func (r *sessionRegistry) add(s *session) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.byClient[s.cl] = s
+	r.byClientID[s.cl.ID] = s
+}
+
+// mayTakeOver reports whether a client authenticated as identity may use
+// clientID: when a session already has it, only the same identity may take
+// it over (replies and in-flight messages are never handed over anyway).
+func (r *sessionRegistry) mayTakeOver(clientID, identity string) bool {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	s := r.byClientID[clientID]
+	return s == nil || s.identity == identity
 }
 
 func (r *sessionRegistry) get(cl *mqtt.Client) *session {
@@ -267,6 +414,9 @@ func (r *sessionRegistry) remove(cl *mqtt.Client) *session {
 		return nil
 	}
 	delete(r.byClient, cl)
+	if r.byClientID[cl.ID] == s {
+		delete(r.byClientID, cl.ID)
+	}
 	s.mu.Lock()
 	for _, ref := range s.byToken {
 		dropIndex(r.byEndpoint, ref.endpointID, s)

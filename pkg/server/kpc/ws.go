@@ -23,6 +23,7 @@ const WSPath = "/ws"
 // fail Start on a busy port; this one binds in Init.
 type wsListener struct {
 	id, addr  string
+	limits    *connLimits
 	ln        net.Listener
 	srv       *http.Server
 	establish listeners.EstablishFn // set by Serve before srv serves
@@ -33,9 +34,9 @@ type wsListener struct {
 
 var _ listeners.Listener = (*wsListener)(nil)
 
-func newWSListener(id, addr string) *wsListener {
+func newWSListener(id, addr string, limits *connLimits) *wsListener {
 	return &wsListener{
-		id: id, addr: addr,
+		id: id, addr: addr, limits: limits,
 		upgrader: websocket.Upgrader{
 			Subprotocols: []string{"mqtt"},
 			// Devices are not browsers and no cookie authenticates them: any origin.
@@ -60,7 +61,7 @@ func (l *wsListener) Init(log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	l.ln = ln
+	l.ln = &limitedListener{Listener: ln, limits: l.limits, id: l.id}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+WSPath, func(w http.ResponseWriter, r *http.Request) {
 		c, err := l.upgrader.Upgrade(w, r, nil) // writes the error response itself
@@ -68,12 +69,39 @@ func (l *wsListener) Init(log *slog.Logger) error {
 			return
 		}
 		defer c.Close()
-		if err := l.establish(l.id, &wsConn{Conn: c.NetConn(), c: c}); err != nil && !errors.Is(err, io.EOF) {
+		if bc, ok := c.NetConn().(*boundedConn); ok {
+			bc.awaitConnect() // the hijack cleared it
+		}
+		dc := &deviceConn{Conn: &wsConn{Conn: c.NetConn(), c: c}}
+		err = l.establish(l.id, dc)
+		l.limits.ended(l.id, dc, err)
+		if err != nil && !errors.Is(err, io.EOF) {
 			l.log.Debug("websocket client ended", "error", err)
 		}
 	})
-	l.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	// The upgrade request must come within the CONNECT deadline too.
+	l.srv = &http.Server{Handler: mux, ReadHeaderTimeout: l.limits.connectTimeout}
 	return nil
+}
+
+// limitedListener gives every accepted connection a slot of the replica's
+// MQTT connection budget (or closes it) and its write deadline.
+type limitedListener struct {
+	net.Listener
+	limits *connLimits
+	id     string
+}
+
+func (l *limitedListener) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		if bc, ok := l.limits.admit(c, l.id); ok {
+			return bc, nil
+		}
+	}
 }
 
 func (l *wsListener) Serve(establish listeners.EstablishFn) {

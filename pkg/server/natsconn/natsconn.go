@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -32,6 +34,19 @@ var ErrNoURL = errors.New("nats url is empty")
 type Options struct {
 	// URL is the NATS server URL, or several comma-separated (a cluster).
 	URL string
+}
+
+// Redacted is URL with any user:password or token in it masked, for logs
+// and error messages.
+func (o Options) Redacted() string {
+	urls := strings.Split(o.URL, ",")
+	for i, raw := range urls {
+		if u, err := url.Parse(strings.TrimSpace(raw)); err == nil && u.User != nil {
+			u.User = url.User("xxxxx")
+			urls[i] = u.String()
+		}
+	}
+	return strings.Join(urls, ",")
 }
 
 // DefaultOptions connects to DefaultURL.
@@ -80,7 +95,7 @@ func Connect(o Options, name string, log *slog.Logger, onError func(kind string)
 		}),
 	)
 	if err != nil {
-		return nil, fmt.Errorf("connect nats %s: %w", o.URL, err)
+		return nil, fmt.Errorf("connect nats %s: %w", o.Redacted(), err)
 	}
 	return nc, nil
 }

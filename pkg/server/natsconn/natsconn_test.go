@@ -96,3 +96,15 @@ func TestCloseFlushes(t *testing.T) {
 		t.Errorf("Close(nil): %v", err)
 	}
 }
+
+func TestRedacted(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"nats://127.0.0.1:4222", "nats://127.0.0.1:4222"},
+		{"nats://s3cret@127.0.0.1:4222", "nats://xxxxx@127.0.0.1:4222"},
+		{"nats://u:p@a:4222,nats://b:4222", "nats://xxxxx@a:4222,nats://b:4222"},
+	} {
+		if got := (natsconn.Options{URL: tt.in}).Redacted(); got != tt.want {
+			t.Errorf("Redacted(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

@@ -140,7 +140,7 @@ func (p *Provider) Start(ctx context.Context) (err error) {
 	if p.restLn != nil {
 		rest = p.restLn.Addr().String()
 	}
-	p.log.Info("provider started", "rest", rest, "nats", p.opts.NATS.URL)
+	p.log.Info("provider started", "rest", rest, "nats", p.opts.NATS.Redacted())
 	return nil
 }
 

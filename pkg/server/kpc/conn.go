@@ -1,0 +1,262 @@
+package kpc
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/mochi-mqtt/server/v2/listeners"
+	"github.com/mochi-mqtt/server/v2/packets"
+)
+
+// connLimits are shared by every MQTT listener of a replica: one budget of
+// connections and the same deadlines whatever the transport.
+type connLimits struct {
+	max            int64
+	open           atomic.Int64
+	connectTimeout time.Duration
+	tlsTimeout     time.Duration
+	writeTimeout   time.Duration
+	metrics        *metrics
+	log            *slog.Logger
+}
+
+// admit takes a connection slot for a freshly accepted connection, or
+// closes it (counted) when every slot is taken: refusing before reading a
+// byte is the only answer that costs nothing.
+func (l *connLimits) admit(c net.Conn, listener string) (*boundedConn, bool) {
+	if l.open.Add(1) > l.max {
+		l.open.Add(-1)
+		_ = c.Close()
+		l.metrics.closed.WithLabelValues(reasonMaxConnections).Inc()
+		l.log.Info("mqtt connection refused: too many connections", "listener", listener, "remote", c.RemoteAddr().String(), "max", l.max)
+		return nil, false
+	}
+	bc := &boundedConn{Conn: c, limits: l, accepted: time.Now()}
+	bc.awaitConnect()
+	return bc, true
+}
+
+// ended counts a connection that ended before its CONNECT was accepted;
+// sessions are counted by the hook's OnDisconnect.
+func (l *connLimits) ended(listener string, dc *deviceConn, err error) {
+	if err == nil || dc.connected.Load() {
+		return
+	}
+	reason := ""
+	switch {
+	case isTimeout(err):
+		reason = reasonConnectTimeout
+	case errors.Is(err, packets.ErrPacketTooLarge):
+		reason = reasonPacketTooLarge
+	case errors.As(err, new(packets.Code)):
+		reason = reasonProtocol
+	default:
+		return // the peer hung up
+	}
+	l.metrics.closed.WithLabelValues(reason).Inc()
+	l.log.Info("mqtt connection closed before CONNECT", "listener", listener, "remote", dc.RemoteAddr().String(), "reason", reason)
+}
+
+// writeChunk is the most written under one deadline: a peer that takes a
+// large reply slowly but steadily is not cut off, one that stops reading is.
+const writeChunk = 64 << 10
+
+// boundedConn is an accepted connection holding a slot: every write has a
+// deadline, and mochi's deadlines (from the keepalive) apply to reads only.
+// It sits under TLS and WebSocket framing, so it bounds their writes too.
+type boundedConn struct {
+	net.Conn
+	limits   *connLimits
+	accepted time.Time
+	once     sync.Once
+}
+
+// awaitConnect sets the deadline for a complete CONNECT, counted from
+// accept; mochi replaces it with the keepalive's once CONNECT is read.
+func (c *boundedConn) awaitConnect() {
+	_ = c.Conn.SetReadDeadline(c.accepted.Add(c.limits.connectTimeout))
+}
+
+func (c *boundedConn) Write(p []byte) (int, error) {
+	n := 0
+	for n < len(p) {
+		chunk := p[n:min(len(p), n+writeChunk)]
+		if err := c.Conn.SetWriteDeadline(time.Now().Add(c.limits.writeTimeout)); err != nil {
+			return n, err
+		}
+		m, err := c.Conn.Write(chunk)
+		n += m
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// SetDeadline sets the read deadline only: writes keep their own.
+func (c *boundedConn) SetDeadline(t time.Time) error { return c.Conn.SetReadDeadline(t) }
+
+// SetWriteDeadline is ignored for the same reason (gorilla's websocket and
+// net/http clear write deadlines).
+func (c *boundedConn) SetWriteDeadline(time.Time) error { return nil }
+
+func (c *boundedConn) Close() error {
+	err := c.Conn.Close()
+	c.once.Do(func() { c.limits.open.Add(-1) })
+	return err
+}
+
+// deviceConn is the connection mochi reads and writes (TCP, TLS or
+// WebSocket over a boundedConn), carrying what KPC learns about it before
+// its session exists.
+type deviceConn struct {
+	net.Conn
+	connected atomic.Bool // CONNECT was read and passed mochi's checks
+	identity  string      // who the client authenticated as; see hook.authenticate
+}
+
+// connOf returns a client's deviceConn; nil for clients without one (tests).
+func connOf(c net.Conn) *deviceConn {
+	dc, _ := c.(*deviceConn)
+	return dc
+}
+
+// deviceListener is MQTT over TCP or TLS with the replica's connection
+// limits. mochi's listeners.TCP has none: it handshakes TLS lazily in the
+// first read, under no deadline, and reads CONNECT under none either.
+type deviceListener struct {
+	id, addr string
+	tls      *tls.Config
+	limits   *connLimits
+	ln       net.Listener
+
+	mu     sync.Mutex
+	closed bool
+	conns  map[*boundedConn]struct{} // open connections, for Close
+	wg     sync.WaitGroup            // connection goroutines
+}
+
+var _ listeners.Listener = (*deviceListener)(nil)
+
+func newDeviceListener(id, addr string, tlsConfig *tls.Config, limits *connLimits) *deviceListener {
+	return &deviceListener{id: id, addr: addr, tls: tlsConfig, limits: limits, conns: make(map[*boundedConn]struct{})}
+}
+
+func (l *deviceListener) ID() string       { return l.id }
+func (l *deviceListener) Protocol() string { return "tcp" }
+
+func (l *deviceListener) Address() string {
+	if l.ln != nil {
+		return l.ln.Addr().String()
+	}
+	return l.addr
+}
+
+func (l *deviceListener) Init(*slog.Logger) error {
+	ln, err := net.Listen("tcp", l.addr)
+	if err != nil {
+		return err
+	}
+	l.ln = ln
+	return nil
+}
+
+func (l *deviceListener) Serve(establish listeners.EstablishFn) {
+	var backoff time.Duration
+	for {
+		c, err := l.ln.Accept()
+		if err != nil {
+			if l.isClosed() || errors.Is(err, net.ErrClosed) {
+				return
+			}
+			// Out of file descriptors and the like: like net/http, wait and retry.
+			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+			l.limits.log.Warn("mqtt accept failed", "listener", l.id, "error", err, "retry_in", backoff)
+			time.Sleep(backoff)
+			continue
+		}
+		backoff = 0
+		bc, ok := l.limits.admit(c, l.id)
+		if !ok {
+			continue
+		}
+		if !l.track(bc) {
+			_ = bc.Close()
+			return
+		}
+		go l.serveConn(bc, establish)
+	}
+}
+
+// track registers a connection unless the listener is closed.
+func (l *deviceListener) track(bc *boundedConn) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return false
+	}
+	l.conns[bc] = struct{}{}
+	l.wg.Add(1)
+	return true
+}
+
+func (l *deviceListener) isClosed() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.closed
+}
+
+func (l *deviceListener) serveConn(bc *boundedConn, establish listeners.EstablishFn) {
+	defer l.wg.Done()
+	defer func() {
+		_ = bc.Close()
+		l.mu.Lock()
+		delete(l.conns, bc)
+		l.mu.Unlock()
+	}()
+	var c net.Conn = bc
+	if l.tls != nil {
+		tc := tls.Server(bc, l.tls)
+		ctx, cancel := context.WithTimeout(context.Background(), l.limits.tlsTimeout)
+		err := tc.HandshakeContext(ctx) // closes bc when ctx ends first
+		cancel()
+		if err != nil {
+			l.limits.metrics.closed.WithLabelValues(reasonTLSHandshake).Inc()
+			l.limits.log.Info("mqtt tls handshake failed", "listener", l.id, "remote", bc.RemoteAddr().String(), "error", err)
+			return
+		}
+		c = tc
+	}
+	dc := &deviceConn{Conn: c}
+	l.limits.ended(l.id, dc, establish(l.id, dc))
+}
+
+// Close stops accepting, has mochi disconnect its clients, closes the
+// connections still before CONNECT (or in their TLS handshake), and returns
+// once every connection goroutine has ended, so that none calls mochi's
+// establish after mochi's Close.
+func (l *deviceListener) Close(closeClients listeners.CloseFn) {
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return
+	}
+	l.closed = true
+	l.mu.Unlock()
+	if l.ln != nil {
+		_ = l.ln.Close()
+	}
+	closeClients(l.id)
+	l.mu.Lock()
+	for bc := range l.conns {
+		_ = bc.Close()
+	}
+	l.mu.Unlock()
+	l.wg.Wait()
+}
