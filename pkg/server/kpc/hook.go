@@ -87,6 +87,7 @@ func (h *hook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet, er
 	if sess == nil {
 		return pk, packets.CodeSuccessIgnore
 	}
+	sess.stats.received(len(pk.TopicName) + len(pk.Payload))
 	qos := pk.FixedHeader.Qos
 	if qos > 1 {
 		qos = 1

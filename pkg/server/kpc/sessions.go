@@ -2,6 +2,7 @@ package kpc
 
 import (
 	"sync"
+	"time"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/packets"
@@ -43,15 +44,18 @@ type session struct {
 	endpoints map[string]*endpointRef // endpointID
 	closed    bool
 	done      chan struct{}
+	stats     sessionStats // for the admin API
 }
 
 func newSession(cl *mqtt.Client) *session {
-	return &session{
+	s := &session{
 		cl:        cl,
 		byToken:   make(map[string]*endpointRef),
 		endpoints: make(map[string]*endpointRef),
 		done:      make(chan struct{}),
 	}
+	s.stats.start(time.Now())
+	return s
 }
 
 func tokenKey(appName, token string) string { return appName + "\x00" + token }
@@ -165,6 +169,7 @@ func (s *session) writeLoop() {
 				s.mu.Unlock()
 				return
 			}
+			s.stats.sent(len(o.topic) + len(o.payload))
 		}
 		s.written(len(batch))
 	}
@@ -300,30 +305,6 @@ func (r *sessionRegistry) forTokenIDs(ids []string) []*session {
 				out = append(out, s)
 			}
 		}
-	}
-	return out
-}
-
-// SessionInfo describes one live session for GET /api/v1/sessions.
-type SessionInfo struct {
-	ClientID  string            `json:"clientId"`
-	Remote    string            `json:"remote"`
-	Listener  string            `json:"listener"`
-	Endpoints map[string]string `json:"endpoints"` // endpointId -> appVersionName
-}
-
-func (r *sessionRegistry) list() []SessionInfo {
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	out := make([]SessionInfo, 0, len(r.byClient))
-	for cl, s := range r.byClient {
-		info := SessionInfo{ClientID: cl.ID, Remote: cl.Net.Remote, Listener: cl.Net.Listener, Endpoints: map[string]string{}}
-		s.mu.Lock()
-		for id, ref := range s.endpoints {
-			info.Endpoints[id] = ref.appVersion
-		}
-		s.mu.Unlock()
-		out = append(out, info)
 	}
 	return out
 }
