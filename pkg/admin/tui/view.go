@@ -138,7 +138,7 @@ func (m *model) detailLines() []string {
 		return nil
 	}
 	s, now := r.s, m.opts.Now()
-	lines := []string{"", m.styles.title.Render("session "+r.key), ""}
+	lines := []string{"", m.styles.title.Render("session " + r.key), ""}
 	field := func(label, value string) {
 		lines = append(lines, m.styles.label.Render(label)+value)
 	}
