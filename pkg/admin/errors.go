@@ -30,6 +30,8 @@ var (
 	ErrReplicaMissing = errors.New("replica missing")
 	// ErrReplica: a replica answered with an error.
 	ErrReplica = errors.New("replica error")
+	// ErrInsecureFile: a secret file its group or others may read.
+	ErrInsecureFile = errors.New("insecure secret file")
 	// ErrKickNeedsNATS: kicking goes through NATS; KPC's REST API cannot.
 	ErrKickNeedsNATS = errors.New("kicking a session needs the NATS admin API (--nats)")
 )
