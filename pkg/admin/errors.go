@@ -32,6 +32,9 @@ var (
 	ErrReplica = errors.New("replica error")
 	// ErrInsecureFile: a secret file its group or others may read.
 	ErrInsecureFile = errors.New("insecure secret file")
+	// ErrCertMismatch: a TLS server's chain does not verify against the
+	// certificate it should present.
+	ErrCertMismatch = errors.New("certificate mismatch")
 	// ErrKickNeedsNATS: kicking goes through NATS; KPC's REST API cannot.
 	ErrKickNeedsNATS = errors.New("kicking a session needs the NATS admin API (--nats)")
 )
