@@ -96,6 +96,7 @@ command then exits 1 after printing what the others answered.`,
 	f.StringVar(&o.filter.EndpointID, "endpoint", "", "only sessions acting for this endpoint ID")
 	f.StringVar(&o.filter.ClientID, "client", "", "only the session of this MQTT client ID")
 	f.StringVar(&o.filter.Transport, "transport", "", "only sessions over mqtt, mqtts or ws")
+	_ = cmd.RegisterFlagCompletionFunc("transport", cobra.FixedCompletions([]string{"mqtt", "mqtts", "ws"}, cobra.ShellCompDirectiveNoFileComp))
 	f.IntVar(&o.limit, "limit", 0, "at most this many sessions per replica (0: all)")
 	f.VarP(&o.format, "output", "o", "output format: table, json or yaml")
 	return leaf(cmd, o, nil, runSessionsLs, runF)
