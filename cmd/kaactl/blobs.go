@@ -129,6 +129,8 @@ func newBlobsLsCmd(g *blobsGroup, runF func(context.Context, *blobsLsOptions) er
 	f := cmd.Flags()
 	f.StringVar(&o.list.EndpointID, "endpoint", "", "only the blobs of this endpoint ID")
 	f.IntVar(&o.limit, "limit", 20, "at most this many blobs")
+	f.IntVar(&o.limit, "size", 20, "")
+	_ = f.MarkDeprecated("size", "use --limit")
 	f.BoolVar(&o.all, "all", false, "every blob (pages through the whole listing)")
 	f.BoolVar(&o.asc, "asc", false, "oldest first")
 	return leaf(cmd, o, func([]string) error {
