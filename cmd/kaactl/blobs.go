@@ -130,7 +130,7 @@ func newBlobsLsCmd(g *blobsGroup, runF func(context.Context, *blobsLsOptions) er
 	f.StringVar(&o.list.EndpointID, "endpoint", "", "only the blobs of this endpoint ID")
 	f.IntVar(&o.limit, "limit", 20, "at most this many blobs")
 	f.IntVar(&o.limit, "size", 20, "")
-	_ = f.MarkDeprecated("size", "use --limit")
+	_ = f.MarkHidden("size") // the old name of --limit
 	f.BoolVar(&o.all, "all", false, "every blob (pages through the whole listing)")
 	f.BoolVar(&o.asc, "asc", false, "oldest first")
 	return leaf(cmd, o, func([]string) error {
