@@ -223,9 +223,9 @@ func runBlobsGet(ctx context.Context, o *blobOptions) error {
 	if err != nil {
 		return err
 	}
+	var bar *output.ProgressBar
 	if o.IO.IsStderrTTY() {
-		bar := output.NewProgressBar(o.IO.ErrOut, o.IO.TerminalWidth(), o.id)
-		defer bar.Done()
+		bar = output.NewProgressBar(o.IO.ErrOut, o.IO.TerminalWidth(), o.id)
 		c.Progress = bar.Update
 	}
 	var d admin.Downloaded
@@ -234,6 +234,9 @@ func runBlobsGet(ctx context.Context, o *blobOptions) error {
 		d, err = c.Download(ctx, o.app, o.endpointID, o.id, o.IO.Out)
 	} else {
 		d, err = c.DownloadFile(ctx, o.app, o.endpointID, o.id, o.outFile)
+	}
+	if bar != nil {
+		bar.Done() // before any line below
 	}
 	if err != nil {
 		return o.unknownApp(ctx, o.app, err)

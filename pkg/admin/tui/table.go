@@ -54,13 +54,13 @@ func columns() []column {
 			less: func(a, b *row) int { return cmp.Compare(a.s.ClientID, b.s.ClientID) }},
 		{title: "TRANS", width: 5, cell: func(r *row, _ time.Time) string { return r.s.Transport },
 			less: func(a, b *row) int { return cmp.Compare(a.s.Transport, b.s.Transport) }},
-		{title: "REMOTE", width: 21, cell: func(r *row, _ time.Time) string { return r.s.Remote },
+		{title: "REMOTE", width: 17, cell: func(r *row, _ time.Time) string { return r.s.Remote },
 			less: func(a, b *row) int { return cmp.Compare(a.s.Remote, b.s.Remote) }},
 		{title: "EPS", width: 3, right: true, cell: func(r *row, _ time.Time) string { return strconv.Itoa(len(r.s.Endpoints)) },
 			less: func(a, b *row) int { return cmp.Compare(len(a.s.Endpoints), len(b.s.Endpoints)) }},
-		{title: "IN", width: 5, right: true, cell: func(r *row, _ time.Time) string { return count(r.s.MsgsIn) },
+		{title: "IN", width: 4, right: true, cell: func(r *row, _ time.Time) string { return count(r.s.MsgsIn) },
 			less: func(a, b *row) int { return cmp.Compare(a.s.MsgsIn, b.s.MsgsIn) }},
-		{title: "OUT", width: 5, right: true, cell: func(r *row, _ time.Time) string { return count(r.s.MsgsOut) },
+		{title: "OUT", width: 4, right: true, cell: func(r *row, _ time.Time) string { return count(r.s.MsgsOut) },
 			less: func(a, b *row) int { return cmp.Compare(a.s.MsgsOut, b.s.MsgsOut) }},
 		{title: "AGE", width: 4, right: true, cell: func(r *row, now time.Time) string { return output.Age(now.Sub(r.s.ConnectedAt)) },
 			less: func(a, b *row) int { return b.s.ConnectedAt.Compare(a.s.ConnectedAt) }},
@@ -145,12 +145,12 @@ func pad(s string, width int, right bool) string {
 	return s + fill
 }
 
-// count is a message count in at most 5 cells.
+// count is a message count in at most 4 cells (up to 9999M).
 func count(n int64) string {
 	switch {
-	case n < 100_000:
+	case n < 10_000:
 		return strconv.FormatInt(n, 10)
-	case n < 10_000_000:
+	case n < 1_000_000:
 		return strconv.FormatInt(n/1000, 10) + "k"
 	default:
 		return strconv.FormatInt(n/1_000_000, 10) + "M"
