@@ -1,7 +1,5 @@
 package tui
 
-import tea "charm.land/bubbletea/v2"
-
 // Key names as tea.KeyPressMsg.String() spells them.
 const (
 	keyQuit    = "q"
@@ -49,8 +47,3 @@ const (
 	footerFilter  = "enter keep · esc clear"
 	footerConfirm = "y kick · any other key cancels"
 )
-
-func isQuit(k tea.KeyPressMsg) bool {
-	s := k.String()
-	return s == keyQuit || s == keyCtrlC
-}
