@@ -11,6 +11,9 @@
 #                            against `kaactl up --auto-register`, so the simulator's own ceiling shows:
 #                            closed loop with ENDPOINTS endpoints, then a fleet of FLEET endpoints at
 #                            FLEET_RATE requests/s each, connecting at CONNECT_RATE/s.
+#   scripts/bench.sh sessions `kaactl sessions ls`: time to gather SESSIONS (10000) sessions from two
+#                            KPC replicas (`kaactl serve kpc` processes on one NATS), and the TUI's
+#                            frame time at 10,000 sessions (go test -bench in pkg/admin/tui).
 #   scripts/bench.sh all     all of them.
 #
 # Environment: DURATION (default 10s), CLIENTS (50), SIZE (256); for sim also ENDPOINTS ("50 500"),
@@ -350,6 +353,14 @@ for p in problems:
 PY
 }
 
+bench_sessions() {
+  go build -o "$work/kaactl" ./cmd/kaactl
+  echo "== sessions ls: gather ${SESSIONS:-10000} sessions from two replicas (20 runs)"
+  go run ./internal/cmd/sessionsbench -kaactl "$work/kaactl" -sessions "${SESSIONS:-10000}" -runs 20
+  echo "== TUI frame time at 10,000 sessions"
+  go test -run '^$' -bench BenchmarkFrame -benchtime 200x ./pkg/admin/tui | grep Benchmark
+}
+
 format() {
   python3 -c '
 import json, sys
@@ -363,6 +374,7 @@ case "$what" in
   upload) bench_upload ;;
   startup) bench_startup ;;
   sim) bench_sim ;;
-  all) bench_kp; echo; bench_upload; echo; bench_startup; echo; bench_sim ;;
-  *) echo "usage: scripts/bench.sh kp|upload|startup|sim|all" >&2; exit 2 ;;
+  sessions) bench_sessions ;;
+  all) bench_kp; echo; bench_upload; echo; bench_startup; echo; bench_sim; echo; bench_sessions ;;
+  *) echo "usage: scripts/bench.sh kp|upload|startup|sim|sessions|all" >&2; exit 2 ;;
 esac

@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"crypto/x509"
+	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
@@ -241,7 +243,7 @@ func TestManage(t *testing.T) {
 			"--no-dashboard", "-o", "json"); err != nil {
 			t.Fatalf("sim upload: %v\n%s", err, errOut)
 		}
-		out, errOut, err := execute(t, append([]string{"blobs", "ls", "--app", "demo", "--size", "1"}, conn...)...)
+		out, errOut, err := execute(t, append([]string{"blobs", "ls", "--app", "demo", "--limit", "1"}, conn...)...)
 		rs := rows(out)
 		if err != nil || len(rs) != 1 || len(rs[0]) != 6 || rs[0][3] != "1024" || !strings.Contains(errOut, "1 of 2 blobs") {
 			t.Fatalf("ls: %v %q %q", err, out, errOut)
@@ -251,13 +253,28 @@ func TestManage(t *testing.T) {
 			t.Errorf("get to stdout: %d bytes", len(out))
 		}
 		file := filepath.Join(t.TempDir(), "blob.bin")
-		if _, errOut, err := execute(t, append([]string{"blobs", "get", "--app", "demo", "--endpoint", ep, id, "-O", file}, conn...)...); err != nil || !strings.Contains(errOut, "wrote 1024 bytes") {
+		out, errOut, err = execute(t, append([]string{"blobs", "get", "--app", "demo", "--endpoint", ep, id, "-O", file}, conn...)...)
+		if err != nil || !strings.Contains(errOut, "wrote 1024 bytes") {
 			t.Errorf("get -O: %v %q", err, errOut)
 		}
-		if data, err := os.ReadFile(file); err != nil || len(data) != 1024 {
-			t.Errorf("downloaded file: %d bytes, %v", len(data), err)
+		data, err := os.ReadFile(file)
+		if sum := sha256.Sum256(data); err != nil || len(data) != 1024 || out != hex.EncodeToString(sum[:])+"  "+file+"\n" {
+			t.Errorf("downloaded file: %d bytes, %v; stdout %q", len(data), err, out)
 		}
-		if out := kaactl(t, "blobs", "rm", "--app", "demo", "--endpoint", ep, id, "-o", "json"); !strings.Contains(out, `"deleted": true`) {
+		streamed, errOut, err := execute(t, append([]string{"blobs", "get", "--app", "demo", "--endpoint", ep, id, "-O", "-"}, conn...)...)
+		if sum := sha256.Sum256(data); err != nil || streamed != string(data) || !strings.Contains(errOut, "sha256 "+hex.EncodeToString(sum[:])) {
+			t.Errorf("get -O -: %v, %d bytes, stderr %q", err, len(streamed), errOut)
+		}
+		if err := fails(t, "y\n", "blobs", "rm", "--app", "demo", "--endpoint", ep, id); !isUsage(err) || !strings.Contains(err.Error(), "refusing to delete blob "+id+" without --yes") {
+			t.Errorf("rm in a pipe: %v", err)
+		}
+		if err := fails(t, "", "blobs", "ls", "--app", "nope"); !errors.Is(err, api.ErrNotFound) || !strings.Contains(err.Error(), `application "nope" does not exist`) {
+			t.Errorf("ls of an unknown app: %v", err)
+		}
+		if err := fails(t, "", "blobs", "get", "--app", "nope", "--endpoint", ep, id); !strings.Contains(err.Error(), `application "nope" does not exist`) {
+			t.Errorf("get of an unknown app: %v", err)
+		}
+		if out := kaactl(t, "blobs", "rm", "--yes", "--app", "demo", "--endpoint", ep, id, "-o", "json"); !strings.Contains(out, `"deleted": true`) {
 			t.Errorf("rm: %q", out)
 		}
 		if err := fails(t, "", "blobs", "get", "--app", "demo", "--endpoint", ep, id); !strings.Contains(err.Error(), "not found") {
@@ -362,16 +379,16 @@ func TestManageFlags(t *testing.T) {
 					return nil
 				})
 			}, "PEM DATA"},
-		{"blobs ls", "", []string{"ls", "--app", "demo", "--asc", "--page", "2", "--endpoint", "ep"},
+		{"blobs ls", "", []string{"ls", "--app", "demo", "--asc", "--limit", "7", "--endpoint", "ep"},
 			func(m *manageOptions, got *string) *cobra.Command {
-				return newBlobsLsCmd(m, func(_ context.Context, o *blobsLsOptions) error {
-					*got = fmt.Sprintf("%s %+v", o.app, o.list)
+				return newBlobsLsCmd(&blobsGroup{manageOptions: m}, func(_ context.Context, o *blobsLsOptions) error {
+					*got = fmt.Sprintf("%s %+v %d", o.app, o.list, o.limit)
 					return nil
 				})
-			}, "demo {EndpointID:ep Page:2 Size:20 Sort:createdDate,asc}"},
+			}, "demo {EndpointID:ep Page:0 Size:0 Sort:createdDate,asc} 7"},
 		{"blobs get", "", []string{"get", "--app", "demo", "--endpoint", "ep", "b1", "-O", "f", "--bcx-url", "http://bcx"},
 			func(m *manageOptions, got *string) *cobra.Command {
-				return newBlobsGetCmd(m, func(_ context.Context, o *blobOptions) error {
+				return newBlobsGetCmd(&blobsGroup{manageOptions: m}, func(_ context.Context, o *blobOptions) error {
 					*got = fmt.Sprintf("%s %s %s %s %s", o.app, o.endpointID, o.id, o.outFile, o.bcxURL)
 					return nil
 				})
@@ -404,7 +421,7 @@ func TestManageExitCodes(t *testing.T) {
 		{[]string{"credentials", "basic", "frobnicate"}, 2},
 		{[]string{"endpoints", "ls"}, 2},
 		{[]string{"blobs", "get", "--app", "demo", "x"}, 2},
-		{[]string{"blobs", "ls", "--app", "demo", "--size", "1001"}, 2},
+		{[]string{"blobs", "ls", "--app", "demo", "--limit", "0"}, 2},
 		{[]string{"credentials", "cert", "add"}, 2},
 		{[]string{"credentials", "basic", "create", "--username", "u"}, 2},
 		{[]string{"apps", "ls", "-o", "xml", "--token", "t"}, 2},

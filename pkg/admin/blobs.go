@@ -2,6 +2,8 @@ package admin
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"io"
 	"net/http"
 	"net/url"
@@ -13,7 +15,50 @@ import (
 )
 
 // BlobsClient calls BCX's blob management API.
-type BlobsClient struct{ REST }
+type BlobsClient struct {
+	REST
+	// Progress, if set, is told how a download goes: done bytes of total
+	// (-1 when the server did not say), after every write.
+	Progress func(done, total int64)
+}
+
+// Downloaded is what a download wrote.
+type Downloaded struct {
+	Bytes int64
+	// SHA256 is the hex digest of the content.
+	SHA256 string
+}
+
+// maxListPage is the largest page BCX serves.
+const maxListPage = 1000
+
+// ListUpTo lists up to limit blobs (0: all of them) from o.Page on, in
+// pages of at most 1000; the page's TotalElements is the server's.
+func (c *BlobsClient) ListUpTo(ctx context.Context, app string, o ListOptions, limit int) (api.BlobPage, error) {
+	var all api.BlobPage
+	all.Content = []api.Blob{}
+	o.Size = maxListPage
+	if limit > 0 && limit < maxListPage {
+		o.Size = limit
+	}
+	for {
+		page, err := c.List(ctx, app, o)
+		if err != nil {
+			return api.BlobPage{}, err
+		}
+		all.Content = append(all.Content, page.Content...)
+		all.TotalElements, all.Size = page.TotalElements, len(all.Content)
+		if limit > 0 && len(all.Content) >= limit {
+			all.Content = all.Content[:limit]
+			all.Size = limit
+			return all, nil
+		}
+		if len(page.Content) < o.Size || int64(len(all.Content)) >= page.TotalElements {
+			return all, nil
+		}
+		o.Page++
+	}
+}
 
 // ListOptions select and page a listing. Zero values take the server's
 // defaults (all endpoints, page 0, size 20, newest first).
@@ -54,31 +99,51 @@ func (c *BlobsClient) List(ctx context.Context, app string, o ListOptions) (api.
 	return page, nil
 }
 
-// Download streams the content of a blob to w and returns the bytes written.
-func (c *BlobsClient) Download(ctx context.Context, app, endpointID, id string, w io.Writer) (int64, error) {
+// Download streams the content of a blob to w.
+func (c *BlobsClient) Download(ctx context.Context, app, endpointID, id string, w io.Writer) (Downloaded, error) {
 	req := blobsRequest(http.MethodGet, blobPath(app, endpointID, id)+"/data", http.StatusOK)
 	resp, err := c.open(ctx, req)
 	if err != nil {
-		return 0, err
+		return Downloaded{}, err
 	}
 	defer resp.Body.Close()
-	n, err := io.Copy(w, resp.Body)
+	h := sha256.New()
+	pw := &progressWriter{w: io.MultiWriter(w, h), total: resp.ContentLength, report: c.Progress}
+	n, err := io.Copy(pw, resp.Body)
+	d := Downloaded{Bytes: n, SHA256: hex.EncodeToString(h.Sum(nil))}
 	if err != nil {
-		return n, req.errorf("%w", err)
+		return d, req.errorf("%w", err)
 	}
 	if resp.ContentLength >= 0 && n != resp.ContentLength {
-		return n, req.errorf("got %d of %d bytes", n, resp.ContentLength)
+		return d, req.errorf("got %d of %d bytes", n, resp.ContentLength)
 	}
-	return n, nil
+	return d, nil
+}
+
+// progressWriter tells report how much went through it.
+type progressWriter struct {
+	w      io.Writer
+	done   int64
+	total  int64
+	report func(done, total int64)
+}
+
+func (p *progressWriter) Write(b []byte) (int, error) {
+	n, err := p.w.Write(b)
+	p.done += int64(n)
+	if p.report != nil {
+		p.report(p.done, p.total)
+	}
+	return n, err
 }
 
 // DownloadFile downloads a blob into the file at path, which appears only
 // once the whole blob is in it: the download goes to a temporary file next
 // to it that is renamed at the end, and removed on failure.
-func (c *BlobsClient) DownloadFile(ctx context.Context, app, endpointID, id, path string) (int64, error) {
+func (c *BlobsClient) DownloadFile(ctx context.Context, app, endpointID, id, path string) (Downloaded, error) {
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
-		return 0, err
+		return Downloaded{}, err
 	}
 	defer os.Remove(f.Name()) // a no-op after the rename
 	n, err := c.Download(ctx, app, endpointID, id, f)

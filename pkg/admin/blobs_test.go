@@ -3,14 +3,17 @@ package admin_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 
 	"github.com/kaactl/kaactl/pkg/admin"
+	"github.com/kaactl/kaactl/pkg/api"
 )
 
 func TestBlobsClient(t *testing.T) {
@@ -53,9 +56,16 @@ func TestBlobsClient(t *testing.T) {
 		t.Errorf("empty list: %+v %v", page, err)
 	}
 	var buf bytes.Buffer
-	if n, err := c.Download(ctx, "demo", "ep", "b1", &buf); err != nil || n != 3 || buf.String() != "abc" {
-		t.Errorf("download: %d %q %v", n, buf.String(), err)
+	var progress []int64
+	c.Progress = func(done, total int64) { progress = append(progress, done, total) }
+	if d, err := c.Download(ctx, "demo", "ep", "b1", &buf); err != nil || d.Bytes != 3 || buf.String() != "abc" ||
+		d.SHA256 != "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" {
+		t.Errorf("download: %+v %q %v", d, buf.String(), err)
 	}
+	if len(progress) != 2 || progress[0] != 3 || progress[1] != 3 {
+		t.Errorf("progress %v", progress)
+	}
+	c.Progress = nil
 	if err := c.Delete(ctx, "demo", "ep", "b1"); err != nil {
 		t.Errorf("delete: %v", err)
 	}
@@ -91,8 +101,8 @@ func TestDownloadFile(t *testing.T) {
 	ctx := context.Background()
 
 	path := filepath.Join(dir, "out.bin")
-	if n, err := c.DownloadFile(ctx, "demo", "ep", "b1", path); err != nil || n != 7 {
-		t.Fatalf("download: %d, %v", n, err)
+	if d, err := c.DownloadFile(ctx, "demo", "ep", "b1", path); err != nil || d.Bytes != 7 {
+		t.Fatalf("download: %+v, %v", d, err)
 	}
 	if data, err := os.ReadFile(path); err != nil || string(data) != "content" {
 		t.Errorf("file: %q, %v", data, err)
@@ -107,5 +117,27 @@ func TestDownloadFile(t *testing.T) {
 	}
 	if _, err := c.DownloadFile(ctx, "demo", "ep", "b1", filepath.Join(dir, "no-such-dir", "x")); err == nil {
 		t.Error("download into a missing directory succeeded")
+	}
+}
+
+// TestListUpTo pages through a listing for the user.
+func TestListUpTo(t *testing.T) {
+	const total = 2500
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		page, _ := strconv.Atoi(r.URL.Query().Get("page"))
+		size, _ := strconv.Atoi(r.URL.Query().Get("size"))
+		p := api.BlobPage{Content: []api.Blob{}, TotalElements: total, Page: page, Size: size}
+		for i := page * size; i < min(total, (page+1)*size); i++ {
+			p.Content = append(p.Content, api.Blob{ID: strconv.Itoa(i)})
+		}
+		_ = json.NewEncoder(w).Encode(p)
+	}))
+	defer srv.Close()
+	c := &admin.BlobsClient{REST: admin.REST{BaseURL: srv.URL}}
+	for _, tt := range []struct{ limit, want int }{{0, total}, {5, 5}, {1000, 1000}, {1500, 1500}, {9999, total}} {
+		page, err := c.ListUpTo(context.Background(), "demo", admin.ListOptions{}, tt.limit)
+		if err != nil || len(page.Content) != tt.want || page.TotalElements != total || page.Content[len(page.Content)-1].ID != strconv.Itoa(tt.want-1) {
+			t.Errorf("limit %d: %d blobs, total %d, %v", tt.limit, len(page.Content), page.TotalElements, err)
+		}
 	}
 }

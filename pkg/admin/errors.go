@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 
@@ -20,6 +21,22 @@ var (
 	ErrInvalid = api.ErrInvalid
 	// ErrUnauthorized: HTTP 401 and 403.
 	ErrUnauthorized = api.ErrUnauthorized
+
+	// ErrUnreachable: no connection to the server (NATS, or an HTTP API).
+	ErrUnreachable = errors.New("unreachable")
+	// ErrNoReplicas: no KPC replica answered the sessions admin API.
+	ErrNoReplicas = errors.New("no replica answered")
+	// ErrReplicaMissing: a replica seen recently did not answer in time.
+	ErrReplicaMissing = errors.New("replica missing")
+	// ErrReplica: a replica answered with an error.
+	ErrReplica = errors.New("replica error")
+	// ErrInsecureFile: a secret file its group or others may read.
+	ErrInsecureFile = errors.New("insecure secret file")
+	// ErrCertMismatch: a TLS server's chain does not verify against the
+	// certificate it should present.
+	ErrCertMismatch = errors.New("certificate mismatch")
+	// ErrKickNeedsNATS: kicking goes through NATS; KPC's REST API cannot.
+	ErrKickNeedsNATS = errors.New("kicking a session needs the NATS admin API (--nats)")
 )
 
 // APIError is an error answer of a management API.

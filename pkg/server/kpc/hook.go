@@ -261,6 +261,7 @@ func (h *hook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet, er
 	if sess == nil {
 		return pk, packets.CodeSuccessIgnore
 	}
+	sess.stats.received(len(pk.TopicName) + len(pk.Payload))
 	qos := pk.FixedHeader.Qos
 	if qos > 1 {
 		qos = 1 // a QoS 2 request is acknowledged exactly once by mochi; its reply goes at QoS 1

@@ -10,6 +10,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/kaactl/kaactl/pkg/api"
 	"github.com/kaactl/kaactl/pkg/kp"
 )
 
@@ -139,7 +140,7 @@ func (s *Server) restHandler() http.Handler {
 	})
 	mux.HandleFunc("GET /api/v1/sessions", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]any{"replicaId": s.opts.ReplicaID, "sessions": s.sessions.list()})
+		_ = json.NewEncoder(w).Encode(map[string]any{"replicaId": s.opts.ReplicaID, "sessions": s.sessionInfos(api.SessionFilter{})})
 	})
 	return mux
 }

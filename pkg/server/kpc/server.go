@@ -52,6 +52,7 @@ type Server struct {
 	sessions *sessionRegistry
 	pending  *pendingTable
 	metrics  *metrics
+	admin    *adminAPI
 
 	tokenWaiters     sync.Map // correlationId -> chan tokenResult
 	espReplySubject  string
@@ -113,6 +114,10 @@ func (s *Server) Start(ctx context.Context) error {
 			nc.Close()
 			return fmt.Errorf("subscribe %s: %w", sub.subj, err)
 		}
+	}
+	if err := s.startAdmin(); err != nil {
+		nc.Close()
+		return err
 	}
 
 	if nc.IsConnected() { // make sure the server has the subscriptions before we accept requests
@@ -359,6 +364,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		}
 		tick.Stop()
 		s.closeMQTT() // disconnects every client: OnDisconnect publishes ELCE
+		s.stopAdmin()
 		if s.restSrv != nil {
 			_ = s.restSrv.Close()
 		}

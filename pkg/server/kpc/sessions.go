@@ -74,10 +74,11 @@ type session struct {
 	closed    bool
 	done      chan struct{}
 	acked     chan struct{} // wakes a writer waiting for window room
+	stats     sessionStats  // for the admin API
 }
 
 func newSession(cl *mqtt.Client, identity string, limits sessionLimits) *session {
-	return &session{
+	s := &session{
 		cl:        cl,
 		identity:  identity,
 		limits:    limits,
@@ -86,6 +87,8 @@ func newSession(cl *mqtt.Client, identity string, limits sessionLimits) *session
 		done:      make(chan struct{}),
 		acked:     make(chan struct{}, 1),
 	}
+	s.stats.start(time.Now())
+	return s
 }
 
 func tokenKey(appName, token string) string { return appName + "\x00" + token }
@@ -206,6 +209,7 @@ func (s *session) writeLoop() {
 				s.fail(len(batch)-i, err)
 				return
 			}
+			s.stats.sent(len(o.topic) + len(o.payload))
 		}
 	}
 }
@@ -450,30 +454,6 @@ func (r *sessionRegistry) forTokenIDs(ids []string) []*session {
 				out = append(out, s)
 			}
 		}
-	}
-	return out
-}
-
-// SessionInfo describes one live session for GET /api/v1/sessions.
-type SessionInfo struct {
-	ClientID  string            `json:"clientId"`
-	Remote    string            `json:"remote"`
-	Listener  string            `json:"listener"`
-	Endpoints map[string]string `json:"endpoints"` // endpointId -> appVersionName
-}
-
-func (r *sessionRegistry) list() []SessionInfo {
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	out := make([]SessionInfo, 0, len(r.byClient))
-	for cl, s := range r.byClient {
-		info := SessionInfo{ClientID: cl.ID, Remote: cl.Net.Remote, Listener: cl.Net.Listener, Endpoints: map[string]string{}}
-		s.mu.Lock()
-		for id, ref := range s.endpoints {
-			info.Endpoints[id] = ref.appVersion
-		}
-		s.mu.Unlock()
-		out = append(out, info)
 	}
 	return out
 }

@@ -93,7 +93,7 @@ func TestMQTTSAndWebSocketRoundTrip(t *testing.T) {
 	}
 
 	_, body := get(t, "http://"+p.kpc.RESTAddr()+"/api/v1/sessions")
-	for _, l := range []string{`"listener":"mqtts"`, `"listener":"ws"`, `"listener":"tcp"`} {
+	for _, l := range []string{`"transport":"mqtts"`, `"transport":"ws"`, `"transport":"mqtt"`} {
 		if !strings.Contains(body, l) {
 			t.Errorf("sessions lack %s: %s", l, body)
 		}

@@ -10,6 +10,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -37,6 +38,7 @@ type Issuer struct {
 	mu        sync.Mutex
 	signing   signingKey
 	published []jose.JSONWebKey
+	clients   map[string]client // client ID -> client of the token endpoint
 }
 
 type signingKey struct {
@@ -48,10 +50,12 @@ type signingKey struct {
 // NewIssuer starts an issuer for tenant with a fresh RSA key (RS256); the server stops at test cleanup.
 func NewIssuer(t testing.TB, tenant string) *Issuer {
 	t.Helper()
-	i := &Issuer{Tenant: tenant}
+	i := &Issuer{Tenant: tenant, clients: map[string]client{}}
 	realmPath := "/auth/realms/" + tenant
 	i.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
+		case r.Method == http.MethodPost && r.URL.Path == realmPath+"/protocol/openid-connect/token":
+			i.serveToken(w, r)
 		case r.Method != http.MethodGet:
 			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		case r.URL.Path == realmPath+"/.well-known/openid-configuration":
@@ -183,18 +187,22 @@ func NewTenantManager(t testing.TB, issuers ...*Issuer) string {
 
 func sign(t testing.TB, sk signingKey, claims map[string]any) string {
 	t.Helper()
+	raw, err := signClaims(sk, claims)
+	if err != nil {
+		t.Fatalf("authtest: %v", err)
+	}
+	return raw
+}
+
+func signClaims(sk signingKey, claims map[string]any) (string, error) {
 	signer, err := jose.NewSigner(
 		jose.SigningKey{Algorithm: sk.alg, Key: jose.JSONWebKey{Key: sk.key, KeyID: sk.kid}},
 		(&jose.SignerOptions{}).WithType("JWT"),
 	)
 	if err != nil {
-		t.Fatalf("authtest: signer: %v", err)
+		return "", fmt.Errorf("signer: %w", err)
 	}
-	raw, err := jwt.Signed(signer).Claims(claims).Serialize()
-	if err != nil {
-		t.Fatalf("authtest: sign: %v", err)
-	}
-	return raw
+	return jwt.Signed(signer).Claims(claims).Serialize()
 }
 
 func algOf(t testing.TB, key crypto.Signer) jose.SignatureAlgorithm {

@@ -1,0 +1,109 @@
+package kpc
+
+import (
+	"cmp"
+	"slices"
+	"sync/atomic"
+	"time"
+
+	"github.com/kaactl/kaactl/pkg/api"
+)
+
+// sessionStats are a session's counters for the admin API: atomics, so the
+// request path takes no lock for them.
+type sessionStats struct {
+	connectedAt  time.Time
+	lastActivity atomic.Int64 // unix nanoseconds
+	msgsIn       atomic.Int64
+	msgsOut      atomic.Int64
+	bytesIn      atomic.Int64
+	bytesOut     atomic.Int64
+}
+
+func (st *sessionStats) start(now time.Time) {
+	st.connectedAt = now
+	st.lastActivity.Store(now.UnixNano())
+}
+
+// received counts a PUBLISH from the client (n: topic and payload bytes).
+func (st *sessionStats) received(n int) {
+	st.msgsIn.Add(1)
+	st.bytesIn.Add(int64(n))
+	st.lastActivity.Store(time.Now().UnixNano())
+}
+
+// sent counts a PUBLISH written to the client.
+func (st *sessionStats) sent(n int) {
+	st.msgsOut.Add(1)
+	st.bytesOut.Add(int64(n))
+	st.lastActivity.Store(time.Now().UnixNano())
+}
+
+// transportOf names a mochi listener as users know the transport.
+func transportOf(listener string) string {
+	if listener == "tcp" {
+		return transportMQTT
+	}
+	return listener // mqtts, ws
+}
+
+// authIdentity is the session's authenticated identity for the admin API:
+// nil (anonymous) until client authentication puts one on the session.
+// TODO(auth): fill from the session's identity once client authentication lands.
+func (s *session) authIdentity() *api.Identity { return nil }
+
+// info describes the session for the admin API.
+func (s *session) info(srv *Server) api.Session {
+	info := api.Session{
+		Replica:      srv.opts.ReplicaID,
+		ClientID:     s.cl.ID,
+		Remote:       s.cl.Net.Remote,
+		Transport:    transportOf(s.cl.Net.Listener),
+		Identity:     s.authIdentity(),
+		ConnectedAt:  s.stats.connectedAt,
+		LastActivity: time.Unix(0, s.stats.lastActivity.Load()),
+		MsgsIn:       s.stats.msgsIn.Load(),
+		MsgsOut:      s.stats.msgsOut.Load(),
+		BytesIn:      s.stats.bytesIn.Load(),
+		BytesOut:     s.stats.bytesOut.Load(),
+	}
+	s.mu.Lock()
+	info.Endpoints = make([]api.SessionEndpoint, 0, len(s.endpoints))
+	for id, ref := range s.endpoints {
+		info.Endpoints = append(info.Endpoints, api.SessionEndpoint{EndpointID: id, AppName: ref.appName, AppVersion: ref.appVersion})
+	}
+	s.mu.Unlock()
+	slices.SortFunc(info.Endpoints, func(a, b api.SessionEndpoint) int { return cmp.Compare(a.EndpointID, b.EndpointID) })
+	switch {
+	case info.Identity != nil && info.Identity.Tenant != "":
+		info.Tenant = info.Identity.Tenant
+	case len(info.Endpoints) > 0:
+		info.Tenant, _ = srv.opts.Apps.Tenant(info.Endpoints[0].AppName)
+	}
+	return info
+}
+
+// snapshot is every live session.
+func (r *sessionRegistry) snapshot() []*session {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	out := make([]*session, 0, len(r.byClient))
+	for _, s := range r.byClient {
+		out = append(out, s)
+	}
+	return out
+}
+
+// sessionInfos describes the sessions matching f, oldest first.
+func (s *Server) sessionInfos(f api.SessionFilter) []api.Session {
+	out := []api.Session{}
+	for _, sess := range s.sessions.snapshot() {
+		if info := sess.info(s); f.Match(&info) {
+			out = append(out, info)
+		}
+	}
+	slices.SortFunc(out, func(a, b api.Session) int {
+		return cmp.Or(a.ConnectedAt.Compare(b.ConnectedAt), cmp.Compare(a.ClientID, b.ClientID))
+	})
+	return out
+}
