@@ -16,4 +16,3 @@ type DeleteEndpointsSpec struct {
 type DeletedEndpoints struct {
 	Deleted int `json:"deleted"`
 }
-

@@ -203,7 +203,7 @@ func TestEndpointLogsSummarized(t *testing.T) {
 	}
 	createEndpoints(t, p, "demo", "e", 3)
 	nc := testenv.Conn(t, ns.ClientURL())
-	ecap(t, nc, "", "demo", "e-a")      // activated
+	ecap(t, nc, "", "demo", "e-a")       // activated
 	ecap(t, nc, "", "demo", "new-token") // auto-registered
 	if err := p.Shutdown(ctx); err != nil {
 		t.Fatal(err)
