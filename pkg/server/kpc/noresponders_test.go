@@ -1,0 +1,114 @@
+package kpc_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kaactl/kaactl/internal/testenv"
+	"github.com/kaactl/kaactl/pkg/kaaconfig"
+	"github.com/kaactl/kaactl/pkg/server/kpc"
+)
+
+// TestNoRespondersAnswerAtOnce: a request to an extension (or a token
+// provider) that no instance serves is answered 503 at once, not after the
+// request timeout, and is not mistaken for a broken reply.
+func TestNoRespondersAnswerAtOnce(t *testing.T) {
+	// A minute: an answer within the 5s the test waits is not the timeout's.
+	p := startPlatform(t, func(o *kpc.Options) { o.RequestTimeout = time.Minute })
+	c := testenv.MQTT(t, p.kpc.MQTTAddr(), "dev")
+	c.Publish(t, "kp1/app-v1/nobody/tok1/ping/1", 1, "x")
+	m := c.Expect(t, "kp1/app-v1/nobody/tok1/ping/1/error", 5*time.Second)
+	if b := errorBody(t, m.Payload); b.StatusCode != 503 || b.ReasonPhrase != "no extension instance is serving nobody" {
+		t.Errorf("reply %+v, want 503 no extension instance is serving nobody", b)
+	}
+	resp, err := http.Post("http://"+p.kpc.HTTPAddr()+"/kp1/app-v1/nobody/tok1/ping", "text/plain", strings.NewReader("x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 503 || !strings.Contains(string(body), "no extension instance is serving nobody") {
+		t.Errorf("http: %d %s", resp.StatusCode, body)
+	}
+	// The extension that is there still answers on the same session.
+	c.Publish(t, "kp1/app-v1/echo/tok1/ping/2", 1, "here")
+	if m := c.Expect(t, "kp1/app-v1/echo/tok1/ping/2/status", 5*time.Second); m.Payload != "here" {
+		t.Errorf("echo: %q", m.Payload)
+	}
+	met := metrics(t, p)
+	if !strings.Contains(met, `kaa_kpc_nats_errors_total{op="no_responders"} 2`) || strings.Contains(met, `op="decode"`) {
+		t.Errorf("metrics: want 2 no_responders and no decode errors:\n%s", grepLines(met, "nats_errors"))
+	}
+}
+
+func TestNoTokenProviderAnswersAtOnce(t *testing.T) {
+	p := startPlatform(t, func(o *kpc.Options) { o.RequestTimeout = time.Minute })
+	if err := p.prov.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	c := testenv.MQTT(t, p.kpc.MQTTAddr(), "dev")
+	c.Publish(t, "kp1/app-v1/echo/tok1/ping/1", 1, "x")
+	m := c.Expect(t, "kp1/app-v1/echo/tok1/ping/1/error", 5*time.Second)
+	if b := errorBody(t, m.Payload); b.StatusCode != 503 || !strings.Contains(b.ReasonPhrase, "no endpoint token provider (cm) is serving") {
+		t.Errorf("reply %+v, want 503 naming the provider", b)
+	}
+}
+
+// TestSetApps: a running replica takes a new application config: versions
+// it lists answer, others get 404, and an empty config accepts all again.
+func TestSetApps(t *testing.T) {
+	p := startPlatform(t, nil)
+	c := testenv.MQTT(t, p.kpc.MQTTAddr(), "dev")
+	status := func(topic string) string {
+		t.Helper()
+		c.Publish(t, topic, 1, "x")
+		select {
+		case m := <-c.Msgs:
+			return strings.TrimPrefix(m.Topic, topic+"/")
+		case <-time.After(5 * time.Second):
+			t.Fatalf("no reply to %s", topic)
+		}
+		return ""
+	}
+	if got := status("kp1/app-v2/echo/tok1/ping/1"); got != "status" {
+		t.Fatalf("open config: %s", got) // app-v2 resolves to application app by its name
+	}
+	if err := p.kpc.SetApps(kaaconfig.AppConfig{Applications: map[string]kaaconfig.Application{
+		"app": {Versions: map[string]kaaconfig.AppVersionConfig{app: {AllowedExtensionInstances: []string{kaaconfig.AnyExtension}}}},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	for topic, want := range map[string]string{
+		"kp1/app-v1/echo/tok1/ping/2": "status",
+		"kp1/app-v2/echo/tok1/ping/3": "error",
+		"kp1/app/echo/tok1/ping/4":    "error",
+	} {
+		if got := status(topic); got != want {
+			t.Errorf("%s: %s, want %s", topic, got, want)
+		}
+	}
+	if err := p.kpc.SetApps(kaaconfig.AppConfig{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := status("kp1/app-v2/echo/tok1/ping/5"); got != "status" {
+		t.Errorf("open again: %s", got)
+	}
+	bad := kaaconfig.AppConfig{Applications: map[string]kaaconfig.Application{"a": {Versions: map[string]kaaconfig.AppVersionConfig{"x/y": {}}}}}
+	if err := p.kpc.SetApps(bad); err == nil {
+		t.Error("an invalid config was taken")
+	}
+}
+
+func grepLines(s, word string) string {
+	var out []string
+	for l := range strings.SplitSeq(s, "\n") {
+		if strings.Contains(l, word) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
