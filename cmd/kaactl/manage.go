@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/kaactl/kaactl/internal/completion"
 	"github.com/kaactl/kaactl/internal/output"
 	"github.com/kaactl/kaactl/pkg/admin"
 	"github.com/kaactl/kaactl/pkg/server/provider"
@@ -72,7 +73,7 @@ func newManageGroup(streams ioStreams, cmd *cobra.Command) *manageOptions {
 	fs.StringVar(&m.dataDir, "data-dir", defaultDataDir(), "data dir of kaactl up, where admin.token lives")
 	fs.StringVar(&m.tenant, "tenant", "kaa", "tenant ID")
 	fs.VarP(&m.format, "output", "o", "output format: table, json or yaml")
-	completeWith(cmd, "output", "table", "json", "yaml")
+	completion.Values(cmd, "output", "table", "json", "yaml")
 	return m
 }
 
@@ -228,7 +229,7 @@ func exactArgs(n int) cobra.PositionalArgs {
 // requireApp adds --app, which the command must check with needFlag.
 func requireApp(cmd *cobra.Command, app *string) {
 	cmd.Flags().StringVar(app, "app", "", "application name (required)")
-	completeApps(cmd, "app")
+	completeApps(cmd)
 }
 
 // needFlag is a usage error (exit code 2) when a required flag is empty.

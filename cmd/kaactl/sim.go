@@ -3,12 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
-	stdio "io"
 	"os"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/kaactl/kaactl/internal/completion"
 	"github.com/kaactl/kaactl/pkg/server/provider"
 	"github.com/kaactl/kaactl/pkg/sim"
 	"github.com/kaactl/kaactl/pkg/sim/view"
@@ -41,7 +41,10 @@ func newSimCmd(io ioStreams, runF func(context.Context, *sim.Config) error) *cob
 		},
 	}
 	c.BindFlags(cmd.Flags(), sim.FlagDefaults{DataDir: defaultDataDir(), ProviderURL: "http://" + provider.DefaultRESTAddr})
-	completeSimFlags(cmd)
+	for flag, values := range sim.FlagValues() {
+		completion.Values(cmd, flag, values...)
+	}
+	completeApps(cmd)
 	return cmd
 }
 
@@ -62,7 +65,7 @@ func runSim(ctx context.Context, io ioStreams, c *sim.Config) error {
 	rep, runErr := sim.Run(rctx, o, v.Update)
 	v.Close()
 	if runErr == nil {
-		runErr = printReport(io.out, c.Output, rep)
+		runErr = rep.Write(io.out, c.Output)
 	}
 	if runErr == nil {
 		runErr = c.Verdict(rep)
@@ -78,15 +81,4 @@ func runSim(ctx context.Context, io ioStreams, c *sim.Config) error {
 		}
 	}
 	return runErr
-}
-
-func printReport(w stdio.Writer, format string, rep sim.Report) error {
-	if format != "json" {
-		return rep.WriteTable(w)
-	}
-	b, err := rep.JSON()
-	if err == nil {
-		_, err = fmt.Fprintf(w, "%s\n", b)
-	}
-	return err
 }

@@ -125,6 +125,16 @@ func (c *Config) BindFlags(fs *pflag.FlagSet, d FlagDefaults) {
 	fs.BoolVar(&c.NoDashboard, "no-dashboard", false, "print a progress line instead of the live dashboard, even on a terminal")
 }
 
+// FlagValues are the values of the flags that have a few, for shell
+// completion.
+func FlagValues() map[string][]string {
+	return map[string][]string{
+		"scenario":  {"kp", "upload", "connect", "kp=80,upload=20", "kp=80,upload=15,connect=5"},
+		"output":    {"table", "json"},
+		"provision": {"auto", "always", "never"},
+	}
+}
+
 // changed reports whether the flag name was given (false without BindFlags).
 func (c *Config) changed(name string) bool { return c.flags != nil && c.flags.Changed(name) }
 

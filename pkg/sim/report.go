@@ -123,3 +123,15 @@ func (r Report) WriteTable(w io.Writer) error {
 	}
 	return tw.Flush()
 }
+
+// Write writes the report as format: "json" (one line), else a table.
+func (r Report) Write(w io.Writer, format string) error {
+	if format != "json" {
+		return r.WriteTable(w)
+	}
+	b, err := r.JSON()
+	if err == nil {
+		_, err = fmt.Fprintf(w, "%s\n", b)
+	}
+	return err
+}

@@ -186,7 +186,7 @@ func TestNoBroker(t *testing.T) {
 func TestMixHoldsProportions(t *testing.T) {
 	p := platformtest.Start(t, func(o *platform.Options) { o.AutoRegister = true })
 	rep, err := sim.Run(context.Background(), sim.Options{URL: "tcp://" + p.KPC().MQTTAddr(), BCXURL: "http://" + p.BCX().RESTAddr(),
-		Scenario: sim.Mix{{Scenario: sim.ScenarioKP, Weight: 80}, {Scenario: sim.ScenarioUpload, Weight: 20}},
+		Scenario:  sim.Mix{{Scenario: sim.ScenarioKP, Weight: 80}, {Scenario: sim.ScenarioUpload, Weight: 20}},
 		Endpoints: 10, BlobSize: 256 << 10, Requests: 500}, nil)
 	if err != nil {
 		t.Fatal(err)
