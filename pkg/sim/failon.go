@@ -111,7 +111,7 @@ func (f FailOn) Check(r Report) []string {
 				out = append(out, fmt.Sprintf("%s %s %s: nothing succeeded to measure", c.Metric, c.Op, c.Limit))
 				continue
 			}
-			actual, limit, shown = float64(d), float64(c.Dur), d.String()
+			actual, limit, shown = float64(d), float64(c.Dur), threeDigits(d).String()
 		case "errors":
 			n := float64(r.ErrorCount())
 			if c.Percent {
@@ -133,4 +133,15 @@ func (f FailOn) Check(r Report) []string {
 		}
 	}
 	return out
+}
+
+// threeDigits rounds d to three significant digits (1.925119ms is 1.93ms):
+// a failure message names the value, not the histogram's bucket.
+func threeDigits(d time.Duration) time.Duration {
+	for p := time.Duration(1); p < time.Hour; p *= 10 {
+		if d < 1000*p {
+			return d.Round(p)
+		}
+	}
+	return d.Round(time.Second)
 }

@@ -56,6 +56,9 @@ func TestFailOnCheck(t *testing.T) {
 			t.Errorf("%q: Check = %q, want %q", tt.spec, got, tt.want)
 		}
 	}
+	if got := f0(t, "p99>1ms").Check(Report{Requests: 1, OK: 1, LatencyP99: 1925119 * time.Nanosecond}); len(got) != 1 || got[0] != "p99 1.93ms > 1ms" {
+		t.Errorf("rounding: %q", got)
+	}
 	// Latency of nothing that succeeded fails the gate; so does an interrupted run.
 	f, _ := ParseFailOn("p99>200ms")
 	if got := f.Check(Report{Requests: 5, Errors: map[string]int64{"timeout": 5}}); len(got) != 1 || !strings.Contains(got[0], "nothing succeeded") {
@@ -69,4 +72,13 @@ func TestFailOnCheck(t *testing.T) {
 	if got := f.Check(Report{}); got != nil {
 		t.Errorf("empty report: %q", got)
 	}
+}
+
+func f0(t *testing.T, spec string) FailOn {
+	t.Helper()
+	f, err := ParseFailOn(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
 }
