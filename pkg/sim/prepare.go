@@ -107,8 +107,9 @@ func (c *Config) provision(ctx context.Context, o Options, stderr io.Writer) err
 	case c.X509:
 		what = "endpoints with X.509 credentials"
 	}
-	fmt.Fprintf(stderr, "provisioned %d %s in %s/%s (%d new, %d already there) in %s\n",
-		res.Created+res.Existing, what, c.Tenant, c.Application, res.Created, res.Existing, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(stderr, "provisioned %s %s in %s/%s (%s new, %s already there) in %s\n",
+		Thousands(int64(res.Created+res.Existing)), what, c.Tenant, c.Application, Thousands(int64(res.Created)), Thousands(int64(res.Existing)),
+		time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
