@@ -104,25 +104,10 @@ func provisionProgress(progress func(done, total int), total int, done func() in
 	if progress == nil {
 		return func() {}
 	}
-	quit, exited := make(chan struct{}), make(chan struct{})
-	var reported bool
-	go func() {
-		defer close(exited)
-		t := time.NewTicker(250 * time.Millisecond)
-		defer t.Stop()
-		for {
-			select {
-			case <-t.C:
-				progress(done(), total)
-				reported = true
-			case <-quit:
-				return
-			}
-		}
-	}()
+	var reported bool // read once every has returned: no race
+	stopTicks := every(250*time.Millisecond, func() { progress(done(), total); reported = true })
 	return func() {
-		close(quit)
-		<-exited
+		stopTicks()
 		if reported {
 			progress(done(), total)
 		}

@@ -231,15 +231,21 @@ func (r *run) reportProgress(progress func(Snapshot), snap func() Snapshot) (sto
 	if progress == nil {
 		return func() {}
 	}
+	return every(250*time.Millisecond, func() { progress(snap()) })
+}
+
+// every calls fn every d until the returned function is called, which
+// waits for the call in progress to end.
+func every(d time.Duration, fn func()) (stop func()) {
 	quit, done := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(done)
-		t := time.NewTicker(250 * time.Millisecond)
+		t := time.NewTicker(d)
 		defer t.Stop()
 		for {
 			select {
 			case <-t.C:
-				progress(snap())
+				fn()
 			case <-quit:
 				return
 			}

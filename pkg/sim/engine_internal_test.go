@@ -2,6 +2,8 @@ package sim
 
 import (
 	"errors"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -86,5 +88,33 @@ func TestCheckFiles(t *testing.T) {
 	}
 	if got := filesNeeded(Options{Endpoints: 100, Scenario: Mix{{ScenarioKP, 1}, {ScenarioUpload, 1}}}); got != 100+50+fdMargin {
 		t.Errorf("files needed %d", got)
+	}
+}
+
+// TestProvisionProgress: progress comes every 250ms while provisioning
+// runs, and once more at the end with the final count.
+func TestProvisionProgress(t *testing.T) {
+	var (
+		mu    sync.Mutex
+		calls [][2]int
+		done  atomic.Int64
+	)
+	stop := provisionProgress(func(d, total int) {
+		mu.Lock()
+		calls = append(calls, [2]int{d, total})
+		mu.Unlock()
+	}, 10, func() int { return int(done.Load()) })
+	done.Store(3)
+	testenv.Eventually(t, 5*time.Second, "a progress call", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(calls) > 0
+	})
+	done.Store(10)
+	stop()
+	mu.Lock()
+	defer mu.Unlock()
+	if last := calls[len(calls)-1]; last != [2]int{10, 10} {
+		t.Errorf("calls %v, want the last to be 10 of 10", calls)
 	}
 }
