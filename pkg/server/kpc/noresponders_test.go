@@ -2,6 +2,7 @@ package kpc_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -59,12 +60,15 @@ func TestNoTokenProviderAnswersAtOnce(t *testing.T) {
 }
 
 // TestSetApps: a running replica takes a new application config: versions
-// it lists answer, others get 404, and an empty config accepts all again.
+// it lists answer, others get 404, and an empty config accepts all.
 func TestSetApps(t *testing.T) {
-	p := startPlatform(t, nil)
+	p := startPlatform(t, nil) // the platform gives KPC its provider's versions: app-v1 of app
 	c := testenv.MQTT(t, p.kpc.MQTTAddr(), "dev")
-	status := func(topic string) string {
+	n := 0
+	status := func(version string) string {
 		t.Helper()
+		n++
+		topic := fmt.Sprintf("kp1/%s/echo/tok1/ping/%d", version, n)
 		c.Publish(t, topic, 1, "x")
 		select {
 		case m := <-c.Msgs:
@@ -74,34 +78,37 @@ func TestSetApps(t *testing.T) {
 		}
 		return ""
 	}
-	if got := status("kp1/app-v2/echo/tok1/ping/1"); got != "status" {
-		t.Fatalf("open config: %s", got) // app-v2 resolves to application app by its name
+	only := func(version string) kaaconfig.AppConfig {
+		return kaaconfig.AppConfig{Applications: map[string]kaaconfig.Application{
+			"app": {Versions: map[string]kaaconfig.AppVersionConfig{version: {AllowedExtensionInstances: []string{kaaconfig.AnyExtension}}}},
+		}}
 	}
-	if err := p.kpc.SetApps(kaaconfig.AppConfig{Applications: map[string]kaaconfig.Application{
-		"app": {Versions: map[string]kaaconfig.AppVersionConfig{app: {AllowedExtensionInstances: []string{kaaconfig.AnyExtension}}}},
-	}}); err != nil {
-		t.Fatal(err)
-	}
-	for topic, want := range map[string]string{
-		"kp1/app-v1/echo/tok1/ping/2": "status",
-		"kp1/app-v2/echo/tok1/ping/3": "error",
-		"kp1/app/echo/tok1/ping/4":    "error",
+	for _, step := range []struct {
+		set  *kaaconfig.AppConfig
+		want map[string]string
+	}{
+		{nil, map[string]string{app: "status", "app-v2": "error"}},
+		{ptr(only("app-v2")), map[string]string{app: "error", "app-v2": "status"}},
+		{&kaaconfig.AppConfig{}, map[string]string{app: "status", "app-v2": "status", "app": "status"}}, // open: any version of app
 	} {
-		if got := status(topic); got != want {
-			t.Errorf("%s: %s, want %s", topic, got, want)
+		if step.set != nil {
+			if err := p.kpc.SetApps(*step.set); err != nil {
+				t.Fatal(err)
+			}
 		}
-	}
-	if err := p.kpc.SetApps(kaaconfig.AppConfig{}); err != nil {
-		t.Fatal(err)
-	}
-	if got := status("kp1/app-v2/echo/tok1/ping/5"); got != "status" {
-		t.Errorf("open again: %s", got)
+		for version, want := range step.want {
+			if got := status(version); got != want {
+				t.Errorf("config %+v: %s answered on /%s, want /%s", step.set, version, got, want)
+			}
+		}
 	}
 	bad := kaaconfig.AppConfig{Applications: map[string]kaaconfig.Application{"a": {Versions: map[string]kaaconfig.AppVersionConfig{"x/y": {}}}}}
 	if err := p.kpc.SetApps(bad); err == nil {
 		t.Error("an invalid config was taken")
 	}
 }
+
+func ptr[T any](v T) *T { return &v }
 
 func grepLines(s, word string) string {
 	var out []string
