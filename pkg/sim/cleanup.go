@@ -34,7 +34,9 @@ func (c *Config) CleanUp(ctx context.Context, rep Report, stderr io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("cleanup: deleted %d of %d blobs, then BCX at %s: %w", blobs, len(rep.Uploaded), c.BCXURL, err)
 	}
-	eps, err := c.providerClient(tok).DeleteEndpoints(ctx, c.Tenant, c.Application, c.created)
+	pc := c.providerClient(tok)
+	defer pc.HTTP.CloseIdleConnections()
+	eps, err := pc.DeleteEndpoints(ctx, c.Tenant, c.Application, c.created)
 	if err != nil {
 		return fmt.Errorf("cleanup: %d blobs deleted, then %w", blobs, c.atProvider(err))
 	}
@@ -49,6 +51,7 @@ func (c *Config) deleteBlobs(ctx context.Context, token string, locations []stri
 		return 0, nil
 	}
 	bc := &admin.BlobsClient{REST: admin.REST{BaseURL: c.BCXURL, Token: token, HTTP: newHTTPClient(cleanupWorkers, c.bcxTLSConf)}}
+	defer bc.HTTP.CloseIdleConnections() // see providerClient
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (

@@ -72,6 +72,7 @@ func (c *Config) provision(ctx context.Context, o Options, stderr io.Writer) err
 		return nil
 	}
 	pc := c.providerClient(tok)
+	defer pc.HTTP.CloseIdleConnections()
 	if c.Provision == "auto" {
 		hctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 		err := pc.Health(hctx)
@@ -113,9 +114,12 @@ func (c *Config) provision(ctx context.Context, o Options, stderr io.Writer) err
 	return nil
 }
 
-// providerClient is a client of the provider API with the admin token.
+// providerClient is a client of the provider API with the admin token, on
+// a transport of its own: the caller closes its idle connections when done,
+// as the spares its workers made would hold the provider's graceful
+// shutdown (a connection that never carried a request is not idle to it).
 func (c *Config) providerClient(token string) *admin.ProviderClient {
-	return &admin.ProviderClient{REST: admin.REST{BaseURL: c.ProviderURL, Token: token}}
+	return &admin.ProviderClient{REST: admin.REST{BaseURL: c.ProviderURL, Token: token, HTTP: newHTTPClient(cleanupWorkers, nil)}}
 }
 
 // atProvider names the provider and the admin token in an error, so that
