@@ -116,6 +116,9 @@ func TestVerdict(t *testing.T) {
 			r.Endpoints, r.Connected, r.NeverConnected, r.ConnectFailures = 5000, 1015, 3985, 3985
 			r.Errors["connect"], r.ErrorSamples["connect"] = 3985, "dial tcp: too many open files"
 		}), "run failed: 3,985 of 5,000 endpoints failed to connect: dial tcp: too many open files", ErrRunFailed},
+		{"refused at connect", nil, with(func(r *Report) {
+			r.NeverConnected, r.Errors["auth_bad_credentials"], r.ErrorSamples["auth_bad_credentials"] = 2, 2, "not authorized"
+		}), "run failed: 2 of 10 endpoints failed to connect: not authorized", ErrRunFailed},
 		{"lost connections", nil, with(func(r *Report) {
 			r.Lost, r.Errors["disconnected"], r.ErrorSamples["disconnected"] = 200, 200, "connection lost: EOF"
 		}), "run failed: 200 connections were lost (--reconnect connects again): connection lost: EOF", ErrRunFailed},

@@ -37,7 +37,15 @@ func (c *Config) Verdict(rep Report) error {
 		return ""
 	}
 	if rep.NeverConnected > 0 {
-		return fail("%s of %s endpoints failed to connect%s", Thousands(int64(rep.NeverConnected)), Thousands(int64(rep.Endpoints)), why("connect"))
+		reason := why("connect")
+		if reason == "" { // refused another way (an auth_<reason> kind, say): the commonest reason
+			for _, k := range byCount(rep.Errors) {
+				if reason = why(k); reason != "" {
+					break
+				}
+			}
+		}
+		return fail("%s of %s endpoints failed to connect%s", Thousands(int64(rep.NeverConnected)), Thousands(int64(rep.Endpoints)), reason)
 	}
 	if !c.Reconnect {
 		if rep.ConnectFailures > 0 {
@@ -65,12 +73,17 @@ func (c *Config) Verdict(rep Report) error {
 	if n == 0 {
 		return nil
 	}
-	kinds := slices.SortedFunc(maps.Keys(errs), func(a, b string) int { return cmp.Or(cmp.Compare(errs[b], errs[a]), cmp.Compare(a, b)) })
+	kinds := byCount(errs)
 	parts := make([]string, len(kinds))
 	for i, k := range kinds {
 		parts[i] = k + " " + Thousands(errs[k])
 	}
 	return fail("%s errors (%s)%s (--fail-on sets what a run may have)", Thousands(n), strings.Join(parts, ", "), why(kinds[0]))
+}
+
+// byCount lists the error kinds of errs, the commonest first.
+func byCount(errs map[string]int64) []string {
+	return slices.SortedFunc(maps.Keys(errs), func(a, b string) int { return cmp.Or(cmp.Compare(errs[b], errs[a]), cmp.Compare(a, b)) })
 }
 
 // Thousands writes n with thousands separators: 3,985.
