@@ -250,7 +250,7 @@ def run(label, port, pids, kind, n, extra, dur):
     # --provision never: kaactl up here auto-registers, and auto provisioning would otherwise go to
     # whatever provider answers on the default port if a default data dir holds an admin token.
     cmd = [kaactl, "sim", "--url", f"tcp://127.0.0.1:{port}", "--endpoints", str(n), "--duration", dur,
-           "--qos", "1", "--provision", "never", "-o", "json"] + extra
+           "--qos", "1", "--provision", "never", "--app", "demo", "-o", "json"] + extra
     shown = "kaactl " + " ".join(cmd[1:])
     if not alive(pids):
         problems.append(f"{label} is no longer running before: {shown}")

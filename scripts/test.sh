@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test the way CI does: installs what the tests need, vets, and
-# runs the whole suite with the race detector.
+# Runs every test the way CI does: installs what the tests need, vets, runs
+# the whole suite with the race detector, then the README's commands
+# (scripts/readme-check.sh; SKIP_README_CHECK=1 skips that, e.g. while a
+# kaactl up holds its ports).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,8 +18,17 @@ go vet ./...
 echo "== completions are current"
 scripts/completions.sh --check
 
+if [ "$(go env CGO_ENABLED)" != 1 ] || ! command -v "$(go env CC)" >/dev/null; then
+  echo "scripts/test.sh: go test -race needs cgo and a C compiler ($(go env CC)): apt-get install gcc" >&2
+  exit 1
+fi
 echo "== go test -race"
 go test -race -count=1 -timeout 20m "$@" ./...
 
 echo "== examples/extension (its own module)"
 (cd examples/extension && go vet ./... && go test -race -count=1 -timeout 5m ./...)
+
+if [ -z "${SKIP_README_CHECK:-}" ]; then
+  echo "== README commands (scripts/readme-check.sh)"
+  scripts/readme-check.sh
+fi

@@ -1,12 +1,10 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -34,7 +32,7 @@ func newBlobsCmd(streams ioStreams) *cobra.Command {
 	}
 	g := &blobsGroup{manageOptions: newManageGroup(streams, cmd)}
 	fs := cmd.PersistentFlags()
-	fs.StringVar(&g.clientID, "client-id", "", "get the bearer token with OAuth2 client credentials of this client (instead of --token)")
+	fs.StringVar(&g.clientID, "client-id", "", "get the bearer token with OAuth2 client credentials of this client (instead of --admin-token)")
 	fs.StringVar(&g.issuer, "issuer", "", "the tenant's OAuth2 issuer URL for --client-id, e.g. https://idp.example/auth/realms/kaa")
 	fs.StringVar(&g.secret, "client-secret", "", "OAuth2 client secret (better: KAA_CLIENT_SECRET or --client-secret-file)")
 	fs.StringVar(&g.secretFile, "client-secret-file", "", "file (mode 0600) holding the OAuth2 client secret")
@@ -42,7 +40,7 @@ func newBlobsCmd(streams ioStreams) *cobra.Command {
 	return cmd
 }
 
-// client is the BCX client with --token, or with a token of the issuer.
+// client is the BCX client with --admin-token, or with a token of the issuer.
 func (g *blobsGroup) client(ctx context.Context) (*admin.BlobsClient, error) {
 	if g.clientID == "" {
 		return g.blobs()
@@ -263,15 +261,8 @@ func newBlobsRmCmd(g *blobsGroup, runF func(context.Context, *blobOptions) error
 }
 
 func runBlobsRm(ctx context.Context, o *blobOptions) error {
-	if !o.yes {
-		if !isTerminalReader(o.IO.In) || !o.IO.IsStderrTTY() {
-			return usageError{fmt.Errorf("refusing to delete blob %s without --yes: no terminal to confirm on", o.id)}
-		}
-		fmt.Fprintf(o.IO.ErrOut, "Delete blob %s of endpoint %s in %s? [y/N] ", o.id, o.endpointID, o.app)
-		answer, _ := bufio.NewReader(o.IO.In).ReadString('\n')
-		if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
-			return errors.New("not deleted")
-		}
+	if err := confirm(o.IO, o.yes, fmt.Sprintf("delete blob %s of endpoint %s in %s", o.id, o.endpointID, o.app)); err != nil {
+		return err
 	}
 	c, err := o.client(ctx)
 	if err != nil {

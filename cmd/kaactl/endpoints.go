@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 
 	"github.com/spf13/cobra"
 
 	"github.com/kaactl/kaactl/internal/output"
+	"github.com/kaactl/kaactl/pkg/admin"
 	"github.com/kaactl/kaactl/pkg/api"
 )
 
@@ -13,13 +16,14 @@ func newEndpointsCmd(streams ioStreams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "endpoints",
 		Aliases: []string{"ep"},
-		Short:   "Create, list, suspend, activate and revoke endpoints (devices) and their tokens",
+		Short:   "Create, list, suspend, activate, revoke and delete endpoints (devices) and their tokens",
 		Example: `  kaactl endpoints create --app demo --name kitchen-sensor
   kaactl endpoints ls --app demo
-  kaactl endpoints suspend --app demo <endpointId>`,
+  kaactl endpoints suspend --app demo <endpointId>
+  kaactl endpoints rm --app sim --all --yes`,
 	}
 	m := newManageGroup(streams, cmd)
-	cmd.AddCommand(newEndpointsCreateCmd(m, nil), newEndpointsLsCmd(m, nil))
+	cmd.AddCommand(newEndpointsCreateCmd(m, nil), newEndpointsLsCmd(m, nil), newEndpointsRmCmd(m, nil))
 	for _, st := range []struct {
 		verb, short string
 		status      api.Status
@@ -39,6 +43,7 @@ type endpointsCreateOptions struct {
 	app           string
 	endpointToken string
 	name          string
+	tokenOnly     bool
 }
 
 func newEndpointsCreateCmd(m *manageOptions, runF func(context.Context, *endpointsCreateOptions) error) *cobra.Command {
@@ -51,12 +56,14 @@ token unless --endpoint-token is given. The token is printed once and never
 stored in clear: save it now. (--token is the admin token of every management
 command.)`,
 		Example: `  kaactl endpoints create --app demo --name kitchen-sensor
-  TOKEN=$(kaactl endpoints create --app demo -o json | jq -r .token)`,
+  TOKEN=$(kaactl endpoints create --app demo --token-only)
+  kaactl endpoints create --app demo -o json | jq -r .token`,
 		Args: exactArgs(0),
 	}
 	requireApp(cmd, &o.app)
 	cmd.Flags().StringVar(&o.endpointToken, "endpoint-token", "", "endpoint token to register (default: generated)")
 	cmd.Flags().StringVar(&o.name, "name", "", "endpoint name (metadata)")
+	cmd.Flags().BoolVar(&o.tokenOnly, "token-only", false, "print only the endpoint token, for TOKEN=$(...)")
 	return leaf(cmd, o, func([]string) error { return needFlag("app", o.app) }, runEndpointsCreate, runF)
 }
 
@@ -68,6 +75,9 @@ func runEndpointsCreate(ctx context.Context, o *endpointsCreateOptions) error {
 	ep, token, err := c.CreateEndpointWith(ctx, o.tenant, o.app, api.EndpointSpec{Token: o.endpointToken, Name: o.name})
 	if err != nil {
 		return err
+	}
+	if o.tokenOnly {
+		return o.say("%s", token)
 	}
 	created := api.CreatedEndpoint{Endpoint: ep, Token: token}
 	err = table[api.CreatedEndpoint]{
@@ -83,7 +93,9 @@ func runEndpointsCreate(ctx context.Context, o *endpointsCreateOptions) error {
 // endpointsLsOptions are the flags of `kaactl endpoints ls`.
 type endpointsLsOptions struct {
 	*manageOptions
-	app string
+	app   string
+	limit int
+	all   bool
 }
 
 func newEndpointsLsCmd(m *manageOptions, runF func(context.Context, *endpointsLsOptions) error) *cobra.Command {
@@ -91,13 +103,21 @@ func newEndpointsLsCmd(m *manageOptions, runF func(context.Context, *endpointsLs
 	cmd := &cobra.Command{
 		Use:     "ls --app APP",
 		Aliases: []string{"list"},
-		Short:   "List the endpoints of an application (never their tokens)",
+		Short:   "List the endpoints of an application, oldest first (never their tokens)",
 		Example: `  kaactl endpoints ls --app demo
-  kaactl endpoints ls --app demo -o json | jq -r '.[] | select(.status == "suspended") | .endpointId'`,
+  kaactl endpoints ls --app sim --limit 10
+  kaactl endpoints ls --app demo --all -o json | jq -r '.[] | select(.status == "suspended") | .endpointId'`,
 		Args: exactArgs(0),
 	}
 	requireApp(cmd, &o.app)
-	return leaf(cmd, o, func([]string) error { return needFlag("app", o.app) }, runEndpointsLs, runF)
+	cmd.Flags().IntVar(&o.limit, "limit", 100, "list at most this many endpoints")
+	cmd.Flags().BoolVar(&o.all, "all", false, "list every endpoint (overrides --limit)")
+	return leaf(cmd, o, func([]string) error {
+		if o.limit < 1 && !o.all {
+			return usageError{fmt.Errorf("--limit %d: want at least 1, or --all", o.limit)}
+		}
+		return needFlag("app", o.app)
+	}, runEndpointsLs, runF)
 }
 
 func runEndpointsLs(ctx context.Context, o *endpointsLsOptions) error {
@@ -105,7 +125,15 @@ func runEndpointsLs(ctx context.Context, o *endpointsLsOptions) error {
 	if err != nil {
 		return err
 	}
-	eps, err := c.ListEndpoints(ctx, o.tenant, o.app)
+	var eps []api.Endpoint
+	if o.all {
+		eps, err = c.ListEndpoints(ctx, o.tenant, o.app)
+	} else {
+		var total int
+		if eps, total, err = c.ListEndpointsPage(ctx, o.tenant, o.app, 0, o.limit); err == nil && total > len(eps) {
+			defer func() { _ = o.note("%d of %d endpoints (--limit N for more, --all for every one)", len(eps), total) }()
+		}
+	}
 	if err != nil {
 		return err
 	}
@@ -152,4 +180,57 @@ func runEndpointsStatus(ctx context.Context, o *endpointsStatusOptions) error {
 	return o.print(map[string]string{"endpointId": o.endpointID, "status": string(o.status)}, func() error {
 		return o.say("endpoint %s is %s", o.endpointID, o.status)
 	})
+}
+
+// endpointsRmOptions are the flags of `kaactl endpoints rm`.
+type endpointsRmOptions struct {
+	*manageOptions
+	app string
+	ids []string
+	all bool
+	yes bool
+}
+
+func newEndpointsRmCmd(m *manageOptions, runF func(context.Context, *endpointsRmOptions) error) *cobra.Command {
+	o := &endpointsRmOptions{manageOptions: m}
+	cmd := &cobra.Command{
+		Use:     "rm --app APP (ENDPOINT_ID... | --all)",
+		Aliases: []string{"delete"},
+		Short:   "Delete endpoints: their tokens stop working and their sessions are closed",
+		Example: `  kaactl endpoints rm --app demo <endpointId> <endpointId>
+  kaactl endpoints rm --app sim --all --yes`,
+	}
+	requireApp(cmd, &o.app)
+	cmd.Flags().BoolVar(&o.all, "all", false, "delete every endpoint of --app")
+	cmd.Flags().BoolVar(&o.yes, "yes", false, "do not ask before --all")
+	return leaf(cmd, o, func(args []string) error {
+		o.ids = args
+		if o.all == (len(args) > 0) {
+			return usageError{errors.New("give endpoint IDs, or --all")}
+		}
+		if err := needFlag("app", o.app); err != nil || !o.all {
+			return err
+		}
+		return confirm(o.IO, o.yes, "--all deletes every endpoint of "+o.app)
+	}, runEndpointsRm, runF)
+}
+
+func runEndpointsRm(ctx context.Context, o *endpointsRmOptions) error {
+	c, err := o.provider()
+	if err != nil {
+		return err
+	}
+	var n int
+	if o.all {
+		n, err = c.DeleteAllEndpoints(ctx, o.tenant, o.app)
+	} else {
+		n, err = c.DeleteEndpoints(ctx, o.tenant, o.app, o.ids)
+	}
+	if err != nil {
+		return err
+	}
+	if !o.all && n < len(o.ids) {
+		return fmt.Errorf("deleted %d of %d endpoints: %d %w in application %s", n, len(o.ids), len(o.ids)-n, admin.ErrNotFound, o.app)
+	}
+	return o.print(api.DeletedEndpoints{Deleted: n}, func() error { return o.say("deleted %d endpoints of %s", n, o.app) })
 }

@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/kaactl/kaactl/pkg/sim"
 )
 
 func main() {
@@ -22,12 +24,22 @@ func run(args []string) int {
 	root := newRootCmd(ioStreams{in: os.Stdin, out: os.Stdout, err: os.Stderr})
 	root.SetArgs(args)
 	if err := root.ExecuteContext(ctx); err != nil {
-		var ue usageError
 		fmt.Fprintln(os.Stderr, "kaactl:", err)
-		if errors.As(err, &ue) {
-			return 2
-		}
-		return 1
+		return exitCode(err)
 	}
 	return 0
+}
+
+// exitCode is the exit status of a command's error: 2 for a usage error,
+// 130 for an interrupted run (what a shell reports for SIGINT), 1 for any
+// other failure.
+func exitCode(err error) int {
+	switch {
+	case errors.As(err, new(usageError)):
+		return 2
+	case errors.Is(err, sim.ErrInterrupted):
+		return 130
+	default:
+		return 1
+	}
 }

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/kaactl/kaactl/internal/testenv"
 	"github.com/kaactl/kaactl/pkg/platform"
 	"github.com/kaactl/kaactl/pkg/platform/platformtest"
@@ -275,4 +277,46 @@ func httpPost(t *testing.T, url, body string) (int, string) {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
+}
+
+// TestEveryCommandHasExamples: --help of every command shows how to call it
+// (cobra's completion <shell> commands explain it at length instead).
+func TestEveryCommandHasExamples(t *testing.T) {
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		if c.Example == "" && !c.Hidden && c.Name() != "help" && !(c.HasParent() && c.Parent().Name() == "completion") {
+			t.Errorf("%s has no examples", c.CommandPath())
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(newRootCmd(ioStreams{}))
+}
+
+// TestRootVersionFlag: kaactl --version prints what kaactl version does.
+func TestRootVersionFlag(t *testing.T) {
+	flag, _, err := execute(t, "--version")
+	cmd, _, err2 := execute(t, "version")
+	if err != nil || err2 != nil || flag != cmd || !strings.HasPrefix(flag, "kaactl ") {
+		t.Errorf("--version %q %v, version %q %v", flag, err, cmd, err2)
+	}
+}
+
+// TestCompletions: the flags with a few values offer them.
+func TestCompletions(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"sim", "--scenario", ""}, "kp=80,upload=20"},
+		{[]string{"sim", "-o", ""}, "json"},
+		{[]string{"endpoints", "ls", "-o", ""}, "yaml"},
+		{[]string{"apps", "ls", "--output", ""}, "table"},
+	} {
+		out, _, err := execute(t, append([]string{cobra.ShellCompRequestCmd}, tt.args...)...)
+		if err != nil || !strings.Contains(out, tt.want+"\n") {
+			t.Errorf("complete %v: %v %q, want %q", tt.args, err, out, tt.want)
+		}
+	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/kaactl/kaactl/internal/completion"
 	"github.com/kaactl/kaactl/internal/output"
 	"github.com/kaactl/kaactl/pkg/admin"
 	"github.com/kaactl/kaactl/pkg/server/provider"
@@ -30,7 +31,7 @@ type connOptions struct {
 	httpClient *http.Client
 }
 
-// adminToken returns --token or the token of `kaactl up`'s data dir.
+// adminToken returns --admin-token or the token of `kaactl up`'s data dir.
 func (c *connOptions) adminToken() (string, error) {
 	if c.token != "" {
 		return c.token, nil
@@ -38,11 +39,11 @@ func (c *connOptions) adminToken() (string, error) {
 	path := filepath.Join(c.dataDir, "admin.token")
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return "", fmt.Errorf("no admin token: pass --token or set KAA_TOKEN (%w)", err)
+		return "", fmt.Errorf("no admin token: pass --admin-token or set KAA_ADMIN_TOKEN (%w)", err)
 	}
 	t := strings.TrimSpace(string(b))
 	if t == "" {
-		return "", fmt.Errorf("no admin token: %s is empty; pass --token", path)
+		return "", fmt.Errorf("no admin token: %s is empty; pass --admin-token", path)
 	}
 	return t, nil
 }
@@ -55,6 +56,7 @@ type manageOptions struct {
 	connOptions
 	IO     *output.IOStreams
 	format output.Format
+	called string // the API base URL a client was made for, for errors
 }
 
 // newManageGroup makes cmd a group of management commands and binds the
@@ -65,10 +67,13 @@ func newManageGroup(streams ioStreams, cmd *cobra.Command) *manageOptions {
 	fs := cmd.PersistentFlags()
 	fs.StringVar(&m.providerURL, "provider-url", "http://"+provider.DefaultRESTAddr, "credential provider REST API base URL")
 	fs.StringVar(&m.bcxURL, "bcx-url", "http://127.0.0.1:8090", "BCX REST API base URL (blob management)")
-	fs.StringVar(&m.token, "token", "", "admin bearer token (default: the contents of <data-dir>/admin.token)")
+	fs.StringVar(&m.token, "admin-token", "", "admin bearer token (default: the contents of <data-dir>/admin.token)")
+	fs.StringVar(&m.token, "token", "", "alias of --admin-token")
+	_ = fs.MarkHidden("token")
 	fs.StringVar(&m.dataDir, "data-dir", defaultDataDir(), "data dir of kaactl up, where admin.token lives")
 	fs.StringVar(&m.tenant, "tenant", "kaa", "tenant ID")
 	fs.VarP(&m.format, "output", "o", "output format: table, json or yaml")
+	completion.Values(cmd, "output", "table", "json", "yaml")
 	return m
 }
 
@@ -78,6 +83,7 @@ func (m *manageOptions) rest(url string) (admin.REST, error) {
 	if err != nil {
 		return admin.REST{}, err
 	}
+	m.called = url
 	return admin.REST{BaseURL: url, Token: tok, HTTP: m.httpClient}, nil
 }
 
@@ -158,15 +164,21 @@ func leaf[O any](cmd *cobra.Command, o *O, check func(args []string) error, run,
 				return err
 			}
 		}
-		return apiError(run(cmd.Context(), o))
+		err := run(cmd.Context(), o)
+		if c, ok := any(o).(interface{ calledURL() string }); ok {
+			return apiError(err, c.calledURL())
+		}
+		return apiError(err, "")
 	}
 	return cmd
 }
 
+func (m *manageOptions) calledURL() string { return m.called }
+
 // apiError makes a client error read well on one line: it names its kind
 // ("already exists", "not found", "invalid", "unauthorized") when the
-// server's message does not, and hints at the token on 401.
-func apiError(err error) error {
+// server's message does not, and on 401 the API's URL and the token.
+func apiError(err error, url string) error {
 	for _, kind := range []error{admin.ErrExists, admin.ErrNotFound, admin.ErrInvalid, admin.ErrUnauthorized} {
 		if !errors.Is(err, kind) {
 			continue
@@ -174,8 +186,8 @@ func apiError(err error) error {
 		if !strings.Contains(err.Error(), kind.Error()) {
 			err = fmt.Errorf("%s: %w", kind, err)
 		}
-		if kind == admin.ErrUnauthorized {
-			err = fmt.Errorf("%w (check --token or <data-dir>/admin.token)", err)
+		if kind == admin.ErrUnauthorized && url != "" {
+			err = fmt.Errorf("%w: %s refused the admin token (check --admin-token or <data-dir>/admin.token, and the URL)", err, url)
 		}
 		return err
 	}
@@ -217,6 +229,7 @@ func exactArgs(n int) cobra.PositionalArgs {
 // requireApp adds --app, which the command must check with needFlag.
 func requireApp(cmd *cobra.Command, app *string) {
 	cmd.Flags().StringVar(app, "app", "", "application name (required)")
+	completeApps(cmd)
 }
 
 // needFlag is a usage error (exit code 2) when a required flag is empty.

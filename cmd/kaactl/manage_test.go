@@ -53,7 +53,7 @@ func TestManage(t *testing.T) {
 	dir := t.TempDir()
 	p, _, stop := startUp(t, dir)
 	defer stop()
-	conn := []string{"--provider-url", "http://" + p.Provider.RESTAddr(), "--bcx-url", "http://" + p.BCX.RESTAddr(), "--token", p.AdminToken}
+	conn := []string{"--provider-url", "http://" + p.Provider.RESTAddr(), "--bcx-url", "http://" + p.BCX.RESTAddr(), "--admin-token", p.AdminToken}
 	kaactl := func(t *testing.T, args ...string) string {
 		t.Helper()
 		out, errOut, err := execute(t, append(args, conn...)...)
@@ -238,7 +238,7 @@ func TestManage(t *testing.T) {
 		if decode(t, &page, "blobs", "ls", "--app", "demo"); page.Content == nil || len(page.Content) != 0 || page.TotalElements != 0 {
 			t.Errorf("empty json: %+v", page)
 		}
-		if _, errOut, err := execute(t, "sim", "--url", "tcp://"+p.KPC.MQTTAddr(), "--bcx-url", "http://"+p.BCX.RESTAddr(), "--provision", "never",
+		if _, errOut, err := execute(t, "sim", "--url", "tcp://"+p.KPC.MQTTAddr(), "--bcx-url", "http://"+p.BCX.RESTAddr(), "--provision", "never", "--app", "demo",
 			"--scenario", "upload", "--endpoints", "1", "--requests", "2", "--blob-size", "1KiB", "--token-pattern", "up-%d",
 			"--no-dashboard", "-o", "json"); err != nil {
 			t.Fatalf("sim upload: %v\n%s", err, errOut)
@@ -265,7 +265,7 @@ func TestManage(t *testing.T) {
 		if sum := sha256.Sum256(data); err != nil || streamed != string(data) || !strings.Contains(errOut, "sha256 "+hex.EncodeToString(sum[:])) {
 			t.Errorf("get -O -: %v, %d bytes, stderr %q", err, len(streamed), errOut)
 		}
-		if err := fails(t, "y\n", "blobs", "rm", "--app", "demo", "--endpoint", ep, id); !isUsage(err) || !strings.Contains(err.Error(), "refusing to delete blob "+id+" without --yes") {
+		if err := fails(t, "y\n", "blobs", "rm", "--app", "demo", "--endpoint", ep, id); !isUsage(err) || !strings.Contains(err.Error(), "delete blob "+id) || !strings.Contains(err.Error(), "refused without --yes") {
 			t.Errorf("rm in a pipe: %v", err)
 		}
 		if err := fails(t, "", "blobs", "ls", "--app", "nope"); !errors.Is(err, api.ErrNotFound) || !strings.Contains(err.Error(), `application "nope" does not exist`) {
@@ -287,8 +287,8 @@ func TestManage(t *testing.T) {
 		if err != nil || !strings.Contains(out, "demo") {
 			t.Errorf("apps ls with the data dir's token: %v %q", err, out)
 		}
-		_, _, err = execute(t, "apps", "ls", "--provider-url", "http://"+p.Provider.RESTAddr(), "--token", "wrong")
-		if err == nil || err.Error() != "unauthorized: invalid admin token (check --token or <data-dir>/admin.token)" {
+		_, _, err = execute(t, "apps", "ls", "--provider-url", "http://"+p.Provider.RESTAddr(), "--token", "wrong") // the old name still works
+		if want := "unauthorized: invalid admin token: http://" + p.Provider.RESTAddr() + " refused the admin token (check --admin-token or <data-dir>/admin.token, and the URL)"; err == nil || err.Error() != want {
 			t.Errorf("wrong token: %v", err)
 		}
 	})

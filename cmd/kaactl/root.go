@@ -42,6 +42,7 @@ KAA_NATS=nats://10.0.0.5:4222 or KAA_MQTT_ADDR=:1884; flags win over env.`,
 
   # One service against your own NATS
   kaactl serve kpc --nats nats://nats.example:4222`,
+		Version:       versionText(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
@@ -55,6 +56,7 @@ KAA_NATS=nats://10.0.0.5:4222 or KAA_MQTT_ADDR=:1884; flags win over env.`,
 	root.SetOut(io.out)
 	root.SetErr(io.err)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
+	root.SetVersionTemplate("kaactl {{.Version}}\n")
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
 	root.AddCommand(newVersionCmd(io), newServeCmd(io, g), newUpCmd(io, g), newSimCmd(io, nil), newAppsCmd(io), newEndpointsCmd(io), newCredentialsCmd(io), newBlobsCmd(io), newSessionsCmd(io), newCertCmd(io))

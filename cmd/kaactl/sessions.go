@@ -176,7 +176,7 @@ func runSessionsKick(ctx context.Context, o *sessionsOptions, ids []string) erro
 		if err != nil {
 			failed = err // the others are still kicked
 			if len(ids) > 1 {
-				fmt.Fprintf(o.IO.ErrOut, "kaactl: %v\n", apiError(err))
+				fmt.Fprintf(o.IO.ErrOut, "kaactl: %v\n", apiError(err, ""))
 			}
 			continue
 		}

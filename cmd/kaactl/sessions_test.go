@@ -71,7 +71,7 @@ func TestSessionsCommands(t *testing.T) {
 		t.Errorf("dev-a got %v", got)
 	}
 	_, _, err = execute(t, append([]string{"sessions", "kick", "dev-c"}, conn...)...)
-	if err == nil || !strings.Contains(apiError(err).Error(), `not found: no session of client "dev-c"`) {
+	if err == nil || !strings.Contains(apiError(err, "").Error(), `not found: no session of client "dev-c"`) {
 		t.Errorf("kick again: %v", err)
 	}
 

@@ -24,7 +24,7 @@ import (
 func simJSON(t *testing.T, args ...string) (map[string]any, string, error) {
 	t.Helper()
 	out, stderr, err := execute(t, append([]string{"sim", "-o", "json", "--no-dashboard"}, args...)...)
-	if err != nil && !errors.Is(err, errFailOn) {
+	if err != nil && !errors.Is(err, sim.ErrRunFailed) {
 		return nil, stderr, err
 	}
 	var rep map[string]any
@@ -53,7 +53,7 @@ func TestSim(t *testing.T) {
 	p, _, stop := startUp(t, t.TempDir())
 	defer stop()
 	url := "tcp://" + p.KPC.MQTTAddr()
-	rep, _, err := simJSON(t, "--url", url, "--provision", "never", "--endpoints", "5", "--requests", "200", "--duration", "0", "--fail-on", "errors>0")
+	rep, _, err := simJSON(t, "--url", url, "--provision", "never", "--app", "demo", "--endpoints", "5", "--requests", "200", "--duration", "0", "--fail-on", "errors>0")
 	if err != nil {
 		t.Fatalf("sim: %v", err)
 	}
@@ -65,10 +65,10 @@ func TestSim(t *testing.T) {
 	if num(rep, "requests") != 200 || num(rep, "ok") != 200 {
 		t.Errorf("requests %v ok %v, want 200", rep["requests"], rep["ok"])
 	}
-	// Requests to an extension that does not exist time out; --fail-on turns that into an error.
-	_, _, err = execute(t, "sim", "--url", url, "--provision", "never", "--endpoints", "2", "--requests", "4", "--duration", "0", "--ext", "nope",
-		"--timeout", "300ms", "--fail-on", "errors>0")
-	if !errors.Is(err, errFailOn) {
+	// Requests to an extension nobody serves fail (503 at once); --fail-on turns that into a failed run.
+	_, _, err = execute(t, "sim", "--url", url, "--provision", "never", "--app", "demo", "--endpoints", "2", "--requests", "4", "--duration", "0", "--ext", "nope",
+		"--fail-on", "errors>0")
+	if !errors.Is(err, sim.ErrRunFailed) || err.Error() != "run failed: errors 4 > 0" {
 		t.Fatalf("fail-on: %v", err)
 	}
 	// Flag mistakes (the full table is pkg/sim's) are usage errors: exit 2.
@@ -118,7 +118,7 @@ func TestSimTransports(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			// Half the endpoints upload: their tokens come over the same transport.
-			rep, stderr, err := simJSON(t, append(tt.args, "--provision", "never", "--endpoints", "4", "--requests", "80", "--duration", "0",
+			rep, stderr, err := simJSON(t, append(tt.args, "--provision", "never", "--app", "demo", "--endpoints", "4", "--requests", "80", "--duration", "0",
 				"--payload", `{"n":{{seq}},"ep":{{endpoint}}}`, "--scenario", "kp=1,upload=1", "--blob-size", "2KiB", "--bcx-url", "http://"+p.BCX.RESTAddr())...)
 			if err != nil {
 				t.Fatalf("sim: %v\n%s", err, stderr)
@@ -134,7 +134,7 @@ func TestSimTransports(t *testing.T) {
 		})
 	}
 	// A TLS URL without a CA that KPC does not serve is a clear error, not a hang.
-	_, _, err := execute(t, "sim", "--url", "mqtts://"+p.KPC.MQTTSAddr(), "--kpc-rest-url", "http://127.0.0.1:1", "--provision", "never")
+	_, _, err := execute(t, "sim", "--url", "mqtts://"+p.KPC.MQTTSAddr(), "--kpc-rest-url", "http://127.0.0.1:1", "--provision", "never", "--app", "demo")
 	if err == nil || !strings.Contains(err.Error(), "certificate could not be fetched") {
 		t.Errorf("mqtts without a cert: %v", err)
 	}
@@ -146,7 +146,7 @@ func TestSimUpload(t *testing.T) {
 	dir := t.TempDir()
 	p, _, stop := startUp(t, dir, func(o *upOptions) { o.BCX.TokenTTL = time.Second })
 	defer stop()
-	rep, stderr, err := simJSON(t, "--url", "tcp://"+p.KPC.MQTTAddr(), "--bcx-url", "http://"+p.BCX.RESTAddr(), "--provision", "never",
+	rep, stderr, err := simJSON(t, "--url", "tcp://"+p.KPC.MQTTAddr(), "--bcx-url", "http://"+p.BCX.RESTAddr(), "--provision", "never", "--app", "demo",
 		"--scenario", "upload", "--endpoints", "3", "--blob-size", "10KiB", "--upload-rate", "4", "--duration", "2500ms",
 		"--token-pattern", "up-%d", "--fail-on", "errors>0")
 	if err != nil {
@@ -192,9 +192,9 @@ func TestSimProvisionAndRefusedTokens(t *testing.T) {
 	args := []string{"--url", "tcp://" + p.KPC.MQTTAddr(), "--bcx-url", "http://" + p.BCX.RESTAddr(),
 		"--provider-url", "http://" + p.Provider.RESTAddr(), "--data-dir", dir,
 		"--scenario", "kp=1,upload=1", "--endpoints", "4", "--requests", "40", "--duration", "0", "--blob-size", "1KiB"}
-	rep, _, err := simJSON(t, append(args, "--provision", "never")...)
-	if err != nil {
-		t.Fatal(err)
+	rep, _, err := simJSON(t, append(args, "--provision", "never", "--app", "demo")...)
+	if !errors.Is(err, sim.ErrRunFailed) || !strings.HasPrefix(err.Error(), "run failed: 40 errors (status_401 20, token_status_401 20): unknown endpoint token") {
+		t.Fatalf("a run with every token refused: %v", err)
 	}
 	kinds := errKinds(rep)
 	if kinds["status_401"] != num(rep, "requests") || kinds["token_status_401"] != num(rep, "upload_attempts") ||
@@ -232,7 +232,7 @@ func TestSimProvisionAndRefusedTokens(t *testing.T) {
 func TestSimConnectChurn(t *testing.T) {
 	p, _, stop := startUp(t, t.TempDir())
 	defer stop()
-	rep, _, err := simJSON(t, "--url", "tcp://"+p.KPC.MQTTAddr(), "--provision", "never", "--scenario", "kp=1,connect=3",
+	rep, _, err := simJSON(t, "--url", "tcp://"+p.KPC.MQTTAddr(), "--provision", "never", "--app", "demo", "--scenario", "kp=1,connect=3",
 		"--endpoints", "8", "--hold", "100ms", "--duration", "1s", "--rate", "20", "--fail-on", "errors>0")
 	if err != nil {
 		t.Fatalf("sim: %v %v", err, rep)
@@ -275,7 +275,7 @@ func TestSimTokensFile(t *testing.T) {
 	if err := os.WriteFile(path, []byte("one\ntwo\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := execute(t, "sim", "--tokens-file", path, "--endpoints", "3", "--provision", "never"); err == nil || !strings.Contains(err.Error(), "has 2 tokens for 3 endpoints") {
+	if _, _, err := execute(t, "sim", "--tokens-file", path, "--endpoints", "3", "--provision", "never", "--app", "demo"); err == nil || !strings.Contains(err.Error(), "has 2 tokens for 3 endpoints") {
 		t.Errorf("err %v", err)
 	}
 }
@@ -289,7 +289,7 @@ func TestSimInterrupt(t *testing.T) {
 	bin := buildKaactl(t)
 	p, _, stop := startUp(t, t.TempDir())
 	defer stop()
-	cmd := exec.Command(bin, "sim", "--url", "tcp://"+p.KPC.MQTTAddr(), "--provision", "never", "--endpoints", "5", "--duration", "10m", "--rate", "20")
+	cmd := exec.Command(bin, "sim", "--url", "tcp://"+p.KPC.MQTTAddr(), "--provision", "never", "--app", "demo", "--endpoints", "5", "--duration", "10m", "--rate", "20")
 	var out, errb lockedBuffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Start(); err != nil {
@@ -305,8 +305,8 @@ func TestSimInterrupt(t *testing.T) {
 	}
 	select {
 	case err := <-done:
-		if err != nil {
-			t.Errorf("sim exited with %v\n%s", err, errb.String())
+		if code := cmd.ProcessState.ExitCode(); code != 130 {
+			t.Errorf("sim exited with %v (code %d), want 130\n%s", err, code, errb.String())
 		}
 	case <-time.After(10 * time.Second):
 		_ = cmd.Process.Kill()
@@ -368,7 +368,7 @@ func TestSimX509(t *testing.T) {
 		"--endpoints", "3", "--requests", "30", "--duration", "0", "--fail-on", "errors>0"}
 	for run, want := range []string{"(3 new, 0 already there)", "(0 new, 3 already there)"} {
 		_, stderr, err := execute(t, args...)
-		if err != nil || !strings.Contains(stderr, "provisioned 3 endpoints with X.509 credentials in kaa/demo "+want) {
+		if err != nil || !strings.Contains(stderr, "provisioned 3 endpoints with X.509 credentials in kaa/sim "+want) {
 			t.Fatalf("run %d: %v\n%s", run+1, err, stderr)
 		}
 	}
@@ -376,7 +376,7 @@ func TestSimX509(t *testing.T) {
 	if len(subjects) != 3 || !strings.Contains(subjects[0], "CN=sim-0") || !strings.Contains(subjects[2], "CN=sim-2") {
 		t.Errorf("X.509 credentials %v", subjects)
 	}
-	if _, _, err := execute(t, "sim", "--x509", "--url", "tcp://"+p.KPC.MQTTAddr(), "--provision", "never"); err == nil || !strings.Contains(err.Error(), "need a TLS URL") || !errors.As(err, new(usageError)) {
+	if _, _, err := execute(t, "sim", "--x509", "--url", "tcp://"+p.KPC.MQTTAddr(), "--provision", "never", "--app", "demo"); err == nil || !strings.Contains(err.Error(), "need a TLS URL") || !errors.As(err, new(usageError)) {
 		t.Errorf("--x509 over plain MQTT: %v", err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kaactl/kaactl/internal/cliconfig"
+	"github.com/kaactl/kaactl/internal/output"
 	"github.com/kaactl/kaactl/pkg/platform"
 )
 
@@ -15,6 +16,7 @@ type upOptions struct {
 	platform.Options
 	serveFlags
 	printConfig bool
+	reset, yes  bool
 	// ready, when set, is called once everything listens (tests use it).
 	ready func(*platform.Platform)
 }
@@ -32,10 +34,15 @@ replica (MQTT, KP over HTTP), BCX with blobs on disk, the credential provider
 
 On first start it creates tenant "kaa" with application "demo" (version
 "demo-v1") and an admin token for the management APIs (<data-dir>/admin.token,
-mode 0600). With --auto-register any endpoint token is accepted in the demo
-application. Ctrl-C drains and exits; a restart keeps endpoints and blobs.`,
+mode 0600). --auto-register makes the demo application accept any endpoint
+token, on this start: without it unknown tokens are refused again. KPC knows
+the applications of the provider (kaactl apps create adds one while up runs);
+other application versions in topics get 404. Ctrl-C drains and exits; a
+restart keeps endpoints and blobs, --reset starts over (it keeps the admin
+token and the TLS certificate).`,
 		Example: `  kaactl up
   kaactl up --data-dir /tmp/kaa --auto-register
+  kaactl up --reset --yes
   kaactl up --s3-endpoint http://127.0.0.1:7070 --s3-path-style --s3-bucket kaa-bcx
   kaactl up --config kaactl.yaml --print-config`,
 		Args: cobra.NoArgs,
@@ -54,10 +61,20 @@ application. Ctrl-C drains and exits; a restart keeps endpoints and blobs.`,
 	o.bind(f, "YAML config file: any flag of this command as a top-level key, plus Kaa's kaa.applications",
 		15*time.Second, "on shutdown, wait this long for in-flight requests and uploads")
 	f.BoolVar(&o.printConfig, cliconfig.PrintConfigFlag, false, "print the effective configuration (flags, KAA_* env, config file, defaults) and exit")
+	f.BoolVar(&o.reset, "reset", false, "start over: delete "+platform.ResetWhat+" in the data dir first (asks unless --yes)")
+	f.BoolVar(&o.yes, "yes", false, "do not ask before --reset")
 	return cmd
 }
 
 func runUp(ctx context.Context, io ioStreams, o *upOptions) error {
+	if o.reset {
+		if err := confirm(output.New(io.in, io.out, io.err), o.yes, "--reset deletes "+platform.ResetWhat+" in "+o.DataDir); err != nil {
+			return err
+		}
+		if err := platform.Reset(o.DataDir); err != nil {
+			return err
+		}
+	}
 	return runService(ctx, func() (*platform.Platform, error) { return platform.New(o.Options) }, o.drainTimeout, func(p *platform.Platform) {
 		if err := p.WriteBanner(io.out); err != nil && o.Logger != nil {
 			o.Logger.Warn("banner", "error", err)

@@ -29,18 +29,24 @@ func buildVersion() (string, string) {
 	return v, c
 }
 
+// versionText is what `kaactl version` and `kaactl --version` print after
+// "kaactl ": the version, the commit, the platform and the Go release.
+func versionText() string {
+	v, c := buildVersion()
+	if c != "" {
+		v += " (" + c + ")"
+	}
+	return fmt.Sprintf("%s %s/%s %s", v, runtime.GOOS, runtime.GOARCH, runtime.Version())
+}
+
 func newVersionCmd(io ioStreams) *cobra.Command {
 	return &cobra.Command{
 		Use:     "version",
-		Short:   "Print the kaactl version",
-		Example: "  kaactl version",
+		Short:   "Print the kaactl version (also: kaactl --version)",
+		Example: "  kaactl version\n  kaactl --version",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			v, c := buildVersion()
-			if c != "" {
-				v += " (" + c + ")"
-			}
-			_, err := fmt.Fprintf(io.out, "kaactl %s %s/%s %s\n", v, runtime.GOOS, runtime.GOARCH, runtime.Version())
+			_, err := fmt.Fprintf(io.out, "kaactl %s\n", versionText())
 			return err
 		},
 	}

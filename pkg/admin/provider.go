@@ -2,8 +2,12 @@ package admin
 
 import (
 	"context"
+	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/kaactl/kaactl/pkg/api"
@@ -52,6 +56,62 @@ func (c *ProviderClient) ListEndpoints(ctx context.Context, tenant, app string) 
 	var eps []api.Endpoint
 	err := c.do(ctx, http.MethodGet, tenantPath(tenant, "applications", app, "endpoints"), nil, &eps, http.StatusOK)
 	return eps, err
+}
+
+// ListEndpointsPage lists at most limit endpoints of tenant's application
+// app from offset on, oldest first, and says how many there are in all.
+func (c *ProviderClient) ListEndpointsPage(ctx context.Context, tenant, app string, offset, limit int) ([]api.Endpoint, int, error) {
+	req := request{api: "provider api", method: http.MethodGet, want: http.StatusOK,
+		path: tenantPath(tenant, "applications", app, "endpoints") + "?" + url.Values{
+			"offset": {strconv.Itoa(offset)}, "limit": {strconv.Itoa(limit)}}.Encode()}
+	resp, err := c.open(ctx, req)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer resp.Body.Close()
+	var eps []api.Endpoint
+	if err := json.NewDecoder(io.LimitReader(resp.Body, maxResponse)).Decode(&eps); err != nil {
+		return nil, 0, req.errorf("decode response: %w", err)
+	}
+	total, err := strconv.Atoi(resp.Header.Get(api.TotalCountHeader))
+	if err != nil {
+		return nil, 0, req.errorf("no %s header: an older provider without paging?", api.TotalCountHeader)
+	}
+	return eps, total, nil
+}
+
+// DeleteEndpoint deletes one endpoint of tenant's application app.
+func (c *ProviderClient) DeleteEndpoint(ctx context.Context, tenant, app, endpointID string) error {
+	return c.do(ctx, http.MethodDelete, tenantPath(tenant, "applications", app, "endpoints", endpointID), nil, nil, http.StatusNoContent)
+}
+
+// deleteBatch is how many endpoint IDs one bulk delete call carries.
+const deleteBatch = 1000
+
+// DeleteEndpoints deletes the endpoints ids of tenant's application app, in
+// calls of up to 1,000 IDs, and returns how many existed.
+func (c *ProviderClient) DeleteEndpoints(ctx context.Context, tenant, app string, ids []string) (int, error) {
+	total := 0
+	for chunk := range slices.Chunk(ids, deleteBatch) {
+		n, err := c.deleteEndpoints(ctx, tenant, app, api.DeleteEndpointsSpec{EndpointIDs: chunk})
+		total += n
+		if err != nil {
+			return total, err
+		}
+	}
+	return total, nil
+}
+
+// DeleteAllEndpoints deletes every endpoint of tenant's application app and
+// returns how many there were.
+func (c *ProviderClient) DeleteAllEndpoints(ctx context.Context, tenant, app string) (int, error) {
+	return c.deleteEndpoints(ctx, tenant, app, api.DeleteEndpointsSpec{All: true})
+}
+
+func (c *ProviderClient) deleteEndpoints(ctx context.Context, tenant, app string, spec api.DeleteEndpointsSpec) (int, error) {
+	var out api.DeletedEndpoints
+	err := c.do(ctx, http.MethodPost, tenantPath(tenant, "applications", app, "endpoints", "delete"), spec, &out, http.StatusOK)
+	return out.Deleted, err
 }
 
 // SetEndpointStatus suspends, revokes or re-activates an endpoint.

@@ -160,3 +160,43 @@ func selfSigned(t *testing.T, cn string, serial int64) []byte {
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 }
+
+// TestProviderClientPagingAndDelete: paged listings say the total; bulk
+// deletes go in batches and count what existed.
+func TestProviderClientPagingAndDelete(t *testing.T) {
+	c, _ := startProvider(t)
+	ctx := context.Background()
+	if _, err := c.CreateApp(ctx, tenant, "sim", nil, false); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for i := range 5 {
+		ep, _, err := c.CreateEndpoint(ctx, tenant, "sim", "tok-"+string(rune('a'+i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, ep.ID)
+	}
+	page, total, err := c.ListEndpointsPage(ctx, tenant, "sim", 3, 10)
+	if err != nil || total != 5 || len(page) != 2 || page[0].ID != ids[3] {
+		t.Fatalf("page %v total %d %v, want the last 2 of 5", page, total, err)
+	}
+	if _, _, err := c.ListEndpointsPage(ctx, tenant, "nope", 0, 10); !errors.Is(err, admin.ErrNotFound) {
+		t.Errorf("unknown application: %v", err)
+	}
+	if err := c.DeleteEndpoint(ctx, tenant, "sim", ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.DeleteEndpoint(ctx, tenant, "sim", ids[0]); !errors.Is(err, admin.ErrNotFound) {
+		t.Errorf("deleted twice: %v", err)
+	}
+	if n, err := c.DeleteEndpoints(ctx, tenant, "sim", ids[:3]); err != nil || n != 2 {
+		t.Errorf("delete some: %d %v, want 2", n, err)
+	}
+	if n, err := c.DeleteAllEndpoints(ctx, tenant, "sim"); err != nil || n != 2 {
+		t.Errorf("delete all: %d %v, want 2", n, err)
+	}
+	if _, total, err := c.ListEndpointsPage(ctx, tenant, "sim", 0, 10); err != nil || total != 0 {
+		t.Errorf("after delete all: total %d %v", total, err)
+	}
+}

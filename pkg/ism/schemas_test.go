@@ -1,20 +1,34 @@
 package ism
 
 import (
-	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/hamba/avro/v2"
 )
 
-// rfcDir finds shared/kaa-rfcs next to the repository by walking up from the
-// test's working directory.
+var updateRFCHashes = flag.Bool("update-rfc-hashes", false, "rewrite testdata/rfc-schemas.sha256 from the RFCs (KAA_RFCS or shared/kaa-rfcs)")
+
+// rfcHashes is the file of the RFC schemas' SHA-256 sums, in the repository
+// so that the comparison runs in any clone: "<sum>  <rfc>/<file>.avsc".
+const rfcHashes = "testdata/rfc-schemas.sha256"
+
+// rfcDir finds the Kaa RFCs: $KAA_RFCS, or shared/kaa-rfcs in a directory
+// above the test's; "" when there are none.
 func rfcDir(t *testing.T) string {
 	t.Helper()
+	if d := os.Getenv("KAA_RFCS"); d != "" {
+		return d
+	}
 	dir, err := os.Getwd()
 	if err != nil {
 		t.Fatal(err)
@@ -26,46 +40,96 @@ func rfcDir(t *testing.T) string {
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			t.Skip("shared/kaa-rfcs not found above the working directory")
+			return ""
 		}
 		dir = parent
 	}
 }
 
+func sum(data []byte) string {
+	h := sha256.Sum256(data)
+	return hex.EncodeToString(h[:])
+}
+
+// readHashes reads rfcHashes: file (<rfc>/<name>) -> SHA-256.
+func readHashes(t *testing.T) map[string]string {
+	t.Helper()
+	data, err := os.ReadFile(rfcHashes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		h, file, ok := strings.Cut(line, "  ")
+		if !ok {
+			t.Fatalf("%s: bad line %q", rfcHashes, line)
+		}
+		out[file] = h
+	}
+	return out
+}
+
+// TestSchemasMatchRFCs: the embedded schemas are the RFCs' own, byte for
+// byte: against the sums of the RFC files kept in the repository (so it
+// runs in any clone), and, when the RFCs are at hand (KAA_RFCS, or a
+// shared/kaa-rfcs above), against the RFC files themselves, which also
+// checks that the sums are current and that every schema of an RFC we
+// implement is embedded.
 func TestSchemasMatchRFCs(t *testing.T) {
-	rfcs := rfcDir(t)
 	entries, err := schemaFS.ReadDir("schemas")
 	if err != nil {
 		t.Fatal(err)
 	}
-	folders := map[string]bool{}
+	embedded := map[string]string{} // <rfc>/<name> -> sum
 	for _, e := range entries {
-		embedded, err := schemaFS.ReadFile("schemas/" + e.Name())
+		data, err := schemaFS.ReadFile("schemas/" + e.Name())
 		if err != nil {
 			t.Fatal(err)
 		}
-		folder := e.Name()[:4] // files are named <rfc number>-<name>.avsc
-		folders[folder] = true
-		rfc, err := os.ReadFile(filepath.Join(rfcs, folder, e.Name()))
-		if err != nil {
-			t.Errorf("%s: %v", e.Name(), err)
-			continue
+		embedded[e.Name()[:4]+"/"+e.Name()] = sum(data) // files are named <rfc number>-<name>.avsc
+	}
+	if rfcs := rfcDir(t); rfcs == "" {
+		t.Log("no Kaa RFCs at hand (KAA_RFCS, shared/kaa-rfcs): comparing with " + rfcHashes + " only")
+	} else {
+		fromRFCs := map[string]string{}
+		for file := range embedded {
+			folder := filepath.Dir(file)
+			files, err := filepath.Glob(filepath.Join(rfcs, folder, "*.avsc"))
+			if err != nil || len(files) == 0 {
+				t.Fatalf("%s: no schemas of RFC %s (%v)", rfcs, folder, err)
+			}
+			for _, f := range files {
+				data, err := os.ReadFile(f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				fromRFCs[folder+"/"+filepath.Base(f)] = sum(data)
+			}
 		}
-		if !bytes.Equal(embedded, rfc) {
-			t.Errorf("%s differs from %s/%s", e.Name(), folder, e.Name())
+		if *updateRFCHashes {
+			var b strings.Builder
+			for _, file := range slices.Sorted(maps.Keys(fromRFCs)) {
+				fmt.Fprintf(&b, "%s  %s\n", fromRFCs[file], file)
+			}
+			if err := os.WriteFile(rfcHashes, []byte(b.String()), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if recorded := readHashes(t); !maps.Equal(recorded, fromRFCs) {
+			t.Errorf("%s is not the RFCs' (%s): rerun with -update-rfc-hashes", rfcHashes, rfcs)
 		}
 	}
-	// Every schema of an RFC we implement is embedded, so a schema added to
-	// the RFC is noticed.
-	for folder := range folders {
-		files, err := filepath.Glob(filepath.Join(rfcs, folder, "*.avsc"))
-		if err != nil {
-			t.Fatal(err)
+	recorded := readHashes(t)
+	for file, h := range embedded {
+		if want, ok := recorded[file]; !ok {
+			t.Errorf("%s is embedded but no RFC schema", file)
+		} else if h != want {
+			t.Errorf("%s differs from the RFC's", file)
 		}
-		for _, f := range files {
-			if _, err := schemaFS.ReadFile("schemas/" + filepath.Base(f)); err != nil {
-				t.Errorf("%s/%s is not embedded", folder, filepath.Base(f))
-			}
+	}
+	for file := range recorded {
+		if _, ok := embedded[file]; !ok {
+			t.Errorf("%s of an RFC we implement is not embedded", file)
 		}
 	}
 }

@@ -59,6 +59,11 @@ type BCXSettings struct {
 // DefaultTenant owns applications that do not name a tenant.
 const DefaultTenant = "kaa"
 
+// AnyExtension in AllowedExtensionInstances lets an application version
+// reach every extension instance (kaactl up gives the versions its provider
+// knows this, as any extension may attach to its NATS).
+const AnyExtension = "*"
+
 // AppVersionConfig lists what one application version may reach.
 type AppVersionConfig struct {
 	AllowedExtensionInstances []string `yaml:"allowed-extension-instances"`
@@ -149,7 +154,7 @@ func (c *AppConfig) Resolve(appVersionName, ext string) (appName string, ok bool
 		return openAppName(appVersionName), true
 	}
 	v, found := c.versions[appVersionName]
-	if !found || !v.allowed[ext] {
+	if !found || !v.allowed[ext] && !v.allowed[AnyExtension] {
 		return "", false
 	}
 	return v.appName, true

@@ -22,16 +22,16 @@ Try it (in another terminal):
 {{- if .AutoRegister}}
   TOKEN=my-token
 {{- else}}
-  TOKEN=$(curl -sS -X POST -H "Authorization: Bearer $ADMIN" -d '{}' http://{{.Provider}}/api/v1/tenants/kaa/applications/demo/endpoints | sed 's/.*"token":"\([^"]*\)".*/\1/')
+  TOKEN=$(curl -fsS -X POST -H "Authorization: Bearer $ADMIN" -d '{}' http://{{.Provider}}/api/v1/tenants/kaa/applications/demo/endpoints | jq -r .token)
 {{- end}}
   mosquitto_rr -h {{.MQTTHost}} -p {{.MQTTPort}} -t "kp1/demo-v1/echo/$TOKEN/ping/1" -e "kp1/demo-v1/echo/$TOKEN/ping/1/status" -m hello
   curl -sS -X POST --data hello http://{{.HTTP}}/kp1/demo-v1/echo/$TOKEN/ping
-  UPLOAD=$(curl -sS -X POST http://{{.HTTP}}/kp1/demo-v1/bcx/$TOKEN/token | sed 's/.*"token":"\([^"]*\)".*/\1/')
+  UPLOAD=$(curl -fsS -X POST http://{{.HTTP}}/kp1/demo-v1/bcx/$TOKEN/token | jq -r .token)
   curl -sS -X POST -H "X-Auth-Token: $UPLOAD" -H 'Content-Type: application/octet-stream' --data-binary @/etc/hostname "http://{{.BCX}}/api/v1/binary-data?name=hostname"
   kaactl blobs ls --app demo --data-dir {{.DataDir}} --bcx-url http://{{.BCX}}
 
 A simulated fleet (see kaactl sim --help for uploads, churn, TLS, HTTP):
-  kaactl sim --endpoints 500 --duration 10s --url tcp://{{.MQTTHost}}:{{.MQTTPort}} --bcx-url http://{{.BCX}} --provider-url http://{{.Provider}} --data-dir {{.DataDir}}
+  kaactl sim --endpoints 500 --duration 10s --cleanup --url tcp://{{.MQTTHost}}:{{.MQTTPort}} --bcx-url http://{{.BCX}} --provider-url http://{{.Provider}} --data-dir {{.DataDir}}
 
 Press Ctrl-C to stop.
 `))

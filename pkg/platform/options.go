@@ -27,8 +27,8 @@ type Options struct {
 	// NATSAddr is the embedded NATS server's listen address; port 0 picks one.
 	NATSAddr string
 	// AutoRegister makes the demo application accept unknown endpoint tokens
-	// as new endpoints. It is set when the application is created, on the
-	// first start in DataDir.
+	// as new endpoints. Every start sets it, on or off, whatever an earlier
+	// start in DataDir set.
 	AutoRegister bool
 	// Echo runs the demo extension "echo"; without it a test can attach an
 	// extension of its own under that name.

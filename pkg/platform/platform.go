@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"sync"
@@ -58,6 +59,10 @@ type Platform struct {
 	kpc        *kpc.Server
 	adminToken string
 	blobs      string
+	// autoRegister is the demo application's setting as stored.
+	autoRegister bool
+	// appsMu orders the application config updates of KPC (syncApps).
+	appsMu sync.Mutex
 
 	started      atomic.Bool
 	shutdownOnce sync.Once
@@ -141,10 +146,14 @@ func (p *Platform) Start(ctx context.Context) (err error) {
 			_ = p.Shutdown(ctx)
 		}
 	}()
+	if err := checkListen(p.opts.NATSAddr); err != nil {
+		return fmt.Errorf("nats: %w", err)
+	}
 	if p.ns, err = embednats.Start(p.opts.NATSAddr); err != nil {
 		return err
 	}
 	s := p.opts.services(p.ns.ClientURL(), p.adminToken)
+	s.provider.OnAppsChange = p.syncApps
 	p.blobs = s.blobs
 	if p.provider, err = provider.New(s.provider); err != nil {
 		return err
@@ -152,8 +161,8 @@ func (p *Platform) Start(ctx context.Context) (err error) {
 	if err := p.provider.Start(ctx); err != nil {
 		return err
 	}
-	if _, err := p.provider.CreateApp(ctx, DemoTenant, DemoApp, []string{DemoAppVersion}, p.opts.AutoRegister); err != nil && !errors.Is(err, provider.ErrExists) {
-		return fmt.Errorf("demo application: %w", err)
+	if err := p.demoApp(ctx); err != nil {
+		return err
 	}
 	if p.opts.Echo {
 		if p.echo, err = echo.New(s.echo); err != nil {
@@ -169,10 +178,46 @@ func (p *Platform) Start(ctx context.Context) (err error) {
 	if err := p.bcx.Start(ctx); err != nil {
 		return err
 	}
-	if p.kpc, err = kpc.New(s.kpc); err != nil {
+	k, err := kpc.New(s.kpc)
+	if err != nil {
+		return err
+	}
+	// KPC knows the provider's applications before the first device does.
+	p.appsMu.Lock()
+	p.kpc = k
+	err = p.setApps(ctx)
+	p.appsMu.Unlock()
+	if err != nil {
 		return err
 	}
 	return p.kpc.Start(ctx)
+}
+
+// demoApp creates the demo application on the first start, and applies
+// Options.AutoRegister to it on every start, so that the flag means the same
+// whatever the data dir saw before.
+func (p *Platform) demoApp(ctx context.Context) error {
+	app, err := p.provider.CreateApp(ctx, DemoTenant, DemoApp, []string{DemoAppVersion}, p.opts.AutoRegister)
+	if errors.Is(err, provider.ErrExists) {
+		app, err = p.provider.SetAutoRegister(ctx, DemoTenant, DemoApp, p.opts.AutoRegister)
+	}
+	if err != nil {
+		return fmt.Errorf("demo application: %w", err)
+	}
+	p.autoRegister = app.AutoRegister
+	return nil
+}
+
+// checkListen fails with the bind error when addr cannot be listened on:
+// nats-server only logs it (and up runs it without a log), so a taken port
+// would otherwise show as a server that never gets ready. Port 0 always
+// binds.
+func checkListen(addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	return ln.Close()
 }
 
 // Shutdown drains KPC first (no new requests; those in flight are
@@ -232,6 +277,6 @@ func (p *Platform) DataDir() string { return p.opts.DataDir }
 // Blobs names the blob backend: "disk" or "s3".
 func (p *Platform) Blobs() string { return p.blobs }
 
-// AutoRegister reports whether the demo application was asked to accept
-// unknown endpoint tokens.
-func (p *Platform) AutoRegister() bool { return p.opts.AutoRegister }
+// AutoRegister reports whether the demo application accepts unknown
+// endpoint tokens, as stored (after Start: what Options.AutoRegister set).
+func (p *Platform) AutoRegister() bool { return p.autoRegister }

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net/url"
@@ -37,7 +38,8 @@ type Config struct {
 	KPCRESTURL string // KPC's management API, whose /api/v1/cert is trusted without CAFile
 
 	Provision   string // auto, always or never (see Prepare)
-	Application string // of the tokens when provisioning (default: AppVersion without -v<N>)
+	Application string // of the endpoints (default DefaultApp, created on demand); AppVersion defaults to <Application>-v1
+	Cleanup     bool   // after the run, delete the endpoints it provisioned and the blobs it uploaded (Config.CleanUp)
 	ProviderURL string // credential provider REST API
 	AdminToken  string // admin bearer token for provisioning
 	DataDir     string // data dir of kaactl up, where its admin token lives
@@ -51,10 +53,20 @@ type Config struct {
 	// the one kaactl up keeps in DataDir. The command sets it; without it
 	// only AdminToken is used.
 	ReadAdminToken func() (string, error)
+	// ProvisionProgress, if set, shows how provisioning goes (see
+	// ProvisionOptions.Progress).
+	ProvisionProgress func(done, total int)
 
-	flags  *pflag.FlagSet // of BindFlags: which flags were given
-	failOn FailOn
+	flags      *pflag.FlagSet // of BindFlags: which flags were given
+	failOn     FailOn
+	created    []string    // IDs of the endpoints provisioning created, for CleanUp
+	bcxTLSConf *tls.Config // of Prepare, for CleanUp
 }
+
+// DefaultApp is the simulator's own application: it is created when a run
+// provisions into it and it does not exist, so that simulated endpoints and
+// their blobs stay out of the applications people use.
+const DefaultApp = "sim"
 
 // FlagDefaults are the defaults BindFlags takes from its caller: where a
 // kaactl up on this machine keeps its data and serves its provider API.
@@ -73,7 +85,10 @@ func (c *Config) BindFlags(fs *pflag.FlagSet, d FlagDefaults) {
 	fs.StringVar(&c.ScenarioSpec, "scenario", "kp", "kp, upload, connect, or a weighted mix like kp=80,upload=20")
 	fs.StringVar(&c.TokenPattern, "token-pattern", "sim-%d", "endpoint token of endpoint n (fmt pattern with %d)")
 	fs.StringVar(&c.TokensFile, "tokens-file", "", "endpoint tokens, one per line or CSV with the token first (overrides --token-pattern)")
-	fs.StringVar(&c.AppVersion, "app", "demo-v1", "application version in topics")
+	fs.StringVar(&c.Application, "app", DefaultApp, "application of the endpoints (provisioned into it; "+DefaultApp+" is created when missing)")
+	fs.StringVar(&c.Application, "application", DefaultApp, "alias of --app")
+	_ = fs.MarkHidden("application")
+	fs.StringVar(&c.AppVersion, "app-version", "", "application version in topics (default: <app>-v1)")
 	fs.StringVar(&c.Extension, "ext", "echo", "extension instance of kp requests")
 	fs.StringVar(&c.Resource, "resource", "ping", "resource path of kp requests")
 	fs.Uint8Var(&c.QoS, "qos", 1, "MQTT QoS of requests (0 or 1)")
@@ -100,14 +115,24 @@ func (c *Config) BindFlags(fs *pflag.FlagSet, d FlagDefaults) {
 	fs.BoolVar(&c.Insecure, "insecure", false, "do not verify KPC's TLS certificate (tests only)")
 	fs.StringVar(&c.KPCRESTURL, "kpc-rest-url", "http://127.0.0.1:8008", "KPC management API, where /api/v1/cert serves its TLS cert")
 	fs.StringVar(&c.Provision, "provision", "auto", "register the endpoint tokens through the provider API first: auto (if an admin token is at hand and KPC is local or --provider-url is set), always, never")
-	fs.StringVar(&c.Application, "application", "", "application of the tokens when provisioning (default: --app without its -v<N> suffix)")
+	fs.BoolVar(&c.Cleanup, "cleanup", false, "after the run, delete the endpoints it provisioned and the blobs it uploaded")
 	fs.StringVar(&c.ProviderURL, "provider-url", d.ProviderURL, "credential provider REST API base URL (provisioning)")
-	fs.StringVar(&c.AdminToken, "admin-token", "", "admin bearer token for provisioning (default: the contents of <data-dir>/admin.token)")
+	fs.StringVar(&c.AdminToken, "admin-token", "", "admin bearer token of the provider and BCX APIs (default: the contents of <data-dir>/admin.token)")
 	fs.StringVar(&c.DataDir, "data-dir", d.DataDir, "data dir of kaactl up, where admin.token lives")
 	fs.StringVar(&c.Tenant, "tenant", "kaa", "tenant of the application when provisioning")
 	fs.StringVarP(&c.Output, "output", "o", "table", "report format: table or json")
-	fs.StringVar(&c.FailOn, "fail-on", "", `exit 1 when the report breaks these, e.g. "p99>200ms,errors>0.1%" (metrics: p50 p90 p99 max upload_p50 upload_p99 connect_p99 errors rps mbps)`)
+	fs.StringVar(&c.FailOn, "fail-on", "", `exit 1 when one of these holds, e.g. "p99>200ms,errors>0.1%" (metrics: p50 p90 p99 max upload_p50 upload_p99 connect_p99 errors rps mbps); without it any error fails the run`)
 	fs.BoolVar(&c.NoDashboard, "no-dashboard", false, "print a progress line instead of the live dashboard, even on a terminal")
+}
+
+// FlagValues are the values of the flags that have a few, for shell
+// completion.
+func FlagValues() map[string][]string {
+	return map[string][]string{
+		"scenario":  {"kp", "upload", "connect", "kp=80,upload=20", "kp=80,upload=15,connect=5"},
+		"output":    {"table", "json"},
+		"provision": {"auto", "always", "never"},
+	}
 }
 
 // changed reports whether the flag name was given (false without BindFlags).
@@ -157,7 +182,15 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("--provision %q: want auto, always or never", c.Provision)
 	}
 	if c.Application == "" {
-		c.Application = versionSuffix.ReplaceAllString(c.AppVersion, "")
+		return errors.New("--app: want an application name")
+	}
+	if versionSuffix.MatchString(c.Application) && !c.changed("app-version") {
+		// --app was the version before it was the application.
+		return fmt.Errorf("--app %q looks like an application version: --app is the application (e.g. --app %s), --app-version its version",
+			c.Application, versionSuffix.ReplaceAllString(c.Application, ""))
+	}
+	if c.AppVersion == "" {
+		c.AppVersion = c.Application + "-v1"
 	}
 	if c.TokensFile == "" {
 		if a, b := fmt.Sprintf(c.TokenPattern, 0), fmt.Sprintf(c.TokenPattern, 1); a == b || strings.Contains(a, "%!") {
@@ -190,9 +223,6 @@ func (c *Config) Validate() error {
 	}
 	return nil
 }
-
-// Failed returns the --fail-on conditions rep breaks (none before Validate).
-func (c *Config) Failed(rep Report) []string { return c.failOn.Check(rep) }
 
 // expandN replaces %d in a credential pattern with the endpoint number.
 func expandN(pattern string, i int) string {

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -23,25 +24,27 @@ func parseConfig(t *testing.T, args ...string) (*Config, error) {
 // TestConfigFlags: what the flags make of the options.
 func TestConfigFlags(t *testing.T) {
 	tests := []struct {
-		args        []string
-		duration    time.Duration
-		token0      string
-		application string
+		args                    []string
+		duration                time.Duration
+		token0                  string
+		application, appVersion string
 	}{
-		{[]string{"--requests", "300"}, 0, "sim-0", "demo"}, // a budget alone runs until it is spent
-		{[]string{"--requests", "300", "--duration", "5s"}, 5 * time.Second, "sim-0", "demo"},
-		{[]string{}, 10 * time.Second, "sim-0", "demo"},
-		{[]string{"--token-pattern", "dev-%05d", "--app", "fleet-v12"}, 10 * time.Second, "dev-00000", "fleet"},
-		{[]string{"--app", "fleet-v2", "--application", "other"}, 10 * time.Second, "sim-0", "other"},
+		{[]string{"--requests", "300"}, 0, "sim-0", "sim", "sim-v1"}, // a budget alone runs until it is spent
+		{[]string{"--requests", "300", "--duration", "5s"}, 5 * time.Second, "sim-0", "sim", "sim-v1"},
+		{[]string{}, 10 * time.Second, "sim-0", "sim", "sim-v1"},
+		{[]string{"--token-pattern", "dev-%05d", "--app", "fleet"}, 10 * time.Second, "dev-00000", "fleet", "fleet-v1"},
+		{[]string{"--app", "fleet", "--app-version", "fleet-v12"}, 10 * time.Second, "sim-0", "fleet", "fleet-v12"},
+		{[]string{"--app", "lab-v2", "--app-version", "x"}, 10 * time.Second, "sim-0", "lab-v2", "x"}, // a name like a version, said so
+		{[]string{"--application", "other"}, 10 * time.Second, "sim-0", "other", "other-v1"},          // the old name of --app
 	}
 	for _, tt := range tests {
 		c, err := parseConfig(t, tt.args...)
 		if err != nil {
 			t.Fatalf("%v: %v", tt.args, err)
 		}
-		if c.Duration != tt.duration || c.Tokens(0) != tt.token0 || c.Application != tt.application {
-			t.Errorf("%v: duration %v token %q application %q, want %v %q %q",
-				tt.args, c.Duration, c.Tokens(0), c.Application, tt.duration, tt.token0, tt.application)
+		if c.Duration != tt.duration || c.Tokens(0) != tt.token0 || c.Application != tt.application || c.AppVersion != tt.appVersion {
+			t.Errorf("%v: duration %v token %q application %q version %q, want %v %q %q %q",
+				tt.args, c.Duration, c.Tokens(0), c.Application, c.AppVersion, tt.duration, tt.token0, tt.application, tt.appVersion)
 		}
 	}
 	c, err := parseConfig(t, "--scenario", "kp=3,upload=1", "--blob-size", "2MiB", "--username", "dev-%d", "--password", "pw-%d")
@@ -80,6 +83,8 @@ func TestConfigValidate(t *testing.T) {
 		{[]string{"--requests", "-5"}, "--requests and --duration cannot be negative"},
 		{[]string{"--payload-size", "0"}, "--payload-size 0: want at least 1"},
 		{[]string{"--url", "tcp://h:1:2:%zz"}, "--url: "},
+		{[]string{"--app", "demo-v1"}, `--app "demo-v1" looks like an application version: --app is the application (e.g. --app demo), --app-version its version`},
+		{[]string{"--app", ""}, "--app: want an application name"},
 	}
 	for _, tt := range tests {
 		if _, err := parseConfig(t, tt.args...); err == nil || !strings.Contains(err.Error(), tt.want) {
@@ -88,15 +93,67 @@ func TestConfigValidate(t *testing.T) {
 	}
 }
 
-func TestConfigFailed(t *testing.T) {
-	c, err := parseConfig(t, "--fail-on", "errors>0")
-	if err != nil {
-		t.Fatal(err)
+// TestVerdict: which reports fail a run, and the one line that says why.
+func TestVerdict(t *testing.T) {
+	ok := Report{Endpoints: 10, Connected: 10, Requests: 100, OK: 100, LatencyP99: 212 * time.Millisecond}
+	with := func(f func(*Report)) Report {
+		r := ok
+		r.Errors, r.ErrorSamples = map[string]int64{}, map[string]string{}
+		f(&r)
+		return r
 	}
-	if got := c.Failed(Report{Requests: 10, Errors: map[string]int64{"timeout": 1}}); len(got) != 1 || got[0] != "errors>0 (actual 1)" {
-		t.Errorf("failed %q", got)
+	tests := []struct {
+		name string
+		args []string
+		rep  Report
+		want string // "" passes; else the error's text, which wraps kind
+		kind error
+	}{
+		{"clean", nil, ok, "", nil},
+		{"interrupted", []string{"--fail-on", "errors>100"}, with(func(r *Report) { r.Interrupted = true }),
+			"run interrupted: the report is of the run so far", ErrInterrupted},
+		{"connect failures", []string{"--fail-on", "errors>100%"}, with(func(r *Report) {
+			r.Endpoints, r.Connected, r.NeverConnected, r.ConnectFailures = 5000, 1015, 3985, 3985
+			r.Errors["connect"], r.ErrorSamples["connect"] = 3985, "dial tcp: too many open files"
+		}), "run failed: 3,985 of 5,000 endpoints failed to connect: dial tcp: too many open files", ErrRunFailed},
+		{"refused at connect", nil, with(func(r *Report) {
+			r.NeverConnected, r.Errors["auth_bad_credentials"], r.ErrorSamples["auth_bad_credentials"] = 2, 2, "not authorized"
+		}), "run failed: 2 of 10 endpoints failed to connect: not authorized", ErrRunFailed},
+		{"lost connections", nil, with(func(r *Report) {
+			r.Lost, r.Errors["disconnected"], r.ErrorSamples["disconnected"] = 200, 200, "connection lost: EOF"
+		}), "run failed: 200 connections were lost (--reconnect connects again): connection lost: EOF", ErrRunFailed},
+		{"lost with --reconnect", []string{"--reconnect"}, with(func(r *Report) { r.Lost, r.Errors["disconnected"] = 200, 200 }), "", nil},
+		{"churn failures", []string{"--scenario", "connect"}, with(func(r *Report) { r.ConnectFailures, r.Errors["connect"] = 2, 2 }),
+			"run failed: 2 reconnects failed", ErrRunFailed},
+		{"errors without --fail-on", nil, with(func(r *Report) {
+			r.Errors["timeout"], r.Errors["status_404"], r.ErrorSamples["timeout"] = 10, 2, "no reply within 5s"
+		}), "run failed: 12 errors (timeout 10, status_404 2): no reply within 5s (--fail-on sets what a run may have)", ErrRunFailed},
+		{"errors --fail-on allows", []string{"--fail-on", "errors>20"}, with(func(r *Report) { r.Errors["timeout"] = 10 }), "", nil},
+		{"fail-on holds", []string{"--fail-on", "p99>200ms,errors>1%"}, with(func(r *Report) { r.Errors["timeout"] = 2 }),
+			"run failed: p99 212ms > 200ms, errors 2% > 1%", ErrRunFailed},
+		{"fail-on passes", []string{"--fail-on", "p99>300ms"}, ok, "", nil},
 	}
-	if got := c.Failed(Report{Requests: 10}); len(got) != 0 {
-		t.Errorf("a clean run failed %q", got)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := parseConfig(t, tt.args...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = c.Verdict(tt.rep)
+			switch {
+			case tt.want == "" && err != nil:
+				t.Errorf("failed: %v", err)
+			case tt.want != "" && (err == nil || err.Error() != tt.want || !errors.Is(err, tt.kind)):
+				t.Errorf("verdict %v, want %q (%v)", err, tt.want, tt.kind)
+			}
+		})
+	}
+}
+
+func TestThousands(t *testing.T) {
+	for n, want := range map[int64]string{0: "0", 999: "999", 1000: "1,000", 3985: "3,985", 1234567: "1,234,567", -5000: "-5,000"} {
+		if got := Thousands(n); got != want {
+			t.Errorf("Thousands(%d) = %q, want %q", n, got, want)
+		}
 	}
 }

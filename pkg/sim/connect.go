@@ -24,6 +24,9 @@ func (e *endpoint) connectLoop(ctx context.Context, stop <-chan struct{}) {
 		if r.o.Requests > 0 && r.budget.Load() <= 0 {
 			return
 		}
+		if !r.gate.acquire(ScenarioConnect, stop, nil) {
+			return
+		}
 		e.disconnect()
 		e.connect(ctx)
 	}

@@ -23,6 +23,7 @@ type endpoint struct {
 	nextID    uint64
 	pending   map[uint64]call
 	lost      bool          // the current connection is gone (or never came)
+	once      bool          // a connection came up at least once
 	lostEarly uint64        // a connection lost before connect marked it live
 	lostCh    chan struct{} // closed when lost turns true
 	done      chan struct{} // a load request finished (closed loop wakes on it)
@@ -80,10 +81,11 @@ func (e *endpoint) connect(ctx context.Context) bool {
 	if e.lostEarly == gen { // lost between the CONNACK and here: lose ignored it
 		e.mu.Unlock()
 		c.close()
+		r.lost.Add(1)
 		r.failWith("disconnected", 1, "connection lost right after connecting")
 		return false
 	}
-	e.c, e.lost, e.lostCh = c, false, make(chan struct{})
+	e.c, e.lost, e.lostCh, e.once = c, false, make(chan struct{}), true
 	e.mu.Unlock()
 	r.connects.Add(1)
 	r.connected.Add(1)
@@ -132,6 +134,7 @@ func (e *endpoint) lose(gen uint64, cause error) {
 	e.mu.Unlock()
 	defer close(lostCh)
 	e.r.connected.Add(-1)
+	e.r.lost.Add(1)
 	why := "connection lost"
 	if cause != nil {
 		why = "connection lost: " + cause.Error()
@@ -175,6 +178,13 @@ func cutLast(s string) (before, last string, ok bool) {
 	return s[:i], s[i+1:], true
 }
 
+// connectedOnce reports whether a connection of e came up at least once.
+func (e *endpoint) connectedOnce() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.once
+}
+
 func (e *endpoint) live() bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -207,18 +217,30 @@ func (e *endpoint) withReconnect(ctx context.Context, stop <-chan struct{}, loop
 		if !e.r.o.Reconnect || e.live() || (e.r.o.Requests > 0 && e.r.budget.Load() <= 0) {
 			return // stopped for another reason than a lost connection
 		}
-		backoff := 100 * time.Millisecond
-		for !e.live() {
-			t := time.NewTimer(backoff/2 + time.Duration(rand.Int64N(int64(backoff))))
-			select {
-			case <-t.C:
-			case <-stop:
-				t.Stop()
-				return
-			}
-			if !e.connect(ctx) {
-				backoff = min(2*backoff, 5*time.Second)
-			}
+		e.r.gate.leave(e.scen) // while it reconnects, it holds no scenario back
+		ok := e.reconnect(ctx, stop)
+		e.r.gate.enter(e.scen)
+		if !ok {
+			return
 		}
 	}
+}
+
+// reconnect connects again with backoff until it succeeds (true) or stop
+// closes (false).
+func (e *endpoint) reconnect(ctx context.Context, stop <-chan struct{}) bool {
+	backoff := 100 * time.Millisecond
+	for !e.live() {
+		t := time.NewTimer(backoff/2 + time.Duration(rand.Int64N(int64(backoff))))
+		select {
+		case <-t.C:
+		case <-stop:
+			t.Stop()
+			return false
+		}
+		if !e.connect(ctx) {
+			backoff = min(2*backoff, 5*time.Second)
+		}
+	}
+	return true
 }

@@ -14,7 +14,8 @@ type Condition struct {
 	Dur     time.Duration
 	Value   float64 // errors (count or percent) and rps
 	Percent bool    // errors given as a percentage of requests
-	Text    string
+	Text    string  // as given, e.g. "p99>200ms"
+	Limit   string  // the value as given, e.g. "200ms" or "0.1%"
 }
 
 // FailOn is a set of conditions any of which fails a run.
@@ -43,6 +44,7 @@ func ParseFailOn(s string) (FailOn, error) {
 			val = val[1:]
 		}
 		val = strings.TrimSpace(val)
+		c.Limit = val
 		switch c.Metric {
 		case "p50", "p90", "p99", "max", "upload_p50", "upload_p99", "connect_p99":
 			d, err := time.ParseDuration(val)
@@ -80,8 +82,9 @@ func compare(op string, a, b float64) bool {
 	}
 }
 
-// Check returns the conditions the report violates, each as
-// "<condition> (actual <value>)"; none means the run passed.
+// Check returns the conditions the report holds, each as "<metric>
+// <actual> <op> <limit>" (e.g. "p99 212ms > 200ms"); none means the run
+// passed.
 func (f FailOn) Check(r Report) []string {
 	var out []string
 	if r.Interrupted && len(f.Conds) > 0 {
@@ -105,10 +108,10 @@ func (f FailOn) Check(r Report) []string {
 				tried, succeeded = r.Connects+r.ConnectFailures, r.Connects
 			}
 			if tried > 0 && succeeded == 0 {
-				out = append(out, fmt.Sprintf("%s (nothing succeeded to measure)", c.Text))
+				out = append(out, fmt.Sprintf("%s %s %s: nothing succeeded to measure", c.Metric, c.Op, c.Limit))
 				continue
 			}
-			actual, limit, shown = float64(d), float64(c.Dur), d.String()
+			actual, limit, shown = float64(d), float64(c.Dur), threeDigits(d).String()
 		case "errors":
 			n := float64(r.ErrorCount())
 			if c.Percent {
@@ -126,8 +129,19 @@ func (f FailOn) Check(r Report) []string {
 			actual, limit, shown = r.UploadMBPerSec, c.Value, strconv.FormatFloat(r.UploadMBPerSec, 'f', 2, 64)
 		}
 		if compare(c.Op, actual, limit) {
-			out = append(out, fmt.Sprintf("%s (actual %s)", c.Text, shown))
+			out = append(out, fmt.Sprintf("%s %s %s %s", c.Metric, shown, c.Op, c.Limit))
 		}
 	}
 	return out
+}
+
+// threeDigits rounds d to three significant digits (1.925119ms is 1.93ms):
+// a failure message names the value, not the histogram's bucket.
+func threeDigits(d time.Duration) time.Duration {
+	for p := time.Duration(1); p < time.Hour; p *= 10 {
+		if d < 1000*p {
+			return d.Round(p)
+		}
+	}
+	return d.Round(time.Second)
 }

@@ -29,22 +29,22 @@ func TestFailOnCheck(t *testing.T) {
 		spec string
 		want []string
 	}{
-		{"p99>200ms", []string{"p99>200ms (actual 250ms)"}},
+		{"p99>200ms", []string{"p99 250ms > 200ms"}},
 		{"p99>300ms", nil},
-		{"p50>=10ms, p90>49ms", []string{"p50>=10ms (actual 10ms)", "p90>49ms (actual 50ms)"}},
+		{"p50>=10ms, p90>49ms", []string{"p50 10ms >= 10ms", "p90 50ms > 49ms"}},
 		{"max>1s", nil},
-		{"max>=1s", []string{"max>=1s (actual 1s)"}},
-		{"errors>0.1%", []string{"errors>0.1% (actual 0.2%)"}},
+		{"max>=1s", []string{"max 1s >= 1s"}},
+		{"errors>0.1%", []string{"errors 0.2% > 0.1%"}},
 		{"errors>0.5%", nil},
-		{"errors>1", []string{"errors>1 (actual 2)"}},
+		{"errors>1", []string{"errors 2 > 1"}},
 		{"errors>2", nil},
-		{"rps<500", []string{"rps<500 (actual 400.0)"}},
+		{"rps<500", []string{"rps 400.0 < 500"}},
 		{"rps<300", nil},
-		{"upload_p99>2s", []string{"upload_p99>2s (actual 3s)"}},
-		{"upload_p50>50ms,connect_p99>=20ms", []string{"connect_p99>=20ms (actual 20ms)"}},
-		{"mbps<20", []string{"mbps<20 (actual 12.50)"}},
+		{"upload_p99>2s", []string{"upload_p99 3s > 2s"}},
+		{"upload_p50>50ms,connect_p99>=20ms", []string{"connect_p99 20ms >= 20ms"}},
+		{"mbps<20", []string{"mbps 12.50 < 20"}},
 		{"mbps<10", nil},
-		{"p99>200ms,errors>0.1%,rps<100", []string{"p99>200ms (actual 250ms)", "errors>0.1% (actual 0.2%)"}},
+		{"p99>200ms,errors>0.1%,rps<100", []string{"p99 250ms > 200ms", "errors 0.2% > 0.1%"}},
 	}
 	for _, tt := range tests {
 		f, err := ParseFailOn(tt.spec)
@@ -55,6 +55,9 @@ func TestFailOnCheck(t *testing.T) {
 		if got := f.Check(r); !slices.Equal(got, tt.want) {
 			t.Errorf("%q: Check = %q, want %q", tt.spec, got, tt.want)
 		}
+	}
+	if got := f0(t, "p99>1ms").Check(Report{Requests: 1, OK: 1, LatencyP99: 1925119 * time.Nanosecond}); len(got) != 1 || got[0] != "p99 1.93ms > 1ms" {
+		t.Errorf("rounding: %q", got)
 	}
 	// Latency of nothing that succeeded fails the gate; so does an interrupted run.
 	f, _ := ParseFailOn("p99>200ms")
@@ -69,4 +72,13 @@ func TestFailOnCheck(t *testing.T) {
 	if got := f.Check(Report{}); got != nil {
 		t.Errorf("empty report: %q", got)
 	}
+}
+
+func f0(t *testing.T, spec string) FailOn {
+	t.Helper()
+	f, err := ParseFailOn(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
 }

@@ -37,7 +37,7 @@ func (e *endpoint) kpLoop(stop <-chan struct{}) {
 	}
 	defer p.close()
 	for {
-		if !e.sendLoad() {
+		if !e.r.gate.acquire(ScenarioKP, stop, lost) || !e.sendLoad() {
 			return
 		}
 		if !p.wait(stop, lost, e.done) {

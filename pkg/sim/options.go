@@ -162,6 +162,9 @@ type Options struct {
 	BlobSize      int           // default 64 KiB
 	UploadRate    float64       // uploads per second per endpoint (0 = closed loop)
 	UploadTimeout time.Duration // per upload, default 60s
+	// KeepUploads records where BCX stored each upload (Report.Uploaded),
+	// for a clean-up after the run.
+	KeepUploads bool
 
 	// Reconnect makes kp and upload endpoints connect again (with backoff)
 	// when they lose their connection; otherwise they stop.

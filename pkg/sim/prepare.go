@@ -8,18 +8,25 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/kaactl/kaactl/pkg/admin"
 )
 
 // Prepare does the I/O a run needs before it starts and returns the engine's
-// Options: it reads TokensFile, derives each endpoint's certificate (X509),
-// builds the client TLS of KPC (trusting the certificate KPC serves at
-// KPCRESTURL when there is no CAFile) and of BCX, and provisions the
-// endpoints (see provision), saying so on stderr. Call Validate first.
+// Options: it checks that the process may open a file per connection,
+// reads TokensFile, derives each endpoint's certificate (X509), builds the
+// client TLS of KPC (trusting the certificate KPC serves at KPCRESTURL when
+// there is no CAFile) and of BCX, and provisions the endpoints (see
+// provision), saying so on stderr. Call Validate first.
 func (c *Config) Prepare(ctx context.Context, stderr io.Writer) (Options, error) {
 	o := c.Options
+	o.KeepUploads = c.Cleanup
+	if err := checkFiles(filesNeeded(o), noFile, setNoFile); err != nil {
+		return Options{}, err
+	}
 	if c.TokensFile != "" {
 		tokens, err := readTokensFile(c.TokensFile, o.Endpoints)
 		if err != nil {
@@ -41,6 +48,7 @@ func (c *Config) Prepare(ctx context.Context, stderr io.Writer) (Options, error)
 	if o.BCXTLS, err = c.bcxTLS(); err != nil {
 		return Options{}, err
 	}
+	c.bcxTLSConf = o.BCXTLS
 	if err := c.provision(ctx, o, stderr); err != nil {
 		return Options{}, err
 	}
@@ -63,7 +71,8 @@ func (c *Config) provision(ctx context.Context, o Options, stderr io.Writer) err
 		}
 		return nil
 	}
-	pc := &admin.ProviderClient{REST: admin.REST{BaseURL: c.ProviderURL, Token: tok}}
+	pc := c.providerClient(tok)
+	defer pc.HTTP.CloseIdleConnections()
 	if c.Provision == "auto" {
 		hctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 		err := pc.Health(hctx)
@@ -73,8 +82,11 @@ func (c *Config) provision(ctx context.Context, o Options, stderr io.Writer) err
 			return nil
 		}
 	}
+	if err := c.ensureApp(ctx, pc, stderr); err != nil {
+		return c.atProvider(err)
+	}
 	start := time.Now()
-	po := ProvisionOptions{Tenant: c.Tenant, App: c.Application,
+	po := ProvisionOptions{Tenant: c.Tenant, App: c.Application, Progress: c.ProvisionProgress,
 		Endpoints: o.Endpoints, Tokens: o.Tokens, Credentials: o.Credentials}
 	if c.X509 {
 		po.Certs = func(i int) ([]byte, error) {
@@ -83,8 +95,9 @@ func (c *Config) provision(ctx context.Context, o Options, stderr io.Writer) err
 		}
 	}
 	res, err := Provision(ctx, pc, po)
+	c.created = res.IDs
 	if err != nil {
-		return err
+		return c.atProvider(err)
 	}
 	what := "endpoints"
 	switch {
@@ -95,8 +108,54 @@ func (c *Config) provision(ctx context.Context, o Options, stderr io.Writer) err
 	case c.X509:
 		what = "endpoints with X.509 credentials"
 	}
-	fmt.Fprintf(stderr, "provisioned %d %s in %s/%s (%d new, %d already there) in %s\n",
-		res.Created+res.Existing, what, c.Tenant, c.Application, res.Created, res.Existing, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(stderr, "provisioned %s %s in %s/%s (%s new, %s already there) in %s\n",
+		Thousands(int64(res.Created+res.Existing)), what, c.Tenant, c.Application, Thousands(int64(res.Created)), Thousands(int64(res.Existing)),
+		time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// providerClient is a client of the provider API with the admin token, on
+// a transport of its own: the caller closes its idle connections when done,
+// as the spares its workers made would hold the provider's graceful
+// shutdown (a connection that never carried a request is not idle to it).
+func (c *Config) providerClient(token string) *admin.ProviderClient {
+	return &admin.ProviderClient{REST: admin.REST{BaseURL: c.ProviderURL, Token: token, HTTP: newHTTPClient(cleanupWorkers, nil)}}
+}
+
+// atProvider names the provider and the admin token in an error, so that
+// a run against a kaactl up on other ports (or another one on the default
+// port) says what to check.
+func (c *Config) atProvider(err error) error {
+	if errors.Is(err, admin.ErrUnauthorized) {
+		return fmt.Errorf("provider at %s: %w (check --provider-url, which kaactl up prints, and --admin-token or <data-dir>/admin.token)", c.ProviderURL, err)
+	}
+	return fmt.Errorf("provider at %s: %w", c.ProviderURL, err)
+}
+
+// ensureApp makes sure Application exists with AppVersion: DefaultApp is
+// created when missing; another missing application, or a version it does
+// not have, is an error that says what to do.
+func (c *Config) ensureApp(ctx context.Context, pc *admin.ProviderClient, stderr io.Writer) error {
+	apps, err := pc.ListApps(ctx, c.Tenant)
+	if err != nil {
+		return err
+	}
+	for _, a := range apps {
+		if a.Name != c.Application {
+			continue
+		}
+		if !slices.Contains(a.Versions, c.AppVersion) {
+			return fmt.Errorf("application %s has no version %s (it has %s): give --app-version", a.Name, c.AppVersion, strings.Join(a.Versions, ", "))
+		}
+		return nil
+	}
+	if c.Application != DefaultApp {
+		return fmt.Errorf("application %q not found in tenant %q: create it (kaactl apps create %s) or leave --app at %s", c.Application, c.Tenant, c.Application, DefaultApp)
+	}
+	if _, err := pc.CreateApp(ctx, c.Tenant, c.Application, []string{c.AppVersion}, false); err != nil && !errors.Is(err, admin.ErrExists) {
+		return err
+	}
+	fmt.Fprintf(stderr, "created application %s (version %s) in tenant %s for the simulator\n", c.Application, c.AppVersion, c.Tenant)
 	return nil
 }
 

@@ -39,7 +39,7 @@ func TestProvisionDecision(t *testing.T) {
 		{"auto, provider down", nil, "t", "not provisioning endpoints: provider at " + down + ": ", ""},
 		{"auto against a remote KPC with --provider-url", []string{"--url", "tcp://kpc.example.com:1883", "--provider-url", down}, "t", "not provisioning endpoints", ""},
 		{"always without a token", []string{"--provision", "always"}, "", "", "no admin token"},
-		{"always, provider down", []string{"--provision", "always"}, "t", "", "provision endpoint "},
+		{"always, provider down", []string{"--provision", "always"}, "t", "", "provider at " + down + ": "},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/kaactl/kaactl/pkg/admin"
 )
@@ -18,11 +19,16 @@ type ProvisionOptions struct {
 	Credentials func(i int) (username, password string) // optional basic credentials, registered in Tenant
 	Certs       func(i int) ([]byte, error)             // optional PEM client certificates, registered as X.509 credentials in Tenant
 	Workers     int                                     // concurrent API calls, default 16
+	// Progress, if set, is called about every 250ms with how many endpoints
+	// are done, and once more at the end if it was called at all: a
+	// provisioning that is over within the first 250ms shows nothing.
+	Progress func(done, total int)
 }
 
 // ProvisionResult counts what Provision created and what was there already.
 type ProvisionResult struct {
 	Created, Existing int
+	IDs               []string // of the endpoints created
 }
 
 // Provision registers the endpoint tokens (and basic credentials, if any)
@@ -38,6 +44,9 @@ func Provision(ctx context.Context, c *admin.ProviderClient, o ProvisionOptions)
 	var next, created, existing atomic.Int64
 	var once sync.Once
 	var first error
+	var idsMu sync.Mutex
+	var ids []string
+	stopProgress := provisionProgress(o.Progress, o.Endpoints, func() int { return int(created.Load() + existing.Load()) })
 	failed := func(err error) {
 		once.Do(func() { first = err; cancel() })
 	}
@@ -51,9 +60,12 @@ func Provision(ctx context.Context, c *admin.ProviderClient, o ProvisionOptions)
 				if i >= o.Endpoints || ctx.Err() != nil {
 					return
 				}
-				_, _, err := c.CreateEndpoint(ctx, o.Tenant, o.App, o.Tokens(i))
+				ep, _, err := c.CreateEndpoint(ctx, o.Tenant, o.App, o.Tokens(i))
 				switch {
 				case err == nil:
+					idsMu.Lock()
+					ids = append(ids, ep.ID)
+					idsMu.Unlock()
 					created.Add(1)
 				case errors.Is(err, admin.ErrExists):
 					existing.Add(1)
@@ -82,5 +94,22 @@ func Provision(ctx context.Context, c *admin.ProviderClient, o ProvisionOptions)
 		}()
 	}
 	wg.Wait()
-	return ProvisionResult{Created: int(created.Load()), Existing: int(existing.Load())}, first
+	stopProgress()
+	return ProvisionResult{Created: int(created.Load()), Existing: int(existing.Load()), IDs: ids}, first
+}
+
+// provisionProgress calls progress with done() of total every 250ms until
+// the returned function is called, which reports once more if it had.
+func provisionProgress(progress func(done, total int), total int, done func() int) (stop func()) {
+	if progress == nil {
+		return func() {}
+	}
+	var reported bool // read once every has returned: no race
+	stopTicks := every(250*time.Millisecond, func() { progress(done(), total); reported = true })
+	return func() {
+		stopTicks()
+		if reported {
+			progress(done(), total)
+		}
+	}
 }

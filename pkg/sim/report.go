@@ -17,7 +17,9 @@ type reportJSON struct {
 	Transport       string            `json:"transport"`
 	Endpoints       int               `json:"endpoints"`
 	Connected       int               `json:"connected"`
+	NeverConnected  int               `json:"never_connected"`
 	ConnectFailures int64             `json:"connect_failures"`
+	Lost            int64             `json:"lost_connections"`
 	ConnectsPerSec  float64           `json:"connects_per_sec"`
 	Connects        int64             `json:"connects"`
 	ConnectP50ms    float64           `json:"connect_p50_ms"`
@@ -59,8 +61,9 @@ func (r Report) JSON() ([]byte, error) {
 	}
 	return json.Marshal(reportJSON{
 		Scenario: r.Scenario, Transport: r.Transport,
-		Endpoints: r.Endpoints, Connected: r.Connected, ConnectFailures: r.ConnectFailures, ConnectsPerSec: r.ConnectsPerSec,
-		Connects: r.Connects, ConnectP50ms: ms(r.ConnectP50), ConnectP99ms: ms(r.ConnectP99),
+		Endpoints: r.Endpoints, Connected: r.Connected, NeverConnected: r.NeverConnected, ConnectFailures: r.ConnectFailures, Lost: r.Lost,
+		ConnectsPerSec: r.ConnectsPerSec,
+		Connects:       r.Connects, ConnectP50ms: ms(r.ConnectP50), ConnectP99ms: ms(r.ConnectP99),
 		Uploads: r.Uploads, UploadAttempts: r.UploadAttempts, UploadBytes: r.UploadBytes, UploadMBps: r.UploadMBPerSec,
 		UploadP50ms: ms(r.UploadP50), UploadP99ms: ms(r.UploadP99), TokenFetches: r.TokenFetches, TokenRefetches: r.TokenRefetches,
 		Requests: r.Requests, OK: r.OK, RequestsPerSec: r.RequestsPerSec,
@@ -78,6 +81,9 @@ func (r Report) WriteTable(w io.Writer) error {
 	row := func(k, format string, a ...any) { fmt.Fprintf(tw, "%s\t"+format+"\n", append([]any{k}, a...)...) }
 	row("scenario", "%s over %s", r.Scenario, r.Transport)
 	row("endpoints", "%d connected of %d (%d failed)", r.Connected, r.Endpoints, r.ConnectFailures)
+	if r.Lost > 0 {
+		row("lost", "%d connections", r.Lost)
+	}
 	row("connect rate", "%.1f/s over %s", r.ConnectsPerSec, r.RampElapsed.Round(time.Millisecond))
 	row("connect time", "p50 %s  p99 %s  (%d connects)", fmtDur(r.ConnectP50), fmtDur(r.ConnectP99), r.Connects)
 	if r.Requests > 0 || r.UploadAttempts == 0 {
@@ -116,4 +122,16 @@ func (r Report) WriteTable(w io.Writer) error {
 		row("interrupted", "yes")
 	}
 	return tw.Flush()
+}
+
+// Write writes the report as format: "json" (one line), else a table.
+func (r Report) Write(w io.Writer, format string) error {
+	if format != "json" {
+		return r.WriteTable(w)
+	}
+	b, err := r.JSON()
+	if err == nil {
+		_, err = fmt.Fprintf(w, "%s\n", b)
+	}
+	return err
 }

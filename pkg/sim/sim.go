@@ -28,7 +28,9 @@ type Report struct {
 	Scenario             string
 	Transport            string // mqtt, mqtts, ws, wss, http or https
 	Endpoints, Connected int    // asked for; connected at the end of the ramp
+	NeverConnected       int    // endpoints that did not connect once in the whole run
 	ConnectFailures      int64
+	Lost                 int64   // connections lost that the simulator did not close (KPC went away, the network failed)
 	Connects             int64   // successful connections, churn included
 	ConnectsPerSec       float64 // successful connections over the ramp's duration
 
@@ -51,6 +53,10 @@ type Report struct {
 	RampElapsed   time.Duration
 	CPUPerRequest time.Duration // the simulator's own process CPU (user+sys) per finished request and upload
 	Interrupted   bool          // the context was cancelled before the run ended
+
+	// Uploaded are the paths of the blobs stored, with Options.KeepUploads
+	// (BCX's Location, /api/v1/applications/<app>/endpoints/<id>/binary-data/<blob>).
+	Uploaded []string
 }
 
 // ErrorCount is the sum of all errors.
@@ -74,17 +80,19 @@ type run struct {
 	runID     string // in MQTT client IDs: unique across processes and machines
 	payload   payloadTemplate
 	scenarios []Scenario // of each endpoint
+	gate      *gate      // holds the mix's weights in operations started (nil: one scenario)
 	blob      []byte
 	kpHTTP    *http.Client // 1/KP over HTTP
 	bcxHTTP   *http.Client // uploads
 
 	hist, upHist, connHist histogram
 
-	connected, connects, connFail, sent, ok        atomic.Int64
+	connected, connects, connFail, lost, sent, ok  atomic.Int64
 	uploads, uploadBytes, uploadsSent, uploadsDone atomic.Int64
 	tokenFetches, tokenRefetches                   atomic.Int64
 	errsMu                                         sync.Mutex
 	errs                                           map[string]int64
+	uploaded                                       []string          // with KeepUploads; under errsMu
 	samples                                        map[string]string // first message per error kind
 	nErrs, finished                                atomic.Int64
 	budget                                         atomic.Int64 // requests and uploads left, when o.Requests > 0
@@ -152,7 +160,7 @@ func Run(ctx context.Context, o Options, progress func(Snapshot)) (Report, error
 		}
 	}
 	r := &run{o: o, transport: transport, runID: newRunID(), payload: tpl, errs: map[string]int64{}, samples: map[string]string{},
-		scenarios: o.Scenario.Assign(o.Endpoints)}
+		scenarios: o.Scenario.Assign(o.Endpoints), gate: newGate(o.Scenario)}
 	if o.Scenario.Has(ScenarioUpload) {
 		r.blob = make([]byte, o.BlobSize)
 		for i := range r.blob {
@@ -185,6 +193,11 @@ func Run(ctx context.Context, o Options, progress func(Snapshot)) (Report, error
 	stopProgress()
 
 	rep := r.report(connected, rampElapsed, loadElapsed, interrupted)
+	for _, e := range all {
+		if !e.connectedOnce() {
+			rep.NeverConnected++
+		}
+	}
 	if rep.Requests+rep.UploadAttempts > 0 {
 		rep.CPUPerRequest = (cpuTime() - cpu0) / time.Duration(rep.Requests+rep.UploadAttempts)
 	}
@@ -218,15 +231,21 @@ func (r *run) reportProgress(progress func(Snapshot), snap func() Snapshot) (sto
 	if progress == nil {
 		return func() {}
 	}
+	return every(250*time.Millisecond, func() { progress(snap()) })
+}
+
+// every calls fn every d until the returned function is called, which
+// waits for the call in progress to end.
+func every(d time.Duration, fn func()) (stop func()) {
 	quit, done := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(done)
-		t := time.NewTicker(250 * time.Millisecond)
+		t := time.NewTicker(d)
 		defer t.Stop()
 		for {
 			select {
 			case <-t.C:
-				progress(snap())
+				fn()
 			case <-quit:
 				return
 			}
@@ -301,8 +320,10 @@ func (r *run) load(ctx context.Context, all []*endpoint) (interrupted bool) {
 		if spends {
 			spenders.Add(1)
 		}
+		r.gate.enter(e.scen) // before any loop starts, so no scenario runs ahead of one not started yet
 		go func() {
 			defer lwg.Done()
+			defer r.gate.leave(e.scen)
 			if spends {
 				defer spenders.Done()
 			}
@@ -439,7 +460,7 @@ func transportName(rawURL string) string {
 func (r *run) report(connected int, ramp, load time.Duration, interrupted bool) Report {
 	rep := Report{
 		Scenario: r.o.Scenario.String(), Transport: transportName(r.o.URL),
-		Endpoints: r.o.Endpoints, Connected: connected, ConnectFailures: r.connFail.Load(), Connects: r.connects.Load(),
+		Endpoints: r.o.Endpoints, Connected: connected, ConnectFailures: r.connFail.Load(), Connects: r.connects.Load(), Lost: r.lost.Load(),
 		ConnectP50: r.connHist.quantile(0.5), ConnectP99: r.connHist.quantile(0.99),
 		OK: r.ok.Load(), Requests: r.finished.Load(), Elapsed: load, RampElapsed: ramp,
 		LatencyP50: r.hist.quantile(0.50), LatencyP90: r.hist.quantile(0.90), LatencyP99: r.hist.quantile(0.99),
@@ -452,6 +473,7 @@ func (r *run) report(connected int, ramp, load time.Duration, interrupted bool) 
 	r.errsMu.Lock()
 	rep.Errors = maps.Clone(r.errs)
 	rep.ErrorSamples = maps.Clone(r.samples)
+	rep.Uploaded = r.uploaded
 	r.errsMu.Unlock()
 	if ramp > 0 {
 		rep.ConnectsPerSec = float64(connected) / ramp.Seconds()

@@ -24,7 +24,7 @@ func (e *endpoint) uploadLoop(ctx context.Context, stop <-chan struct{}) {
 	defer p.close()
 	var tok string
 	for n := 1; ; n++ {
-		if !e.r.take() {
+		if !e.r.gate.acquire(ScenarioUpload, stop, lost) || !e.r.take() {
 			return
 		}
 		e.uploadOnce(ctx, &tok, n)
@@ -54,7 +54,12 @@ func (e *endpoint) uploadOnce(ctx context.Context, tok *string, n int) {
 			*tok = t
 		}
 		start := time.Now()
-		status, why, err := r.upload(ctx, *tok, "sim-"+strconv.Itoa(e.i)+"-"+strconv.Itoa(n))
+		status, why, location, err := r.upload(ctx, *tok, "sim-"+strconv.Itoa(e.i)+"-"+strconv.Itoa(n))
+		if location != "" && r.o.KeepUploads {
+			r.errsMu.Lock()
+			r.uploaded = append(r.uploaded, location)
+			r.errsMu.Unlock()
+		}
 		switch {
 		case err != nil:
 			if ctx.Err() != nil {
@@ -99,29 +104,29 @@ func (e *endpoint) fetchToken() (token, kind, why string) {
 }
 
 // upload POSTs one blob to BCX and returns the HTTP status and, for a
-// failure, BCX's reason.
-func (r *run) upload(ctx context.Context, token, name string) (int, string, error) {
+// failure, BCX's reason, for a success where BCX stored it (Location).
+func (r *run) upload(ctx context.Context, token, name string) (status int, reason, location string, err error) {
 	ctx, cancel := context.WithTimeout(ctx, r.o.UploadTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.o.BCXURL+"/api/v1/binary-data?name="+url.QueryEscape(name), bytes.NewReader(r.blob))
 	if err != nil {
-		return 0, "", err
+		return 0, "", "", err
 	}
 	req.Header.Set("X-Auth-Token", token)
 	req.Header.Set("Content-Type", "application/octet-stream")
 	resp, err := r.bcxHTTP.Do(req)
 	if err != nil {
-		return 0, "", err
+		return 0, "", "", err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxReplyBody))
-		return resp.StatusCode, "", nil
+		return resp.StatusCode, "", resp.Header.Get("Location"), nil
 	}
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 	why := result{body: body}.why()
 	if why == "" {
 		why = strings.TrimSpace(string(body))
 	}
-	return resp.StatusCode, why, nil
+	return resp.StatusCode, why, "", nil
 }

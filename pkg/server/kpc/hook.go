@@ -266,7 +266,7 @@ func (h *hook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet, er
 	if qos > 1 {
 		qos = 1 // a QoS 2 request is acknowledged exactly once by mochi; its reply goes at QoS 1
 	}
-	req, err := kp.ParseTopic(pk.TopicName, s.opts.Apps.EndpointAware)
+	req, err := kp.ParseTopic(pk.TopicName, s.appConfig().EndpointAware)
 	if err != nil {
 		s.metrics.rejected.WithLabelValues("malformed").Inc()
 		s.metrics.request(transportMQTT, "-", http.StatusBadRequest)
@@ -281,7 +281,7 @@ func (h *hook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet, er
 		h.replyError(sess, req.ErrorTopic(), qos, http.StatusServiceUnavailable, "server is shutting down")
 		return pk, packets.CodeSuccessIgnore
 	}
-	appName, ok := s.opts.Apps.Resolve(req.AppVersion, req.Extension)
+	appName, ok := s.appConfig().Resolve(req.AppVersion, req.Extension)
 	if !ok {
 		s.metrics.request(transportMQTT, "-", http.StatusNotFound)
 		h.replyError(sess, req.ErrorTopic(), qos, http.StatusNotFound,

@@ -37,7 +37,7 @@ func (s *Server) serveKP(w http.ResponseWriter, r *http.Request) {
 		writeKPError(w, http.StatusMethodNotAllowed, "1/KP over HTTP accepts POST only")
 		return
 	}
-	req, err := kp.ParseHTTPPath(r.URL.Path, s.opts.Apps.EndpointAware)
+	req, err := kp.ParseHTTPPath(r.URL.Path, s.appConfig().EndpointAware)
 	if err != nil {
 		s.metrics.request(transportHTTP, "-", http.StatusBadRequest)
 		writeKPError(w, http.StatusBadRequest, err.Error())
@@ -47,7 +47,7 @@ func (s *Server) serveKP(w http.ResponseWriter, r *http.Request) {
 		writeKPError(w, http.StatusServiceUnavailable, "server is shutting down")
 		return
 	}
-	appName, ok := s.opts.Apps.Resolve(req.AppVersion, req.Extension)
+	appName, ok := s.appConfig().Resolve(req.AppVersion, req.Extension)
 	if !ok {
 		s.metrics.request(transportHTTP, "-", http.StatusNotFound)
 		writeKPError(w, http.StatusNotFound, "extension instance "+req.Extension+" is not available to application version "+req.AppVersion)

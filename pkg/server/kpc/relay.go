@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -138,7 +139,7 @@ func (s *Server) relay(req kp.Request, endpointID *string, payload []byte, trans
 	})
 	msg := &nats.Msg{
 		Subject: ism.ServiceSubject(req.Extension, ism.ProtoESP, ism.MsgClientData),
-		Reply:   s.espReplySubject,
+		Reply:   requestReplySubject(s.espReplySubject, cd.CorrelationID),
 		Data:    data,
 	}
 	if err := s.nc.PublishMsg(msg); err != nil {
@@ -158,11 +159,15 @@ func (s *Server) observe(p *pendingRequest, status int) {
 
 // onReplicaMessage handles everything addressed to this replica.
 func (s *Server) onReplicaMessage(m *nats.Msg) {
-	switch m.Subject {
-	case s.espReplySubject:
+	switch {
+	case m.Subject == s.espReplySubject:
 		s.onExtensionData(m, true)
-	case s.ecapReplySubject:
+	case strings.HasPrefix(m.Subject, s.espReplySubject+"."):
+		s.onRequestReply(m, m.Subject[len(s.espReplySubject)+1:])
+	case m.Subject == s.ecapReplySubject:
 		s.onTokenResponse(m)
+	case strings.HasPrefix(m.Subject, s.ecapReplySubject+"."):
+		s.onTokenReply(m, m.Subject[len(s.ecapReplySubject)+1:])
 	default:
 		s.log.Debug("unexpected replica message", "subject", m.Subject)
 	}
@@ -263,7 +268,7 @@ func (s *Server) resolveToken(ctx context.Context, appName, token string) (token
 	defer s.tokenWaiters.Delete(req.CorrelationID)
 	msg := &nats.Msg{
 		Subject: ism.ServiceSubject(s.opts.ECAPProvider, ism.ProtoECAP, ism.MsgEPTokenRequest),
-		Reply:   s.ecapReplySubject,
+		Reply:   requestReplySubject(s.ecapReplySubject, req.CorrelationID),
 		Data:    data,
 	}
 	if err := s.nc.PublishMsg(msg); err != nil {

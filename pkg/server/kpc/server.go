@@ -23,6 +23,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/kaactl/kaactl/pkg/ism"
+	"github.com/kaactl/kaactl/pkg/kaaconfig"
 	"github.com/kaactl/kaactl/pkg/server/natsconn"
 	"github.com/kaactl/kaactl/pkg/server/tlsutil"
 )
@@ -53,6 +54,8 @@ type Server struct {
 	pending  *pendingTable
 	metrics  *metrics
 	admin    *adminAPI
+
+	apps atomic.Pointer[kaaconfig.AppConfig] // of SetApps; nil: opts.Apps
 
 	tokenWaiters     sync.Map // correlationId -> chan tokenResult
 	espReplySubject  string
@@ -105,7 +108,7 @@ func (s *Server) Start(ctx context.Context) error {
 		subj string
 		fn   nats.MsgHandler
 	}{
-		{ism.ReplicaSubject(s.opts.ReplicaID, "*", "*"), s.onReplicaMessage},
+		{ism.ReplicaSubject(s.opts.ReplicaID, "*", ">"), s.onReplicaMessage},
 		{ism.ServiceSubject(s.opts.Instance, ism.ProtoESP, ism.MsgExtensionData), func(m *nats.Msg) { s.onExtensionData(m, false) }},
 		{ism.EventSubject("*", ism.EntityEndpoint, ism.GroupToken, ism.EventRevoked), s.onTokenRevoked},
 	}

@@ -65,7 +65,54 @@ func (p *Provider) CreateApp(ctx context.Context, tenant, name string, versions 
 		return App{}, err
 	}
 	p.log.Info("application created", "tenant", tenant, "app", name, "versions", versions, "auto_register", autoRegister)
+	p.appsChanged()
 	return app, nil
+}
+
+// SetAutoRegister turns auto-registration of tenant's application name on
+// or off and returns the application as it is now.
+func (p *Provider) SetAutoRegister(ctx context.Context, tenant, name string, on bool) (App, error) {
+	if err := ctx.Err(); err != nil {
+		return App{}, err
+	}
+	if err := checkTenant(tenant); err != nil {
+		return App{}, err
+	}
+	var (
+		app     App
+		changed bool
+	)
+	err := p.db.Update(func(tx *bolt.Tx) error {
+		var err error
+		if app, err = getApp(tx, tenant, name); err != nil {
+			return err
+		}
+		if app.AutoRegister == on {
+			return nil
+		}
+		app.AutoRegister, changed = on, true
+		return putJSON(tx.Bucket(bucketApps), []byte(name), app)
+	})
+	if err != nil {
+		return App{}, err
+	}
+	if changed {
+		p.log.Info("application changed", "tenant", tenant, "app", name, "auto_register", on)
+		p.appsChanged()
+	}
+	return app, nil
+}
+
+// appsChanged tells Options.OnAppsChange.
+func (p *Provider) appsChanged() {
+	if p.opts.OnAppsChange != nil {
+		p.opts.OnAppsChange()
+	}
+}
+
+// AllApps returns the applications of every tenant, by name.
+func (p *Provider) AllApps(ctx context.Context) ([]App, error) {
+	return p.apps(ctx, func(App) bool { return true })
 }
 
 // ListApps returns the applications of tenant by name (none for a tenant
@@ -77,6 +124,14 @@ func (p *Provider) ListApps(ctx context.Context, tenant string) ([]App, error) {
 	if err := checkTenant(tenant); err != nil {
 		return nil, err
 	}
+	return p.apps(ctx, func(a App) bool { return a.Tenant == tenant })
+}
+
+// apps returns the applications keep accepts, by name.
+func (p *Provider) apps(ctx context.Context, keep func(App) bool) ([]App, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	out := []App{}
 	err := p.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketApps).ForEach(func(k, v []byte) error {
@@ -84,7 +139,7 @@ func (p *Provider) ListApps(ctx context.Context, tenant string) ([]App, error) {
 			if err := json.Unmarshal(v, &app); err != nil {
 				return fmt.Errorf("corrupt record %q: %w", k, err)
 			}
-			if app.Tenant == tenant {
+			if keep(app) {
 				out = append(out, app)
 			}
 			return nil
@@ -148,7 +203,8 @@ func (p *Provider) CreateEndpointWith(ctx context.Context, tenant, app string, s
 	if err != nil {
 		return Endpoint{}, "", err
 	}
-	p.log.Info("endpoint created", "tenant", tenant, "app", app, "endpoint_id", ep.ID, "token_id", ep.TokenID)
+	p.log.Debug("endpoint created", "tenant", tenant, "app", app, "endpoint_id", ep.ID, "token_id", ep.TokenID)
+	p.counts.created.Add(1)
 	return ep, token, nil
 }
 
@@ -329,9 +385,11 @@ func (p *Provider) resolveToken(appName, token string) tokenResult {
 	}
 	switch action {
 	case actionActivate:
-		p.log.Info("endpoint activated", "tenant", res.ep.Tenant, "app", appName, "endpoint_id", res.ep.ID)
+		p.log.Debug("endpoint activated", "tenant", res.ep.Tenant, "app", appName, "endpoint_id", res.ep.ID)
+		p.counts.activated.Add(1)
 	case actionRegister:
-		p.log.Info("endpoint auto-registered", "tenant", res.ep.Tenant, "app", appName, "endpoint_id", res.ep.ID, "token_id", res.ep.TokenID)
+		p.log.Debug("endpoint auto-registered", "tenant", res.ep.Tenant, "app", appName, "endpoint_id", res.ep.ID, "token_id", res.ep.TokenID)
+		p.counts.registered.Add(1)
 	}
 	return res
 }

@@ -35,6 +35,11 @@ type Options struct {
 	// AdminTokenFile holds AdminToken (surrounding space trimmed); Start
 	// reads it when AdminToken is empty.
 	AdminTokenFile string
+	// OnAppsChange, if set, is called after an application was created or
+	// changed, once the change is stored (kaactl up keeps KPC's application
+	// config current with it). It must not call back into the store
+	// operations that change applications.
+	OnAppsChange func()
 
 	Logger *slog.Logger
 }

@@ -54,6 +54,12 @@ type Provider struct {
 	restSrv *http.Server // set by Start, under mu
 	restLn  net.Listener
 
+	// counts and summaryEvery: per-endpoint events are logged at debug,
+	// their counts at info every summaryEvery (tests shorten it).
+	counts       endpointCounts
+	summaryEvery time.Duration
+	stopSummary  func()
+
 	shutdownOnce sync.Once
 	shutdownErr  error
 }
@@ -71,8 +77,9 @@ func New(opts Options) (*Provider, error) {
 		slots:    make(chan struct{}, maxInFlight),
 		stopping: make(chan struct{}),
 
-		bcryptCost: bcryptCost,
-		dummyHash:  []byte(dummyHash),
+		bcryptCost:   bcryptCost,
+		dummyHash:    []byte(dummyHash),
+		summaryEvery: summaryEvery,
 	}, nil
 }
 
@@ -136,6 +143,7 @@ func (p *Provider) Start(ctx context.Context) (err error) {
 		}()
 	}
 	p.started = true
+	p.stopSummary = p.startSummary()
 	rest := ""
 	if p.restLn != nil {
 		rest = p.restLn.Addr().String()
@@ -183,7 +191,7 @@ func (p *Provider) Shutdown(ctx context.Context) error {
 		var errs []error
 		p.mu.Lock()
 		p.stopped = true
-		started, subs, restSrv := p.started, p.subs, p.restSrv
+		started, subs, restSrv, stopSummary := p.started, p.subs, p.restSrv, p.stopSummary
 		p.mu.Unlock()
 		if !started {
 			return
@@ -217,6 +225,7 @@ func (p *Provider) Shutdown(ctx context.Context) error {
 				break wait
 			}
 		}
+		stopSummary()
 		// Close waits for open transactions; later ones fail with
 		// bolt.ErrDatabaseNotOpen.
 		if err := p.db.Close(); err != nil {

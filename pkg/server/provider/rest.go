@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/json"
@@ -8,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/kaactl/kaactl/pkg/api"
@@ -36,6 +38,8 @@ func (p *Provider) restHandler() http.Handler {
 	mux.HandleFunc("GET "+apps, p.getApps)
 	mux.HandleFunc("POST "+eps, p.postEndpoint)
 	mux.HandleFunc("GET "+eps, p.getEndpoints)
+	mux.HandleFunc("POST "+eps+"/delete", p.postEndpointsDelete)
+	mux.HandleFunc("DELETE "+eps+"/{id}", p.deleteEndpoint)
 	mux.HandleFunc("POST "+eps+"/{id}/status", p.postEndpointStatus)
 	mux.HandleFunc("POST "+basic, p.postBasic)
 	mux.HandleFunc("GET "+basic, p.getBasic)
@@ -46,7 +50,7 @@ func (p *Provider) restHandler() http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		// Reached when no route matches path and method: tell which.
 		var allow []string
-		for _, m := range []string{http.MethodGet, http.MethodPost} {
+		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodDelete} {
 			probe := r.Clone(r.Context())
 			probe.Method = m
 			if _, pattern := mux.Handler(probe); pattern != "/" {
@@ -177,13 +181,69 @@ func (p *Provider) postEndpoint(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, CreatedEndpoint{Endpoint: ep, Token: token})
 }
 
+// getEndpoints lists every endpoint, or one page of them with ?limit= (and
+// ?offset=), saying how many there are in the X-Total-Count header.
 func (p *Provider) getEndpoints(w http.ResponseWriter, r *http.Request) {
-	eps, err := p.ListEndpoints(r.Context(), r.PathValue("tenant"), r.PathValue("app"))
+	tenant, app, q := r.PathValue("tenant"), r.PathValue("app"), r.URL.Query()
+	var (
+		eps []Endpoint
+		err error
+	)
+	if q.Has("limit") || q.Has("offset") {
+		limit, lerr := strconv.Atoi(cmp.Or(q.Get("limit"), strconv.Itoa(MaxPageSize)))
+		offset, oerr := strconv.Atoi(cmp.Or(q.Get("offset"), "0"))
+		if lerr != nil || oerr != nil {
+			writeError(w, http.StatusBadRequest, "limit and offset must be whole numbers")
+			return
+		}
+		var total int
+		if eps, total, err = p.ListEndpointsPage(r.Context(), tenant, app, offset, limit); err == nil {
+			w.Header().Set(api.TotalCountHeader, strconv.Itoa(total))
+		}
+	} else {
+		eps, err = p.ListEndpoints(r.Context(), tenant, app)
+	}
 	if err != nil {
 		p.writeStoreError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, eps)
+}
+
+func (p *Provider) deleteEndpoint(w http.ResponseWriter, r *http.Request) {
+	if err := p.DeleteEndpoint(r.Context(), r.PathValue("tenant"), r.PathValue("app"), r.PathValue("id")); err != nil {
+		p.writeStoreError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// postEndpointsDelete deletes endpoints in bulk: the listed IDs, or all.
+func (p *Provider) postEndpointsDelete(w http.ResponseWriter, r *http.Request) {
+	var body api.DeleteEndpointsSpec
+	if !decodeBody(w, r, &body, false) {
+		return
+	}
+	var (
+		n   int
+		err error
+	)
+	tenant, app := r.PathValue("tenant"), r.PathValue("app")
+	switch {
+	case body.All && len(body.EndpointIDs) > 0:
+		err = errorf(ErrInvalid, "give either endpointIds or all, not both")
+	case body.All:
+		n, err = p.DeleteAllEndpoints(r.Context(), tenant, app)
+	case len(body.EndpointIDs) > 0:
+		n, err = p.DeleteEndpoints(r.Context(), tenant, app, body.EndpointIDs)
+	default:
+		err = errorf(ErrInvalid, "give endpointIds, or all: true")
+	}
+	if err != nil {
+		p.writeStoreError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, api.DeletedEndpoints{Deleted: n})
 }
 
 func (p *Provider) postEndpointStatus(w http.ResponseWriter, r *http.Request) {

@@ -154,7 +154,7 @@ func startDashboard(w io.Writer, cancel context.CancelFunc, opts ...tea.ProgramO
 		cancel: cancel,
 	}
 	opts = append([]tea.ProgramOption{tea.WithOutput(w), tea.WithoutSignalHandler()}, opts...)
-	d := &dashboard{prog: tea.NewProgram(m, opts...), done: make(chan struct{}), fallback: newProgressLine(w)}
+	d := &dashboard{prog: tea.NewProgram(m, opts...), done: make(chan struct{}), fallback: newProgressLine(w, true)}
 	go func() {
 		defer close(d.done)
 		_, _ = d.prog.Run() // the terminal is restored either way

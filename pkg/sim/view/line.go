@@ -12,10 +12,13 @@ import (
 	"github.com/kaactl/kaactl/pkg/sim"
 )
 
-// progressLine rewrites one progress line at most once a second of the
-// run's clock, and always for the final snapshot.
+// progressLine shows a run's progress in one line of text. On a terminal
+// it rewrites that line (with \r) at most once a second of the run's clock;
+// elsewhere (a pipe, a CI log) it writes a line ending with a newline every
+// pipeEvery. The final snapshot is always shown.
 type progressLine struct {
 	w       io.Writer
+	rewrite bool // a terminal: rewrite the line in place
 	window  rateWindow
 	printed bool
 	last    time.Duration // Elapsed of the line shown
@@ -23,8 +26,14 @@ type progressLine struct {
 	closed  bool
 }
 
-func newProgressLine(w io.Writer) *progressLine {
-	return &progressLine{w: w, window: rateWindow{span: time.Second}}
+// pipeEvery is how often progress goes to a pipe: a log of a long run
+// should not be all progress.
+const pipeEvery = 5 * time.Second
+
+// newProgressLine rewrites the line when w is a terminal, or rewrite says
+// it is (the dashboard's fallback runs on its terminal).
+func newProgressLine(w io.Writer, rewrite bool) *progressLine {
+	return &progressLine{w: w, rewrite: rewrite || termCols(w) > 0, window: rateWindow{span: time.Second}}
 }
 
 // termCols is the width of w if it is a terminal, else 0. A line that wraps
@@ -53,10 +62,19 @@ func renderLine(s sim.Snapshot, r rates) string {
 
 func (v *progressLine) Update(s sim.Snapshot) {
 	r := v.window.add(s)
-	if v.printed && s.Elapsed-v.last < time.Second && s.Phase != "done" {
+	every := time.Second
+	if !v.rewrite {
+		every = pipeEvery
+	}
+	if v.printed && s.Elapsed-v.last < every && s.Phase != "done" {
 		return
 	}
 	line := renderLine(s, r)
+	if !v.rewrite {
+		fmt.Fprintln(v.w, strings.TrimRight(line, " "))
+		v.printed, v.last = true, s.Elapsed
+		return
+	}
 	if cols := termCols(v.w); cols > 1 && len(line) >= cols {
 		line = line[:cols-1] // ASCII only
 	}
@@ -68,6 +86,8 @@ func (v *progressLine) Update(s sim.Snapshot) {
 func (v *progressLine) Close() {
 	if !v.closed {
 		v.closed = true
-		fmt.Fprintln(v.w)
+		if v.rewrite && v.printed {
+			fmt.Fprintln(v.w)
+		}
 	}
 }

@@ -26,7 +26,7 @@ type View interface {
 // and ctrl+c no longer raises SIGINT.
 func New(w io.Writer, tty bool, cancel context.CancelFunc) View {
 	if !tty {
-		return newProgressLine(w)
+		return newProgressLine(w, false)
 	}
 	return startDashboard(w, cancel)
 }
