@@ -333,3 +333,21 @@ func errorBody(t *testing.T, body string) kp.ErrorBody {
 	}
 	return e
 }
+
+// TestCertificateHosts: devices on other hosts reach the origin by a name
+// the platform certificate was made for (--tls-hosts).
+func TestCertificateHosts(t *testing.T) {
+	c := startCloud(t, platformtest.KPC(func(o *kpc.Options) { o.TLSHosts = []string{"kaa.example", "127.0.0.1"} }))
+	named := c.tls.Clone()
+	named.ServerName = "kaa.example"
+	conn, err := tls.Dial("tcp", c.p.HTTPSAddr(), named)
+	if err != nil {
+		t.Fatalf("TLS as kaa.example: %v", err)
+	}
+	conn.Close()
+	named.ServerName = "localhost" // not asked for, so not in the certificate
+	if conn, err := tls.Dial("tcp", c.p.HTTPSAddr(), named); err == nil {
+		conn.Close()
+		t.Error("the certificate is valid for a host it was not made for")
+	}
+}

@@ -36,7 +36,7 @@ func TestBindFlags(t *testing.T) {
 	o.BindFlags(fs)
 	for name, def := range map[string]string{"mqtts-addr": ":8883", "ws-addr": ":8081", "mqtt-addr": ":1883", "bcx-addr": ":8090",
 		"provider-addr": "127.0.0.1:8070", "nats-addr": "127.0.0.1:4222", "s3-bucket": "", "s3-region": "us-east-1", "bcx-token-ttl": "1h0m0s",
-		"https-addr": ":8443"} {
+		"https-addr": ":8443", "tls-hosts": "[]"} {
 		if f := fs.Lookup(name); f == nil || f.DefValue != def {
 			t.Errorf("--%s: %+v, want default %q", name, f, def)
 		}

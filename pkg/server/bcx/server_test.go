@@ -130,6 +130,11 @@ func (e *bcxEnv) token(t *testing.T, endpointID string) string {
 
 func do(t *testing.T, method, url string, body io.Reader, hdr ...string) (*http.Response, []byte) {
 	t.Helper()
+	return doWith(t, http.DefaultClient, method, url, body, hdr...)
+}
+
+func doWith(t *testing.T, c *http.Client, method, url string, body io.Reader, hdr ...string) (*http.Response, []byte) {
+	t.Helper()
 	req, err := http.NewRequest(method, url, body)
 	if err != nil {
 		t.Fatal(err)
@@ -137,7 +142,7 @@ func do(t *testing.T, method, url string, body io.Reader, hdr ...string) (*http.
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := c.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -33,24 +32,6 @@ func trusting(t *testing.T, certFile string) *http.Client {
 	return &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
 }
 
-func send(t *testing.T, c *http.Client, method, url, body string, hdr ...string) (*http.Response, []byte) {
-	t.Helper()
-	req, err := http.NewRequest(method, url, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	return resp, data
-}
-
 // TestTLSAndPathPrefix: `serve bcx --tls-cert --tls-key --path-prefix /bcx`
 // serves Kaa's cloud paths itself, and the URLs it hands out carry the
 // prefix; the paths without it are JSON 404s.
@@ -64,24 +45,24 @@ func TestTLSAndPathPrefix(t *testing.T) {
 	if !strings.HasPrefix(e.base, "https://") {
 		t.Fatalf("base %s", e.base)
 	}
-	resp, body := send(t, e.client, "POST", e.base+"/api/v1/binary-data?name=a.bin", "blob", "X-Auth-Token", e.token(t, "ep-1"),
+	resp, body := doWith(t, e.client, "POST", e.base+"/api/v1/binary-data?name=a.bin", strings.NewReader("blob"), "X-Auth-Token", e.token(t, "ep-1"),
 		"Content-Type", "application/octet-stream")
 	loc := resp.Header.Get("Location")
 	if resp.StatusCode != http.StatusCreated || !strings.HasPrefix(loc, "/bcx/api/v1/applications/demo/endpoints/ep-1/binary-data/") {
 		t.Fatalf("upload: %d %s, Location %q", resp.StatusCode, body, loc)
 	}
 	read := "Bearer " + e.acme.Token(t, "admin", time.Hour, bcx.ScopeRead)
-	resp, body = send(t, e.client, "GET", e.base+"/api/v1/applications/demo/binary-data", "", "Authorization", read)
+	resp, body = doWith(t, e.client, "GET", e.base+"/api/v1/applications/demo/binary-data", nil, "Authorization", read)
 	var page api.BlobPage
 	if err := json.Unmarshal(body, &page); err != nil || resp.StatusCode != 200 || len(page.Content) != 1 || page.Content[0].URL != loc+"/data" {
 		t.Fatalf("listing: %d %s", resp.StatusCode, body)
 	}
 	origin := strings.TrimSuffix(e.base, "/bcx")
-	if resp, body = send(t, e.client, "GET", origin+loc+"/data", "", "Authorization", read); resp.StatusCode != 200 || string(body) != "blob" {
+	if resp, body = doWith(t, e.client, "GET", origin+loc+"/data", nil, "Authorization", read); resp.StatusCode != 200 || string(body) != "blob" {
 		t.Errorf("download from the Location: %d %q", resp.StatusCode, body)
 	}
 	for _, path := range []string{"/api/v1/binary-data", "/health", "/bcx/nothing", "/bcxapi/v1/binary-data"} {
-		resp, body := send(t, e.client, "POST", origin+path, "x")
+		resp, body := doWith(t, e.client, "POST", origin+path, strings.NewReader("x"))
 		var eb kp.ErrorBody
 		if resp.StatusCode != http.StatusNotFound || json.Unmarshal(body, &eb) != nil || eb.StatusCode != 404 {
 			t.Errorf("POST %s: %d %q, want a JSON 404", path, resp.StatusCode, body)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -78,17 +79,6 @@ func TestHTTPSAndPathPrefix(t *testing.T) {
 	}
 }
 
-func getWith(t *testing.T, c *http.Client, url string) (*http.Response, string) {
-	t.Helper()
-	resp, err := c.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp, string(body)
-}
-
 // TestWebSocketOnHTTPSSharesTheBudget: an upgrade on the HTTPS port takes
 // a slot of MaxConnections like any MQTT connection, and gives it back.
 func TestWebSocketOnHTTPSSharesTheBudget(t *testing.T) {
@@ -136,24 +126,15 @@ func TestShutdownEndsWebSocketOnHTTPS(t *testing.T) {
 	}
 	pending.expectClosed(5 * time.Second)
 	// The mounted handler (as `kaactl up` mounts it) refuses from now on.
-	rec := &headerRecorder{header: http.Header{}}
-	req, _ := http.NewRequest("GET", "/ws", nil)
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest("GET", "/ws", nil)
 	req.Header.Set("Connection", "Upgrade")
 	req.Header.Set("Upgrade", "websocket")
 	p.kpc.WSHandler().ServeHTTP(rec, req)
-	if rec.status != http.StatusServiceUnavailable {
-		t.Errorf("upgrade after Shutdown: %d", rec.status)
+	if rec.Code != http.StatusServiceUnavailable {
+		t.Errorf("upgrade after Shutdown: %d %s", rec.Code, rec.Body)
 	}
 }
-
-type headerRecorder struct {
-	header http.Header
-	status int
-}
-
-func (h *headerRecorder) Header() http.Header         { return h.header }
-func (h *headerRecorder) Write(p []byte) (int, error) { return len(p), nil }
-func (h *headerRecorder) WriteHeader(status int)      { h.status = status }
 
 func TestHTTPSOptionsValidation(t *testing.T) {
 	for _, tc := range []struct {
