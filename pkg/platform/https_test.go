@@ -91,7 +91,8 @@ func (c *cloud) uploadToken(t *testing.T) string {
 // posts with requests to https://<domain>/bcx/api/v1/binary-data with
 // params {"name": file_name.replace("/", "_")}, headers X-Auth-Token and
 // Content-Type: application/octet-stream, and the file's bytes as data
-// (requests adds its default headers and Content-Length).
+// (requests adds its default headers and Content-Length: these are the
+// bytes requests 2.28 sends, header order included).
 func (c *cloud) pythonUpload(t *testing.T, uploadToken, fileName string, data []byte) (*http.Response, string) {
 	t.Helper()
 	host := strings.TrimPrefix(c.origin, "https://")
@@ -102,7 +103,7 @@ func (c *cloud) pythonUpload(t *testing.T, uploadToken, fileName string, data []
 	defer conn.Close()
 	req := "POST /bcx/api/v1/binary-data?name=" + strings.ReplaceAll(fileName, "/", "_") + " HTTP/1.1\r\n" +
 		"Host: " + host + "\r\n" +
-		"User-Agent: python-requests/2.32.3\r\n" +
+		"User-Agent: python-requests/2.28.1\r\n" +
 		"Accept-Encoding: gzip, deflate\r\n" +
 		"Accept: */*\r\n" +
 		"Connection: keep-alive\r\n" +

@@ -193,12 +193,16 @@ func (p *Platform) Start(ctx context.Context) (err error) {
 func (p *Platform) Shutdown(ctx context.Context) error {
 	p.shutdownOnce.Do(func() {
 		p.log.Info("shutting down")
-		// The HTTPS origin first: it waits for its requests, which KPC and
-		// BCX still answer.
-		errs := []error{p.https.Shutdown(ctx)}
+		// The HTTPS origin drains next to KPC: KPC refuses new requests
+		// and waits for those in flight on every port, then BCX waits for
+		// uploads.
+		httpsDone := make(chan error, 1)
+		go func() { httpsDone <- p.https.Shutdown(ctx) }()
+		var errs []error
 		if p.kpc != nil {
 			errs = append(errs, p.kpc.Shutdown(ctx))
 		}
+		errs = append(errs, <-httpsDone)
 		if p.bcx != nil {
 			errs = append(errs, p.bcx.Shutdown(ctx))
 		}

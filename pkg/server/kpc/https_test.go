@@ -159,3 +159,40 @@ func TestHTTPSOptionsValidation(t *testing.T) {
 		}
 	}
 }
+
+// TestShutdownDrainsHTTPS: a 1/KP request in flight on the HTTPS port is
+// answered during a drain, and new ones are refused.
+func TestShutdownDrainsHTTPS(t *testing.T) {
+	p, c := startHTTPSPlatform(t, nil)
+	url := "https://" + p.kpc.HTTPSAddr() + "/kpc/kp1/app-v1/echo/tok1/"
+	type answer struct {
+		status int
+		body   string
+	}
+	held := make(chan answer, 1)
+	go func() {
+		resp, err := c.Post(url+"hold", "text/plain", strings.NewReader("late"))
+		if err != nil {
+			held <- answer{0, err.Error()}
+			return
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		held <- answer{resp.StatusCode, string(b)}
+	}()
+	<-p.ext.seen
+	done := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		done <- p.kpc.Shutdown(ctx)
+	}()
+	testenv.Eventually(t, 5*time.Second, "draining", func() bool { return health(t, p) == 503 })
+	close(p.ext.release)
+	if a := <-held; a.status != 200 || a.body != "late" {
+		t.Errorf("request in flight over HTTPS: %d %q", a.status, a.body)
+	}
+	if err := <-done; err != nil {
+		t.Errorf("shutdown: %v", err)
+	}
+}

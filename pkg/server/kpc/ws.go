@@ -62,8 +62,7 @@ func newWSEndpoint(id string, limits *connLimits) wsEndpoint {
 // must hand out a *boundedConn: the connection holds a slot and its writes
 // have deadlines.
 func (e *wsEndpoint) serve(w http.ResponseWriter, r *http.Request, establish listeners.EstablishFn) {
-	if !websocket.IsWebSocketUpgrade(r) {
-		writeKPError(w, http.StatusBadRequest, "MQTT over WebSocket: this path takes WebSocket upgrades only")
+	if refuseNonUpgrade(w, r) {
 		return
 	}
 	c, err := e.upgrader.Upgrade(w, r, nil) // writes the error response itself
@@ -80,6 +79,15 @@ func (e *wsEndpoint) serve(w http.ResponseWriter, r *http.Request, establish lis
 	if err != nil && !errors.Is(err, io.EOF) {
 		e.log.Debug("websocket client ended", "error", err)
 	}
+}
+
+// refuseNonUpgrade answers 400 to a request that is no WebSocket upgrade.
+func refuseNonUpgrade(w http.ResponseWriter, r *http.Request) bool {
+	if websocket.IsWebSocketUpgrade(r) {
+		return false
+	}
+	writeKPError(w, http.StatusBadRequest, "MQTT over WebSocket: this path takes WebSocket upgrades only")
+	return true
 }
 
 func (l *wsListener) ID() string       { return l.id }

@@ -54,6 +54,8 @@ func (m *wsMount) establishFn() listeners.EstablishFn {
 func (m *wsMount) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	establish := m.establishFn()
 	switch {
+	case refuseNonUpgrade(w, r): // before it takes a slot
+		return
 	case establish == nil:
 		writeKPError(w, http.StatusNotFound, "MQTT over WebSocket is not enabled on this replica")
 		return
