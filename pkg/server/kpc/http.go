@@ -132,7 +132,7 @@ func (s *Server) restHandler() http.Handler {
 		if s.cert == nil {
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusNotFound)
-			_ = json.NewEncoder(w).Encode(map[string]string{"error": "TLS is not enabled on this replica"})
+			_ = json.NewEncoder(w).Encode(map[string]string{"error": "MQTT/TLS is not enabled on this replica"})
 			return
 		}
 		w.Header().Set("Content-Type", "application/x-pem-file")
