@@ -108,7 +108,7 @@ func startUp(t *testing.T, dataDir string, mutate ...func(*upOptions)) (*upPlatf
 	o := &upOptions{Options: platform.DefaultOptions(), ready: func(p *platform.Platform) { ready <- p }}
 	o.DataDir, o.AutoRegister, o.drainTimeout = dataDir, true, 5*time.Second
 	const free = platformtest.Loopback
-	o.NATSAddr, o.BCX.RESTAddr, o.Provider.RESTAddr = free, free, free
+	o.NATSAddr, o.BCX.RESTAddr, o.Provider.RESTAddr, o.HTTPSAddr = free, free, free, free
 	o.KPC.MQTTAddr, o.KPC.MQTTSAddr, o.KPC.WSAddr, o.KPC.HTTPAddr, o.KPC.RESTAddr = free, free, free, free, free
 	for _, m := range mutate {
 		m(o)

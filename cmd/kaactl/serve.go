@@ -163,14 +163,16 @@ config file restricts that with Kaa's shape:
         endpoint-aware: false
 
 MQTT/TLS (--mqtts-addr, Kaa's port is 8883) and MQTT over WebSocket (--ws-addr,
-path /ws) run next to MQTT/TCP; devices fetch the certificate to trust from
-GET /api/v1/cert.
+path /ws) run next to MQTT/TCP; --https-addr serves 1/KP over HTTP, MQTT over
+WebSocket (/ws), /api/v1/cert and /health over TLS, and --path-prefix /kpc puts
+them at Kaa's cloud paths (https://<host>/kpc/kp1/...). Devices fetch the
+certificate to trust from GET /api/v1/cert.
 
 Management: GET /health (503 while NATS is down or draining), GET /metrics
 (Prometheus), GET /api/v1/cert, GET /api/v1/sessions on --rest-addr.
 SIGINT/SIGTERM drain.`,
 		Example: `  kaactl serve kpc --nats nats://nats.example:4222 --config kpc.yaml
-  kaactl serve kpc --mqtts-addr :8883 --tls-generate --ws-addr :8081
+  kaactl serve kpc --mqtts-addr :8883 --https-addr :8443 --path-prefix /kpc --tls-generate
   KAA_MQTT_ADDR=:1884 kaactl serve kpc --http-addr ""`,
 	}, io, g, o, runF, "YAML config file: any flag of this command as a top-level key, plus kaa.applications and kaa.extension-instances",
 		15*time.Second, "on shutdown, wait this long for in-flight requests")

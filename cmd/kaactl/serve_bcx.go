@@ -32,6 +32,7 @@ Devices request an upload token with an empty 1/KP request to
 kp1/<appVersion>/bcx/<endpointToken>/token[/<requestId>] and get {"token":"..."};
 they upload with POST /api/v1/binary-data[?name=] and header X-Auth-Token
 (201 + Location), or POST /api/v1/files/<filename> (204, replaces the file).
+--tls-cert/--tls-key serve HTTPS, --path-prefix /bcx Kaa's cloud paths.
 
 Tokens are HMAC-signed and stateless: every replica verifies every replica's
 tokens as long as they share --token-key-file.
@@ -53,7 +54,8 @@ instance roles).`,
     --issuer kaa=https://idp.example/auth/realms/kaa
 
   # Blobs on disk
-  kaactl serve bcx --backend disk --disk-dir /var/lib/kaactl/blobs --create-token-key`,
+  kaactl serve bcx --backend disk --disk-dir /var/lib/kaactl/blobs --create-token-key \
+    --tls-cert bcx.crt --tls-key bcx.key --path-prefix /bcx`,
 	}, io, g, &serveBCXOptions{Options: bcx.DefaultOptions()}, runF, "YAML config file: any flag of this command as a top-level key, plus kaa.applications (versions, tenant-id, bcx.tokens.expiration)",
 		30*time.Second, "on shutdown, wait this long for uploads in progress")
 }

@@ -30,7 +30,7 @@ func newUpCmd(io ioStreams, g *globalOptions) *cobra.Command {
 an embedded NATS server (other tools and extensions can attach to it), a KPC
 replica (MQTT, KP over HTTP), BCX with blobs on disk, the credential provider
 (endpoint tokens, in the data dir) answering as Kaa's "cm" and "ccm", and the
-"echo" demo extension.
+"echo" demo extension; Kaa's cloud URLs on one HTTPS origin (--https-addr).
 
 On first start it creates tenant "kaa" with application "demo" (version
 "demo-v1") and an admin token for the management APIs (<data-dir>/admin.token,

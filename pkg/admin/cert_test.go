@@ -28,7 +28,11 @@ func startKPC(t *testing.T, withTLS bool) *platform.Platform {
 		if !withTLS {
 			o.MQTTSAddr = ""
 		}
-	}))
+	}), func(o *platform.Options) {
+		if !withTLS {
+			platformtest.NoHTTPS(o) // the HTTPS origin would give KPC the platform certificate
+		}
+	})
 }
 
 func TestFetchCert(t *testing.T) {

@@ -10,6 +10,9 @@ var bannerTmpl = template.Must(template.New("banner").Parse(`kaactl is up.
   MQTT          {{.MQTT}}{{if .MQTTS}}   MQTT/TLS {{.MQTTS}}{{end}}{{if .WS}}   WebSocket ws://{{.WS}}/ws{{end}}
   KP over HTTP  http://{{.HTTP}}
   BCX           http://{{.BCX}}      (blob uploads and management)
+{{- if .HTTPS}}
+  HTTPS         https://{{.HTTPS}}   (Kaa's cloud layout: /kpc/kp1/..., /kpc/ws, /bcx/api/v1/...; certificate {{.CertFile}})
+{{- end}}
   Provider API  http://{{.Provider}}      (endpoints and credentials)
   NATS          {{.NATSURL}}
   Health        http://{{.REST}}/health  /metrics{{if .MQTTS}}   TLS certificate: http://{{.REST}}/api/v1/cert{{end}}
@@ -29,6 +32,12 @@ Try it (in another terminal):
   UPLOAD=$(curl -fsS -X POST http://{{.HTTP}}/kp1/demo-v1/bcx/$TOKEN/token | jq -r .token)
   curl -sS -X POST -H "X-Auth-Token: $UPLOAD" -H 'Content-Type: application/octet-stream' --data-binary @/etc/hostname "http://{{.BCX}}/api/v1/binary-data?name=hostname"
   kaactl blobs ls --app demo --data-dir {{.DataDir}} --bcx-url http://{{.BCX}}
+{{- if .HTTPS}}
+
+Kaa's cloud URLs, only the host changed (devices trust {{.CertFile}}):
+  UPLOAD=$(curl -sS --cacert {{.CertFile}} -X POST https://{{.HTTPS}}/kpc/kp1/demo-v1/bcx/$TOKEN/token | sed 's/.*"token":"\([^"]*\)".*/\1/')
+  curl -sS --cacert {{.CertFile}} -X POST -H "X-Auth-Token: $UPLOAD" -H 'Content-Type: application/octet-stream' --data-binary @/etc/hostname "https://{{.HTTPS}}/bcx/api/v1/binary-data?name=hostname"
+{{- end}}
 
 A simulated fleet (see kaactl sim --help for uploads, churn, TLS, HTTP):
   kaactl sim --endpoints 500 --duration 10s --cleanup --url tcp://{{.MQTTHost}}:{{.MQTTPort}} --bcx-url http://{{.BCX}} --provider-url http://{{.Provider}} --data-dir {{.DataDir}}
@@ -50,6 +59,8 @@ func (p *Platform) WriteBanner(w io.Writer) error {
 		"HTTP":         localAddr(p.KPC().HTTPAddr()),
 		"REST":         localAddr(p.KPC().RESTAddr()),
 		"BCX":          localAddr(p.BCX().RESTAddr()),
+		"HTTPS":        localAddr(p.HTTPSAddr()),
+		"CertFile":     p.CertFile(),
 		"Provider":     localAddr(p.Provider().RESTAddr()),
 		"DataDir":      p.DataDir(),
 		"AdminTokenAt": p.AdminTokenPath(),

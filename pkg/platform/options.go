@@ -33,8 +33,12 @@ type Options struct {
 	// Echo runs the demo extension "echo"; without it a test can attach an
 	// extension of its own under that name.
 	Echo bool
-	// KPC configures the device edge. MQTT/TLS gets a self-signed
-	// certificate in DataDir unless TLSCert or TLSKey name files.
+	// HTTPSAddr serves Kaa's cloud layout on one HTTPS origin with the
+	// platform certificate (https.go); "" disables it.
+	HTTPSAddr string
+	// KPC configures the device edge. MQTT/TLS and the HTTPS origin share
+	// the platform certificate: self-signed in DataDir unless TLSCert or
+	// TLSKey name files.
 	KPC kpc.Options
 	// BCX configures the blob extension. Blobs go to DataDir unless
 	// BCX.Blobs.S3 names an endpoint or a bucket (default bucket kaa-bcx);
@@ -66,12 +70,13 @@ const DefaultNATSAddr = "127.0.0.1:4222"
 // usual port, MQTT/TLS on :8883 and WebSocket on :8081 too, blobs on disk.
 func DefaultOptions() Options {
 	o := Options{
-		DataDir:  DefaultDataDir(),
-		NATSAddr: DefaultNATSAddr,
-		Echo:     true,
-		KPC:      kpc.DefaultOptions(),
-		BCX:      bcx.DefaultOptions(),
-		Provider: provider.DefaultOptions(),
+		DataDir:   DefaultDataDir(),
+		NATSAddr:  DefaultNATSAddr,
+		Echo:      true,
+		HTTPSAddr: DefaultHTTPSAddr,
+		KPC:       kpc.DefaultOptions(),
+		BCX:       bcx.DefaultOptions(),
+		Provider:  provider.DefaultOptions(),
 	}
 	o.KPC.MQTTSAddr, o.KPC.WSAddr = ":8883", ":8081"
 	o.BCX.Blobs.S3.Bucket = "" // a bucket switches the blobs to S3
@@ -84,6 +89,7 @@ func DefaultOptions() Options {
 func (o *Options) BindFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.DataDir, "data-dir", o.DataDir, "where endpoints, blobs, keys and the admin token live")
 	fs.StringVar(&o.NATSAddr, "nats-addr", o.NATSAddr, "embedded NATS listen address")
+	fs.StringVar(&o.HTTPSAddr, "https-addr", o.HTTPSAddr, `HTTPS listen address of Kaa's cloud layout: /kpc/kp1/..., /kpc/ws, /kpc/api/v1/cert, /kpc/health, /bcx/api/v1/..., /bcx/health ("" disables)`)
 	k := flagset.Scratch()
 	o.KPC.BindFlags(k)
 	flagset.Copy(fs, k,
@@ -93,6 +99,7 @@ func (o *Options) BindFlags(fs *pflag.FlagSet) {
 		flagset.Reuse{Name: "http-addr", Usage: "1/KP over HTTP listen address"},
 		flagset.Reuse{Name: "rest-addr", Usage: "KPC management listen address (/health, /metrics)"},
 		flagset.Reuse{Name: "request-timeout"},
+		flagset.Reuse{Name: "tls-hosts", Usage: "host names and IPs of the platform certificate made on first start (default localhost,127.0.0.1,::1; delete <data-dir>/kpc-tls.* to make a new one)"},
 	)
 	b := flagset.Scratch()
 	o.BCX.BindFlags(b)
@@ -123,7 +130,7 @@ func (o *Options) validate() error {
 	}
 	// The URL and token are stand-ins: the real ones exist once NATS runs
 	// and the token file is read, and validation only needs them set.
-	s := o.services("nats://"+o.NATSAddr, "admin-token")
+	s := o.services("nats://"+o.NATSAddr, "admin-token", o.standInCert())
 	errs = append(errs, s.kpc.Validate(), s.bcx.Validate(), s.provider.Validate())
 	if o.Echo {
 		errs = append(errs, s.echo.Validate())

@@ -24,10 +24,12 @@ import (
 	"github.com/kaactl/kaactl/pkg/server/bcx"
 	"github.com/kaactl/kaactl/pkg/server/echo"
 	"github.com/kaactl/kaactl/pkg/server/embednats"
+	"github.com/kaactl/kaactl/pkg/server/httpx"
 	"github.com/kaactl/kaactl/pkg/server/httpx/auth"
 	"github.com/kaactl/kaactl/pkg/server/kpc"
 	"github.com/kaactl/kaactl/pkg/server/natsconn"
 	"github.com/kaactl/kaactl/pkg/server/provider"
+	"github.com/kaactl/kaactl/pkg/server/tlsutil"
 )
 
 // The demo set-up created on the first start in a data dir.
@@ -57,6 +59,8 @@ type Platform struct {
 	echo       *echo.Service
 	bcx        *bcx.Server
 	kpc        *kpc.Server
+	https      *httpx.Server // Kaa's cloud layout (https.go)
+	certFile   string        // the platform certificate's PEM file; "" without TLS
 	adminToken string
 	blobs      string
 	// autoRegister is the demo application's setting as stored.
@@ -92,14 +96,15 @@ type services struct {
 	blobs    string // the blob backend's name
 }
 
-func (o *Options) services(natsURL, adminToken string) services {
+// services are the options of every service; cert is the platform
+// certificate (loadCert), nil without TLS.
+func (o *Options) services(natsURL, adminToken string, cert *tlsutil.Certificate) services {
 	nc := natsconn.Options{URL: natsURL}
 	s := services{kpc: o.KPC, bcx: o.BCX, provider: o.Provider, echo: echo.DefaultOptions()}
 
 	s.kpc.NATS, s.kpc.Logger = nc, cmp.Or(s.kpc.Logger, o.Logger)
-	if s.kpc.MQTTSAddr != "" && s.kpc.TLSCert == "" && s.kpc.TLSKey == "" {
-		// Generated once, kept in the data dir: devices trust it once.
-		s.kpc.TLSCert, s.kpc.TLSKey, s.kpc.TLSGenerate = filepath.Join(o.DataDir, tlsCertFile), filepath.Join(o.DataDir, tlsKeyFile), true
+	if cert != nil { // loaded by the platform from KPC's TLS files, if any
+		s.kpc.Certificate, s.kpc.TLSCert, s.kpc.TLSKey, s.kpc.TLSGenerate = cert, "", "", false
 	}
 
 	s.provider.NATS, s.provider.Logger = nc, cmp.Or(s.provider.Logger, o.Logger)
@@ -127,8 +132,8 @@ func (o *Options) services(natsURL, adminToken string) services {
 
 // Start runs everything and returns once every service listens: the admin
 // token (created on first start), NATS, the provider with the demo
-// application, the extension, BCX, then KPC, so that devices find
-// everything behind it. When a step fails, what started is shut down.
+// application, the extension, BCX, KPC, then the HTTPS origin, so that
+// devices find everything behind it. When a step fails, what started is shut down.
 func (p *Platform) Start(ctx context.Context) (err error) {
 	if p.started.Swap(true) {
 		return errors.New("platform already started")
@@ -152,7 +157,11 @@ func (p *Platform) Start(ctx context.Context) (err error) {
 	if p.ns, err = embednats.Start(p.opts.NATSAddr); err != nil {
 		return err
 	}
-	s := p.opts.services(p.ns.ClientURL(), p.adminToken)
+	cert, err := p.loadCert()
+	if err != nil {
+		return err
+	}
+	s := p.opts.services(p.ns.ClientURL(), p.adminToken, cert)
 	s.provider.OnAppsChange = p.syncApps
 	p.blobs = s.blobs
 	if p.provider, err = provider.New(s.provider); err != nil {
@@ -190,7 +199,10 @@ func (p *Platform) Start(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	return p.kpc.Start(ctx)
+	if err := p.kpc.Start(ctx); err != nil {
+		return err
+	}
+	return p.startHTTPS(cert)
 }
 
 // demoApp creates the demo application on the first start, and applies
@@ -226,10 +238,16 @@ func checkListen(addr string) error {
 func (p *Platform) Shutdown(ctx context.Context) error {
 	p.shutdownOnce.Do(func() {
 		p.log.Info("shutting down")
+		// The HTTPS origin drains next to KPC: KPC refuses new requests
+		// and waits for those in flight on every port, then BCX waits for
+		// uploads.
+		httpsDone := make(chan error, 1)
+		go func() { httpsDone <- p.https.Shutdown(ctx) }()
 		var errs []error
 		if p.kpc != nil {
 			errs = append(errs, p.kpc.Shutdown(ctx))
 		}
+		errs = append(errs, <-httpsDone)
 		if p.bcx != nil {
 			errs = append(errs, p.bcx.Shutdown(ctx))
 		}

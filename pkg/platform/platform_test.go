@@ -35,12 +35,13 @@ func TestBindFlags(t *testing.T) {
 	fs := pflag.NewFlagSet("up", pflag.ContinueOnError)
 	o.BindFlags(fs)
 	for name, def := range map[string]string{"mqtts-addr": ":8883", "ws-addr": ":8081", "mqtt-addr": ":1883", "bcx-addr": ":8090",
-		"provider-addr": "127.0.0.1:8070", "nats-addr": "127.0.0.1:4222", "s3-bucket": "", "s3-region": "us-east-1", "bcx-token-ttl": "1h0m0s"} {
+		"provider-addr": "127.0.0.1:8070", "nats-addr": "127.0.0.1:4222", "s3-bucket": "", "s3-region": "us-east-1", "bcx-token-ttl": "1h0m0s",
+		"https-addr": ":8443", "tls-hosts": "[]"} {
 		if f := fs.Lookup(name); f == nil || f.DefValue != def {
 			t.Errorf("--%s: %+v, want default %q", name, f, def)
 		}
 	}
-	for _, absent := range []string{"nats", "backend", "tls-cert", "token-key-file", "instance"} {
+	for _, absent := range []string{"nats", "backend", "tls-cert", "token-key-file", "instance", "path-prefix"} {
 		if fs.Lookup(absent) != nil {
 			t.Errorf("up has --%s, which the platform sets itself", absent)
 		}

@@ -19,16 +19,16 @@ import (
 const Loopback = "127.0.0.1:0"
 
 // Start runs a platform with every listener on a free loopback port (MQTT,
-// MQTT/TLS, WebSocket, HTTP, management, BCX, provider, NATS) and its data in
-// a new t.TempDir(), after applying opts to those options; it returns once
-// KPC is connected and ready. Shutdown runs at cleanup, and its error fails
+// MQTT/TLS, WebSocket, HTTP, management, BCX, provider, NATS, the HTTPS
+// origin) and its data in a new t.TempDir(), after applying opts to those
+// options; it returns once KPC is connected and ready. Shutdown runs at cleanup, and its error fails
 // the test.
 func Start(t testing.TB, opts ...func(*platform.Options)) *platform.Platform {
 	t.Helper()
 	o := platform.DefaultOptions()
 	o.DataDir, o.NATSAddr = t.TempDir(), Loopback
 	o.KPC.MQTTAddr, o.KPC.MQTTSAddr, o.KPC.WSAddr, o.KPC.HTTPAddr, o.KPC.RESTAddr = Loopback, Loopback, Loopback, Loopback, Loopback
-	o.BCX.RESTAddr, o.Provider.RESTAddr = Loopback, Loopback
+	o.BCX.RESTAddr, o.Provider.RESTAddr, o.HTTPSAddr = Loopback, Loopback, Loopback
 	for _, fn := range opts {
 		fn(&o)
 	}
@@ -52,6 +52,9 @@ func Start(t testing.TB, opts ...func(*platform.Options)) *platform.Platform {
 
 // NoEcho runs no echo extension, so a test can answer as "echo" itself.
 func NoEcho(o *platform.Options) { o.Echo = false }
+
+// NoHTTPS runs no HTTPS origin (nor its certificate, without MQTT/TLS).
+func NoHTTPS(o *platform.Options) { o.HTTPSAddr = "" }
 
 // KPC changes the options of KPC.
 func KPC(fn func(*kpc.Options)) func(*platform.Options) {

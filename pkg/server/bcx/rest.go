@@ -19,6 +19,7 @@ import (
 	"github.com/kaactl/kaactl/pkg/api"
 	"github.com/kaactl/kaactl/pkg/blobstore"
 	"github.com/kaactl/kaactl/pkg/kp"
+	"github.com/kaactl/kaactl/pkg/server/httpx"
 )
 
 // Scopes required by the management API.
@@ -27,6 +28,7 @@ const (
 	ScopeDelete = "endpoint:delete"
 )
 
+// routes answers paths and methods it has no pattern for with a JSON error.
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/v1/binary-data", s.serveUpload)
@@ -40,7 +42,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("DELETE "+ep+"/{id}", s.auth.Middleware(ScopeDelete, s.tenantScoped(s.serveDelete)))
 	mux.HandleFunc("GET /health", s.serveHealth)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
-	return mux
+	return httpx.JSONErrors(mux)
 }
 
 func writeError(w http.ResponseWriter, status int, reason string) {
@@ -72,17 +74,19 @@ func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, status, map[string]string{"status": state})
 }
 
-func blobPath(b blobstore.Blob) string {
-	return "/api/v1/applications/" + b.App + "/endpoints/" + b.EndpointID + "/binary-data/" + b.ID
+// blobPath is a blob's URL path; prefix is the one the request came
+// through (httpx.Prefix), so that a client behind it can follow the path.
+func blobPath(prefix string, b blobstore.Blob) string {
+	return prefix + "/api/v1/applications/" + b.App + "/endpoints/" + b.EndpointID + "/binary-data/" + b.ID
 }
 
 // toJSON is a blob's representation in the management API.
-func toJSON(b blobstore.Blob) api.Blob {
+func toJSON(prefix string, b blobstore.Blob) api.Blob {
 	ct := b.ContentType
 	if ct == "" {
 		ct = "application/octet-stream"
 	}
-	return api.Blob{ID: b.ID, EndpointID: b.EndpointID, Name: b.Name, Size: b.Size, ContentType: ct, CreatedDate: b.Created.UTC(), URL: blobPath(b) + "/data"}
+	return api.Blob{ID: b.ID, EndpointID: b.EndpointID, Name: b.Name, Size: b.Size, ContentType: ct, CreatedDate: b.Created.UTC(), URL: blobPath(prefix, b) + "/data"}
 }
 
 // validName accepts user-given blob and file names.
@@ -192,8 +196,9 @@ func (s *Server) serveUpload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.metrics.uploads.WithLabelValues("201").Inc()
-	w.Header().Set("Location", blobPath(b))
-	writeJSON(w, http.StatusCreated, toJSON(b))
+	prefix := httpx.Prefix(r.Context())
+	w.Header().Set("Location", blobPath(prefix, b))
+	writeJSON(w, http.StatusCreated, toJSON(prefix, b))
 }
 
 // serveFile: POST /api/v1/files/{filename}: a named file of the endpoint that
@@ -269,7 +274,7 @@ func (s *Server) serveList(w http.ResponseWriter, r *http.Request) {
 	}
 	content := make([]api.Blob, 0, len(res.Blobs))
 	for _, b := range res.Blobs {
-		content = append(content, toJSON(b))
+		content = append(content, toJSON(httpx.Prefix(r.Context()), b))
 	}
 	writeJSON(w, http.StatusOK, api.BlobPage{Content: content, TotalElements: int64(res.Total), Page: page, Size: size})
 }
@@ -287,7 +292,7 @@ func (s *Server) serveStat(w http.ResponseWriter, r *http.Request) {
 		s.storeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, toJSON(b))
+	writeJSON(w, http.StatusOK, toJSON(httpx.Prefix(r.Context()), b))
 }
 
 func (s *Server) serveDownload(w http.ResponseWriter, r *http.Request) {
@@ -331,7 +336,7 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request, id string) {
 	}
 	defer body.Close()
 	h := w.Header()
-	h.Set("Content-Type", toJSON(meta).ContentType)
+	h.Set("Content-Type", toJSON("", meta).ContentType)
 	h.Set("Content-Length", strconv.FormatInt(length, 10))
 	h.Set("Accept-Ranges", "bytes")
 	if meta.Name != "" {

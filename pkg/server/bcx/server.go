@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"path/filepath"
 	"sync"
@@ -24,8 +23,10 @@ import (
 	"github.com/kaactl/kaactl/pkg/blobstore/backend"
 	"github.com/kaactl/kaactl/pkg/ism"
 	"github.com/kaactl/kaactl/pkg/kaaconfig"
+	"github.com/kaactl/kaactl/pkg/server/httpx"
 	"github.com/kaactl/kaactl/pkg/server/httpx/auth"
 	"github.com/kaactl/kaactl/pkg/server/natsconn"
+	"github.com/kaactl/kaactl/pkg/server/tlsutil"
 )
 
 // Options configures one BCX replica; BindFlags binds the flags of `kaactl
@@ -37,6 +38,12 @@ type Options struct {
 	Instance string
 	// RESTAddr serves uploads, management, /health and /metrics.
 	RESTAddr string
+	// TLSCert and TLSKey, when set, make RESTAddr HTTPS (PEM files).
+	TLSCert string
+	TLSKey  string
+	// PathPrefix puts RESTAddr's paths under a prefix, e.g. /bcx as in Kaa's
+	// cloud layout (https://<host>/bcx/api/v1/binary-data).
+	PathPrefix string
 	// TokenTTL is the default upload token lifetime (Kaa: kaa.bcx.tokens.expiration).
 	TokenTTL time.Duration
 	// MaxBlobSize bounds one upload.
@@ -99,6 +106,9 @@ func (o *Options) BindFlags(fs *pflag.FlagSet) {
 	o.NATS.BindFlags(fs)
 	fs.StringVar(&o.Instance, "instance", o.Instance, "BCX extension instance name")
 	fs.StringVar(&o.RESTAddr, "rest-addr", o.RESTAddr, "REST listen address: uploads, management, /health, /metrics")
+	fs.StringVar(&o.TLSCert, "tls-cert", o.TLSCert, "server certificate PEM file: serve --rest-addr over HTTPS (with --tls-key)")
+	fs.StringVar(&o.TLSKey, "tls-key", o.TLSKey, "server key PEM file of --tls-cert")
+	fs.StringVar(&o.PathPrefix, "path-prefix", o.PathPrefix, "serve every path under this prefix, e.g. /bcx as in Kaa's cloud (https://<host>/bcx/api/v1/...)")
 	o.Blobs.BindFlags(fs)
 	fs.DurationVar(&o.TokenTTL, "token-ttl", o.TokenTTL, "upload token lifetime (per application: kaa.applications.<app>.bcx.tokens.expiration)")
 	fs.StringVar(&o.TokenKeyFile, "token-key-file", o.TokenKeyFile, "hex HMAC key signing upload tokens; share it between replicas")
@@ -124,6 +134,12 @@ func (o *Options) validate() error {
 	}
 	if o.MaxBlobSize <= 0 {
 		errs = append(errs, fmt.Errorf("max blob size %d must be positive", o.MaxBlobSize))
+	}
+	if (o.TLSCert == "") != (o.TLSKey == "") {
+		errs = append(errs, errors.New("tls-cert and tls-key go together"))
+	}
+	if err := httpx.ValidPrefix(o.PathPrefix); err != nil {
+		errs = append(errs, fmt.Errorf("path-prefix: %w", err))
 	}
 	if o.TokenKeyFile == "" && o.TokenKey == nil {
 		errs = append(errs, errors.New("token key file is empty"))
@@ -177,10 +193,10 @@ type Server struct {
 	auth       Authenticator
 	metrics    *metrics
 
+	handler  http.Handler // Handler
 	nc       *nats.Conn
 	sub      *nats.Subscription
-	restSrv  *http.Server
-	restLn   net.Listener
+	restSrv  *httpx.Server
 	draining atomic.Bool
 	now      func() time.Time
 	runtime  runtimeConfig
@@ -196,11 +212,18 @@ func New(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("bcx options: %w", err)
 	}
 	log := cmp.Or(opts.Logger, slog.New(slog.DiscardHandler))
-	return &Server{
+	s := &Server{
 		opts: opts, log: log.With("service", "bcx"), store: opts.Store, auth: authn,
 		metrics: newMetrics(), now: time.Now, runtime: runtimeConfig{tokenTTL: map[string]time.Duration{}},
-	}, nil
+	}
+	s.handler = s.routes()
+	return s, nil
 }
+
+// Handler serves uploads, the management API, /health and /metrics at
+// their own paths: what RESTAddr serves under PathPrefix, and what `kaactl
+// up` mounts at /bcx of its HTTPS origin. It answers once Start has returned.
+func (s *Server) Handler() http.Handler { return s.handler }
 
 // Start loads the token key, opens the blob store, connects to NATS
 // (retrying in the background if it is not up yet) and opens the REST
@@ -251,18 +274,18 @@ func (s *Server) Start(ctx context.Context) (err error) {
 	if s.nc.IsConnected() { // make sure the server has the subscription before we report ready
 		_ = s.nc.FlushTimeout(5 * time.Second)
 	}
-	ln, err := net.Listen("tcp", s.opts.RESTAddr)
-	if err != nil {
-		return fmt.Errorf("bcx listen %s: %w", s.opts.RESTAddr, err)
-	}
-	s.restLn = ln
-	s.restSrv = &http.Server{Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
-	go func() {
-		if err := s.restSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			s.log.Error("rest server stopped", "error", err)
+	lo := httpx.Options{Addr: s.opts.RESTAddr, Handler: httpx.StripPrefix(s.opts.PathPrefix, s.handler), Logger: s.log}
+	if s.opts.TLSCert != "" {
+		cert, err := tlsutil.LoadCertificate(s.opts.TLSCert, s.opts.TLSKey, false, nil)
+		if err != nil {
+			return fmt.Errorf("bcx tls: %w", err)
 		}
-	}()
-	s.log.Info("bcx started", "rest", ln.Addr().String(), "instance", s.opts.Instance, "nats", s.opts.NATS.Redacted())
+		lo.TLS = cert.ServerConfig()
+	}
+	if s.restSrv, err = httpx.Listen(lo); err != nil {
+		return fmt.Errorf("bcx %w", err)
+	}
+	s.log.Info("bcx started", "rest", s.RESTAddr(), "tls", lo.TLS != nil, "prefix", s.opts.PathPrefix, "instance", s.opts.Instance, "nats", s.opts.NATS.Redacted())
 	return nil
 }
 
@@ -277,12 +300,7 @@ func (s *Server) releaseStore() error {
 }
 
 // RESTAddr is the bound REST address.
-func (s *Server) RESTAddr() string {
-	if s.restLn == nil {
-		return ""
-	}
-	return s.restLn.Addr().String()
-}
+func (s *Server) RESTAddr() string { return s.restSrv.Addr() }
 
 // Shutdown drains: health turns 503, token requests already received are
 // answered, uploads in progress finish (or ctx ends), then NATS is flushed
@@ -295,10 +313,8 @@ func (s *Server) Shutdown(ctx context.Context) error {
 				s.shutdownErr = errors.Join(s.shutdownErr, err)
 			}
 		}
-		if s.restSrv != nil {
-			if err := s.restSrv.Shutdown(ctx); err != nil {
-				s.shutdownErr = errors.Join(s.shutdownErr, fmt.Errorf("rest shutdown: %w", err))
-			}
+		if err := s.restSrv.Shutdown(ctx); err != nil {
+			s.shutdownErr = errors.Join(s.shutdownErr, fmt.Errorf("rest shutdown: %w", err))
 		}
 		_ = natsconn.Close(ctx, s.nc)
 		if err := s.releaseStore(); err != nil {

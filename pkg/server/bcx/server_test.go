@@ -45,7 +45,8 @@ type bcxEnv struct {
 	signer  *bcx.TokenSigner
 	acme    *authtest.Issuer
 	globex  *authtest.Issuer
-	base    string
+	base    string // scheme, address and path prefix
+	client  *http.Client
 	natsURL string
 }
 
@@ -80,9 +81,12 @@ func startBCX(t *testing.T, store blobstore.Store, mutate func(*bcx.Options)) *b
 		defer cancel()
 		_ = e.srv.Shutdown(ctx)
 	})
-	e.base = "http://" + e.srv.RESTAddr()
+	e.base, e.client = "http://"+e.srv.RESTAddr()+opts.PathPrefix, http.DefaultClient
+	if opts.TLSCert != "" {
+		e.base, e.client = "https://"+e.srv.RESTAddr()+opts.PathPrefix, trusting(t, opts.TLSCert)
+	}
 	testenv.Eventually(t, 5*time.Second, "bcx healthy", func() bool {
-		resp, err := http.Get(e.base + "/health")
+		resp, err := e.client.Get(e.base + "/health")
 		if err != nil {
 			return false
 		}
@@ -126,6 +130,11 @@ func (e *bcxEnv) token(t *testing.T, endpointID string) string {
 
 func do(t *testing.T, method, url string, body io.Reader, hdr ...string) (*http.Response, []byte) {
 	t.Helper()
+	return doWith(t, http.DefaultClient, method, url, body, hdr...)
+}
+
+func doWith(t *testing.T, c *http.Client, method, url string, body io.Reader, hdr ...string) (*http.Response, []byte) {
+	t.Helper()
 	req, err := http.NewRequest(method, url, body)
 	if err != nil {
 		t.Fatal(err)
@@ -133,7 +142,7 @@ func do(t *testing.T, method, url string, body io.Reader, hdr ...string) (*http.
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := c.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

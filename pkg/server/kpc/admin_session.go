@@ -41,8 +41,11 @@ func (st *sessionStats) sent(n int) {
 
 // transportOf names a mochi listener as users know the transport.
 func transportOf(listener string) string {
-	if listener == "tcp" {
+	switch listener {
+	case "tcp":
 		return transportMQTT
+	case listenerHTTPS: // MQTT over WebSocket on the HTTPS port
+		return "wss"
 	}
 	return listener // mqtts, ws
 }

@@ -30,16 +30,30 @@ type connLimits struct {
 // closes it (counted) when every slot is taken: refusing before reading a
 // byte is the only answer that costs nothing.
 func (l *connLimits) admit(c net.Conn, listener string) (*boundedConn, bool) {
-	if l.open.Add(1) > l.max {
-		l.open.Add(-1)
+	if !l.take(listener, c.RemoteAddr().String()) {
 		_ = c.Close()
-		l.metrics.closed.WithLabelValues(reasonMaxConnections).Inc()
-		l.log.Info("mqtt connection refused: too many connections", "listener", listener, "remote", c.RemoteAddr().String(), "max", l.max)
 		return nil, false
 	}
+	return l.bound(c), true
+}
+
+// take claims a connection slot, or counts and logs the refusal when every
+// slot is taken.
+func (l *connLimits) take(listener, remote string) bool {
+	if l.open.Add(1) > l.max {
+		l.open.Add(-1)
+		l.metrics.closed.WithLabelValues(reasonMaxConnections).Inc()
+		l.log.Info("mqtt connection refused: too many connections", "listener", listener, "remote", remote, "max", l.max)
+		return false
+	}
+	return true
+}
+
+// bound wraps a connection holding a slot (take); its Close gives the slot back.
+func (l *connLimits) bound(c net.Conn) *boundedConn {
 	bc := &boundedConn{Conn: c, limits: l, accepted: time.Now()}
 	bc.awaitConnect()
-	return bc, true
+	return bc
 }
 
 // ended counts a connection that ended before its CONNECT was accepted;
@@ -135,17 +149,13 @@ type deviceListener struct {
 	tls      *tls.Config
 	limits   *connLimits
 	ln       net.Listener
-
-	mu     sync.Mutex
-	closed bool
-	conns  map[*boundedConn]struct{} // open connections, for Close
-	wg     sync.WaitGroup            // connection goroutines
+	conns    connSet
 }
 
 var _ listeners.Listener = (*deviceListener)(nil)
 
 func newDeviceListener(id, addr string, tlsConfig *tls.Config, limits *connLimits) *deviceListener {
-	return &deviceListener{id: id, addr: addr, tls: tlsConfig, limits: limits, conns: make(map[*boundedConn]struct{})}
+	return &deviceListener{id: id, addr: addr, tls: tlsConfig, limits: limits}
 }
 
 func (l *deviceListener) ID() string       { return l.id }
@@ -172,7 +182,7 @@ func (l *deviceListener) Serve(establish listeners.EstablishFn) {
 	for {
 		c, err := l.ln.Accept()
 		if err != nil {
-			if l.isClosed() || errors.Is(err, net.ErrClosed) {
+			if l.conns.isClosed() || errors.Is(err, net.ErrClosed) {
 				return
 			}
 			// Out of file descriptors and the like: like net/http, wait and retry.
@@ -186,7 +196,7 @@ func (l *deviceListener) Serve(establish listeners.EstablishFn) {
 		if !ok {
 			continue
 		}
-		if !l.track(bc) {
+		if !l.conns.add(bc) {
 			_ = bc.Close()
 			return
 		}
@@ -194,32 +204,8 @@ func (l *deviceListener) Serve(establish listeners.EstablishFn) {
 	}
 }
 
-// track registers a connection unless the listener is closed.
-func (l *deviceListener) track(bc *boundedConn) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.closed {
-		return false
-	}
-	l.conns[bc] = struct{}{}
-	l.wg.Add(1)
-	return true
-}
-
-func (l *deviceListener) isClosed() bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.closed
-}
-
 func (l *deviceListener) serveConn(bc *boundedConn, establish listeners.EstablishFn) {
-	defer l.wg.Done()
-	defer func() {
-		_ = bc.Close()
-		l.mu.Lock()
-		delete(l.conns, bc)
-		l.mu.Unlock()
-	}()
+	defer l.conns.done(bc)
 	var c net.Conn = bc
 	if l.tls != nil {
 		tc := tls.Server(bc, l.tls)
@@ -242,21 +228,77 @@ func (l *deviceListener) serveConn(bc *boundedConn, establish listeners.Establis
 // once every connection goroutine has ended, so that none calls mochi's
 // establish after mochi's Close.
 func (l *deviceListener) Close(closeClients listeners.CloseFn) {
-	l.mu.Lock()
-	if l.closed {
-		l.mu.Unlock()
+	if !l.conns.close() {
 		return
 	}
-	l.closed = true
-	l.mu.Unlock()
 	if l.ln != nil {
 		_ = l.ln.Close()
 	}
 	closeClients(l.id)
-	l.mu.Lock()
-	for bc := range l.conns {
+	l.conns.end()
+}
+
+// connSet is a listener's connections from accept until mochi's establish
+// returns, so that its Close can end those still before CONNECT (or in a
+// TLS handshake), which mochi does not know of yet, and wait for them: none
+// may call establish after mochi's Close.
+type connSet struct {
+	mu     sync.Mutex
+	closed bool
+	conns  map[*boundedConn]struct{}
+	wg     sync.WaitGroup // one per connection in conns
+}
+
+// add registers a connection unless the set is closed.
+func (s *connSet) add(bc *boundedConn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
+	if s.conns == nil {
+		s.conns = make(map[*boundedConn]struct{})
+	}
+	s.conns[bc] = struct{}{}
+	s.wg.Add(1)
+	return true
+}
+
+// done closes an added connection and forgets it.
+func (s *connSet) done(bc *boundedConn) {
+	_ = bc.Close()
+	s.mu.Lock()
+	delete(s.conns, bc)
+	s.mu.Unlock()
+	s.wg.Done()
+}
+
+func (s *connSet) isClosed() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closed
+}
+
+// close refuses further connections; false when it was closed already.
+func (s *connSet) close() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
+	s.closed = true
+	return true
+}
+
+// end closes the connections still open and waits until every one is done.
+func (s *connSet) end() {
+	s.mu.Lock()
+	for bc := range s.conns {
 		_ = bc.Close()
 	}
-	l.mu.Unlock()
-	l.wg.Wait()
+	s.mu.Unlock()
+	s.wg.Wait()
 }
+
+// release gives back a slot taken without a connection to close.
+func (l *connLimits) release() { l.open.Add(-1) }

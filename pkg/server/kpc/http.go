@@ -12,6 +12,7 @@ import (
 
 	"github.com/kaactl/kaactl/pkg/api"
 	"github.com/kaactl/kaactl/pkg/kp"
+	"github.com/kaactl/kaactl/pkg/server/httpx"
 )
 
 // errTokenRevoked is the stop cause of sessions closed by a revocation event.
@@ -22,7 +23,7 @@ var errTokenRevoked = errors.New("endpoint token revoked")
 func (s *Server) kpHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/kp1/", s.serveKP)
-	return mux
+	return httpx.JSONErrors(mux)
 }
 
 func writeKPError(w http.ResponseWriter, status int, reason string) {
@@ -129,18 +130,18 @@ func (s *Server) restHandler() http.Handler {
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /api/v1/cert", func(w http.ResponseWriter, r *http.Request) {
-		if s.certPEM == nil {
+		if s.cert == nil {
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusNotFound)
 			_ = json.NewEncoder(w).Encode(map[string]string{"error": "MQTT/TLS is not enabled on this replica"})
 			return
 		}
 		w.Header().Set("Content-Type", "application/x-pem-file")
-		_, _ = w.Write(s.certPEM)
+		_, _ = w.Write(s.cert.PEM)
 	})
 	mux.HandleFunc("GET /api/v1/sessions", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(map[string]any{"replicaId": s.opts.ReplicaID, "sessions": s.sessionInfos(api.SessionFilter{})})
 	})
-	return mux
+	return httpx.JSONErrors(mux)
 }

@@ -11,7 +11,9 @@ import (
 
 	"github.com/kaactl/kaactl/pkg/ism"
 	"github.com/kaactl/kaactl/pkg/kaaconfig"
+	"github.com/kaactl/kaactl/pkg/server/httpx"
 	"github.com/kaactl/kaactl/pkg/server/natsconn"
+	"github.com/kaactl/kaactl/pkg/server/tlsutil"
 )
 
 // Options configures one KPC replica; BindFlags binds the flags of `kaactl
@@ -31,7 +33,8 @@ type Options struct {
 	MQTTSAddr string
 	// WSAddr is the MQTT over WebSocket listen address (path /ws); "" disables it.
 	WSAddr string
-	// TLSCert and TLSKey are the PEM files of the MQTT/TLS server certificate.
+	// TLSCert and TLSKey are the PEM files of the server certificate of
+	// MQTT/TLS and HTTPS, which GET /api/v1/cert serves.
 	TLSCert string
 	TLSKey  string
 	// TLSGenerate generates a self-signed pair at TLSCert/TLSKey (default
@@ -39,8 +42,17 @@ type Options struct {
 	TLSGenerate bool
 	// TLSHosts are the SANs of a generated certificate (default localhost, 127.0.0.1, ::1).
 	TLSHosts []string
+	// Certificate, when set, is the server certificate instead of TLSCert
+	// and TLSKey's (`kaactl up` loads the platform's once for every listener).
+	Certificate *tlsutil.Certificate
 	// HTTPAddr is the 1/KP over HTTP listen address; "" disables it.
 	HTTPAddr string
+	// HTTPSAddr serves DeviceHandler over TLS: 1/KP over HTTP, MQTT over
+	// WebSocket, /api/v1/cert and /health; "" disables it.
+	HTTPSAddr string
+	// PathPrefix puts the paths of HTTPAddr and HTTPSAddr under a prefix,
+	// e.g. /kpc for Kaa's cloud layout (https://<host>/kpc/kp1/...).
+	PathPrefix string
 	// RESTAddr is the management listen address (/health, /metrics); "" disables it.
 	RESTAddr string
 	// ECAPProvider is the service instance answering ep-token-request (Kaa's CM).
@@ -212,11 +224,13 @@ func (o *Options) BindFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.MQTTAddr, "mqtt-addr", o.MQTTAddr, `MQTT/TCP listen address ("" disables)`)
 	fs.StringVar(&o.MQTTSAddr, "mqtts-addr", o.MQTTSAddr, `MQTT/TLS listen address, e.g. :8883 ("" disables; needs --tls-cert/--tls-key or --tls-generate)`)
 	fs.StringVar(&o.WSAddr, "ws-addr", o.WSAddr, `MQTT over WebSocket listen address, served on path /ws ("" disables)`)
-	fs.StringVar(&o.TLSCert, "tls-cert", o.TLSCert, "MQTT/TLS server certificate PEM file (default "+DefaultTLSCert+" with --tls-generate)")
-	fs.StringVar(&o.TLSKey, "tls-key", o.TLSKey, "MQTT/TLS server key PEM file (default "+DefaultTLSKey+" with --tls-generate)")
+	fs.StringVar(&o.TLSCert, "tls-cert", o.TLSCert, "server certificate PEM file of MQTT/TLS and HTTPS (default "+DefaultTLSCert+" with --tls-generate)")
+	fs.StringVar(&o.TLSKey, "tls-key", o.TLSKey, "server key PEM file of MQTT/TLS and HTTPS (default "+DefaultTLSKey+" with --tls-generate)")
 	fs.BoolVar(&o.TLSGenerate, "tls-generate", o.TLSGenerate, "generate a self-signed certificate and key at --tls-cert/--tls-key if they do not exist")
 	fs.StringSliceVar(&o.TLSHosts, "tls-hosts", o.TLSHosts, "host names and IPs of a generated certificate (default localhost,127.0.0.1,::1)")
 	fs.StringVar(&o.HTTPAddr, "http-addr", o.HTTPAddr, `1/KP over HTTP listen address ("" disables)`)
+	fs.StringVar(&o.HTTPSAddr, "https-addr", o.HTTPSAddr, `HTTPS listen address, e.g. :8443: 1/KP over HTTP, MQTT over WebSocket on /ws, /api/v1/cert, /health ("" disables; needs --tls-cert/--tls-key or --tls-generate)`)
+	fs.StringVar(&o.PathPrefix, "path-prefix", o.PathPrefix, "serve the paths of --http-addr and --https-addr under this prefix, e.g. /kpc as in Kaa's cloud (https://<host>/kpc/kp1/...)")
 	fs.StringVar(&o.RESTAddr, "rest-addr", o.RESTAddr, `management listen address: /health, /metrics ("" disables)`)
 	fs.StringVar(&o.ECAPProvider, "ecap-provider", o.ECAPProvider, "service instance answering ECAP ep-token-request (Kaa's CM)")
 	fs.DurationVar(&o.RequestTimeout, "request-timeout", o.RequestTimeout, "wait for an extension's answer before replying 504")
@@ -243,7 +257,7 @@ func (o Options) withDefaults() Options {
 	if o.ReplicaID == "" {
 		o.ReplicaID = ism.NewCorrelationID()
 	}
-	if o.TLSGenerate && o.MQTTSAddr != "" {
+	if o.TLSGenerate && o.tlsListener() {
 		if o.TLSCert == "" {
 			o.TLSCert = DefaultTLSCert
 		}
@@ -275,14 +289,19 @@ func (o *Options) validate() error {
 	if o.MaxPayload <= 0 || o.MaxPayload > 256<<20 {
 		errs = append(errs, fmt.Errorf("max payload %d must be in (0, 256 MiB]", o.MaxPayload))
 	}
-	if o.MQTTAddr == "" && o.MQTTSAddr == "" && o.WSAddr == "" && o.HTTPAddr == "" {
-		errs = append(errs, errors.New("no device transport enabled: set mqtt-addr, mqtts-addr, ws-addr or http-addr"))
+	if o.MQTTAddr == "" && o.MQTTSAddr == "" && o.WSAddr == "" && o.HTTPAddr == "" && o.HTTPSAddr == "" {
+		errs = append(errs, errors.New("no device transport enabled: set mqtt-addr, mqtts-addr, ws-addr, http-addr or https-addr"))
 	}
-	if o.MQTTSAddr != "" && !o.TLSGenerate && (o.TLSCert == "" || o.TLSKey == "") {
-		errs = append(errs, errors.New("mqtts-addr needs tls-cert and tls-key (or tls-generate for a self-signed pair)"))
+	for _, l := range []struct{ name, addr string }{{"mqtts-addr", o.MQTTSAddr}, {"https-addr", o.HTTPSAddr}} {
+		if l.addr != "" && o.Certificate == nil && !o.TLSGenerate && (o.TLSCert == "" || o.TLSKey == "") {
+			errs = append(errs, fmt.Errorf("%s needs tls-cert and tls-key (or tls-generate for a self-signed pair)", l.name))
+		}
 	}
-	if o.MQTTSAddr == "" && (o.TLSCert != "" || o.TLSKey != "" || o.TLSGenerate) {
-		errs = append(errs, errors.New("tls-cert, tls-key and tls-generate need mqtts-addr"))
+	if !o.tlsListener() && (o.TLSCert != "" || o.TLSKey != "" || o.TLSGenerate) {
+		errs = append(errs, errors.New("tls-cert, tls-key and tls-generate need mqtts-addr or https-addr"))
+	}
+	if err := httpx.ValidPrefix(o.PathPrefix); err != nil {
+		errs = append(errs, fmt.Errorf("path-prefix: %w", err))
 	}
 	errs = append(errs, o.DeviceLimits.validate()...)
 	if err := o.Apps.Validate(); err != nil {
@@ -290,3 +309,6 @@ func (o *Options) validate() error {
 	}
 	return errors.Join(errs...)
 }
+
+// tlsListener reports whether a listener needs the server certificate.
+func (o *Options) tlsListener() bool { return o.MQTTSAddr != "" || o.HTTPSAddr != "" }

@@ -6,12 +6,10 @@ package kpc
 import (
 	"cmp"
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
 	"math"
-	"net"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -24,6 +22,7 @@ import (
 
 	"github.com/kaactl/kaactl/pkg/ism"
 	"github.com/kaactl/kaactl/pkg/kaaconfig"
+	"github.com/kaactl/kaactl/pkg/server/httpx"
 	"github.com/kaactl/kaactl/pkg/server/natsconn"
 	"github.com/kaactl/kaactl/pkg/server/tlsutil"
 )
@@ -44,12 +43,15 @@ type Server struct {
 	mqttLn   *deviceListener
 	mqttsLn  *deviceListener
 	wsLn     *wsListener
-	conns    *connLimits // shared by the MQTT listeners
-	certPEM  []byte      // the MQTT/TLS server certificate; nil when TLS is off
-	httpSrv  *http.Server
-	httpLn   net.Listener
-	restSrv  *http.Server
-	restLn   net.Listener
+	wsMount  *wsMount             // MQTT over WebSocket on HTTPS ports
+	conns    *connLimits          // shared by the MQTT listeners
+	cert     *tlsutil.Certificate // of MQTT/TLS and HTTPS; nil when TLS is off
+	kp       http.Handler         // KPHandler
+	rest     http.Handler         // RESTHandler
+	device   http.Handler         // DeviceHandler
+	httpSrv  *httpx.Server
+	httpsSrv *httpx.Server
+	restSrv  *httpx.Server
 	sessions *sessionRegistry
 	pending  *pendingTable
 	metrics  *metrics
@@ -91,6 +93,9 @@ func New(opts Options) (*Server, error) {
 		metrics:        s.metrics,
 		log:            s.log.With("component", "mqtt"),
 	}
+	s.wsMount = newWSMount(s.conns)
+	s.kp, s.rest = s.kpHandler(), s.restHandler()
+	s.device = s.deviceHandler()
 	return s, nil
 }
 
@@ -126,6 +131,10 @@ func (s *Server) Start(ctx context.Context) error {
 	if nc.IsConnected() { // make sure the server has the subscriptions before we accept requests
 		_ = nc.FlushTimeout(5 * time.Second)
 	}
+	if err := s.loadCert(); err != nil {
+		nc.Close()
+		return err
+	}
 	if err := s.startMQTT(); err != nil {
 		nc.Close()
 		return err
@@ -135,29 +144,13 @@ func (s *Server) Start(ctx context.Context) error {
 		nc.Close()
 		return err
 	}
-	s.log.Info("kpc started", "mqtt", s.MQTTAddr(), "mqtts", s.MQTTSAddr(), "ws", s.WSAddr(), "http", s.HTTPAddr(), "rest", s.RESTAddr(), "nats", s.opts.NATS.Redacted())
+	s.log.Info("kpc started", "mqtt", s.MQTTAddr(), "mqtts", s.MQTTSAddr(), "ws", s.WSAddr(), "http", s.HTTPAddr(), "https", s.HTTPSAddr(), "rest", s.RESTAddr(), "nats", s.opts.NATS.Redacted())
 	return nil
 }
 
 func (s *Server) startMQTT() error {
-	if s.opts.MQTTAddr == "" && s.opts.MQTTSAddr == "" && s.opts.WSAddr == "" {
+	if s.opts.MQTTAddr == "" && s.opts.MQTTSAddr == "" && s.opts.WSAddr == "" && s.opts.HTTPSAddr == "" {
 		return nil
-	}
-	var tlsConfig *tls.Config
-	if s.opts.MQTTSAddr != "" {
-		var (
-			cert tls.Certificate
-			err  error
-		)
-		if s.opts.TLSGenerate {
-			cert, s.certPEM, err = tlsutil.LoadOrCreate(s.opts.TLSCert, s.opts.TLSKey, s.opts.TLSHosts)
-		} else {
-			cert, s.certPEM, err = tlsutil.Load(s.opts.TLSCert, s.opts.TLSKey)
-		}
-		if err != nil {
-			return fmt.Errorf("mqtts: %w", err)
-		}
-		tlsConfig = tlsutil.ServerConfig(cert)
 	}
 	// 1/KP needs CONNECT, publishes to kp1/ and replies: what else MQTT
 	// offers is off (retain, sessions that outlive a connection, topic
@@ -203,7 +196,7 @@ func (s *Server) startMQTT() error {
 		}
 	}
 	if s.opts.MQTTSAddr != "" {
-		s.mqttsLn = newDeviceListener("mqtts", s.opts.MQTTSAddr, tlsConfig, s.conns)
+		s.mqttsLn = newDeviceListener("mqtts", s.opts.MQTTSAddr, s.cert.ServerConfig(), s.conns)
 		if err := add("mqtts", s.opts.MQTTSAddr, s.mqttsLn); err != nil {
 			return err
 		}
@@ -214,6 +207,10 @@ func (s *Server) startMQTT() error {
 			return err
 		}
 	}
+	// Always there, so that DeviceHandler's /ws works wherever it is mounted.
+	if err := add("mqtt websocket on https", listenerHTTPS, s.wsMount); err != nil {
+		return err
+	}
 	if err := s.mqtt.Serve(); err != nil {
 		s.closeMQTT()
 		return fmt.Errorf("mqtt serve: %w", err)
@@ -221,6 +218,7 @@ func (s *Server) startMQTT() error {
 	for topic := range s.mqtt.Topics.Retained.GetAll() { // the $SYS topics Serve published
 		s.mqtt.Topics.RetainMessage(packets.Packet{TopicName: topic})
 	}
+	s.wsMount.open(s.mqtt.EstablishConnection)
 	return nil
 }
 
@@ -265,31 +263,29 @@ func (s *Server) disconnectListenerClients(listener string) {
 }
 
 func (s *Server) startHTTP() error {
-	serve := func(addr string, h http.Handler) (*http.Server, net.Listener, error) {
-		if addr == "" {
-			return nil, nil, nil
+	listen := func(name, addr string, h http.Handler, tls *tlsutil.Certificate) (*httpx.Server, error) {
+		o := httpx.Options{Addr: addr, Handler: h, Logger: s.log.With("listener", name)}
+		if tls != nil {
+			o.TLS = tls.ServerConfig()
 		}
-		ln, err := net.Listen("tcp", addr)
+		srv, err := httpx.Listen(o)
 		if err != nil {
-			return nil, nil, fmt.Errorf("listen %s: %w", addr, err)
+			return nil, fmt.Errorf("%s: %w", name, err)
 		}
-		srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
-		go func() {
-			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				s.log.Error("http server stopped", "addr", addr, "error", err)
-			}
-		}()
-		return srv, ln, nil
+		return srv, nil
 	}
 	var err error
-	if s.httpSrv, s.httpLn, err = serve(s.opts.HTTPAddr, s.kpHandler()); err != nil {
-		return fmt.Errorf("kp http: %w", err)
+	if s.httpSrv, err = listen("kp http", s.opts.HTTPAddr, httpx.StripPrefix(s.opts.PathPrefix, s.kp), nil); err != nil {
+		return err
 	}
-	if s.restSrv, s.restLn, err = serve(s.opts.RESTAddr, s.restHandler()); err != nil {
-		if s.httpSrv != nil {
-			_ = s.httpSrv.Close()
-		}
-		return fmt.Errorf("rest: %w", err)
+	if s.httpsSrv, err = listen("https", s.opts.HTTPSAddr, httpx.StripPrefix(s.opts.PathPrefix, s.device), s.cert); err != nil {
+		_ = s.httpSrv.Close()
+		return err
+	}
+	if s.restSrv, err = listen("rest", s.opts.RESTAddr, s.rest, nil); err != nil {
+		_ = s.httpSrv.Close()
+		_ = s.httpsSrv.Close()
+		return err
 	}
 	return nil
 }
@@ -319,25 +315,23 @@ func (s *Server) WSAddr() string {
 	return s.wsLn.Address()
 }
 
-// CertPEM is the MQTT/TLS server certificate (PEM) devices must trust; nil
-// when MQTT/TLS is off or before Start.
-func (s *Server) CertPEM() []byte { return s.certPEM }
+// CertPEM is the server certificate (PEM) of MQTT/TLS and HTTPS that
+// devices must trust; nil when TLS is off or before Start.
+func (s *Server) CertPEM() []byte {
+	if s.cert == nil {
+		return nil
+	}
+	return s.cert.PEM
+}
 
 // HTTPAddr is the bound 1/KP over HTTP address ("" when disabled).
-func (s *Server) HTTPAddr() string { return lnAddr(s.httpLn) }
+func (s *Server) HTTPAddr() string { return s.httpSrv.Addr() }
 
 // RESTAddr is the bound management address ("" when disabled).
-func (s *Server) RESTAddr() string { return lnAddr(s.restLn) }
+func (s *Server) RESTAddr() string { return s.restSrv.Addr() }
 
 // ReplicaID identifies this replica on NATS.
 func (s *Server) ReplicaID() string { return s.opts.ReplicaID }
-
-func lnAddr(ln net.Listener) string {
-	if ln == nil {
-		return ""
-	}
-	return ln.Addr().String()
-}
 
 // Ready reports whether the replica can serve: connected to NATS, not draining.
 func (s *Server) Ready() bool {
@@ -351,10 +345,13 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.shutdownOnce.Do(func() {
 		s.draining.Store(true)
 		s.log.Info("kpc draining", "in_flight", s.pending.len())
-		if s.httpSrv != nil {
-			// Waits for in-flight HTTP requests, which wait for their replies.
-			if err := s.httpSrv.Shutdown(ctx); err != nil {
-				s.shutdownErr = errors.Join(s.shutdownErr, fmt.Errorf("kp http shutdown: %w", err))
+		// Waits for in-flight HTTP requests, which wait for their replies.
+		for _, l := range []struct {
+			name string
+			srv  *httpx.Server
+		}{{"kp http", s.httpSrv}, {"https", s.httpsSrv}} {
+			if err := l.srv.Shutdown(ctx); err != nil {
+				s.shutdownErr = errors.Join(s.shutdownErr, fmt.Errorf("%s shutdown: %w", l.name, err))
 			}
 		}
 		tick := time.NewTicker(5 * time.Millisecond)
@@ -368,9 +365,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		tick.Stop()
 		s.closeMQTT() // disconnects every client: OnDisconnect publishes ELCE
 		s.stopAdmin()
-		if s.restSrv != nil {
-			_ = s.restSrv.Close()
-		}
+		_ = s.restSrv.Close()
 		if err := natsconn.Close(ctx, s.nc); err != nil {
 			s.shutdownErr = errors.Join(s.shutdownErr, err)
 		}

@@ -109,7 +109,9 @@ func startPlatform(t *testing.T, mutate func(*kpc.Options)) *platform {
 // (Shutdown is idempotent: the platform's cleanup does not mind).
 func newPlatform(t *testing.T, mutate func(*kpc.Options)) *platform {
 	t.Helper()
-	pl := platformtest.Start(t, platformtest.NoEcho, platformtest.KPC(func(o *kpc.Options) {
+	// Without the platform's HTTPS origin, which would lend KPC its
+	// certificate: KPC's own TLS options alone decide.
+	pl := platformtest.Start(t, platformtest.NoEcho, platformtest.NoHTTPS, platformtest.KPC(func(o *kpc.Options) {
 		o.MQTTSAddr, o.WSAddr = "", ""
 		o.RequestTimeout = 2 * time.Second
 		if mutate != nil {

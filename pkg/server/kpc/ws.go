@@ -12,6 +12,8 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/mochi-mqtt/server/v2/listeners"
+
+	"github.com/kaactl/kaactl/pkg/server/httpx"
 )
 
 // WSPath is the HTTP path of MQTT over WebSocket (Kaa's).
@@ -22,27 +24,70 @@ const WSPath = "/ws"
 // it can neither be restricted to /ws nor report a port chosen by ":0" nor
 // fail Start on a busy port; this one binds in Init.
 type wsListener struct {
-	id, addr  string
-	limits    *connLimits
+	wsEndpoint
+	addr      string
 	ln        net.Listener
 	srv       *http.Server
 	establish listeners.EstablishFn // set by Serve before srv serves
-	log       *slog.Logger
-	upgrader  websocket.Upgrader
 	once      sync.Once
 }
 
 var _ listeners.Listener = (*wsListener)(nil)
 
 func newWSListener(id, addr string, limits *connLimits) *wsListener {
-	return &wsListener{
-		id: id, addr: addr, limits: limits,
+	return &wsListener{wsEndpoint: newWSEndpoint(id, limits), addr: addr}
+}
+
+// wsEndpoint upgrades requests to MQTT over WebSocket and hands the
+// connections to mochi as clients of listener id.
+type wsEndpoint struct {
+	id       string
+	limits   *connLimits
+	log      *slog.Logger
+	upgrader websocket.Upgrader
+}
+
+func newWSEndpoint(id string, limits *connLimits) wsEndpoint {
+	return wsEndpoint{
+		id: id, limits: limits, log: limits.log,
 		upgrader: websocket.Upgrader{
 			Subprotocols: []string{"mqtt"},
 			// Devices are not browsers and no cookie authenticates them: any origin.
 			CheckOrigin: func(*http.Request) bool { return true },
 		},
 	}
+}
+
+// serve upgrades r and serves the MQTT client until it ends. w's Hijack
+// must hand out a *boundedConn: the connection holds a slot and its writes
+// have deadlines.
+func (e *wsEndpoint) serve(w http.ResponseWriter, r *http.Request, establish listeners.EstablishFn) {
+	if refuseNonUpgrade(w, r) {
+		return
+	}
+	c, err := e.upgrader.Upgrade(w, r, nil) // writes the error response itself
+	if err != nil {
+		return
+	}
+	defer c.Close()
+	if bc, ok := c.NetConn().(*boundedConn); ok {
+		bc.awaitConnect() // the hijack cleared it
+	}
+	dc := &deviceConn{Conn: &wsConn{Conn: c.NetConn(), c: c}}
+	err = establish(e.id, dc)
+	e.limits.ended(e.id, dc, err)
+	if err != nil && !errors.Is(err, io.EOF) {
+		e.log.Debug("websocket client ended", "error", err)
+	}
+}
+
+// refuseNonUpgrade answers 400 to a request that is no WebSocket upgrade.
+func refuseNonUpgrade(w http.ResponseWriter, r *http.Request) bool {
+	if websocket.IsWebSocketUpgrade(r) {
+		return false
+	}
+	writeKPError(w, http.StatusBadRequest, "MQTT over WebSocket: this path takes WebSocket upgrades only")
+	return true
 }
 
 func (l *wsListener) ID() string       { return l.id }
@@ -55,32 +100,16 @@ func (l *wsListener) Address() string {
 	return l.addr
 }
 
-func (l *wsListener) Init(log *slog.Logger) error {
-	l.log = log
+func (l *wsListener) Init(*slog.Logger) error {
 	ln, err := net.Listen("tcp", l.addr)
 	if err != nil {
 		return err
 	}
 	l.ln = &limitedListener{Listener: ln, limits: l.limits, id: l.id}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET "+WSPath, func(w http.ResponseWriter, r *http.Request) {
-		c, err := l.upgrader.Upgrade(w, r, nil) // writes the error response itself
-		if err != nil {
-			return
-		}
-		defer c.Close()
-		if bc, ok := c.NetConn().(*boundedConn); ok {
-			bc.awaitConnect() // the hijack cleared it
-		}
-		dc := &deviceConn{Conn: &wsConn{Conn: c.NetConn(), c: c}}
-		err = l.establish(l.id, dc)
-		l.limits.ended(l.id, dc, err)
-		if err != nil && !errors.Is(err, io.EOF) {
-			l.log.Debug("websocket client ended", "error", err)
-		}
-	})
+	mux.HandleFunc("GET "+WSPath, func(w http.ResponseWriter, r *http.Request) { l.serve(w, r, l.establish) })
 	// The upgrade request must come within the CONNECT deadline too.
-	l.srv = &http.Server{Handler: mux, ReadHeaderTimeout: l.limits.connectTimeout}
+	l.srv = &http.Server{Handler: httpx.JSONErrors(mux), ReadHeaderTimeout: l.limits.connectTimeout}
 	return nil
 }
 

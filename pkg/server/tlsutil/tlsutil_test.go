@@ -124,3 +124,29 @@ func TestOldTLSRefused(t *testing.T) {
 		t.Fatal("non-ECDHE TLS 1.2 suite accepted")
 	}
 }
+
+func TestLoadCertificate(t *testing.T) {
+	dir := t.TempDir()
+	certFile, keyFile := filepath.Join(dir, "c.crt"), filepath.Join(dir, "c.key")
+	if _, err := tlsutil.LoadCertificate(certFile, keyFile, false, nil); err == nil {
+		t.Fatal("loaded missing files without generate")
+	}
+	if _, err := os.Stat(certFile); err == nil {
+		t.Fatal("a certificate was generated without generate")
+	}
+	made, err := tlsutil.LoadCertificate(certFile, keyFile, true, []string{"kaa.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := tlsutil.LoadCertificate(certFile, keyFile, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	onDisk, _ := os.ReadFile(certFile)
+	if !bytes.Equal(made.PEM, loaded.PEM) || !bytes.Equal(loaded.PEM, onDisk) || !bytes.Equal(made.Pair.Certificate[0], loaded.Pair.Certificate[0]) {
+		t.Fatal("the generated and the loaded certificate differ")
+	}
+	if cfg := loaded.ServerConfig(); cfg.MinVersion != tls.VersionTLS12 || len(cfg.Certificates) != 1 {
+		t.Errorf("server config %+v", cfg)
+	}
+}
