@@ -72,7 +72,7 @@ type StatusSpec struct {
 }
 
 // BasicCredential is a username/password client credential. The password is
-// kept only as a bcrypt hash and never returned.
+// kept only as a salted hash and never returned.
 type BasicCredential struct {
 	ID        string    `json:"credentialsId"`
 	Tenant    string    `json:"tenant"`

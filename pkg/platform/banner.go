@@ -11,7 +11,7 @@ var bannerTmpl = template.Must(template.New("banner").Parse(`kaactl is up.
   KP over HTTP  http://{{.HTTP}}
   BCX           http://{{.BCX}}      (blob uploads and management)
   Provider API  http://{{.Provider}}      (endpoints and credentials)
-  NATS          {{.NATSURL}}
+  NATS          nats://{{.NATSAddr}}   (token in {{.NATSTokenAt}}; attach with nats --server "nats://$(cat {{.NATSTokenAt}})@{{.NATSAddr}}")
   Health        http://{{.REST}}/health  /metrics{{if .MQTTS}}   TLS certificate: http://{{.REST}}/api/v1/cert{{end}}
   Data          {{.DataDir}}   (blobs: {{.Blobs}})
   Admin token   {{.AdminTokenAt}}  (bearer token for the BCX and provider APIs)
@@ -41,7 +41,8 @@ Press Ctrl-C to stop.
 func (p *Platform) WriteBanner(w io.Writer) error {
 	mqttHost, mqttPort, _ := net.SplitHostPort(p.KPC().MQTTAddr())
 	return bannerTmpl.Execute(w, map[string]any{
-		"NATSURL":      p.NATSURL(),
+		"NATSAddr":     p.NATSAddr(),
+		"NATSTokenAt":  p.NATSTokenPath(),
 		"MQTT":         p.KPC().MQTTAddr(),
 		"MQTTS":        p.KPC().MQTTSAddr(),
 		"WS":           localAddr(p.KPC().WSAddr()),

@@ -13,6 +13,7 @@ import (
 	"github.com/kaactl/kaactl/internal/flagset"
 	"github.com/kaactl/kaactl/pkg/server/bcx"
 	"github.com/kaactl/kaactl/pkg/server/kpc"
+	"github.com/kaactl/kaactl/pkg/server/natsconn"
 	"github.com/kaactl/kaactl/pkg/server/provider"
 )
 
@@ -123,7 +124,7 @@ func (o *Options) validate() error {
 	}
 	// The URL and token are stand-ins: the real ones exist once NATS runs
 	// and the token file is read, and validation only needs them set.
-	s := o.services("nats://"+o.NATSAddr, "admin-token")
+	s := o.services(natsconn.Options{URL: "nats://" + o.NATSAddr, Token: "nats-token"}, "admin-token")
 	errs = append(errs, s.kpc.Validate(), s.bcx.Validate(), s.provider.Validate())
 	if o.Echo {
 		errs = append(errs, s.echo.Validate())

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sync"
@@ -39,6 +40,8 @@ const (
 // Files and directories inside the data dir.
 const (
 	AdminTokenFile = "admin.token"
+	// NATSTokenFile holds the embedded NATS server's authorization token.
+	NATSTokenFile = "nats.token"
 	providerDir    = "provider"
 	blobsDir       = "blobs"
 	tokenKeyFile   = "bcx-token.key"
@@ -57,6 +60,7 @@ type Platform struct {
 	bcx        *bcx.Server
 	kpc        *kpc.Server
 	adminToken string
+	natsToken  string
 	blobs      string
 
 	started      atomic.Bool
@@ -87,8 +91,7 @@ type services struct {
 	blobs    string // the blob backend's name
 }
 
-func (o *Options) services(natsURL, adminToken string) services {
-	nc := natsconn.Options{URL: natsURL}
+func (o *Options) services(nc natsconn.Options, adminToken string) services {
 	s := services{kpc: o.KPC, bcx: o.BCX, provider: o.Provider, echo: echo.DefaultOptions()}
 
 	s.kpc.NATS, s.kpc.Logger = nc, cmp.Or(s.kpc.Logger, o.Logger)
@@ -132,7 +135,10 @@ func (p *Platform) Start(ctx context.Context) (err error) {
 		return fmt.Errorf("data dir: %w", err)
 	}
 	if p.adminToken, err = loadOrCreateToken(p.AdminTokenPath()); err != nil {
-		return err
+		return fmt.Errorf("admin token: %w", err)
+	}
+	if p.natsToken, err = loadOrCreateToken(p.NATSTokenPath()); err != nil {
+		return fmt.Errorf("nats token: %w", err)
 	}
 	defer func() {
 		if err != nil {
@@ -141,10 +147,10 @@ func (p *Platform) Start(ctx context.Context) (err error) {
 			_ = p.Shutdown(ctx)
 		}
 	}()
-	if p.ns, err = embednats.Start(p.opts.NATSAddr); err != nil {
+	if p.ns, err = embednats.Start(p.opts.NATSAddr, p.natsToken); err != nil {
 		return err
 	}
-	s := p.opts.services(p.ns.ClientURL(), p.adminToken)
+	s := p.opts.services(natsconn.Options{URL: p.ns.ClientURL(), Token: p.natsToken}, p.adminToken)
 	p.blobs = s.blobs
 	if p.provider, err = provider.New(s.provider); err != nil {
 		return err
@@ -202,13 +208,32 @@ func (p *Platform) Shutdown(ctx context.Context) error {
 	return p.shutdownErr
 }
 
-// NATSURL is the embedded NATS server's client URL ("" before Start).
+// NATSURL is the embedded NATS server's client URL with the platform's
+// token in it, nats://<token>@host:port, what a program on this machine
+// connects with ("" before Start). It holds a secret: never log it.
 func (p *Platform) NATSURL() string {
 	if p.ns == nil {
 		return ""
 	}
-	return p.ns.ClientURL()
+	u, err := url.Parse(p.ns.ClientURL())
+	if err != nil {
+		return ""
+	}
+	u.User = url.User(p.natsToken)
+	return u.String()
 }
+
+// NATSAddr is where the embedded NATS server listens, host:port ("" before
+// Start); clients need the token of NATSTokenPath.
+func (p *Platform) NATSAddr() string {
+	if p.ns == nil {
+		return ""
+	}
+	return p.ns.Addr().String()
+}
+
+// NATSTokenPath is the file holding the embedded NATS server's token (mode 0600).
+func (p *Platform) NATSTokenPath() string { return filepath.Join(p.opts.DataDir, NATSTokenFile) }
 
 // KPC is the device edge (nil before Start).
 func (p *Platform) KPC() *kpc.Server { return p.kpc }

@@ -136,7 +136,7 @@ func TestFailedStartReleasesEverything(t *testing.T) {
 		t.Fatalf("Start with BCX's port taken: %v", err)
 	}
 	retry := platformtest.Start(t, func(r *platform.Options) { r.DataDir, r.NATSAddr = o.DataDir, natsAddr })
-	if retry.NATSURL() != "nats://"+natsAddr {
-		t.Errorf("NATS on %s, want %s", retry.NATSURL(), natsAddr)
+	if retry.NATSAddr() != natsAddr {
+		t.Errorf("NATS on %s, want %s", retry.NATSAddr(), natsAddr)
 	}
 }

@@ -46,8 +46,8 @@ func (p *Provider) subscribe(nc *nats.Conn) ([]*nats.Subscription, error) {
 }
 
 // async runs fn on its own goroutine once one of the maxInFlight slots is
-// free: NATS calls a subscription's handler serially, and one bcrypt
-// comparison must not hold up the requests behind it.
+// free: NATS calls a subscription's handler serially, and one store write
+// (or legacy bcrypt comparison) must not hold up the requests behind it.
 func (p *Provider) async(fn func(*nats.Msg)) nats.MsgHandler {
 	return func(m *nats.Msg) {
 		select {

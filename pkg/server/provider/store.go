@@ -34,7 +34,8 @@ type endpointRecord struct {
 	TokenHash []byte `json:"tokenHash"`
 }
 
-// basicRecord is a BasicCredential as stored: with its bcrypt hash.
+// basicRecord is a BasicCredential as stored: with its password hash
+// (hashPassword's, or a legacy bcrypt one).
 type basicRecord struct {
 	BasicCredential
 	PasswordHash []byte `json:"passwordHash"`
