@@ -42,11 +42,11 @@ const (
 	AdminTokenFile = "admin.token"
 	// NATSTokenFile holds the embedded NATS server's authorization token.
 	NATSTokenFile = "nats.token"
-	providerDir    = "provider"
-	blobsDir       = "blobs"
-	tokenKeyFile   = "bcx-token.key"
-	tlsCertFile    = "kpc-tls.crt"
-	tlsKeyFile     = "kpc-tls.key"
+	providerDir   = "provider"
+	blobsDir      = "blobs"
+	tokenKeyFile  = "bcx-token.key"
+	tlsCertFile   = "kpc-tls.crt"
+	tlsKeyFile    = "kpc-tls.key"
 )
 
 // Platform is a running `kaactl up`.
