@@ -91,8 +91,10 @@ func (o *Options) BindFlags(fs *pflag.FlagSet) {
 		flagset.Reuse{Name: "mqtt-addr", Usage: "MQTT/TCP listen address"},
 		flagset.Reuse{Name: "mqtts-addr", Usage: `MQTT/TLS listen address ("" disables); self-signed certificate in the data dir`},
 		flagset.Reuse{Name: "ws-addr", Usage: `MQTT over WebSocket listen address, path /ws ("" disables)`},
+		flagset.Reuse{Name: "wss-addr", Usage: `MQTT over secure WebSocket listen address, path /ws, with the MQTT/TLS certificate ("" disables)`},
+		flagset.Reuse{Name: "client-ca", Usage: "PEM file of the CAs of device certificates: MQTT/TLS then asks for one, verifies it and checks it with the provider (kaactl credentials cert add)"},
 		flagset.Reuse{Name: "http-addr", Usage: "1/KP over HTTP listen address"},
-		flagset.Reuse{Name: "rest-addr", Usage: "KPC management listen address (/health, /metrics)"},
+		flagset.Reuse{Name: "rest-addr", Usage: "KPC management listen address (/health, /metrics, /api/v1/cert; /api/v1/sessions with the admin token)"},
 		flagset.Reuse{Name: "request-timeout"},
 	)
 	b := flagset.Scratch()

@@ -95,7 +95,8 @@ func (o *Options) services(nc natsconn.Options, adminToken string) services {
 	s := services{kpc: o.KPC, bcx: o.BCX, provider: o.Provider, echo: echo.DefaultOptions()}
 
 	s.kpc.NATS, s.kpc.Logger = nc, cmp.Or(s.kpc.Logger, o.Logger)
-	if s.kpc.MQTTSAddr != "" && s.kpc.TLSCert == "" && s.kpc.TLSKey == "" {
+	s.kpc.Auth = auth.StaticToken{Token: adminToken, TenantID: kpc.AllTenants} // the admin sees every session
+	if (s.kpc.MQTTSAddr != "" || s.kpc.WSSAddr != "") && s.kpc.TLSCert == "" && s.kpc.TLSKey == "" {
 		// Generated once, kept in the data dir: devices trust it once.
 		s.kpc.TLSCert, s.kpc.TLSKey, s.kpc.TLSGenerate = filepath.Join(o.DataDir, tlsCertFile), filepath.Join(o.DataDir, tlsKeyFile), true
 	}
@@ -161,6 +162,13 @@ func (p *Platform) Start(ctx context.Context) (err error) {
 	if _, err := p.provider.CreateApp(ctx, DemoTenant, DemoApp, []string{DemoAppVersion}, p.opts.AutoRegister); err != nil && !errors.Is(err, provider.ErrExists) {
 		return fmt.Errorf("demo application: %w", err)
 	}
+	// The tenant policies set with `kaactl tenants policy` survive restarts in
+	// the provider's store; KPC, which would miss their 17/SCMP events, gets
+	// them at start.
+	policies, err := p.provider.TenantConfigs(ctx)
+	if err != nil {
+		return fmt.Errorf("tenant configurations: %w", err)
+	}
 	if p.opts.Echo {
 		if p.echo, err = echo.New(s.echo); err != nil {
 			return err
@@ -177,6 +185,11 @@ func (p *Platform) Start(ctx context.Context) (err error) {
 	}
 	if p.kpc, err = kpc.New(s.kpc); err != nil {
 		return err
+	}
+	for tenant, c := range policies {
+		if err := p.kpc.SetTenantPolicy(tenant, &c); err != nil {
+			return fmt.Errorf("tenant %s configuration: %w", tenant, err)
+		}
 	}
 	return p.kpc.Start(ctx)
 }

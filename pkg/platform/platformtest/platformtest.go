@@ -19,7 +19,8 @@ import (
 const Loopback = "127.0.0.1:0"
 
 // Start runs a platform with every listener on a free loopback port (MQTT,
-// MQTT/TLS, WebSocket, HTTP, management, BCX, provider, NATS) and its data in
+// MQTT/TLS, WebSocket, secure WebSocket, HTTP, management, BCX, provider,
+// NATS) and its data in
 // a new t.TempDir(), after applying opts to those options; it returns once
 // KPC is connected and ready. Shutdown runs at cleanup, and its error fails
 // the test.
@@ -27,7 +28,7 @@ func Start(t testing.TB, opts ...func(*platform.Options)) *platform.Platform {
 	t.Helper()
 	o := platform.DefaultOptions()
 	o.DataDir, o.NATSAddr = t.TempDir(), Loopback
-	o.KPC.MQTTAddr, o.KPC.MQTTSAddr, o.KPC.WSAddr, o.KPC.HTTPAddr, o.KPC.RESTAddr = Loopback, Loopback, Loopback, Loopback, Loopback
+	o.KPC.MQTTAddr, o.KPC.MQTTSAddr, o.KPC.WSAddr, o.KPC.WSSAddr, o.KPC.HTTPAddr, o.KPC.RESTAddr = Loopback, Loopback, Loopback, Loopback, Loopback, Loopback
 	o.BCX.RESTAddr, o.Provider.RESTAddr = Loopback, Loopback
 	for _, fn := range opts {
 		fn(&o)

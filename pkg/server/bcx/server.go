@@ -77,9 +77,6 @@ const (
 	DefaultTokenKeyFile = "bcx-token.key"
 )
 
-// noIssuer is the management API's answer when nothing can verify a caller.
-const noIssuer = "management API has no token issuer configured (--issuer or --tenant-manager-url)"
-
 // DefaultOptions returns options that run on a laptop next to a local NATS.
 func DefaultOptions() Options {
 	return Options{
@@ -145,27 +142,12 @@ func (o *Options) authenticator() (Authenticator, error) {
 	if o.Auth != nil {
 		return o.Auth, nil
 	}
-	issuers, err := auth.ParseIssuers(o.Issuers)
-	if err != nil {
-		return nil, err
-	}
-	if len(issuers) == 0 && o.TenantManagerURL == "" {
-		return auth.Deny{Reason: noIssuer}, nil
-	}
-	v, err := auth.NewVerifier(auth.Options{StaticIssuers: issuers, TenantManagerURL: o.TenantManagerURL, Logger: o.Logger})
-	if err != nil {
-		return nil, err
-	}
-	return v, nil
+	return auth.ForIssuers(o.Issuers, o.TenantManagerURL, o.Logger)
 }
 
-// Authenticator guards the management API: it authenticates the bearer JWT,
-// requires a scope, and tells which tenant the caller belongs to.
-// auth.Verifier, auth.StaticToken and auth.Deny are ones.
-type Authenticator interface {
-	Middleware(scope string, next http.Handler) http.Handler
-	Tenant(ctx context.Context) (string, bool)
-}
+// Authenticator guards the management API (auth.Verifier, auth.StaticToken
+// and auth.Deny are ones).
+type Authenticator = auth.Authenticator
 
 // Server is one BCX replica.
 type Server struct {

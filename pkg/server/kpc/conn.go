@@ -3,6 +3,7 @@ package kpc
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"log/slog"
 	"net"
@@ -117,8 +118,9 @@ func (c *boundedConn) Close() error {
 // its session exists.
 type deviceConn struct {
 	net.Conn
-	connected atomic.Bool // CONNECT was read and passed mochi's checks
-	identity  string      // who the client authenticated as; see hook.authenticate
+	connected atomic.Bool       // CONNECT was read and passed mochi's checks
+	cert      *x509.Certificate // MQTT/TLS: the client certificate, verified against ClientCA
+	identity  identity          // who the client authenticated as; see Server.authenticate
 }
 
 // connOf returns a client's deviceConn; nil for clients without one (tests).
@@ -220,20 +222,26 @@ func (l *deviceListener) serveConn(bc *boundedConn, establish listeners.Establis
 		delete(l.conns, bc)
 		l.mu.Unlock()
 	}()
-	var c net.Conn = bc
+	dc := &deviceConn{Conn: bc}
 	if l.tls != nil {
 		tc := tls.Server(bc, l.tls)
 		ctx, cancel := context.WithTimeout(context.Background(), l.limits.tlsTimeout)
 		err := tc.HandshakeContext(ctx) // closes bc when ctx ends first
 		cancel()
 		if err != nil {
-			l.limits.metrics.closed.WithLabelValues(reasonTLSHandshake).Inc()
-			l.limits.log.Info("mqtt tls handshake failed", "listener", l.id, "remote", bc.RemoteAddr().String(), "error", err)
+			reason, msg := reasonTLSHandshake, "mqtt tls handshake failed"
+			if errors.As(err, new(*tls.CertificateVerificationError)) {
+				reason, msg = reasonClientCert, "mqtt client certificate refused"
+			}
+			l.limits.metrics.closed.WithLabelValues(reason).Inc()
+			l.limits.log.Info(msg, "listener", l.id, "remote", bc.RemoteAddr().String(), "error", err)
 			return
 		}
-		c = tc
+		dc.Conn = tc
+		if st := tc.ConnectionState(); len(st.VerifiedChains) > 0 {
+			dc.cert = st.PeerCertificates[0]
+		}
 	}
-	dc := &deviceConn{Conn: c}
 	l.limits.ended(l.id, dc, establish(l.id, dc))
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/kaactl/kaactl/pkg/ism"
 	"github.com/kaactl/kaactl/pkg/kaaconfig"
+	"github.com/kaactl/kaactl/pkg/server/httpx/auth"
 	"github.com/kaactl/kaactl/pkg/server/natsconn"
 )
 
@@ -31,9 +32,20 @@ type Options struct {
 	MQTTSAddr string
 	// WSAddr is the MQTT over WebSocket listen address (path /ws); "" disables it.
 	WSAddr string
-	// TLSCert and TLSKey are the PEM files of the MQTT/TLS server certificate.
+	// WSSAddr is the MQTT over secure WebSocket listen address (path /ws,
+	// with the MQTT/TLS certificate); "" disables it. Its sessions are of
+	// the ws transport in tenant policies.
+	WSSAddr string
+	// TLSCert and TLSKey are the PEM files of the server certificate of
+	// MQTT/TLS and secure WebSocket.
 	TLSCert string
 	TLSKey  string
+	// ClientCA is a PEM file of the certificate authorities of device
+	// certificates: with it MQTT/TLS asks clients for a certificate and
+	// verifies chain, validity and key usage (client authentication) of one
+	// given, then asks the CAP provider whose credentials it is (22/CAP
+	// certificate-request). Clients without a certificate still connect.
+	ClientCA string
 	// TLSGenerate generates a self-signed pair at TLSCert/TLSKey (default
 	// DefaultTLSCert/DefaultTLSKey) when the files do not exist.
 	TLSGenerate bool
@@ -45,6 +57,20 @@ type Options struct {
 	RESTAddr string
 	// ECAPProvider is the service instance answering ep-token-request (Kaa's CM).
 	ECAPProvider string
+	// CAPProvider is the service instance answering 22/CAP basic-request
+	// and certificate-request (Kaa's CCM).
+	CAPProvider string
+	// AuthTimeout bounds the wait for the CAP provider's verdict on a
+	// CONNECT; a client whose verdict does not come in time is refused with
+	// "server unavailable".
+	AuthTimeout time.Duration
+	// Issuers ("tenant=URL") and TenantManagerURL verify the tenant JWTs of
+	// GET /api/v1/sessions, which then lists the caller's tenant's sessions.
+	Issuers          []string
+	TenantManagerURL string
+	// Auth, when set, guards GET /api/v1/sessions instead (`kaactl up`: its
+	// admin token, as tenant AllTenants).
+	Auth auth.Authenticator
 	// RequestTimeout bounds the wait for an extension's answer and for token resolution.
 	RequestTimeout time.Duration
 	// MaxPayload bounds one request payload (MQTT packet size and HTTP body).
@@ -100,6 +126,8 @@ const (
 	DefaultHTTPAddr       = ":8080"
 	DefaultRESTAddr       = ":8008"
 	DefaultECAPProvider   = "cm"
+	DefaultCAPProvider    = "ccm"
+	DefaultAuthTimeout    = 5 * time.Second
 	DefaultRequestTimeout = 5 * time.Second
 	DefaultMaxPayload     = 1 << 20
 	DefaultTLSCert        = "kpc-tls.crt"
@@ -197,6 +225,8 @@ func DefaultOptions() Options {
 		HTTPAddr:       DefaultHTTPAddr,
 		RESTAddr:       DefaultRESTAddr,
 		ECAPProvider:   DefaultECAPProvider,
+		CAPProvider:    DefaultCAPProvider,
+		AuthTimeout:    DefaultAuthTimeout,
 		RequestTimeout: DefaultRequestTimeout,
 		MaxPayload:     DefaultMaxPayload,
 		DeviceLimits:   DefaultDeviceLimits(),
@@ -212,13 +242,19 @@ func (o *Options) BindFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.MQTTAddr, "mqtt-addr", o.MQTTAddr, `MQTT/TCP listen address ("" disables)`)
 	fs.StringVar(&o.MQTTSAddr, "mqtts-addr", o.MQTTSAddr, `MQTT/TLS listen address, e.g. :8883 ("" disables; needs --tls-cert/--tls-key or --tls-generate)`)
 	fs.StringVar(&o.WSAddr, "ws-addr", o.WSAddr, `MQTT over WebSocket listen address, served on path /ws ("" disables)`)
-	fs.StringVar(&o.TLSCert, "tls-cert", o.TLSCert, "MQTT/TLS server certificate PEM file (default "+DefaultTLSCert+" with --tls-generate)")
-	fs.StringVar(&o.TLSKey, "tls-key", o.TLSKey, "MQTT/TLS server key PEM file (default "+DefaultTLSKey+" with --tls-generate)")
+	fs.StringVar(&o.WSSAddr, "wss-addr", o.WSSAddr, `MQTT over secure WebSocket listen address, path /ws, with the MQTT/TLS certificate ("" disables)`)
+	fs.StringVar(&o.TLSCert, "tls-cert", o.TLSCert, "MQTT/TLS and secure WebSocket server certificate PEM file (default "+DefaultTLSCert+" with --tls-generate)")
+	fs.StringVar(&o.TLSKey, "tls-key", o.TLSKey, "MQTT/TLS and secure WebSocket server key PEM file (default "+DefaultTLSKey+" with --tls-generate)")
+	fs.StringVar(&o.ClientCA, "client-ca", o.ClientCA, "PEM file of the CAs of device certificates: MQTT/TLS then asks for one, verifies it and checks it with the CAP provider")
 	fs.BoolVar(&o.TLSGenerate, "tls-generate", o.TLSGenerate, "generate a self-signed certificate and key at --tls-cert/--tls-key if they do not exist")
 	fs.StringSliceVar(&o.TLSHosts, "tls-hosts", o.TLSHosts, "host names and IPs of a generated certificate (default localhost,127.0.0.1,::1)")
 	fs.StringVar(&o.HTTPAddr, "http-addr", o.HTTPAddr, `1/KP over HTTP listen address ("" disables)`)
-	fs.StringVar(&o.RESTAddr, "rest-addr", o.RESTAddr, `management listen address: /health, /metrics ("" disables)`)
+	fs.StringVar(&o.RESTAddr, "rest-addr", o.RESTAddr, `management listen address: /health, /metrics, /api/v1/cert, /api/v1/sessions ("" disables)`)
 	fs.StringVar(&o.ECAPProvider, "ecap-provider", o.ECAPProvider, "service instance answering ECAP ep-token-request (Kaa's CM)")
+	fs.StringVar(&o.CAPProvider, "cap-provider", o.CAPProvider, "service instance answering 22/CAP basic-request and certificate-request (Kaa's CCM)")
+	fs.DurationVar(&o.AuthTimeout, "auth-timeout", o.AuthTimeout, `wait for the CAP provider's verdict on an MQTT CONNECT before refusing it with "server unavailable"`)
+	fs.StringVar(&o.TenantManagerURL, "tenant-manager-url", o.TenantManagerURL, "Tenant Manager base URL resolving the issuers of tenant JWTs (GET /api/v1/sessions)")
+	fs.StringSliceVar(&o.Issuers, "issuer", o.Issuers, "static tenant issuer of JWTs for GET /api/v1/sessions, tenant=URL (repeatable)")
 	fs.DurationVar(&o.RequestTimeout, "request-timeout", o.RequestTimeout, "wait for an extension's answer before replying 504")
 	fs.IntVar(&o.MaxPayload, "max-payload", o.MaxPayload, "largest request payload in bytes (MQTT and HTTP)")
 	o.DeviceLimits.BindFlags(fs)
@@ -243,7 +279,7 @@ func (o Options) withDefaults() Options {
 	if o.ReplicaID == "" {
 		o.ReplicaID = ism.NewCorrelationID()
 	}
-	if o.TLSGenerate && o.MQTTSAddr != "" {
+	if o.TLSGenerate && o.tls() {
 		if o.TLSCert == "" {
 			o.TLSCert = DefaultTLSCert
 		}
@@ -254,17 +290,33 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
+// authenticator is Auth, or the JWT verifier of the issuers, or Deny when
+// there are none.
+func (o *Options) authenticator() (auth.Authenticator, error) {
+	if o.Auth != nil {
+		return o.Auth, nil
+	}
+	return auth.ForIssuers(o.Issuers, o.TenantManagerURL, o.Logger)
+}
+
+// tls reports whether a listener needs the server certificate.
+func (o *Options) tls() bool { return o.MQTTSAddr != "" || o.WSSAddr != "" }
+
+// mqtt reports whether any MQTT transport is on.
+func (o *Options) mqtt() bool { return o.MQTTAddr != "" || o.WSAddr != "" || o.tls() }
+
 // Validate reports every problem of o at once (New does too); fields whose
 // zero value means "default" are fine empty.
 func (o Options) Validate() error {
 	o = o.withDefaults()
-	return o.validate()
+	_, err := o.authenticator()
+	return errors.Join(o.validate(), err)
 }
 
 // validate is Validate, and indexes Apps for the replica (New).
 func (o *Options) validate() error {
 	errs := []error{o.NATS.Validate()}
-	for name, v := range map[string]string{"instance": o.Instance, "replica-id": o.ReplicaID, "ecap-provider": o.ECAPProvider} {
+	for name, v := range map[string]string{"instance": o.Instance, "replica-id": o.ReplicaID, "ecap-provider": o.ECAPProvider, "cap-provider": o.CAPProvider} {
 		if !ism.ValidToken(v) {
 			errs = append(errs, fmt.Errorf("%s %q is not a valid NATS subject token", name, v))
 		}
@@ -272,17 +324,23 @@ func (o *Options) validate() error {
 	if o.RequestTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("request timeout %v must be positive", o.RequestTimeout))
 	}
+	if o.AuthTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("auth timeout %v must be positive", o.AuthTimeout))
+	}
 	if o.MaxPayload <= 0 || o.MaxPayload > 256<<20 {
 		errs = append(errs, fmt.Errorf("max payload %d must be in (0, 256 MiB]", o.MaxPayload))
 	}
-	if o.MQTTAddr == "" && o.MQTTSAddr == "" && o.WSAddr == "" && o.HTTPAddr == "" {
-		errs = append(errs, errors.New("no device transport enabled: set mqtt-addr, mqtts-addr, ws-addr or http-addr"))
+	if !o.mqtt() && o.HTTPAddr == "" {
+		errs = append(errs, errors.New("no device transport enabled: set mqtt-addr, mqtts-addr, ws-addr, wss-addr or http-addr"))
 	}
-	if o.MQTTSAddr != "" && !o.TLSGenerate && (o.TLSCert == "" || o.TLSKey == "") {
-		errs = append(errs, errors.New("mqtts-addr needs tls-cert and tls-key (or tls-generate for a self-signed pair)"))
+	if o.tls() && !o.TLSGenerate && (o.TLSCert == "" || o.TLSKey == "") {
+		errs = append(errs, errors.New("mqtts-addr and wss-addr need tls-cert and tls-key (or tls-generate for a self-signed pair)"))
 	}
-	if o.MQTTSAddr == "" && (o.TLSCert != "" || o.TLSKey != "" || o.TLSGenerate) {
-		errs = append(errs, errors.New("tls-cert, tls-key and tls-generate need mqtts-addr"))
+	if !o.tls() && (o.TLSCert != "" || o.TLSKey != "" || o.TLSGenerate) {
+		errs = append(errs, errors.New("tls-cert, tls-key and tls-generate need mqtts-addr or wss-addr"))
+	}
+	if o.ClientCA != "" && o.MQTTSAddr == "" {
+		errs = append(errs, errors.New("client-ca needs mqtts-addr (X.509 client authentication is on MQTT/TLS)"))
 	}
 	errs = append(errs, o.DeviceLimits.validate()...)
 	if err := o.Apps.Validate(); err != nil {

@@ -2,6 +2,7 @@ package kpc_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"fmt"
 	"log/slog"
@@ -82,6 +83,9 @@ func TestTokensAndCredentialsNotLogged(t *testing.T) {
 	})
 	alias.waitClosed(2 * time.Second) // aliases are refused; the point here is the log
 	alias.conn.Close()
+	if _, err := p.prov.CreateBasic(context.Background(), "tenant", "user", password); err != nil {
+		t.Fatal(err)
+	}
 	twice := dialRaw(t, p.kpc.MQTTAddr())
 	withPassword := func(pk *packets.Packet) {
 		pk.Connect.UsernameFlag, pk.Connect.Username = true, []byte("user@tenant")

@@ -163,6 +163,10 @@ func (s *Server) onReplicaMessage(m *nats.Msg) {
 		s.onExtensionData(m, true)
 	case s.ecapReplySubject:
 		s.onTokenResponse(m)
+	case s.capBasicReplySubject:
+		s.onBasicResponse(m)
+	case s.capCertReplySubject:
+		s.onCertificateResponse(m)
 	default:
 		s.log.Debug("unexpected replica message", "subject", m.Subject)
 	}
@@ -258,29 +262,18 @@ func (s *Server) resolveToken(ctx context.Context, appName, token string) (token
 	if err != nil {
 		return tokenResult{}, fmt.Errorf("encode token request: %w", err)
 	}
-	ch := make(chan tokenResult, 1)
-	s.tokenWaiters.Store(req.CorrelationID, ch)
-	defer s.tokenWaiters.Delete(req.CorrelationID)
-	msg := &nats.Msg{
-		Subject: ism.ServiceSubject(s.opts.ECAPProvider, ism.ProtoECAP, ism.MsgEPTokenRequest),
-		Reply:   s.ecapReplySubject,
-		Data:    data,
-	}
-	if err := s.nc.PublishMsg(msg); err != nil {
-		s.metrics.natsErrors.WithLabelValues("publish").Inc()
-		return tokenResult{}, fmt.Errorf("send token request: %w", err)
-	}
 	ctx, cancel := context.WithTimeout(ctx, s.opts.RequestTimeout)
 	defer cancel()
-	select {
-	case r := <-ch:
-		return r, nil
-	case <-ctx.Done():
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return tokenResult{}, errTokenTimeout
-		}
-		return tokenResult{}, ctx.Err()
+	r, err := s.tokenReplies.await(ctx, req.CorrelationID, func() error {
+		return s.request(ism.ServiceSubject(s.opts.ECAPProvider, ism.ProtoECAP, ism.MsgEPTokenRequest), s.ecapReplySubject, data)
+	})
+	switch {
+	case errors.Is(err, errNoAnswer):
+		return tokenResult{}, errTokenTimeout
+	case err != nil:
+		return tokenResult{}, fmt.Errorf("send token request: %w", err)
 	}
+	return r, nil
 }
 
 func (s *Server) onTokenResponse(m *nats.Msg) {
@@ -288,10 +281,6 @@ func (s *Server) onTokenResponse(m *nats.Msg) {
 	if err := ism.Unmarshal(m.Data, &resp); err != nil {
 		s.metrics.natsErrors.WithLabelValues("decode").Inc()
 		s.log.Warn("bad ep-token-response", "error", err)
-		return
-	}
-	v, ok := s.tokenWaiters.Load(resp.CorrelationID)
-	if !ok {
 		return
 	}
 	r := tokenResult{status: int(resp.StatusCode)}
@@ -308,10 +297,7 @@ func (s *Server) onTokenResponse(m *nats.Msg) {
 	if r.status < 300 && r.endpointID == "" {
 		r.status, r.reason = http.StatusForbidden, "token provider returned no endpoint"
 	}
-	select {
-	case v.(chan tokenResult) <- r:
-	default:
-	}
+	s.tokenReplies.deliver(resp.CorrelationID, r)
 }
 
 // identify resolves a token to an endpoint, or returns the error reply.

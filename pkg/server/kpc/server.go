@@ -7,12 +7,14 @@ import (
 	"cmp"
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
 	"math"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -23,6 +25,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/kaactl/kaactl/pkg/ism"
+	"github.com/kaactl/kaactl/pkg/server/httpx/auth"
 	"github.com/kaactl/kaactl/pkg/server/natsconn"
 	"github.com/kaactl/kaactl/pkg/server/tlsutil"
 )
@@ -43,6 +46,7 @@ type Server struct {
 	mqttLn   *deviceListener
 	mqttsLn  *deviceListener
 	wsLn     *wsListener
+	wssLn    *wsListener
 	conns    *connLimits // shared by the MQTT listeners
 	certPEM  []byte      // the MQTT/TLS server certificate; nil when TLS is off
 	httpSrv  *http.Server
@@ -52,10 +56,15 @@ type Server struct {
 	sessions *sessionRegistry
 	pending  *pendingTable
 	metrics  *metrics
+	auth     auth.Authenticator // of GET /api/v1/sessions
 
-	tokenWaiters     sync.Map // correlationId -> chan tokenResult
-	espReplySubject  string
-	ecapReplySubject string
+	tokenReplies         replies[tokenResult] // ECAP token validations
+	capReplies           replies[capVerdict]  // CAP basic and certificate authentications
+	policies             *policies
+	espReplySubject      string
+	ecapReplySubject     string
+	capBasicReplySubject string
+	capCertReplySubject  string
 
 	httpRequestIDs atomic.Uint32
 	draining       atomic.Bool
@@ -66,17 +75,22 @@ type Server struct {
 // New validates options and builds a replica; it opens nothing.
 func New(opts Options) (*Server, error) {
 	opts = opts.withDefaults()
-	if err := opts.validate(); err != nil {
+	authn, err := opts.authenticator()
+	if err := errors.Join(opts.validate(), err); err != nil {
 		return nil, fmt.Errorf("kpc options: %w", err)
 	}
 	log := cmp.Or(opts.Logger, slog.New(slog.DiscardHandler))
 	s := &Server{
+		auth:             authn,
 		opts:             opts,
 		log:              log.With("service", "kpc", "replica", opts.ReplicaID),
 		sessions:         newSessionRegistry(),
 		pending:          newPendingTable(),
-		espReplySubject:  ism.ReplicaSubject(opts.ReplicaID, ism.ProtoESP, ism.MsgExtensionData),
-		ecapReplySubject: ism.ReplicaSubject(opts.ReplicaID, ism.ProtoECAP, ism.MsgEPTokenResponse),
+		policies:             newPolicies(opts.Apps.Tenants),
+		espReplySubject:      ism.ReplicaSubject(opts.ReplicaID, ism.ProtoESP, ism.MsgExtensionData),
+		ecapReplySubject:     ism.ReplicaSubject(opts.ReplicaID, ism.ProtoECAP, ism.MsgEPTokenResponse),
+		capBasicReplySubject: ism.ReplicaSubject(opts.ReplicaID, ism.ProtoCAP, ism.MsgBasicResponse),
+		capCertReplySubject:  ism.ReplicaSubject(opts.ReplicaID, ism.ProtoCAP, ism.MsgCertificateResponse),
 	}
 	s.metrics = newMetrics(func() float64 { return float64(s.sessions.len()) }, func() float64 { return float64(s.conns.open.Load()) })
 	s.conns = &connLimits{
@@ -106,7 +120,11 @@ func (s *Server) Start(ctx context.Context) error {
 	}{
 		{ism.ReplicaSubject(s.opts.ReplicaID, "*", "*"), s.onReplicaMessage},
 		{ism.ServiceSubject(s.opts.Instance, ism.ProtoESP, ism.MsgExtensionData), func(m *nats.Msg) { s.onExtensionData(m, false) }},
-		{ism.EventSubject("*", ism.EntityEndpoint, ism.GroupToken, ism.EventRevoked), s.onTokenRevoked},
+		{ism.EventSubject(ism.AnyToken, ism.EntityEndpoint, ism.GroupToken, ism.EventRevoked), s.onTokenRevoked},
+		{ism.EventSubject(ism.AnyToken, ism.EntityClientCredentials, ism.GroupBasic, ism.EventRevoked), s.onCredentialsRevoked},
+		{ism.EventSubject(ism.AnyToken, ism.EntityClientCredentials, ism.GroupCertificate, ism.EventRevoked), s.onCredentialsRevoked},
+		{ism.EventSubject(ism.AnyToken, ism.EntityService, ism.GroupConfiguration, ism.EventUpsert), s.onConfigEvent},
+		{ism.EventSubject(ism.AnyToken, ism.EntityService, ism.GroupConfiguration, ism.EventDelete), s.onConfigEvent},
 	}
 	for _, sub := range subs {
 		if _, err := nc.Subscribe(sub.subj, sub.fn); err != nil {
@@ -127,29 +145,53 @@ func (s *Server) Start(ctx context.Context) error {
 		nc.Close()
 		return err
 	}
-	s.log.Info("kpc started", "mqtt", s.MQTTAddr(), "mqtts", s.MQTTSAddr(), "ws", s.WSAddr(), "http", s.HTTPAddr(), "rest", s.RESTAddr(), "nats", s.opts.NATS.Redacted())
+	s.log.Info("kpc started", "mqtt", s.MQTTAddr(), "mqtts", s.MQTTSAddr(), "ws", s.WSAddr(), "wss", s.WSSAddr(), "http", s.HTTPAddr(),
+		"rest", s.RESTAddr(), "client_ca", s.opts.ClientCA != "", "nats", s.opts.NATS.Redacted())
 	return nil
 }
 
+// tlsConfigs loads the server certificate (generated if asked) and returns
+// the TLS configs of secure WebSocket and of MQTT/TLS, which asks for client
+// certificates of ClientCA's authorities when there is one.
+func (s *Server) tlsConfigs() (wss, mqtts *tls.Config, err error) {
+	var cert tls.Certificate
+	if s.opts.TLSGenerate {
+		cert, s.certPEM, err = tlsutil.LoadOrCreate(s.opts.TLSCert, s.opts.TLSKey, s.opts.TLSHosts)
+	} else {
+		cert, s.certPEM, err = tlsutil.Load(s.opts.TLSCert, s.opts.TLSKey)
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("tls: %w", err)
+	}
+	wss, mqtts = tlsutil.ServerConfig(cert), tlsutil.ServerConfig(cert)
+	if s.opts.ClientCA != "" {
+		pem, err := os.ReadFile(s.opts.ClientCA)
+		if err != nil {
+			return nil, nil, fmt.Errorf("client-ca: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, nil, fmt.Errorf("client-ca %s: no PEM certificate in it", s.opts.ClientCA)
+		}
+		// Verified when given: anonymous and basic clients still connect
+		// over TLS, unless their tenant requires x509 (see policies). Go
+		// checks the chain, the validity period and that the key may be
+		// used for client authentication.
+		mqtts.ClientAuth, mqtts.ClientCAs = tls.VerifyClientCertIfGiven, pool
+	}
+	return wss, mqtts, nil
+}
+
 func (s *Server) startMQTT() error {
-	if s.opts.MQTTAddr == "" && s.opts.MQTTSAddr == "" && s.opts.WSAddr == "" {
+	if !s.opts.mqtt() {
 		return nil
 	}
-	var tlsConfig *tls.Config
-	if s.opts.MQTTSAddr != "" {
-		var (
-			cert tls.Certificate
-			err  error
-		)
-		if s.opts.TLSGenerate {
-			cert, s.certPEM, err = tlsutil.LoadOrCreate(s.opts.TLSCert, s.opts.TLSKey, s.opts.TLSHosts)
-		} else {
-			cert, s.certPEM, err = tlsutil.Load(s.opts.TLSCert, s.opts.TLSKey)
+	var wssConfig, tlsConfig *tls.Config
+	if s.opts.tls() {
+		var err error
+		if wssConfig, tlsConfig, err = s.tlsConfigs(); err != nil {
+			return err
 		}
-		if err != nil {
-			return fmt.Errorf("mqtts: %w", err)
-		}
-		tlsConfig = tlsutil.ServerConfig(cert)
 	}
 	// 1/KP needs CONNECT, publishes to kp1/ and replies: what else MQTT
 	// offers is off (retain, sessions that outlive a connection, topic
@@ -189,20 +231,26 @@ func (s *Server) startMQTT() error {
 		return nil
 	}
 	if s.opts.MQTTAddr != "" {
-		s.mqttLn = newDeviceListener("tcp", s.opts.MQTTAddr, nil, s.conns)
+		s.mqttLn = newDeviceListener(listenerTCP, s.opts.MQTTAddr, nil, s.conns)
 		if err := add("mqtt", s.opts.MQTTAddr, s.mqttLn); err != nil {
 			return err
 		}
 	}
 	if s.opts.MQTTSAddr != "" {
-		s.mqttsLn = newDeviceListener("mqtts", s.opts.MQTTSAddr, tlsConfig, s.conns)
+		s.mqttsLn = newDeviceListener(listenerTLS, s.opts.MQTTSAddr, tlsConfig, s.conns)
 		if err := add("mqtts", s.opts.MQTTSAddr, s.mqttsLn); err != nil {
 			return err
 		}
 	}
 	if s.opts.WSAddr != "" {
-		s.wsLn = newWSListener("ws", s.opts.WSAddr, s.conns)
+		s.wsLn = newWSListener(listenerWS, s.opts.WSAddr, nil, s.conns)
 		if err := add("mqtt websocket", s.opts.WSAddr, s.wsLn); err != nil {
+			return err
+		}
+	}
+	if s.opts.WSSAddr != "" {
+		s.wssLn = newWSListener(listenerWSS, s.opts.WSSAddr, wssConfig, s.conns)
+		if err := add("mqtt secure websocket", s.opts.WSSAddr, s.wssLn); err != nil {
 			return err
 		}
 	}
@@ -311,8 +359,17 @@ func (s *Server) WSAddr() string {
 	return s.wsLn.Address()
 }
 
-// CertPEM is the MQTT/TLS server certificate (PEM) devices must trust; nil
-// when MQTT/TLS is off or before Start.
+// WSSAddr is the bound MQTT over secure WebSocket address ("" when
+// disabled); the WebSocket path is WSPath.
+func (s *Server) WSSAddr() string {
+	if s.wssLn == nil {
+		return ""
+	}
+	return s.wssLn.Address()
+}
+
+// CertPEM is the MQTT/TLS and secure WebSocket server certificate (PEM)
+// devices must trust; nil when both are off or before Start.
 func (s *Server) CertPEM() []byte { return s.certPEM }
 
 // HTTPAddr is the bound 1/KP over HTTP address ("" when disabled).

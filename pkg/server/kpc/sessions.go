@@ -10,6 +10,8 @@ import (
 
 	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/packets"
+
+	"github.com/kaactl/kaactl/pkg/kaaconfig"
 )
 
 // endpointRef is an endpoint token resolved within one session.
@@ -57,9 +59,10 @@ var (
 // session is one connected MQTT client. A client may act for many endpoints
 // (a gateway), so it holds every token it has used.
 type session struct {
-	cl       *mqtt.Client
-	identity string // who the client authenticated as ("" anonymous); a takeover needs the same
-	limits   sessionLimits
+	cl        *mqtt.Client
+	auth      identity // who the client authenticated as; a takeover needs the same
+	transport string   // kaaconfig.TransportTCP, TLS or WS: what tenant policies apply
+	limits    sessionLimits
 	requests atomic.Int32 // requests waiting for an extension
 
 	mu        sync.Mutex
@@ -76,16 +79,56 @@ type session struct {
 	acked     chan struct{} // wakes a writer waiting for window room
 }
 
-func newSession(cl *mqtt.Client, identity string, limits sessionLimits) *session {
+func newSession(cl *mqtt.Client, id identity, limits sessionLimits) *session {
 	return &session{
 		cl:        cl,
-		identity:  identity,
+		auth:      id,
+		transport: transportOf(cl.Net.Listener),
 		limits:    limits,
 		byToken:   make(map[string]*endpointRef),
 		endpoints: make(map[string]*endpointRef),
 		done:      make(chan struct{}),
 		acked:     make(chan struct{}, 1),
 	}
+}
+
+// identity is who the session's client authenticated as.
+func (s *session) identity() identity { return s.auth }
+
+// MQTT listener IDs, as mochi reports them in Client.Net.Listener.
+const (
+	listenerTCP = "tcp"
+	listenerTLS = "mqtts"
+	listenerWS  = "ws"
+	listenerWSS = "wss"
+)
+
+// transportOf is the tenant policy transport of a listener: secure
+// WebSocket is the ws transport, as Kaa's ws behind a TLS-terminating
+// ingress is.
+func transportOf(listener string) string {
+	switch listener {
+	case listenerTLS:
+		return kaaconfig.TransportTLS
+	case listenerWS, listenerWSS:
+		return kaaconfig.TransportWS
+	}
+	return kaaconfig.TransportTCP
+}
+
+// appNames returns the applications of the endpoints the session acts for.
+func (s *session) appNames() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	seen := make(map[string]bool, 1)
+	var out []string
+	for _, ref := range s.byToken {
+		if !seen[ref.appName] {
+			seen[ref.appName] = true
+			out = append(out, ref.appName)
+		}
+	}
+	return out
 }
 
 func tokenKey(appName, token string) string { return appName + "\x00" + token }
@@ -328,19 +371,21 @@ func writePublish(cl *mqtt.Client, o outbound, id uint16) error {
 // sessionRegistry indexes live sessions for replies, extension-initiated
 // messages and revocation.
 type sessionRegistry struct {
-	mu         sync.RWMutex
-	byClient   map[*mqtt.Client]*session
-	byClientID map[string]*session // the newest session of each client ID
-	byEndpoint map[string]map[*session]struct{}
-	byTokenID  map[string]map[*session]struct{}
+	mu            sync.RWMutex
+	byClient      map[*mqtt.Client]*session
+	byClientID    map[string]*session // the newest session of each client ID
+	byEndpoint    map[string]map[*session]struct{}
+	byTokenID     map[string]map[*session]struct{}
+	byCredentials map[string]map[*session]struct{} // identity.credentialsKey()
 }
 
 func newSessionRegistry() *sessionRegistry {
 	return &sessionRegistry{
-		byClient:   make(map[*mqtt.Client]*session),
-		byClientID: make(map[string]*session),
-		byEndpoint: make(map[string]map[*session]struct{}),
-		byTokenID:  make(map[string]map[*session]struct{}),
+		byClient:      make(map[*mqtt.Client]*session),
+		byClientID:    make(map[string]*session),
+		byEndpoint:    make(map[string]map[*session]struct{}),
+		byTokenID:     make(map[string]map[*session]struct{}),
+		byCredentials: make(map[string]map[*session]struct{}),
 	}
 }
 
@@ -349,16 +394,28 @@ func (r *sessionRegistry) add(s *session) {
 	defer r.mu.Unlock()
 	r.byClient[s.cl] = s
 	r.byClientID[s.cl.ID] = s
+	addIndex(r.byCredentials, s.auth.credentialsKey(), s)
 }
 
-// mayTakeOver reports whether a client authenticated as identity may use
+// mayTakeOver reports whether a client authenticated as id may use
 // clientID: when a session already has it, only the same identity may take
 // it over (replies and in-flight messages are never handed over anyway).
-func (r *sessionRegistry) mayTakeOver(clientID, identity string) bool {
+func (r *sessionRegistry) mayTakeOver(clientID string, id identity) bool {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	s := r.byClientID[clientID]
-	return s == nil || s.identity == identity
+	return s == nil || s.auth.same(id)
+}
+
+// all returns every live session.
+func (r *sessionRegistry) all() []*session {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	out := make([]*session, 0, len(r.byClient))
+	for _, s := range r.byClient {
+		out = append(out, s)
+	}
+	return out
 }
 
 func (r *sessionRegistry) get(cl *mqtt.Client) *session {
@@ -417,6 +474,7 @@ func (r *sessionRegistry) remove(cl *mqtt.Client) *session {
 	if r.byClientID[cl.ID] == s {
 		delete(r.byClientID, cl.ID)
 	}
+	dropIndex(r.byCredentials, s.auth.credentialsKey(), s)
 	s.mu.Lock()
 	for _, ref := range s.byToken {
 		dropIndex(r.byEndpoint, ref.endpointID, s)
@@ -439,12 +497,23 @@ func (r *sessionRegistry) forEndpoint(endpointID string) []*session {
 
 // forTokenIDs returns the sessions using any of the token IDs.
 func (r *sessionRegistry) forTokenIDs(ids []string) []*session {
+	return r.lookup(r.byTokenID, ids)
+}
+
+// forCredentials returns the sessions that authenticated with the
+// credentials of identity.credentialsKey key.
+func (r *sessionRegistry) forCredentials(key string) []*session {
+	return r.lookup(r.byCredentials, []string{key})
+}
+
+// lookup returns the sessions of index under any of keys, once each.
+func (r *sessionRegistry) lookup(index map[string]map[*session]struct{}, keys []string) []*session {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	seen := make(map[*session]struct{})
 	var out []*session
-	for _, id := range ids {
-		for s := range r.byTokenID[id] {
+	for _, k := range keys {
+		for s := range index[k] {
 			if _, dup := seen[s]; !dup {
 				seen[s] = struct{}{}
 				out = append(out, s)
@@ -460,20 +529,44 @@ type SessionInfo struct {
 	Remote    string            `json:"remote"`
 	Listener  string            `json:"listener"`
 	Endpoints map[string]string `json:"endpoints"` // endpointId -> appVersionName
+	// Auth is how the client authenticated; nil for an anonymous one (and
+	// for a tenant's caller, for one authenticated in another tenant).
+	Auth *SessionAuth `json:"auth,omitempty"`
 }
 
-func (r *sessionRegistry) list() []SessionInfo {
+// SessionAuth is a session's authenticated identity.
+type SessionAuth struct {
+	Method        string `json:"method"` // basic or x509
+	Tenant        string `json:"tenant"`
+	Subject       string `json:"subject"` // basic: the username; x509: the certificate's subject DN
+	CredentialsID string `json:"credentialsId"`
+	ClientID      string `json:"clientId,omitempty"` // the provider's client ID of the credentials
+}
+
+// list describes the sessions of tenant (AllTenants: every session): those
+// that authenticated in it or act for endpoints of its applications (only
+// those endpoints are shown). tenantOf names an application's tenant.
+func (r *sessionRegistry) list(tenant string, tenantOf func(appName string) string) []SessionInfo {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
+	all := tenant == AllTenants
 	out := make([]SessionInfo, 0, len(r.byClient))
 	for cl, s := range r.byClient {
 		info := SessionInfo{ClientID: cl.ID, Remote: cl.Net.Remote, Listener: cl.Net.Listener, Endpoints: map[string]string{}}
+		mine := all || s.auth.tenant == tenant
+		if id := s.auth; id.method != kaaconfig.AuthNone && mine {
+			info.Auth = &SessionAuth{Method: id.method, Tenant: id.tenant, Subject: id.subject, CredentialsID: id.credentialsID, ClientID: id.clientID}
+		}
 		s.mu.Lock()
 		for id, ref := range s.endpoints {
-			info.Endpoints[id] = ref.appVersion
+			if all || tenantOf(ref.appName) == tenant {
+				info.Endpoints[id] = ref.appVersion
+			}
 		}
 		s.mu.Unlock()
-		out = append(out, info)
+		if mine || len(info.Endpoints) > 0 {
+			out = append(out, info)
+		}
 	}
 	return out
 }

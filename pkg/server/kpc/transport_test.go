@@ -29,7 +29,20 @@ func startTLSPlatform(t *testing.T) (*platform, string) {
 
 func get(t *testing.T, url string) (*http.Response, string) {
 	t.Helper()
-	resp, err := http.Get(url)
+	return getBearer(t, url, "")
+}
+
+// getBearer is get with Authorization: Bearer token (none when "").
+func getBearer(t *testing.T, url, token string) (*http.Response, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +105,7 @@ func TestMQTTSAndWebSocketRoundTrip(t *testing.T) {
 		t.Fatalf("tcp client received other transports' messages: %+v", got)
 	}
 
-	_, body := get(t, "http://"+p.kpc.RESTAddr()+"/api/v1/sessions")
+	_, body := getBearer(t, "http://"+p.kpc.RESTAddr()+"/api/v1/sessions", p.admin)
 	for _, l := range []string{`"listener":"mqtts"`, `"listener":"ws"`, `"listener":"tcp"`} {
 		if !strings.Contains(body, l) {
 			t.Errorf("sessions lack %s: %s", l, body)
@@ -140,7 +153,7 @@ func TestTLSOptionsValidation(t *testing.T) {
 	opts.MQTTSAddr = ":8883"
 	opts.RequestTimeout = 0
 	_, err := kpc.New(opts)
-	if err == nil || !strings.Contains(err.Error(), "mqtts-addr needs tls-cert and tls-key") || !strings.Contains(err.Error(), "request timeout") {
+	if err == nil || !strings.Contains(err.Error(), "mqtts-addr and wss-addr need tls-cert and tls-key") || !strings.Contains(err.Error(), "request timeout") {
 		t.Fatalf("want every problem listed, got %v", err)
 	}
 

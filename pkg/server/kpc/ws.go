@@ -2,6 +2,7 @@ package kpc
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"log/slog"
@@ -17,12 +18,14 @@ import (
 // WSPath is the HTTP path of MQTT over WebSocket (Kaa's).
 const WSPath = "/ws"
 
-// wsListener is MQTT over WebSocket on WSPath only. mochi's own websocket
-// listener upgrades on every path and binds only when it starts serving, so
-// it can neither be restricted to /ws nor report a port chosen by ":0" nor
-// fail Start on a busy port; this one binds in Init.
+// wsListener is MQTT over WebSocket on WSPath only, over TLS when it has a
+// tls config (secure WebSocket). mochi's own websocket listener upgrades on
+// every path and binds only when it starts serving, so it can neither be
+// restricted to /ws nor report a port chosen by ":0" nor fail Start on a
+// busy port; this one binds in Init.
 type wsListener struct {
 	id, addr  string
+	tls       *tls.Config // nil: plain WebSocket
 	limits    *connLimits
 	ln        net.Listener
 	srv       *http.Server
@@ -34,9 +37,13 @@ type wsListener struct {
 
 var _ listeners.Listener = (*wsListener)(nil)
 
-func newWSListener(id, addr string, limits *connLimits) *wsListener {
+func newWSListener(id, addr string, tlsConfig *tls.Config, limits *connLimits) *wsListener {
+	if tlsConfig != nil {
+		tlsConfig = tlsConfig.Clone()
+		tlsConfig.NextProtos = []string{"http/1.1"} // a WebSocket upgrade is HTTP/1.1
+	}
 	return &wsListener{
-		id: id, addr: addr, limits: limits,
+		id: id, addr: addr, tls: tlsConfig, limits: limits,
 		upgrader: websocket.Upgrader{
 			Subprotocols: []string{"mqtt"},
 			// Devices are not browsers and no cookie authenticates them: any origin.
@@ -62,6 +69,11 @@ func (l *wsListener) Init(log *slog.Logger) error {
 		return err
 	}
 	l.ln = &limitedListener{Listener: ln, limits: l.limits, id: l.id}
+	if l.tls != nil {
+		// Under TLS, so that the handshake counts against the slot and
+		// the deadlines too; net/http bounds it by ReadHeaderTimeout.
+		l.ln = tls.NewListener(l.ln, l.tls)
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+WSPath, func(w http.ResponseWriter, r *http.Request) {
 		c, err := l.upgrader.Upgrade(w, r, nil) // writes the error response itself
@@ -69,7 +81,11 @@ func (l *wsListener) Init(log *slog.Logger) error {
 			return
 		}
 		defer c.Close()
-		if bc, ok := c.NetConn().(*boundedConn); ok {
+		under := c.NetConn()
+		if tc, ok := under.(*tls.Conn); ok {
+			under = tc.NetConn()
+		}
+		if bc, ok := under.(*boundedConn); ok {
 			bc.awaitConnect() // the hijack cleared it
 		}
 		dc := &deviceConn{Conn: &wsConn{Conn: c.NetConn(), c: c}}
