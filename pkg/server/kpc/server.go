@@ -81,11 +81,11 @@ func New(opts Options) (*Server, error) {
 	}
 	log := cmp.Or(opts.Logger, slog.New(slog.DiscardHandler))
 	s := &Server{
-		auth:             authn,
-		opts:             opts,
-		log:              log.With("service", "kpc", "replica", opts.ReplicaID),
-		sessions:         newSessionRegistry(),
-		pending:          newPendingTable(),
+		auth:                 authn,
+		opts:                 opts,
+		log:                  log.With("service", "kpc", "replica", opts.ReplicaID),
+		sessions:             newSessionRegistry(),
+		pending:              newPendingTable(),
 		policies:             newPolicies(opts.Apps.Tenants),
 		espReplySubject:      ism.ReplicaSubject(opts.ReplicaID, ism.ProtoESP, ism.MsgExtensionData),
 		ecapReplySubject:     ism.ReplicaSubject(opts.ReplicaID, ism.ProtoECAP, ism.MsgEPTokenResponse),

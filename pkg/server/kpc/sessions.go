@@ -63,7 +63,7 @@ type session struct {
 	auth      identity // who the client authenticated as; a takeover needs the same
 	transport string   // kaaconfig.TransportTCP, TLS or WS: what tenant policies apply
 	limits    sessionLimits
-	requests atomic.Int32 // requests waiting for an extension
+	requests  atomic.Int32 // requests waiting for an extension
 
 	mu        sync.Mutex
 	queue     []outbound              // replies for the writer, at most sessionQueue
