@@ -95,7 +95,9 @@ func (o *Options) services(nc natsconn.Options, adminToken string) services {
 	s := services{kpc: o.KPC, bcx: o.BCX, provider: o.Provider, echo: echo.DefaultOptions()}
 
 	s.kpc.NATS, s.kpc.Logger = nc, cmp.Or(s.kpc.Logger, o.Logger)
-	s.kpc.Auth = auth.StaticToken{Token: adminToken, TenantID: kpc.AllTenants} // the admin sees every session
+	if s.kpc.Auth == nil { // the admin sees every session
+		s.kpc.Auth = auth.StaticToken{Token: adminToken, TenantID: kpc.AllTenants}
+	}
 	if (s.kpc.MQTTSAddr != "" || s.kpc.WSSAddr != "") && s.kpc.TLSCert == "" && s.kpc.TLSKey == "" {
 		// Generated once, kept in the data dir: devices trust it once.
 		s.kpc.TLSCert, s.kpc.TLSKey, s.kpc.TLSGenerate = filepath.Join(o.DataDir, tlsCertFile), filepath.Join(o.DataDir, tlsKeyFile), true

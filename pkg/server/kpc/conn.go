@@ -25,6 +25,8 @@ type connLimits struct {
 	writeTimeout   time.Duration
 	metrics        *metrics
 	log            *slog.Logger
+	// release is called once mochi is done with a connection.
+	release func(*deviceConn)
 }
 
 // admit takes a connection slot for a freshly accepted connection, or
@@ -43,9 +45,12 @@ func (l *connLimits) admit(c net.Conn, listener string) (*boundedConn, bool) {
 	return bc, true
 }
 
-// ended counts a connection that ended before its CONNECT was accepted;
-// sessions are counted by the hook's OnDisconnect.
+// ended releases what a connection left and counts one that ended before
+// its CONNECT was accepted; sessions are counted by the hook's OnDisconnect.
 func (l *connLimits) ended(listener string, dc *deviceConn, err error) {
+	if l.release != nil {
+		l.release(dc)
+	}
 	if err == nil || dc.connected.Load() {
 		return
 	}
@@ -121,6 +126,7 @@ type deviceConn struct {
 	connected atomic.Bool       // CONNECT was read and passed mochi's checks
 	cert      *x509.Certificate // MQTT/TLS: the client certificate, verified against ClientCA
 	identity  identity          // who the client authenticated as; see Server.authenticate
+	session   *session          // once mochi establishes it
 }
 
 // connOf returns a client's deviceConn; nil for clients without one (tests).

@@ -30,7 +30,7 @@ func (h *hook) ID() string { return "kpc" }
 func (h *hook) Provides(b byte) bool {
 	switch b {
 	case mqtt.OnPacketRead, mqtt.OnConnect, mqtt.OnConnectAuthenticate, mqtt.OnACLCheck,
-		mqtt.OnSessionEstablished, mqtt.OnDisconnect, mqtt.OnPublish, mqtt.OnSelectSubscribers,
+		mqtt.OnSessionEstablish, mqtt.OnDisconnect, mqtt.OnPublish, mqtt.OnSelectSubscribers,
 		mqtt.OnQosComplete, mqtt.OnQosDropped, mqtt.OnPacketEncode:
 		return true
 	}
@@ -92,7 +92,7 @@ func (h *hook) OnConnect(cl *mqtt.Client, pk packets.Packet) error {
 		return r.code
 	}
 	if dc != nil {
-		dc.identity = id // for the session OnSessionEstablished creates
+		dc.identity = id // for the session OnSessionEstablish creates
 	}
 	lo, hi := uint16(s.opts.MinKeepalive/time.Second), uint16(s.opts.MaxKeepalive/time.Second)
 	switch ka := cl.State.Keepalive; {
@@ -154,12 +154,23 @@ func (h *hook) OnPacketEncode(cl *mqtt.Client, pk packets.Packet) packets.Packet
 	return pk
 }
 
-func (h *hook) OnSessionEstablished(cl *mqtt.Client, pk packets.Packet) {
+// OnSessionEstablish registers the session before mochi takes over an
+// older one of the client ID and before the CONNACK, so that a client
+// connecting once this one is accepted finds the ID held. (Two CONNECTs in
+// flight at the same instant may both pass OnConnect's check; the later
+// then takes over.) A session whose CONNACK cannot be written gets no
+// OnDisconnect from mochi: its listener releases it (Server.release).
+func (h *hook) OnSessionEstablish(cl *mqtt.Client, pk packets.Packet) {
 	id := anonymous
-	if dc := connOf(cl.Net.Conn); dc != nil {
+	dc := connOf(cl.Net.Conn)
+	if dc != nil {
 		id = dc.identity
 	}
-	h.s.sessions.add(newSession(cl, id, h.s.sessionLimits(cl))) // its writer starts with the first reply
+	sess := newSession(cl, id, h.s.sessionLimits(cl)) // its writer starts with the first reply
+	if dc != nil {
+		dc.session = sess
+	}
+	h.s.sessions.add(sess)
 }
 
 func (h *hook) OnDisconnect(cl *mqtt.Client, err error, expire bool) {
@@ -167,12 +178,26 @@ func (h *hook) OnDisconnect(cl *mqtt.Client, err error, expire bool) {
 		h.s.metrics.closed.WithLabelValues(reason).Inc()
 		h.s.log.Info("mqtt session closed", "client", cl.ID, "remote", cl.Net.Remote, "reason", reason)
 	}
-	sess := h.s.sessions.remove(cl)
+	h.s.endSession(cl)
+}
+
+// endSession forgets a client's session, if it is still registered, and
+// publishes the ELCE disconnected event of its endpoints.
+func (s *Server) endSession(cl *mqtt.Client) {
+	sess := s.sessions.remove(cl)
 	if sess == nil {
 		return
 	}
 	if eps := sess.close(); len(eps) > 0 {
-		h.s.publishConnectivity(ism.EventDisconnected, eps)
+		s.publishConnectivity(ism.EventDisconnected, eps)
+	}
+}
+
+// release ends what a device connection left once mochi is done with it:
+// the session mochi registered but never ended (its CONNACK failed).
+func (s *Server) release(dc *deviceConn) {
+	if dc.session != nil {
+		s.endSession(dc.session.cl)
 	}
 }
 

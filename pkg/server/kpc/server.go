@@ -100,6 +100,7 @@ func New(opts Options) (*Server, error) {
 		writeTimeout:   opts.WriteTimeout,
 		metrics:        s.metrics,
 		log:            s.log.With("component", "mqtt"),
+		release:        s.release,
 	}
 	return s, nil
 }
