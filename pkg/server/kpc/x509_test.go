@@ -71,7 +71,9 @@ func expired(c *x509.Certificate) {
 	c.NotBefore, c.NotAfter = time.Now().Add(-48*time.Hour), time.Now().Add(-24*time.Hour)
 }
 
-func serverAuthOnly(c *x509.Certificate) { c.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth} }
+func serverAuthOnly(c *x509.Certificate) {
+	c.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
+}
 
 // issue signs a client certificate for cn.
 func (ca *testCA) issue(t testing.TB, cn string, serial int64, opts ...certOpts) deviceCert {
