@@ -166,6 +166,7 @@ type Server struct {
 	draining atomic.Bool
 	now      func() time.Time
 	runtime  runtimeConfig
+	revoked  revocations
 
 	shutdownOnce sync.Once
 	shutdownErr  error
@@ -224,10 +225,14 @@ func (s *Server) Start(ctx context.Context) (err error) {
 	if s.sub, err = s.nc.QueueSubscribe(subj, s.opts.Instance, s.onClientData); err != nil {
 		return fmt.Errorf("subscribe %s: %w", subj, err)
 	}
-	for _, ev := range []string{ism.EventUpsert, ism.EventDelete} {
-		cfgSubj := ism.EventSubject(ism.AnyToken, ism.EntityService, ism.GroupConfiguration, ev)
-		if _, err := s.nc.Subscribe(cfgSubj, s.onConfigEvent); err != nil {
-			return fmt.Errorf("subscribe %s: %w", cfgSubj, err)
+	events := map[string]nats.MsgHandler{
+		ism.EventSubject(ism.AnyToken, ism.EntityService, ism.GroupConfiguration, ism.EventUpsert): s.onConfigEvent,
+		ism.EventSubject(ism.AnyToken, ism.EntityService, ism.GroupConfiguration, ism.EventDelete): s.onConfigEvent,
+		ism.EventSubject(ism.AnyToken, ism.EntityEndpoint, ism.GroupToken, ism.EventRevoked):       s.onTokenRevoked,
+	}
+	for subj, fn := range events {
+		if _, err := s.nc.Subscribe(subj, fn); err != nil {
+			return fmt.Errorf("subscribe %s: %w", subj, err)
 		}
 	}
 	if s.nc.IsConnected() { // make sure the server has the subscription before we report ready
@@ -337,7 +342,8 @@ func (s *Server) handleESP(cd *ism.ClientData) (status int, reason string, paylo
 		s.metrics.tokens.WithLabelValues("not_found").Inc()
 		return http.StatusNotFound, "unknown application version " + cd.AppVersionName, nil
 	}
-	tok := s.signer.Sign(TokenClaims{App: appName, EndpointID: *cd.EndpointID, Expires: s.now().Add(s.tokenTTL(appName)).Unix()})
+	now := s.now()
+	tok := s.signer.Sign(TokenClaims{App: appName, EndpointID: *cd.EndpointID, Expires: now.Add(s.tokenTTL(appName)).Unix(), Issued: now.UnixMilli()})
 	s.metrics.tokens.WithLabelValues("issued").Inc()
 	return http.StatusOK, "", []byte(`{"token":"` + tok + `"}`)
 }
