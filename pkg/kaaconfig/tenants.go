@@ -123,6 +123,46 @@ func (c *TenantConfig) Set(transport, method string, required bool) error {
 	return nil
 }
 
+// Requirement words of SetRequirements (the CLI's flag values).
+const (
+	Required = "required"
+	Optional = "optional"
+)
+
+// SetRequirements sets what transport requires of each method from words:
+// Required, Optional, or "" to leave a method as it is.
+func (c *TenantConfig) SetRequirements(transport, basic, x509 string) error {
+	for _, m := range []struct{ method, word string }{{AuthBasic, basic}, {AuthX509, x509}} {
+		switch m.word {
+		case "":
+		case Required, Optional:
+			if err := c.Set(transport, m.method, m.word == Required); err != nil {
+				return err
+			}
+		default:
+			return policyErrorf("%s-auth %q: want %s or %s", m.method, m.word, Required, Optional)
+		}
+	}
+	return nil
+}
+
+// TransportPolicy is what one transport requires, for listings.
+type TransportPolicy struct {
+	Transport string `json:"transport"`
+	BasicAuth bool   `json:"basicAuthRequired"`
+	X509Auth  bool   `json:"x509AuthRequired"`
+}
+
+// Policies lists what every transport requires, tcp, tls, ws.
+func (c TenantConfig) Policies() []TransportPolicy {
+	out := make([]TransportPolicy, 0, len(transportNames))
+	for _, name := range transportNames {
+		a := c.Auth(name)
+		out = append(out, TransportPolicy{Transport: name, BasicAuth: a.BasicAuth.Required, X509Auth: a.X509Auth.Required})
+	}
+	return out
+}
+
 // Validate reports what Kaa does not allow: X.509 authentication on a
 // transport without TLS.
 func (c TenantConfig) Validate() error {

@@ -138,3 +138,22 @@ func TestParseUpdate(t *testing.T) {
 		t.Fatalf("round trip of %s: %+v %v", data, cfg, ok)
 	}
 }
+
+func TestSetRequirements(t *testing.T) {
+	var c kaaconfig.TenantConfig
+	if err := c.SetRequirements("tls", kaaconfig.Required, kaaconfig.Required); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.SetRequirements("tls", kaaconfig.Optional, ""); err != nil {
+		t.Fatal(err)
+	}
+	if a := c.Auth("tls"); a.BasicAuth.Required || !a.X509Auth.Required {
+		t.Fatalf("tls %+v", a)
+	}
+	if err := c.SetRequirements("tcp", "mandatory", ""); !errors.Is(err, kaaconfig.ErrPolicy) {
+		t.Errorf("bad word: %v", err)
+	}
+	if p := c.Policies(); len(p) != 3 || p[1] != (kaaconfig.TransportPolicy{Transport: "tls", X509Auth: true}) {
+		t.Errorf("policies %+v", p)
+	}
+}
