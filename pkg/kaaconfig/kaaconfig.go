@@ -42,6 +42,9 @@ type AppConfig struct {
 
 	// versions indexes app versions to their application name.
 	versions map[string]appVersion
+	// sole is the tenant owning every configured application ("" for
+	// several); see SoleTenant.
+	sole string
 }
 
 // Application is one Kaa application.
@@ -136,6 +139,15 @@ func (c *AppConfig) Validate() error {
 	if err := validateTenants(c.Tenants); err != nil {
 		errs = append(errs, err)
 	}
+	c.sole = ""
+	for app := range c.Applications {
+		t, _ := c.Tenant(app)
+		if c.sole != "" && t != c.sole {
+			c.sole = ""
+			break
+		}
+		c.sole = t
+	}
 	return errors.Join(errs...)
 }
 
@@ -199,6 +211,17 @@ func (c *AppConfig) Tenant(appName string) (string, bool) {
 // TenantConfig returns the configuration of a tenant (zero value if unknown).
 func (c *AppConfig) TenantConfig(tenant string) TenantConfig {
 	return c.Tenants[tenant].Config
+}
+
+// SoleTenant returns the tenant owning every application, when there is
+// one: DefaultTenant in open mode, else the tenant all configured
+// applications name (as of Validate). Traffic can then only ever be that
+// tenant's.
+func (c *AppConfig) SoleTenant() (string, bool) {
+	if c.Open() {
+		return DefaultTenant, true
+	}
+	return c.sole, c.sole != ""
 }
 
 // BCX returns the BCX settings of an application (zero value if unknown).

@@ -157,3 +157,23 @@ func TestSetRequirements(t *testing.T) {
 		t.Errorf("policies %+v", p)
 	}
 }
+
+func TestSoleTenant(t *testing.T) {
+	for _, tt := range []struct {
+		yaml, want string
+		ok         bool
+	}{
+		{"kaa: {}", "kaa", true},
+		{"kaa: {applications: {a: {tenant-id: t1}, b: {tenant-id: t1}}}", "t1", true},
+		{"kaa: {applications: {a: {tenant-id: t1}, b: {}}}", "", false},
+		{"kaa: {applications: {a: {}}}", "kaa", true},
+	} {
+		c, err := kaaconfig.Parse([]byte(tt.yaml))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, ok := c.SoleTenant(); got != tt.want || ok != tt.ok {
+			t.Errorf("%s: %q %v, want %q %v", tt.yaml, got, ok, tt.want, tt.ok)
+		}
+	}
+}

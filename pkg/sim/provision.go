@@ -3,8 +3,8 @@ package sim
 import (
 	"context"
 	"errors"
-	"strings"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 

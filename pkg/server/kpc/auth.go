@@ -65,6 +65,7 @@ var (
 	refuseClientIDInUse  = refusal{packets.ErrNotAuthorized, reasonClientIDInUse, "connection refused: client id in use by another identity"}
 	refuseAuthDown       = refusal{packets.ErrServerUnavailable, reasonAuthUnavailable, "connection refused: CAP provider unavailable"}
 	refuseDraining       = refusal{packets.ErrServerUnavailable, reasonDraining, "connection refused: server is shutting down"}
+	refuseAuthRequired   = refusal{packets.ErrNotAuthorized, reasonAuthRequired, "connection refused: the tenant requires client authentication on this transport"}
 )
 
 // v3Codes are the MQTT v3.1.1 CONNACK return codes of the v5 reason codes

@@ -64,8 +64,9 @@ func (h *hook) OnPacketRead(cl *mqtt.Client, pk packets.Packet) (packets.Packet,
 
 // OnConnect admits a client or refuses it with the CONNACK code that says
 // why: while draining, "server unavailable"; then it authenticates the
-// client (see authenticate) and checks that it may use its client ID: one
-// in use may be taken over only by the same identity. mochi's
+// client (see authenticate), checks the policy of a single-tenant setup
+// (admitsConnect) and that it may use its client ID: one in use may be
+// taken over only by the same identity. mochi's
 // OnConnectAuthenticate could only answer "bad user name or password", so
 // the decision is made here, and OnConnectAuthenticate only agrees.
 //
@@ -84,7 +85,11 @@ func (h *hook) OnConnect(cl *mqtt.Client, pk packets.Packet) error {
 		return refuseDraining.code
 	}
 	id, r, attrs := s.authenticate(cl, pk)
-	if r == nil && !s.sessions.mayTakeOver(cl.ID, id) {
+	switch {
+	case r != nil:
+	case !s.admitsConnect(cl, id):
+		r = &refuseAuthRequired
+	case !s.sessions.mayTakeOver(cl.ID, id):
 		r = &refuseClientIDInUse
 	}
 	if r != nil {

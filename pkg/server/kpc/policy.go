@@ -5,6 +5,7 @@ import (
 	"maps"
 	"sync"
 
+	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/packets"
 	"github.com/nats-io/nats.go"
 
@@ -64,6 +65,23 @@ func (s *Server) admits(sess *session, tenant string) bool {
 	return s.policies.of(tenant, sess.transport).Allows(method)
 }
 
+// admitsConnect reports whether a client may connect at all: where every
+// application is one tenant's (see enforce), a client that tenant's policy
+// refuses on this transport could carry no traffic, so it is refused at
+// once instead of reconnecting for ever. Elsewhere the tenant of a session
+// is known only from the tokens it uses.
+func (s *Server) admitsConnect(cl *mqtt.Client, id identity) bool {
+	sole, ok := s.opts.Apps.SoleTenant()
+	if !ok {
+		return true
+	}
+	method := kaaconfig.AuthNone
+	if id.tenant == sole {
+		method = id.method
+	}
+	return s.policies.of(sole, transportOf(cl.Net.Listener)).Allows(method)
+}
+
 // tenantOf is the tenant of an application (config file, default tenant).
 func (s *Server) tenantOf(appName string) string {
 	if t, ok := s.opts.Apps.Tenant(appName); ok {
@@ -89,17 +107,23 @@ func (s *Server) SetTenantPolicy(tenant string, c *kaaconfig.TenantConfig) error
 	return nil
 }
 
-// enforce disconnects the sessions that act for endpoints of tenant and
-// that tenant's policy does not admit.
+// enforce disconnects the sessions of tenant that its policy does not
+// admit. A session is the tenant's when it authenticated in it or acts for
+// endpoints of its applications, and also, before it used any token, when
+// every application is the tenant's (a single-tenant setup such as
+// `kaactl up`'s): its traffic could be no one else's.
 func (s *Server) enforce(tenant string) {
+	sole, _ := s.opts.Apps.SoleTenant()
 	for _, sess := range s.sessions.all() {
-		for _, app := range sess.appNames() {
-			if s.tenantOf(app) == tenant && !s.admits(sess, tenant) {
-				s.log.Info("closing session: tenant requires authentication", "client", sess.cl.ID, "tenant", tenant,
-					"transport", sess.transport, "required", s.policies.of(tenant, sess.transport).String())
-				s.kick(sess, packets.ErrNotAuthorized, errAuthRequired)
-				break
-			}
+		apps := sess.appNames()
+		mine := sess.identity().tenant == tenant || len(apps) == 0 && sole == tenant
+		for _, app := range apps {
+			mine = mine || s.tenantOf(app) == tenant
+		}
+		if mine && !s.admits(sess, tenant) {
+			s.log.Info("closing session: tenant requires authentication", "client", sess.cl.ID, "tenant", tenant,
+				"transport", sess.transport, "required", s.policies.of(tenant, sess.transport).String())
+			s.kick(sess, packets.ErrNotAuthorized, errAuthRequired)
 		}
 	}
 }

@@ -205,3 +205,33 @@ func publishEvent(t *testing.T, p *platform, subject, body string) {
 		t.Fatal(err)
 	}
 }
+
+// TestTenantPolicySingleTenant: where every application is one tenant's
+// (here: no application config, so all are kaa's, as in `kaactl up`), an
+// anonymous session that has not used a token yet is that tenant's too: it
+// is disconnected when the tenant starts requiring authentication, and
+// refused when it comes back.
+func TestTenantPolicySingleTenant(t *testing.T) {
+	p := startPlatform(t, nil)
+	mustBasic(t, p, "kaa", "gw")
+	idle := dialRaw(t, p.kpc.MQTTAddr())
+	idle.mustConnect(5, "idle-subscriber", nil)
+	authed := dialRaw(t, p.kpc.MQTTAddr())
+	authed.mustConnect(4, "gw", login("gw@kaa", devicePassword))
+	var cfg kaaconfig.TenantConfig
+	if err := cfg.Set(kaaconfig.TransportTCP, kaaconfig.AuthBasic, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.prov.SetTenantConfig(context.Background(), "kaa", cfg); err != nil {
+		t.Fatal(err)
+	}
+	closedWithin(t, idle, time.Second)
+	stillServed(t, authed, t1TopicKaa)
+	// Coming back anonymously is refused at CONNECT: it could carry no traffic.
+	for _, version := range []byte{4, 5} {
+		if ack := dialRaw(t, p.kpc.MQTTAddr()).connect(version, "idle-again", nil); ack.ReasonCode != wantCode(version, 5, 0x87) {
+			t.Errorf("v%d: CONNACK %#x", version, ack.ReasonCode)
+		}
+	}
+	dialRaw(t, p.kpc.MQTTAddr()).mustConnect(4, "gw-2", login("gw@kaa", devicePassword))
+}
