@@ -137,20 +137,27 @@ func (s *Server) authenticateBasic(username, password string) (identity, *refusa
 		TenantID: tenant, Username: user, Password: password,
 	}
 	v, err := s.askCAP(&req, req.CorrelationID, ism.MsgBasicRequest, s.capBasicReplySubject)
-	if err != nil {
-		s.metrics.auth.WithLabelValues(kaaconfig.AuthBasic, "unavailable").Inc()
-		return anonymous, &refuseAuthDown, append(attrs, "error", err)
+	if r, attrs := s.judge(kaaconfig.AuthBasic, v, err, &refuseBadCredentials, attrs); r != nil {
+		return anonymous, r, attrs
 	}
-	if v.status != http.StatusOK || v.credentialsID == "" {
-		if v.status >= 500 {
-			s.metrics.auth.WithLabelValues(kaaconfig.AuthBasic, "unavailable").Inc()
-			return anonymous, &refuseAuthDown, append(attrs, "status", v.status, "reason", v.reason)
-		}
-		s.metrics.auth.WithLabelValues(kaaconfig.AuthBasic, "refused").Inc()
-		return anonymous, &refuseBadCredentials, append(attrs, "status", v.status, "reason", v.reason)
-	}
-	s.metrics.auth.WithLabelValues(kaaconfig.AuthBasic, "ok").Inc()
 	return identity{method: kaaconfig.AuthBasic, tenant: tenant, subject: user, credentialsID: v.credentialsID, clientID: v.clientID}, nil, nil
+}
+
+// judge turns a CAP provider's answer (or its absence) into a refusal, nil
+// when the credentials are accepted, and counts the outcome: no answer or
+// a 5xx is "server unavailable", any other failure is refused.
+func (s *Server) judge(method string, v capVerdict, err error, refused *refusal, attrs []any) (*refusal, []any) {
+	result, r := "ok", (*refusal)(nil)
+	switch {
+	case err != nil:
+		result, r, attrs = "unavailable", &refuseAuthDown, append(attrs, "error", err)
+	case v.status >= 500:
+		result, r, attrs = "unavailable", &refuseAuthDown, append(attrs, "status", v.status, "reason", v.reason)
+	case v.status != http.StatusOK || v.credentialsID == "" || method == kaaconfig.AuthX509 && v.tenant == "":
+		result, r, attrs = "refused", refused, append(attrs, "status", v.status, "reason", v.reason)
+	}
+	s.metrics.auth.WithLabelValues(method, result).Inc()
+	return r, attrs
 }
 
 // splitUsername splits Kaa's MQTT user name <username>@<tenantId> at its
@@ -171,19 +178,9 @@ func (s *Server) authenticateCert(cert *x509.Certificate) (identity, *refusal, [
 		Issuer: issuer, SerialNumber: serial,
 	}
 	v, err := s.askCAP(&req, req.CorrelationID, ism.MsgCertificateRequest, s.capCertReplySubject)
-	if err != nil {
-		s.metrics.auth.WithLabelValues(kaaconfig.AuthX509, "unavailable").Inc()
-		return anonymous, &refuseAuthDown, append(attrs, "error", err)
+	if r, attrs := s.judge(kaaconfig.AuthX509, v, err, &refuseCertificate, attrs); r != nil {
+		return anonymous, r, attrs
 	}
-	if v.status != http.StatusOK || v.credentialsID == "" || v.tenant == "" {
-		if v.status >= 500 {
-			s.metrics.auth.WithLabelValues(kaaconfig.AuthX509, "unavailable").Inc()
-			return anonymous, &refuseAuthDown, append(attrs, "status", v.status, "reason", v.reason)
-		}
-		s.metrics.auth.WithLabelValues(kaaconfig.AuthX509, "refused").Inc()
-		return anonymous, &refuseCertificate, append(attrs, "status", v.status, "reason", v.reason)
-	}
-	s.metrics.auth.WithLabelValues(kaaconfig.AuthX509, "ok").Inc()
 	return identity{method: kaaconfig.AuthX509, tenant: v.tenant, subject: cert.Subject.String(), credentialsID: v.credentialsID, clientID: v.clientID}, nil, nil
 }
 

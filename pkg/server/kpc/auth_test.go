@@ -73,6 +73,23 @@ func wantCode(version, v3, v5 byte) byte {
 	return v5
 }
 
+// connectAs connects c and expects the CONNACK code want: a refused client
+// is disconnected, an accepted one gets its requests relayed.
+func connectAs(t *testing.T, p *platform, c *rawClient, version byte, clientID string, connect func(*packets.Packet), want byte) {
+	t.Helper()
+	if ack := c.connect(version, clientID, connect); ack.ReasonCode != want {
+		t.Fatalf("CONNACK %#x, want %#x", ack.ReasonCode, want)
+	}
+	if want != 0 {
+		c.expectClosed(5 * time.Second)
+		return
+	}
+	if reply, _ := c.roundTrip("kp1/app-v1/echo/tok1/ping/1", "hi"); string(reply.Payload) != "hi" {
+		t.Errorf("reply %q", reply.Payload)
+	}
+	extSeen(t, p)
+}
+
 func mustBasic(t *testing.T, p *platform, tenant, username string) string {
 	t.Helper()
 	cred, err := p.prov.CreateBasic(context.Background(), tenant, username, devicePassword)
@@ -112,19 +129,7 @@ func TestBasicAuthentication(t *testing.T) {
 			for _, tc := range cases {
 				n++
 				t.Run(fmt.Sprintf("%s/v%d/%s", tr.name, version, tc.name), func(t *testing.T) {
-					c := tr.dial(t, conf)
-					ack := c.connect(version, fmt.Sprintf("basic-%d", n), tc.connect)
-					if want := wantCode(version, tc.v3, tc.v5); ack.ReasonCode != want {
-						t.Fatalf("CONNACK %#x, want %#x", ack.ReasonCode, want)
-					}
-					if ack.ReasonCode != 0 {
-						c.expectClosed(5 * time.Second)
-						return
-					}
-					if reply, _ := c.roundTrip("kp1/app-v1/echo/tok1/ping/1", "hi"); string(reply.Payload) != "hi" {
-						t.Errorf("reply %q", reply.Payload)
-					}
-					extSeen(t, p)
+					connectAs(t, p, tr.dial(t, conf), version, fmt.Sprintf("basic-%d", n), tc.connect, wantCode(version, tc.v3, tc.v5))
 				})
 			}
 		}
@@ -210,18 +215,7 @@ func TestX509Authentication(t *testing.T) {
 					}
 					return
 				}
-				ack := c.connect(version, fmt.Sprintf("x509-%d", n), nil)
-				if want := wantCode(version, tc.v3, tc.v5); ack.ReasonCode != want {
-					t.Fatalf("CONNACK %#x, want %#x", ack.ReasonCode, want)
-				}
-				if ack.ReasonCode != 0 {
-					c.expectClosed(5 * time.Second)
-					return
-				}
-				if reply, _ := c.roundTrip("kp1/app-v1/echo/tok1/ping/1", "hi"); string(reply.Payload) != "hi" {
-					t.Errorf("reply %q", reply.Payload)
-				}
-				extSeen(t, p)
+				connectAs(t, p, c, version, fmt.Sprintf("x509-%d", n), nil, wantCode(version, tc.v3, tc.v5))
 			})
 		}
 	}
