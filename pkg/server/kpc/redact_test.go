@@ -91,6 +91,9 @@ func TestTokensAndCredentialsNotLogged(t *testing.T) {
 		pk.Connect.UsernameFlag, pk.Connect.Username = true, []byte("user@tenant")
 		pk.Connect.PasswordFlag, pk.Connect.Password = true, []byte(password)
 	}
+	refused := dialRaw(t, p.kpc.MQTTAddr())
+	refused.connect(4, "refused", login("user@tenant", password+"-but-wrong")) // a refusal logs who, never the password
+	refused.expectClosed(5 * time.Second)
 	twice.mustConnect(5, "twice", withPassword)
 	second := connectPacket(5, "twice")
 	withPassword(&second)
@@ -99,7 +102,7 @@ func TestTokensAndCredentialsNotLogged(t *testing.T) {
 	waitSessions(t, p, 1)
 
 	out := logs.String()
-	for _, want := range []string{"malformed 1/KP topic", "publish outside kp1/ rejected", "endpoint token not accepted", "error processing packet"} {
+	for _, want := range []string{"malformed 1/KP topic", "publish outside kp1/ rejected", "endpoint token not accepted", "error processing packet", "bad user name or password"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("log lacks %q: the case was not exercised", want)
 		}
