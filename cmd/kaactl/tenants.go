@@ -112,15 +112,6 @@ func (m *manageOptions) tenantArg(args []string) error {
 func printPolicy(m *manageOptions, cfg kaaconfig.TenantConfig) error {
 	return table[kaaconfig.TransportPolicy]{
 		header: []string{"TRANSPORT", "BASIC-AUTH", "X509-AUTH"},
-		row: func(p kaaconfig.TransportPolicy) []any {
-			return []any{p.Transport, requirement(p.BasicAuth), requirement(p.X509Auth)}
-		},
+		row:    func(p kaaconfig.TransportPolicy) []any { return []any{p.Transport, p.BasicAuth, p.X509Auth} },
 	}.print(m, cfg, cfg.Policies()...)
-}
-
-func requirement(required bool) string {
-	if required {
-		return kaaconfig.Required
-	}
-	return kaaconfig.Optional
 }

@@ -146,19 +146,26 @@ func (c *TenantConfig) SetRequirements(transport, basic, x509 string) error {
 	return nil
 }
 
-// TransportPolicy is what one transport requires, for listings.
+// TransportPolicy is what one transport requires, for listings: Required
+// or Optional per method.
 type TransportPolicy struct {
 	Transport string `json:"transport"`
-	BasicAuth bool   `json:"basicAuthRequired"`
-	X509Auth  bool   `json:"x509AuthRequired"`
+	BasicAuth string `json:"basicAuth"`
+	X509Auth  string `json:"x509Auth"`
 }
 
 // Policies lists what every transport requires, tcp, tls, ws.
 func (c TenantConfig) Policies() []TransportPolicy {
+	word := func(required bool) string {
+		if required {
+			return Required
+		}
+		return Optional
+	}
 	out := make([]TransportPolicy, 0, len(transportNames))
 	for _, name := range transportNames {
 		a := c.Auth(name)
-		out = append(out, TransportPolicy{Transport: name, BasicAuth: a.BasicAuth.Required, X509Auth: a.X509Auth.Required})
+		out = append(out, TransportPolicy{Transport: name, BasicAuth: word(a.BasicAuth.Required), X509Auth: word(a.X509Auth.Required)})
 	}
 	return out
 }

@@ -153,7 +153,7 @@ func TestSetRequirements(t *testing.T) {
 	if err := c.SetRequirements("tcp", "mandatory", ""); !errors.Is(err, kaaconfig.ErrPolicy) {
 		t.Errorf("bad word: %v", err)
 	}
-	if p := c.Policies(); len(p) != 3 || p[1] != (kaaconfig.TransportPolicy{Transport: "tls", X509Auth: true}) {
+	if p := c.Policies(); len(p) != 3 || p[1] != (kaaconfig.TransportPolicy{Transport: "tls", BasicAuth: "optional", X509Auth: "required"}) {
 		t.Errorf("policies %+v", p)
 	}
 }
