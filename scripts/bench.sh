@@ -14,6 +14,10 @@
 #   scripts/bench.sh sessions `kaactl sessions ls`: time to gather SESSIONS (10000) sessions from two
 #                            KPC replicas (`kaactl serve kpc` processes on one NATS), and the TUI's
 #                            frame time at 10,000 sessions (go test -bench in pkg/admin/tui).
+#   scripts/bench.sh connect MQTT connects/s of CONNECT_CLIENTS (10000) clients held open, and the
+#                            server's resident memory per idle session: KPC (`kaactl up`) anonymous and
+#                            with basic auth through the CAP provider, mosquitto anonymous and with a
+#                            password_file made by mosquitto_passwd.
 #   scripts/bench.sh all     all of them.
 #
 # Environment: DURATION (default 10s), CLIENTS (50), SIZE (256); for sim also ENDPOINTS ("50 500"),
@@ -68,12 +72,18 @@ start_baseline() {
 # start_up NAME: kaactl up --auto-register (embedded NATS, KPC, echo extension, token provider)
 # in one process on free ports, MQTT/TCP only. Sets kport, upid.
 start_up() {
-  kport=$(free_port)
+  kport=$(free_port) provport=$(free_port)
   "$work/kaactl" up --log-level warn --auto-register --data-dir "$work/$1-data" --nats-addr "127.0.0.1:$(free_port)" \
     --mqtt-addr "127.0.0.1:$kport" --http-addr "127.0.0.1:$(free_port)" --rest-addr "127.0.0.1:$(free_port)" \
-    --mqtts-addr "" --ws-addr "" --bcx-addr "127.0.0.1:$(free_port)" --provider-addr "127.0.0.1:$(free_port)" >"$work/$1.log" 2>&1 & pids+=($!)
+    --mqtts-addr "" --ws-addr "" --bcx-addr "127.0.0.1:$(free_port)" --provider-addr "127.0.0.1:$provport" >"$work/$1.log" 2>&1 & pids+=($!)
   upid=$!
   wait_port "$kport"
+}
+
+# stop PID: SIGINT and wait, so that the next server starts on a quiet machine.
+stop() {
+  kill -INT "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
 }
 
 bench_kp() {
@@ -361,6 +371,77 @@ bench_sessions() {
   go test -run '^$' -bench BenchmarkFrame -benchtime 200x ./pkg/admin/tui | grep Benchmark
 }
 
+bench_connect() {
+  need_mosquitto
+  go build -o "$work/kaactl" ./cmd/kaactl
+  go build -o "$work/connbench" ./internal/cmd/connbench
+  ulimit -n "$(ulimit -Hn)" 2>/dev/null || true # a descriptor per client, in the generator and in the server
+  local n=${CONNECT_CLIENTS:-10000} mosq=$(command -v mosquitto || echo /usr/sbin/mosquitto)
+  local user='dev-%d@kaa' pass='bench-password-%d-0123456789' out="$work/connect.json" kport provport upid
+  : > "$out"
+  # Device passwords are 27 random-looking bytes here; mosquitto_passwd -U hashes the file in place
+  # with its default (sha512-pbkdf2).
+  for i in $(seq 0 $((n - 1))); do echo "dev-$i@kaa:bench-password-$i-0123456789"; done > "$work/passwd"
+  mosquitto_passwd -U "$work/passwd"
+  echo "# scripts/bench.sh connect — $(date -u +%F) — $(nproc) cores — $n clients held open, 64 CONNECTs in flight — ulimit -n $(ulimit -n)"
+  echo "# mosquitto $("$mosq" -h | head -1 | cut -d' ' -f3); password_file hashes \$$(head -1 "$work/passwd" | cut -d'$' -f2)\$ (7: sha512-pbkdf2), $(head -1 "$work/passwd" | cut -d'$' -f3) iterations"
+  local label args
+  for label in "mosquitto anonymous" "mosquitto password_file"; do
+    local mport=$(free_port) conf="$work/mosquitto-$RANDOM.conf"
+    # user: as root, mosquitto would switch to "mosquitto", which cannot read the work dir.
+    printf 'listener %s 127.0.0.1\nmax_connections -1\nuser %s\n' "$mport" "$(id -un)" > "$conf"
+    args=()
+    if [ "$label" = "mosquitto anonymous" ]; then
+      echo "allow_anonymous true" >> "$conf"
+    else
+      printf 'allow_anonymous false\npassword_file %s\n' "$work/passwd" >> "$conf"
+      args=(-user "$user" -password "$pass")
+    fi
+    "$mosq" -c "$conf" >"$work/mosquitto-connect.log" 2>&1 & pids+=($!)
+    local mpid=$!
+    wait_port "$mport"
+    "$work/connbench" -addr "127.0.0.1:$mport" -clients "$n" -pid "$mpid" -label "$label" "${args[@]}" | tee -a "$out" | connect_format
+    stop "$mpid"
+  done
+  # The credentials go into the provider's store once; each KPC run starts a fresh `kaactl up` on it.
+  start_up connect-provision
+  "$work/connbench" -provision "http://127.0.0.1:$provport" -token-file "$work/connect-provision-data/admin.token" -clients "$n" -user "$user" -password "$pass"
+  stop "$upid"
+  for label in "kpc anonymous" "kpc basic (CAP)"; do
+    rm -rf "$work/connect-provision-run-data"; cp -r "$work/connect-provision-data" "$work/connect-provision-run-data"
+    start_up connect-provision-run
+    args=()
+    [ "$label" = "kpc basic (CAP)" ] && args=(-user "$user" -password "$pass")
+    "$work/connbench" -addr "127.0.0.1:$kport" -clients "$n" -pid "$upid" -label "$label" "${args[@]}" | tee -a "$out" | connect_format
+    stop "$upid"
+  done
+  python3 - "$out" <<'PY'
+import json, sys
+rows = {r["label"]: r for r in (json.loads(l) for l in open(sys.argv[1]) if l.strip())}
+print()
+print("| server | auth | connected | connects/s | RSS per idle session KiB |")
+print("|---|---|---|---|---|")
+for label in ("mosquitto anonymous", "kpc anonymous", "mosquitto password_file", "kpc basic (CAP)"):
+    r = rows[label]
+    server, auth = label.split(" ", 1)
+    print(f'| {server} | {auth} | {r["connected"]} of {r["clients"]} | {r["connects_per_sec"]:.0f} | {r["kib_per_session"]:.1f} |')
+a, b = rows["kpc anonymous"], rows["mosquitto anonymous"]
+c, d = rows["kpc basic (CAP)"], rows["mosquitto password_file"]
+print()
+print(f'ratio KPC/mosquitto connects/s: anonymous {a["connects_per_sec"]/b["connects_per_sec"]:.2f}, '
+      f'basic auth vs password_file {c["connects_per_sec"]/d["connects_per_sec"]:.2f}')
+PY
+}
+
+connect_format() {
+  python3 -c '
+import json, sys
+for l in sys.stdin:
+    r = json.loads(l)
+    err = (" first error: " + r["first_error"]) if r.get("first_error") else ""
+    print("%-24s %6d of %d connected  %8.0f connects/s  %6.1f KiB/session%s" % (r["label"], r["connected"], r["clients"], r["connects_per_sec"], r["kib_per_session"], err))'
+}
+
 format() {
   python3 -c '
 import json, sys
@@ -375,6 +456,7 @@ case "$what" in
   startup) bench_startup ;;
   sim) bench_sim ;;
   sessions) bench_sessions ;;
-  all) bench_kp; echo; bench_upload; echo; bench_startup; echo; bench_sim; echo; bench_sessions ;;
-  *) echo "usage: scripts/bench.sh kp|upload|startup|sim|sessions|all" >&2; exit 2 ;;
+  connect) bench_connect ;;
+  all) bench_kp; echo; bench_upload; echo; bench_startup; echo; bench_sim; echo; bench_sessions; echo; bench_connect ;;
+  *) echo "usage: scripts/bench.sh kp|upload|startup|sim|sessions|connect|all" >&2; exit 2 ;;
 esac

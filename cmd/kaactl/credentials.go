@@ -87,7 +87,7 @@ func newBasicCreateCmd(m *manageOptions, runF func(context.Context, *basicCreate
 	o := &basicCreateOptions{manageOptions: m}
 	cmd := &cobra.Command{
 		Use:     "create --username U --password-stdin",
-		Short:   "Create basic credentials (the password is stored only as a bcrypt hash)",
+		Short:   "Create basic credentials (at least 16 random bytes; stored only as a salted hash)",
 		Example: `  printf '%s' "$PASSWORD" | kaactl credentials basic create --username sensor-1 --password-stdin`,
 		Args:    exactArgs(0),
 	}

@@ -169,7 +169,7 @@ func TestManage(t *testing.T) {
 	})
 
 	t.Run("basic", func(t *testing.T) {
-		out, _, err := executeIn(t, "s3cret-pass\n", append([]string{"credentials", "basic", "create", "--username", "sensor-1", "--password-stdin", "-o", "json"}, conn...)...)
+		out, _, err := executeIn(t, "s3cret-pass-0123456\n", append([]string{"credentials", "basic", "create", "--username", "sensor-1", "--password-stdin", "-o", "json"}, conn...)...)
 		var cred api.BasicCredential
 		if err != nil || json.Unmarshal([]byte(out), &cred) != nil || cred.ID == "" || cred.Username != "sensor-1" {
 			t.Fatalf("create: %v %q", err, out)
@@ -178,10 +178,10 @@ func TestManage(t *testing.T) {
 		if !strings.HasPrefix(out, cred.ID+"\tsensor-1\tsensor-1\tactive\t") || strings.Contains(out, "s3cret") {
 			t.Errorf("ls:\n%s", out)
 		}
-		if err := fails(t, "again\n", "credentials", "basic", "create", "--username", "sensor-1", "--password-stdin"); !strings.Contains(err.Error(), "already exists") {
+		if err := fails(t, "again-0123456789abc\n", "credentials", "basic", "create", "--username", "sensor-1", "--password-stdin"); !strings.Contains(err.Error(), "already exists") {
 			t.Errorf("duplicate: %v", err)
 		}
-		_, errOut, err := execute(t, append([]string{"credentials", "basic", "create", "--username", "sensor-2", "--password", "other-pass"}, conn...)...)
+		_, errOut, err := execute(t, append([]string{"credentials", "basic", "create", "--username", "sensor-2", "--password", "other-pass-0123456"}, conn...)...)
 		if err != nil || !strings.Contains(errOut, "shell history") {
 			t.Errorf("--password: %v %q", err, errOut)
 		}

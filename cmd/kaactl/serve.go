@@ -163,18 +163,23 @@ config file restricts that with Kaa's shape:
         endpoint-aware: false
 
 MQTT/TLS (--mqtts-addr, Kaa's port is 8883) and MQTT over WebSocket (--ws-addr,
-path /ws) run next to MQTT/TCP; --https-addr serves 1/KP over HTTP, MQTT over
-WebSocket (/ws), /api/v1/cert and /health over TLS, and --path-prefix /kpc puts
-them at Kaa's cloud paths (https://<host>/kpc/kp1/...). Devices fetch the
-certificate to trust from GET /api/v1/cert.
+--wss-addr, path /ws) run next to MQTT/TCP; --https-addr serves 1/KP over HTTP,
+MQTT over WebSocket (/ws), /api/v1/cert and /health over TLS, and --path-prefix
+/kpc puts them at Kaa's cloud paths (https://<host>/kpc/kp1/...). Devices fetch
+the certificate to trust from GET /api/v1/cert. Clients authenticate through
+22/CAP (--cap-provider): user name <username>@<tenantId> and password, or on
+MQTT/TLS a certificate of --client-ca;
+kaa.tenants.<id>.config.transports.mqtt.<tcp|tls|ws> says what a tenant
+requires (also at run time, from 17/SCMP events).
 
 Management: GET /health (503 while NATS is down or draining), GET /metrics
-(Prometheus), GET /api/v1/cert, GET /api/v1/sessions on --rest-addr.
+(Prometheus), GET /api/v1/cert, GET /api/v1/sessions (a tenant JWT of --issuer
+or --tenant-manager-url) on --rest-addr.
 SIGINT/SIGTERM drain.`,
 		Example: `  kaactl serve kpc --nats nats://nats.example:4222 --config kpc.yaml
   kaactl serve kpc --mqtts-addr :8883 --https-addr :8443 --path-prefix /kpc --tls-generate
   KAA_MQTT_ADDR=:1884 kaactl serve kpc --http-addr ""`,
-	}, io, g, o, runF, "YAML config file: any flag of this command as a top-level key, plus kaa.applications and kaa.extension-instances",
+	}, io, g, o, runF, "YAML config file: any flag of this command as a top-level key, plus kaa.applications, kaa.extension-instances and kaa.tenants",
 		15*time.Second, "on shutdown, wait this long for in-flight requests")
 }
 

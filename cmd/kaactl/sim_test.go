@@ -217,7 +217,7 @@ func TestSimProvisionAndRefusedTokens(t *testing.T) {
 	}
 
 	// Basic credentials are provisioned next to the tokens and sent on connect.
-	_, stderr, err = simJSON(t, append(args, "--username", "dev-%d", "--password", "pw-%d", "--fail-on", "errors>0")...)
+	_, stderr, err = simJSON(t, append(args, "--username", "dev-%d", "--password", "password-of-device-%d", "--fail-on", "errors>0")...)
 	if err != nil || !strings.Contains(stderr, "provisioned 4 endpoints with basic credentials") {
 		t.Fatalf("credentials run: %v\n%s", err, stderr)
 	}

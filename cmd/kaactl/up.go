@@ -58,7 +58,7 @@ token and the TLS certificate).`,
 	}
 	f := cmd.Flags()
 	o.BindFlags(f)
-	o.bind(f, "YAML config file: any flag of this command as a top-level key, plus Kaa's kaa.applications",
+	o.bind(f, "YAML config file: any flag of this command as a top-level key, plus Kaa's kaa.applications and kaa.tenants",
 		15*time.Second, "on shutdown, wait this long for in-flight requests and uploads")
 	f.BoolVar(&o.printConfig, cliconfig.PrintConfigFlag, false, "print the effective configuration (flags, KAA_* env, config file, defaults) and exit")
 	f.BoolVar(&o.reset, "reset", false, "start over: delete "+platform.ResetWhat+" in the data dir first (asks unless --yes)")

@@ -19,7 +19,7 @@ import (
 // NATS starts an embedded NATS server on a random loopback port.
 func NATS(t testing.TB) *server.Server {
 	t.Helper()
-	ns, err := embednats.Start("127.0.0.1:0")
+	ns, err := embednats.Start("127.0.0.1:0", "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,7 +26,7 @@ func startKPC(t *testing.T, withTLS bool) *platform.Platform {
 	t.Helper()
 	return platformtest.Start(t, platformtest.KPC(func(o *kpc.Options) {
 		if !withTLS {
-			o.MQTTSAddr = ""
+			o.MQTTSAddr, o.WSSAddr = "", ""
 		}
 	}), func(o *platform.Options) {
 		if !withTLS {
@@ -55,7 +55,7 @@ func TestFetchCertFails(t *testing.T) {
 	tests := []struct {
 		name, url, want string
 	}{
-		{"KPC without TLS", "http://" + plain.RESTAddr(), "404 Not Found: {\"error\":\"MQTT/TLS is not enabled on this replica\"}"},
+		{"KPC without TLS", "http://" + plain.RESTAddr(), "404 Not Found: {\"error\":\"neither MQTT/TLS nor secure WebSocket is enabled on this replica\"}"},
 		{"nothing listening", "http://127.0.0.1:1", "refused"},
 		{"bad URL", "://", "missing protocol scheme"},
 	}

@@ -172,6 +172,25 @@ func (c *ProviderClient) RevokeCert(ctx context.Context, tenant, id string) erro
 	return c.do(ctx, http.MethodPost, tenantPath(tenant, "credentials", "x509", id, "revoke"), nil, nil, http.StatusNoContent)
 }
 
+// TenantConfig returns tenant's configuration: its client authentication
+// policy per MQTT transport (nothing required when none was set).
+func (c *ProviderClient) TenantConfig(ctx context.Context, tenant string) (api.TenantConfig, error) {
+	var cfg api.TenantConfig
+	err := c.do(ctx, http.MethodGet, tenantPath(tenant, "config"), nil, &cfg, http.StatusOK)
+	return cfg, err
+}
+
+// SetTenantConfig replaces tenant's configuration; the provider broadcasts
+// it (17/SCMP) and KPC applies it at once.
+func (c *ProviderClient) SetTenantConfig(ctx context.Context, tenant string, cfg api.TenantConfig) error {
+	return c.do(ctx, http.MethodPut, tenantPath(tenant, "config"), cfg, nil, http.StatusOK)
+}
+
+// DeleteTenantConfig drops tenant's configuration.
+func (c *ProviderClient) DeleteTenantConfig(ctx context.Context, tenant string) error {
+	return c.do(ctx, http.MethodDelete, tenantPath(tenant, "config"), nil, nil, http.StatusNoContent)
+}
+
 // do sends one call of the provider API and decodes its answer into out.
 func (c *ProviderClient) do(ctx context.Context, method, path string, in, out any, want int) error {
 	return c.call(ctx, request{api: "provider api", method: method, path: path, body: in, want: want}, out)

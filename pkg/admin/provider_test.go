@@ -104,11 +104,11 @@ func TestProviderClient(t *testing.T) {
 		t.Errorf("re-activate revoked: %v", err)
 	}
 
-	basic, err := c.CreateBasic(ctx, tenant, "dev1", "pw")
+	basic, err := c.CreateBasic(ctx, tenant, "dev1", "password-of-dev-1")
 	if err != nil || basic.Username != "dev1" {
 		t.Fatalf("create basic %+v, %v", basic, err)
 	}
-	withClient, err := c.CreateBasicWith(ctx, tenant, api.BasicSpec{Username: "dev2", Password: "pw", ClientID: "c2"})
+	withClient, err := c.CreateBasicWith(ctx, tenant, api.BasicSpec{Username: "dev2", Password: "password-of-dev-2", ClientID: "c2"})
 	if err != nil || withClient.ClientID != "c2" {
 		t.Fatalf("create basic with client ID %+v, %v", withClient, err)
 	}
@@ -137,6 +137,27 @@ func TestProviderClient(t *testing.T) {
 	}
 	if err := c.RevokeCert(ctx, tenant, cert.ID); err != nil {
 		t.Fatal(err)
+	}
+
+	var policy api.TenantConfig
+	if err := policy.Set("tcp", "basic", true); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.SetTenantConfig(ctx, tenant, policy); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := c.TenantConfig(ctx, tenant); err != nil || got != policy {
+		t.Fatalf("tenant config %+v, %v", got, err)
+	}
+	policy.Transports.MQTT.TCP.X509Auth.Required = true
+	if err := c.SetTenantConfig(ctx, tenant, policy); !errors.Is(err, admin.ErrInvalid) {
+		t.Errorf("x509 on tcp: %v", err)
+	}
+	if err := c.DeleteTenantConfig(ctx, tenant); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := c.TenantConfig(ctx, tenant); err != nil || got != (api.TenantConfig{}) {
+		t.Fatalf("tenant config after delete %+v, %v", got, err)
 	}
 
 	bad := &admin.ProviderClient{REST: admin.REST{BaseURL: c.BaseURL, Token: "wrong"}}

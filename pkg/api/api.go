@@ -3,7 +3,8 @@
 // blob management API: their JSON wire types, the error body, and the error
 // kinds with their HTTP statuses. Servers encode what clients decode, so
 // that the two cannot drift apart; the package depends on nothing but the
-// standard library, and both sides import it.
+// standard library and pkg/kaaconfig (whose tenant configuration is a wire
+// type too), and both sides import it.
 package api
 
 // Error is the JSON body of every error answer, as in Kaa.

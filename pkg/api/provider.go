@@ -1,6 +1,10 @@
 package api
 
-import "time"
+import (
+	"time"
+
+	"github.com/kaactl/kaactl/pkg/kaaconfig"
+)
 
 // Status is the state of an endpoint or a credential.
 //
@@ -72,7 +76,7 @@ type StatusSpec struct {
 }
 
 // BasicCredential is a username/password client credential. The password is
-// kept only as a bcrypt hash and never returned.
+// kept only as a salted hash and never returned.
 type BasicCredential struct {
 	ID        string    `json:"credentialsId"`
 	Tenant    string    `json:"tenant"`
@@ -111,3 +115,13 @@ type CertSpec struct {
 	Issuer string `json:"issuer,omitempty"`
 	Serial string `json:"serial,omitempty"`
 }
+
+// TenantConfig is the body of GET and PUT /api/v1/tenants/<tenant>/config:
+// Kaa's kaa.tenants.<tenantId>.config, the tenant's client authentication
+// policy per MQTT transport, e.g.
+//
+//	{"transports":{"mqtt":{"tcp":{"basic-auth":{"required":true}}}}}
+//
+// It is the configuration package's own type, so that the file, the 17/SCMP
+// events and the API share one shape.
+type TenantConfig = kaaconfig.TenantConfig

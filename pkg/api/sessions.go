@@ -42,7 +42,7 @@ type Session struct {
 	Replica  string `json:"replica"`
 	ClientID string `json:"clientId"`
 	Remote   string `json:"remote"`
-	// Transport is mqtt, mqtts or ws.
+	// Transport is mqtt, mqtts, ws or wss.
 	Transport string `json:"transport"`
 	// Tenant is the authenticated identity's tenant, else that of the
 	// application of the first endpoint the session acts for ("" before).
@@ -74,6 +74,8 @@ type Identity struct {
 	Tenant        string `json:"tenant,omitempty"`
 	Subject       string `json:"subject,omitempty"` // username or certificate subject
 	CredentialsID string `json:"credentialsId,omitempty"`
+	// ClientID is the client ID the provider holds for the credentials.
+	ClientID string `json:"clientId,omitempty"`
 }
 
 // SessionFilter selects sessions; empty fields match everything, others

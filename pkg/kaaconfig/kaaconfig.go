@@ -1,6 +1,7 @@
 // Package kaaconfig is Kaa's application configuration shared by the
-// services: which application versions exist, what they may reach, and
-// per-application settings.
+// services: which application versions exist, what they may reach,
+// per-application settings and per-tenant client authentication policy, and
+// the 17/SCMP events that change them at run time.
 package kaaconfig
 
 import (
@@ -26,6 +27,9 @@ import (
 //	  extension-instances:
 //	    <name>:
 //	      endpoint-aware: true
+//	  tenants:
+//	    <tenantId>:
+//	      config: ...        # see Tenant
 //
 // An empty AppConfig (no applications) is open: any app version is accepted,
 // its app name is the version name up to the last '-', and every extension is
@@ -34,9 +38,13 @@ import (
 type AppConfig struct {
 	Applications       map[string]Application       `yaml:"applications"`
 	ExtensionInstances map[string]ExtensionInstance `yaml:"extension-instances"`
+	Tenants            map[string]Tenant            `yaml:"tenants,omitempty"`
 
 	// versions indexes app versions to their application name.
 	versions map[string]appVersion
+	// sole is the tenant owning every configured application ("" for
+	// several); see SoleTenant.
+	sole string
 }
 
 // Application is one Kaa application.
@@ -133,6 +141,18 @@ func (c *AppConfig) Validate() error {
 			c.versions[ver] = appVersion{appName: app, allowed: allowed}
 		}
 	}
+	if err := validateTenants(c.Tenants); err != nil {
+		errs = append(errs, err)
+	}
+	c.sole = ""
+	for app := range c.Applications {
+		t, _ := c.Tenant(app)
+		if c.sole != "" && t != c.sole {
+			c.sole = ""
+			break
+		}
+		c.sole = t
+	}
 	return errors.Join(errs...)
 }
 
@@ -191,6 +211,22 @@ func (c *AppConfig) Tenant(appName string) (string, bool) {
 		return DefaultTenant, true
 	}
 	return a.TenantID, true
+}
+
+// TenantConfig returns the configuration of a tenant (zero value if unknown).
+func (c *AppConfig) TenantConfig(tenant string) TenantConfig {
+	return c.Tenants[tenant].Config
+}
+
+// SoleTenant returns the tenant owning every application, when there is
+// one: DefaultTenant in open mode, else the tenant all configured
+// applications name (as of Validate). Traffic can then only ever be that
+// tenant's.
+func (c *AppConfig) SoleTenant() (string, bool) {
+	if c.Open() {
+		return DefaultTenant, true
+	}
+	return c.sole, c.sole != ""
 }
 
 // BCX returns the BCX settings of an application (zero value if unknown).

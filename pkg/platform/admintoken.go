@@ -3,13 +3,13 @@ package platform
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
 	"os"
 	"strings"
 )
 
-// loadOrCreateToken reads the admin token at path, creating it (32 random
-// bytes in hex, mode 0600) when the file is missing or empty.
+// loadOrCreateToken reads a secret token at path (the admin token, the NATS
+// token), creating it (32 random bytes in hex, mode 0600) when the file is
+// missing or empty.
 func loadOrCreateToken(path string) (string, error) {
 	if b, err := os.ReadFile(path); err == nil {
 		if t := strings.TrimSpace(string(b)); t != "" {
@@ -22,7 +22,7 @@ func loadOrCreateToken(path string) (string, error) {
 	}
 	token := hex.EncodeToString(raw)
 	if err := os.WriteFile(path, []byte(token+"\n"), 0o600); err != nil {
-		return "", fmt.Errorf("admin token: %w", err)
+		return "", err
 	}
 	return token, nil
 }

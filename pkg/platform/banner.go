@@ -7,15 +7,15 @@ import (
 )
 
 var bannerTmpl = template.Must(template.New("banner").Parse(`kaactl is up.
-  MQTT          {{.MQTT}}{{if .MQTTS}}   MQTT/TLS {{.MQTTS}}{{end}}{{if .WS}}   WebSocket ws://{{.WS}}/ws{{end}}
+  MQTT          {{.MQTT}}{{if .MQTTS}}   MQTT/TLS {{.MQTTS}}{{end}}{{if .WS}}   WebSocket ws://{{.WS}}/ws{{end}}{{if .WSS}}   wss://{{.WSS}}/ws{{end}}
   KP over HTTP  http://{{.HTTP}}
   BCX           http://{{.BCX}}      (blob uploads and management)
 {{- if .HTTPS}}
   HTTPS         https://{{.HTTPS}}   (Kaa's cloud layout: /kpc/kp1/..., /kpc/ws, /bcx/api/v1/...; certificate {{.CertFile}})
 {{- end}}
   Provider API  http://{{.Provider}}      (endpoints and credentials)
-  NATS          {{.NATSURL}}
-  Health        http://{{.REST}}/health  /metrics{{if .MQTTS}}   TLS certificate: http://{{.REST}}/api/v1/cert{{end}}
+  NATS          nats://{{.NATSAddr}}   (token in {{.NATSTokenAt}}; attach with nats --server "nats://$(cat {{.NATSTokenAt}})@{{.NATSAddr}}")
+  Health        http://{{.REST}}/health  /metrics{{if .MQTTS}}   TLS certificate: http://{{.REST}}/api/v1/cert{{end}}   sessions: /api/v1/sessions (admin token)
   Data          {{.DataDir}}   (blobs: {{.Blobs}})
   Admin token   {{.AdminTokenAt}}  (bearer token for the BCX and provider APIs)
   Demo          tenant kaa, application demo, version demo-v1; extensions echo and bcx{{if .AutoRegister}}; any endpoint token is accepted{{end}}
@@ -50,10 +50,12 @@ Press Ctrl-C to stop.
 func (p *Platform) WriteBanner(w io.Writer) error {
 	mqttHost, mqttPort, _ := net.SplitHostPort(p.KPC().MQTTAddr())
 	return bannerTmpl.Execute(w, map[string]any{
-		"NATSURL":      p.NATSURL(),
+		"NATSAddr":     p.NATSAddr(),
+		"NATSTokenAt":  p.NATSTokenPath(),
 		"MQTT":         p.KPC().MQTTAddr(),
 		"MQTTS":        p.KPC().MQTTSAddr(),
 		"WS":           localAddr(p.KPC().WSAddr()),
+		"WSS":          localAddr(p.KPC().WSSAddr()),
 		"MQTTHost":     localHost(mqttHost),
 		"MQTTPort":     mqttPort,
 		"HTTP":         localAddr(p.KPC().HTTPAddr()),

@@ -37,7 +37,9 @@ func (p *Platform) cloudLayout() http.Handler {
 }
 
 // needsCert reports whether a listener serves TLS: MQTT/TLS or the HTTPS origin.
-func (o *Options) needsCert() bool { return o.KPC.MQTTSAddr != "" || o.HTTPSAddr != "" }
+func (o *Options) needsCert() bool {
+	return o.KPC.MQTTSAddr != "" || o.KPC.WSSAddr != "" || o.HTTPSAddr != ""
+}
 
 // standInCert stands for the certificate in validation, which loads nothing.
 func (o *Options) standInCert() *tlsutil.Certificate {

@@ -298,7 +298,7 @@ func TestMQTTOverWebSocketOnHTTPS(t *testing.T) {
 	if m := dev.Expect(t, "kp1/demo-v1/echo/"+c.token+"/ping/3/status", 5*time.Second); m.Payload != "over wss" {
 		t.Errorf("reply %q", m.Payload)
 	}
-	resp, body := c.do(t, "GET", "http://"+c.p.KPC().RESTAddr()+"/api/v1/sessions", "")
+	resp, body := c.do(t, "GET", "http://"+c.p.KPC().RESTAddr()+"/api/v1/sessions", "", "Authorization", "Bearer "+c.p.AdminToken())
 	if resp.StatusCode != 200 || !strings.Contains(body, `"transport":"wss"`) {
 		t.Errorf("sessions: %s", body)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/kaactl/kaactl/internal/flagset"
 	"github.com/kaactl/kaactl/pkg/server/bcx"
 	"github.com/kaactl/kaactl/pkg/server/kpc"
+	"github.com/kaactl/kaactl/pkg/server/natsconn"
 	"github.com/kaactl/kaactl/pkg/server/provider"
 )
 
@@ -96,8 +97,10 @@ func (o *Options) BindFlags(fs *pflag.FlagSet) {
 		flagset.Reuse{Name: "mqtt-addr", Usage: "MQTT/TCP listen address"},
 		flagset.Reuse{Name: "mqtts-addr", Usage: `MQTT/TLS listen address ("" disables); self-signed certificate in the data dir`},
 		flagset.Reuse{Name: "ws-addr", Usage: `MQTT over WebSocket listen address, path /ws ("" disables)`},
+		flagset.Reuse{Name: "wss-addr", Usage: `MQTT over secure WebSocket listen address, path /ws, with the MQTT/TLS certificate ("" disables)`},
+		flagset.Reuse{Name: "client-ca", Usage: "PEM file of the CAs of device certificates: MQTT/TLS then asks for one, verifies it and checks it with the provider (kaactl credentials cert add)"},
 		flagset.Reuse{Name: "http-addr", Usage: "1/KP over HTTP listen address"},
-		flagset.Reuse{Name: "rest-addr", Usage: "KPC management listen address (/health, /metrics)"},
+		flagset.Reuse{Name: "rest-addr", Usage: "KPC management listen address (/health, /metrics, /api/v1/cert; /api/v1/sessions with the admin token)"},
 		flagset.Reuse{Name: "request-timeout"},
 		flagset.Reuse{Name: "tls-hosts", Usage: "host names and IPs of the platform certificate made on first start (default localhost,127.0.0.1,::1; delete <data-dir>/kpc-tls.* to make a new one)"},
 	)
@@ -130,7 +133,7 @@ func (o *Options) validate() error {
 	}
 	// The URL and token are stand-ins: the real ones exist once NATS runs
 	// and the token file is read, and validation only needs them set.
-	s := o.services("nats://"+o.NATSAddr, "admin-token", o.standInCert())
+	s := o.services(natsconn.Options{URL: "nats://" + o.NATSAddr, Token: "nats-token"}, "admin-token", o.standInCert())
 	errs = append(errs, s.kpc.Validate(), s.bcx.Validate(), s.provider.Validate())
 	if o.Echo {
 		errs = append(errs, s.echo.Validate())

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sync"
@@ -42,11 +43,13 @@ const (
 // Files and directories inside the data dir.
 const (
 	AdminTokenFile = "admin.token"
-	providerDir    = "provider"
-	blobsDir       = "blobs"
-	tokenKeyFile   = "bcx-token.key"
-	tlsCertFile    = "kpc-tls.crt"
-	tlsKeyFile     = "kpc-tls.key"
+	// NATSTokenFile holds the embedded NATS server's authorization token.
+	NATSTokenFile = "nats.token"
+	providerDir   = "provider"
+	blobsDir      = "blobs"
+	tokenKeyFile  = "bcx-token.key"
+	tlsCertFile   = "kpc-tls.crt"
+	tlsKeyFile    = "kpc-tls.key"
 )
 
 // Platform is a running `kaactl up`.
@@ -62,6 +65,7 @@ type Platform struct {
 	https      *httpx.Server // Kaa's cloud layout (https.go)
 	certFile   string        // the platform certificate's PEM file; "" without TLS
 	adminToken string
+	natsToken  string
 	blobs      string
 	// autoRegister is the demo application's setting as stored.
 	autoRegister bool
@@ -98,11 +102,13 @@ type services struct {
 
 // services are the options of every service; cert is the platform
 // certificate (loadCert), nil without TLS.
-func (o *Options) services(natsURL, adminToken string, cert *tlsutil.Certificate) services {
-	nc := natsconn.Options{URL: natsURL}
+func (o *Options) services(nc natsconn.Options, adminToken string, cert *tlsutil.Certificate) services {
 	s := services{kpc: o.KPC, bcx: o.BCX, provider: o.Provider, echo: echo.DefaultOptions()}
 
 	s.kpc.NATS, s.kpc.Logger = nc, cmp.Or(s.kpc.Logger, o.Logger)
+	if s.kpc.Auth == nil { // the admin sees every session
+		s.kpc.Auth = auth.StaticToken{Token: adminToken, TenantID: kpc.AllTenants}
+	}
 	if cert != nil { // loaded by the platform from KPC's TLS files, if any
 		s.kpc.Certificate, s.kpc.TLSCert, s.kpc.TLSKey, s.kpc.TLSGenerate = cert, "", "", false
 	}
@@ -142,7 +148,10 @@ func (p *Platform) Start(ctx context.Context) (err error) {
 		return fmt.Errorf("data dir: %w", err)
 	}
 	if p.adminToken, err = loadOrCreateToken(p.AdminTokenPath()); err != nil {
-		return err
+		return fmt.Errorf("admin token: %w", err)
+	}
+	if p.natsToken, err = loadOrCreateToken(p.NATSTokenPath()); err != nil {
+		return fmt.Errorf("nats token: %w", err)
 	}
 	defer func() {
 		if err != nil {
@@ -154,14 +163,14 @@ func (p *Platform) Start(ctx context.Context) (err error) {
 	if err := checkListen(p.opts.NATSAddr); err != nil {
 		return fmt.Errorf("nats: %w", err)
 	}
-	if p.ns, err = embednats.Start(p.opts.NATSAddr); err != nil {
+	if p.ns, err = embednats.Start(p.opts.NATSAddr, p.natsToken); err != nil {
 		return err
 	}
 	cert, err := p.loadCert()
 	if err != nil {
 		return err
 	}
-	s := p.opts.services(p.ns.ClientURL(), p.adminToken, cert)
+	s := p.opts.services(natsconn.Options{URL: p.ns.ClientURL(), Token: p.natsToken}, p.adminToken, cert)
 	s.provider.OnAppsChange = p.syncApps
 	p.blobs = s.blobs
 	if p.provider, err = provider.New(s.provider); err != nil {
@@ -172,6 +181,13 @@ func (p *Platform) Start(ctx context.Context) (err error) {
 	}
 	if err := p.demoApp(ctx); err != nil {
 		return err
+	}
+	// The tenant policies set with `kaactl tenants policy` survive restarts in
+	// the provider's store; KPC, which would miss their 17/SCMP events, gets
+	// them at start.
+	policies, err := p.provider.TenantConfigs(ctx)
+	if err != nil {
+		return fmt.Errorf("tenant configurations: %w", err)
 	}
 	if p.opts.Echo {
 		if p.echo, err = echo.New(s.echo); err != nil {
@@ -198,6 +214,11 @@ func (p *Platform) Start(ctx context.Context) (err error) {
 	p.appsMu.Unlock()
 	if err != nil {
 		return err
+	}
+	for tenant, c := range policies {
+		if err := p.kpc.SetTenantPolicy(tenant, &c); err != nil {
+			return fmt.Errorf("tenant %s configuration: %w", tenant, err)
+		}
 	}
 	if err := p.kpc.Start(ctx); err != nil {
 		return err
@@ -265,13 +286,32 @@ func (p *Platform) Shutdown(ctx context.Context) error {
 	return p.shutdownErr
 }
 
-// NATSURL is the embedded NATS server's client URL ("" before Start).
+// NATSURL is the embedded NATS server's client URL with the platform's
+// token in it, nats://<token>@host:port, what a program on this machine
+// connects with ("" before Start). It holds a secret: never log it.
 func (p *Platform) NATSURL() string {
 	if p.ns == nil {
 		return ""
 	}
-	return p.ns.ClientURL()
+	u, err := url.Parse(p.ns.ClientURL())
+	if err != nil {
+		return ""
+	}
+	u.User = url.User(p.natsToken)
+	return u.String()
 }
+
+// NATSAddr is where the embedded NATS server listens, host:port ("" before
+// Start); clients need the token of NATSTokenPath.
+func (p *Platform) NATSAddr() string {
+	if p.ns == nil {
+		return ""
+	}
+	return p.ns.Addr().String()
+}
+
+// NATSTokenPath is the file holding the embedded NATS server's token (mode 0600).
+func (p *Platform) NATSTokenPath() string { return filepath.Join(p.opts.DataDir, NATSTokenFile) }
 
 // KPC is the device edge (nil before Start).
 func (p *Platform) KPC() *kpc.Server { return p.kpc }

@@ -2,6 +2,7 @@ package platform_test
 
 import (
 	"context"
+	"errors"
 	"net"
 	"net/http"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/spf13/pflag"
 
 	"github.com/kaactl/kaactl/pkg/platform"
@@ -137,7 +139,40 @@ func TestFailedStartReleasesEverything(t *testing.T) {
 		t.Fatalf("Start with BCX's port taken: %v", err)
 	}
 	retry := platformtest.Start(t, func(r *platform.Options) { r.DataDir, r.NATSAddr = o.DataDir, natsAddr })
-	if retry.NATSURL() != "nats://"+natsAddr {
-		t.Errorf("NATS on %s, want %s", retry.NATSURL(), natsAddr)
+	if retry.NATSAddr() != natsAddr {
+		t.Errorf("NATS on %s, want %s", retry.NATSAddr(), natsAddr)
+	}
+}
+
+// TestNATSNeedsTheToken: the embedded NATS refuses a client without the
+// token kept 0600 in the data dir; with it (NATSURL) one connects; the
+// banner says where it is without showing it.
+func TestNATSNeedsTheToken(t *testing.T) {
+	p := platformtest.Start(t)
+	st, err := os.Stat(p.NATSTokenPath())
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("nats token file: %v %v", st, err)
+	}
+	token, err := os.ReadFile(p.NATSTokenPath())
+	if err != nil || len(strings.TrimSpace(string(token))) < 32 {
+		t.Fatalf("nats token %q: %v", token, err)
+	}
+	if nc, err := nats.Connect("nats://" + p.NATSAddr()); err == nil {
+		nc.Close()
+		t.Fatal("connected to the embedded NATS without the token")
+	} else if !errors.Is(err, nats.ErrAuthorization) {
+		t.Fatalf("without the token: %v", err)
+	}
+	nc, err := nats.Connect(p.NATSURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc.Close()
+	var banner strings.Builder
+	if err := p.WriteBanner(&banner); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(banner.String(), p.NATSTokenPath()) || strings.Contains(banner.String(), strings.TrimSpace(string(token))) {
+		t.Errorf("banner shows the token or not where it is:\n%s", banner.String())
 	}
 }

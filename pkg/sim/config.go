@@ -110,8 +110,8 @@ func (c *Config) BindFlags(fs *pflag.FlagSet, d FlagDefaults) {
 	fs.StringVar(&c.CertFile, "cert", "", "client certificate (PEM) every endpoint presents on mqtts/wss/https (X.509 client auth)")
 	fs.StringVar(&c.KeyFile, "key", "", "private key (PEM) of --cert")
 	fs.BoolVar(&c.X509, "x509", false, "give each endpoint its own self-signed client certificate, derived from its token (test credentials; provisioned as X.509 credentials); needs a TLS --url")
-	fs.StringVar(&c.Username, "username", "", "MQTT username of endpoint n (basic credentials; a %d is replaced by n)")
-	fs.StringVar(&c.Password, "password", "", "MQTT password of endpoint n (a %d is replaced by n)")
+	fs.StringVar(&c.Username, "username", "", "MQTT username of endpoint n, <username>@<tenantId> (@--tenant when missing; basic credentials; a %d is replaced by n)")
+	fs.StringVar(&c.Password, "password", "", "MQTT password of endpoint n (a %d is replaced by n; at least 16 bytes to be provisioned)")
 	fs.BoolVar(&c.Insecure, "insecure", false, "do not verify KPC's TLS certificate (tests only)")
 	fs.StringVar(&c.KPCRESTURL, "kpc-rest-url", "http://127.0.0.1:8008", "KPC management API, where /api/v1/cert serves its TLS cert")
 	fs.StringVar(&c.Provision, "provision", "auto", "register the endpoint tokens through the provider API first: auto (if an admin token is at hand and KPC is local or --provider-url is set), always, never")
@@ -212,7 +212,11 @@ func (c *Config) Validate() error {
 		return errors.New("--password needs --username")
 	}
 	if c.Username != "" {
+		// KPC's MQTT user names are <username>@<tenantId> (22/CAP).
 		user, pass := c.Username, c.Password
+		if !strings.Contains(user, "@") {
+			user += "@" + c.Tenant
+		}
 		c.Credentials = func(i int) (string, string) { return expandN(user, i), expandN(pass, i) }
 	}
 	if _, err := url.Parse(c.URL); err != nil {

@@ -51,8 +51,13 @@ func TestConfigFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if user, pass := c.Credentials(7); c.Scenario.String() != "kp=3,upload=1" || c.BlobSize != 2<<20 || user != "dev-7" || pass != "pw-7" {
+	if user, pass := c.Credentials(7); c.Scenario.String() != "kp=3,upload=1" || c.BlobSize != 2<<20 || user != "dev-7@kaa" || pass != "pw-7" {
 		t.Errorf("scenario %v blob size %d credentials %q %q", c.Scenario, c.BlobSize, user, pass)
+	}
+	if c, err = parseConfig(t, "--username", "gw-%d@acme", "--password", "pw-%d"); err != nil {
+		t.Fatal(err)
+	} else if user, _ := c.Credentials(1); user != "gw-1@acme" {
+		t.Errorf("username with its tenant: %q", user)
 	}
 }
 

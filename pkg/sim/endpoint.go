@@ -2,12 +2,16 @@ package sim
 
 import (
 	"context"
+	"errors"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/eclipse/paho.mqtt.golang/packets"
 )
 
 type endpoint struct {
@@ -72,7 +76,7 @@ func (e *endpoint) connect(ctx context.Context) bool {
 	if err != nil {
 		if ctx.Err() == nil {
 			r.connFail.Add(1)
-			r.failWith("connect", 1, err.Error())
+			r.failWith(connectErrorKind(err), 1, err.Error())
 		}
 		return false
 	}
@@ -91,6 +95,25 @@ func (e *endpoint) connect(ctx context.Context) bool {
 	r.connected.Add(1)
 	return true
 }
+
+// connectErrorKind names why a connection failed: auth_<reason> when the
+// server refused the client's credentials (CONNACK 4 or 5) or its
+// certificate (a TLS alert), "connect" otherwise.
+func connectErrorKind(err error) string {
+	var op *net.OpError
+	switch {
+	case errors.Is(err, packets.ErrorRefusedBadUsernameOrPassword):
+		return "auth_bad_credentials"
+	case errors.Is(err, packets.ErrorRefusedNotAuthorised):
+		return "auth_not_authorized"
+	case errors.As(err, &op) && op.Op == "remote error": // the server's TLS alert: certificate refused
+		return "auth_certificate"
+	}
+	return "connect"
+}
+
+// connectKinds are the error kinds of failed connections.
+var connectKinds = []string{"connect", "auth_bad_credentials", "auth_not_authorized", "auth_certificate"}
 
 // disconnect closes the connection on purpose; it is not counted as an error.
 func (e *endpoint) disconnect() {

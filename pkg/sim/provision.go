@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -85,7 +86,11 @@ func Provision(ctx context.Context, c *admin.ProviderClient, o ProvisionOptions)
 				}
 				if o.Credentials != nil {
 					user, pass := o.Credentials(i)
-					if _, err := c.CreateBasic(ctx, o.Tenant, user, pass); err != nil && !errors.Is(err, admin.ErrExists) {
+					tenant := o.Tenant
+					if at := strings.LastIndexByte(user, '@'); at > 0 { // the MQTT user name <username>@<tenantId>
+						user, tenant = user[:at], user[at+1:]
+					}
+					if _, err := c.CreateBasic(ctx, tenant, user, pass); err != nil && !errors.Is(err, admin.ErrExists) {
 						failed(fmt.Errorf("provision basic credential %d (username %q): %w", i, user, err))
 						return
 					}

@@ -20,7 +20,8 @@ import (
 // lost connection); requests still in flight when the context is cancelled
 // are not counted. Errors holds failures by kind: of requests
 // ("status_<code>", "timeout", "disconnected", "transport"), of connections
-// ("connect"), of upload tokens ("token_<kind>") and of uploads
+// ("connect"; "auth_bad_credentials", "auth_not_authorized" and
+// "auth_certificate" when KPC refused the credentials), of upload tokens ("token_<kind>") and of uploads
 // ("upload_<code>", "upload_timeout", "upload_transport"). A lost connection
 // fails its in-flight requests as "disconnected", or counts once if none was
 // in flight.
@@ -206,8 +207,11 @@ func Run(ctx context.Context, o Options, progress func(Snapshot)) (Report, error
 	}
 	if connected == 0 && r.connects.Load() == 0 && !interrupted {
 		err := fmt.Errorf("sim: no endpoint connected to %s", o.URL)
-		if why := rep.ErrorSamples["connect"]; why != "" {
-			err = fmt.Errorf("%w: %s", err, why)
+		for _, kind := range connectKinds {
+			if why := rep.ErrorSamples[kind]; why != "" {
+				err = fmt.Errorf("%w: %s", err, why)
+				break
+			}
 		}
 		return rep, err
 	}

@@ -198,3 +198,17 @@ func TestMixHoldsProportions(t *testing.T) {
 		t.Errorf("%d requests to %d uploads, want about 400 to 100", rep.Requests, rep.UploadAttempts)
 	}
 }
+
+// TestAuthRefused: endpoints whose credentials KPC refuses are reported as
+// auth_<reason>, not as a broken connection.
+func TestAuthRefused(t *testing.T) {
+	url := startPlatform(t, true, 2*time.Second)
+	rep, err := sim.Run(context.Background(), sim.Options{URL: url, Endpoints: 3, Requests: 3,
+		Credentials: func(i int) (string, string) { return "nobody@kaa", "not-the-password-of-anyone" }}, nil)
+	if err == nil || !strings.Contains(err.Error(), "bad user name or password") {
+		t.Errorf("err = %v", err)
+	}
+	if rep.ConnectFailures != 3 || rep.Errors["auth_bad_credentials"] != 3 || rep.Errors["connect"] != 0 {
+		t.Errorf("report errors %v", rep.Errors)
+	}
+}

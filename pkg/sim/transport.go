@@ -233,7 +233,10 @@ func (r *run) tlsFor(e *endpoint) (*tls.Config, error) {
 	if r.o.TLS != nil {
 		conf = r.o.TLS.Clone()
 	}
-	conf.Certificates = []tls.Certificate{cert}
+	// Presented whenever KPC asks, whatever authorities it names (Go would
+	// otherwise send none and connect anonymously): a certificate KPC does
+	// not accept shows as an auth_certificate error.
+	conf.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return &cert, nil }
 	return conf, nil
 }
 

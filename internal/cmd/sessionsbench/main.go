@@ -35,7 +35,7 @@ func main() {
 }
 
 func run(bin string, n, runs int) error {
-	ns, err := embednats.Start("127.0.0.1:0")
+	ns, err := embednats.Start("127.0.0.1:0", "") // no token: a benchmark on loopback
 	if err != nil {
 		return err
 	}

@@ -19,15 +19,16 @@ import (
 const Loopback = "127.0.0.1:0"
 
 // Start runs a platform with every listener on a free loopback port (MQTT,
-// MQTT/TLS, WebSocket, HTTP, management, BCX, provider, NATS, the HTTPS
-// origin) and its data in a new t.TempDir(), after applying opts to those
-// options; it returns once KPC is connected and ready. Shutdown runs at cleanup, and its error fails
+// MQTT/TLS, WebSocket, secure WebSocket, HTTP, management, BCX, provider,
+// NATS, the HTTPS origin) and its data in a new t.TempDir(), after applying
+// opts to those options; it returns once KPC is connected and ready.
+// Shutdown runs at cleanup, and its error fails
 // the test.
 func Start(t testing.TB, opts ...func(*platform.Options)) *platform.Platform {
 	t.Helper()
 	o := platform.DefaultOptions()
 	o.DataDir, o.NATSAddr = t.TempDir(), Loopback
-	o.KPC.MQTTAddr, o.KPC.MQTTSAddr, o.KPC.WSAddr, o.KPC.HTTPAddr, o.KPC.RESTAddr = Loopback, Loopback, Loopback, Loopback, Loopback
+	o.KPC.MQTTAddr, o.KPC.MQTTSAddr, o.KPC.WSAddr, o.KPC.WSSAddr, o.KPC.HTTPAddr, o.KPC.RESTAddr = Loopback, Loopback, Loopback, Loopback, Loopback, Loopback
 	o.BCX.RESTAddr, o.Provider.RESTAddr, o.HTTPSAddr = Loopback, Loopback, Loopback
 	for _, fn := range opts {
 		fn(&o)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/kaactl/kaactl/internal/testenv"
 	"github.com/kaactl/kaactl/pkg/platform"
+	"github.com/kaactl/kaactl/pkg/server/httpx/auth"
 	"github.com/kaactl/kaactl/pkg/server/kpc"
 	"github.com/kaactl/kaactl/pkg/server/natsconn"
 )
@@ -20,6 +21,8 @@ func Replica(t testing.TB, p *platform.Platform, opts ...func(*kpc.Options)) *kp
 	o := kpc.DefaultOptions()
 	o.NATS = natsconn.Options{URL: p.NATSURL()}
 	o.MQTTAddr, o.HTTPAddr, o.RESTAddr = Loopback, Loopback, Loopback
+	// The platform's admin token lists its sessions, as on the platform's own KPC.
+	o.Auth = auth.StaticToken{Token: p.AdminToken(), TenantID: kpc.AllTenants}
 	for _, fn := range opts {
 		fn(&o)
 	}

@@ -138,6 +138,12 @@ func (s *Server) authorizeUpload(w http.ResponseWriter, r *http.Request) (TokenC
 		writeError(w, http.StatusForbidden, err.Error())
 		return TokenClaims{}, false
 	}
+	if s.revoked.revoked(claims.App, claims.EndpointID, claims.Issued) {
+		s.metrics.rejected.WithLabelValues("revoked").Inc()
+		s.log.Info("upload refused", "reason", "endpoint suspended or revoked", "app", claims.App, "endpointId", claims.EndpointID, "remote", r.RemoteAddr)
+		writeError(w, http.StatusForbidden, ErrTokenRevoked.Error()+": the endpoint was suspended or revoked")
+		return TokenClaims{}, false
+	}
 	return claims, true
 }
 
@@ -339,8 +345,13 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request, id string) {
 	h.Set("Content-Type", toJSON("", meta).ContentType)
 	h.Set("Content-Length", strconv.FormatInt(length, 10))
 	h.Set("Accept-Ranges", "bytes")
+	// A blob is whatever a device sent: a browser must save it, never
+	// render it (HTML or script in the management UI's origin) or guess its type.
+	h.Set("X-Content-Type-Options", "nosniff")
 	if meta.Name != "" {
 		h.Set("Content-Disposition", `attachment; filename*=UTF-8''`+urlPathEscape(meta.Name))
+	} else {
+		h.Set("Content-Disposition", "attachment")
 	}
 	status := http.StatusOK
 	if partial {

@@ -1,39 +1,13 @@
 package bcx
 
 import (
-	"encoding/json"
-	"fmt"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
 
-	"github.com/kaactl/kaactl/pkg/ism"
+	"github.com/kaactl/kaactl/pkg/kaaconfig"
 )
-
-// ConfigUpdate is the JSON a configuration provider broadcasts on
-// kaa.v1.events.<provider>.service.configuration.upsert|delete (17/SCMP as
-// this project carries it, see SPEC.md): the settings of one application in
-// Kaa's shape. Only BCX's own settings are read; others are ignored.
-//
-//	{"tenantId":"acme","appName":"demo","config":{"kaa":{"bcx":{"tokens":{"expiration":1800}}}}}
-//
-// expiration is in seconds, like Kaa's kaa.bcx.tokens.expiration. A delete
-// event for an application drops its overrides.
-type ConfigUpdate struct {
-	TenantID string `json:"tenantId"`
-	AppName  string `json:"appName"`
-	Config   struct {
-		Kaa struct {
-			BCX struct {
-				Tokens struct {
-					Expiration *int64 `json:"expiration"`
-				} `json:"tokens"`
-			} `json:"bcx"`
-		} `json:"kaa"`
-	} `json:"config"`
-}
 
 // runtimeConfig holds per-application overrides received at run time; they
 // win over the config file.
@@ -49,12 +23,16 @@ func (c *runtimeConfig) ttl(app string) (time.Duration, bool) {
 	return d, ok
 }
 
-// onConfigEvent applies an upsert or delete of one application's settings.
+// onConfigEvent applies an upsert or delete of one application's settings
+// (kaaconfig.Update); tenant-level events are KPC's and pass by.
 func (s *Server) onConfigEvent(m *nats.Msg) {
-	var u ConfigUpdate
-	if err := json.Unmarshal(m.Data, &u); err != nil || u.AppName == "" {
-		s.log.Warn("bad configuration event", "subject", m.Subject, "error", fmt.Sprint(err))
+	u, err := kaaconfig.ParseUpdate(m.Subject, m.Data)
+	if err != nil {
+		s.log.Warn("bad configuration event", "subject", m.Subject, "error", err)
 		s.metrics.configEvents.WithLabelValues("invalid").Inc()
+		return
+	}
+	if u.AppName == "" {
 		return
 	}
 	// Another tenant's event may not touch an application it does not own.
@@ -63,19 +41,21 @@ func (s *Server) onConfigEvent(m *nats.Msg) {
 		s.metrics.configEvents.WithLabelValues("rejected").Inc()
 		return
 	}
+	var expiration *int64
+	if u.Config.Kaa.BCX != nil {
+		expiration = u.Config.Kaa.BCX.Tokens.Expiration
+	}
 	s.runtime.mu.Lock()
 	defer s.runtime.mu.Unlock()
 	switch {
-	case strings.HasSuffix(m.Subject, "."+ism.EventDelete):
+	case u.Delete || expiration == nil:
 		delete(s.runtime.tokenTTL, u.AppName)
-	case u.Config.Kaa.BCX.Tokens.Expiration == nil:
-		delete(s.runtime.tokenTTL, u.AppName)
-	case *u.Config.Kaa.BCX.Tokens.Expiration <= 0:
+	case *expiration <= 0:
 		s.log.Warn("configuration event with a non-positive token expiration ignored", "app", u.AppName)
 		s.metrics.configEvents.WithLabelValues("invalid").Inc()
 		return
 	default:
-		s.runtime.tokenTTL[u.AppName] = time.Duration(*u.Config.Kaa.BCX.Tokens.Expiration) * time.Second
+		s.runtime.tokenTTL[u.AppName] = time.Duration(*expiration) * time.Second
 	}
 	s.log.Info("application configuration applied", "app", u.AppName, "subject", m.Subject)
 	s.metrics.configEvents.WithLabelValues("applied").Inc()

@@ -84,9 +84,6 @@ const (
 	DefaultTokenKeyFile = "bcx-token.key"
 )
 
-// noIssuer is the management API's answer when nothing can verify a caller.
-const noIssuer = "management API has no token issuer configured (--issuer or --tenant-manager-url)"
-
 // DefaultOptions returns options that run on a laptop next to a local NATS.
 func DefaultOptions() Options {
 	return Options{
@@ -161,27 +158,12 @@ func (o *Options) authenticator() (Authenticator, error) {
 	if o.Auth != nil {
 		return o.Auth, nil
 	}
-	issuers, err := auth.ParseIssuers(o.Issuers)
-	if err != nil {
-		return nil, err
-	}
-	if len(issuers) == 0 && o.TenantManagerURL == "" {
-		return auth.Deny{Reason: noIssuer}, nil
-	}
-	v, err := auth.NewVerifier(auth.Options{StaticIssuers: issuers, TenantManagerURL: o.TenantManagerURL, Logger: o.Logger})
-	if err != nil {
-		return nil, err
-	}
-	return v, nil
+	return auth.ForIssuers(o.Issuers, o.TenantManagerURL, o.Logger)
 }
 
-// Authenticator guards the management API: it authenticates the bearer JWT,
-// requires a scope, and tells which tenant the caller belongs to.
-// auth.Verifier, auth.StaticToken and auth.Deny are ones.
-type Authenticator interface {
-	Middleware(scope string, next http.Handler) http.Handler
-	Tenant(ctx context.Context) (string, bool)
-}
+// Authenticator guards the management API (auth.Verifier, auth.StaticToken
+// and auth.Deny are ones).
+type Authenticator = auth.Authenticator
 
 // Server is one BCX replica.
 type Server struct {
@@ -200,6 +182,7 @@ type Server struct {
 	draining atomic.Bool
 	now      func() time.Time
 	runtime  runtimeConfig
+	revoked  revocations
 
 	shutdownOnce sync.Once
 	shutdownErr  error
@@ -265,10 +248,14 @@ func (s *Server) Start(ctx context.Context) (err error) {
 	if s.sub, err = s.nc.QueueSubscribe(subj, s.opts.Instance, s.onClientData); err != nil {
 		return fmt.Errorf("subscribe %s: %w", subj, err)
 	}
-	for _, ev := range []string{ism.EventUpsert, ism.EventDelete} {
-		cfgSubj := ism.EventSubject(ism.AnyToken, ism.EntityService, ism.GroupConfiguration, ev)
-		if _, err := s.nc.Subscribe(cfgSubj, s.onConfigEvent); err != nil {
-			return fmt.Errorf("subscribe %s: %w", cfgSubj, err)
+	events := map[string]nats.MsgHandler{
+		ism.EventSubject(ism.AnyToken, ism.EntityService, ism.GroupConfiguration, ism.EventUpsert): s.onConfigEvent,
+		ism.EventSubject(ism.AnyToken, ism.EntityService, ism.GroupConfiguration, ism.EventDelete): s.onConfigEvent,
+		ism.EventSubject(ism.AnyToken, ism.EntityEndpoint, ism.GroupToken, ism.EventRevoked):       s.onTokenRevoked,
+	}
+	for subj, fn := range events {
+		if _, err := s.nc.Subscribe(subj, fn); err != nil {
+			return fmt.Errorf("subscribe %s: %w", subj, err)
 		}
 	}
 	if s.nc.IsConnected() { // make sure the server has the subscription before we report ready
@@ -371,7 +358,8 @@ func (s *Server) handleESP(cd *ism.ClientData) (status int, reason string, paylo
 		s.metrics.tokens.WithLabelValues("not_found").Inc()
 		return http.StatusNotFound, "unknown application version " + cd.AppVersionName, nil
 	}
-	tok := s.signer.Sign(TokenClaims{App: appName, EndpointID: *cd.EndpointID, Expires: s.now().Add(s.tokenTTL(appName)).Unix()})
+	now := s.now()
+	tok := s.signer.Sign(TokenClaims{App: appName, EndpointID: *cd.EndpointID, Expires: now.Add(s.tokenTTL(appName)).Unix(), Issued: now.UnixMilli()})
 	s.metrics.tokens.WithLabelValues("issued").Inc()
 	return http.StatusOK, "", []byte(`{"token":"` + tok + `"}`)
 }

@@ -216,7 +216,8 @@ func TestUploadListDownloadDelete(t *testing.T) {
 
 	resp, body = do(t, "GET", e.base+loc+"/data", nil, "Authorization", read)
 	if resp.StatusCode != 200 || !bytes.Equal(body, blob) || resp.Header.Get("Content-Type") != "text/plain" ||
-		resp.Header.Get("Content-Length") != fmt.Sprint(len(blob)) {
+		resp.Header.Get("Content-Length") != fmt.Sprint(len(blob)) || resp.Header.Get("X-Content-Type-Options") != "nosniff" ||
+		resp.Header.Get("Content-Disposition") != `attachment; filename*=UTF-8''log%201.txt` {
 		t.Fatalf("download: %d %d bytes %v", resp.StatusCode, len(body), resp.Header)
 	}
 	resp, body = do(t, "GET", e.base+loc+"/data", nil, "Authorization", read, "Range", "bytes=10-19")
@@ -228,8 +229,9 @@ func TestUploadListDownloadDelete(t *testing.T) {
 		t.Errorf("range past end: %d", resp.StatusCode)
 	}
 	resp, body = do(t, "GET", e.base+"/api/v1/applications/demo/endpoints/ep-2/binary-data/data/last", nil, "Authorization", read)
-	if resp.StatusCode != 200 || string(body) != "second" {
-		t.Errorf("last: %d %q", resp.StatusCode, body)
+	if resp.StatusCode != 200 || string(body) != "second" || resp.Header.Get("Content-Disposition") != "attachment" ||
+		resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+		t.Errorf("last: %d %q %v", resp.StatusCode, body, resp.Header)
 	}
 
 	// Deleting needs endpoint:delete.
@@ -382,5 +384,40 @@ func TestTokenTTLFromConfigAndSCMP(t *testing.T) {
 	})
 	if got := ttl(); got != 10*time.Minute {
 		t.Errorf("ttl after the broken events: %v, want the config file's 10m", got)
+	}
+}
+
+// TestRevokedEndpointTokens: once the provider announces an endpoint
+// suspended or revoked (16/ECAP token revoked event), its upload tokens stop
+// working at once; tokens issued afterwards (the endpoint was activated
+// again) work, and other endpoints are untouched.
+func TestRevokedEndpointTokens(t *testing.T) {
+	e := startBCX(t, ram.New(), nil)
+	before, other := e.token(t, "ep-1"), e.token(t, "ep-2")
+	upload := func(tok string) int {
+		resp, _ := do(t, "POST", e.base+"/api/v1/binary-data", strings.NewReader("x"), "X-Auth-Token", tok)
+		return resp.StatusCode
+	}
+	if got := upload(before); got != 201 {
+		t.Fatalf("upload before revocation: %d", got)
+	}
+	data, err := ism.Marshal(&ism.EndpointTokenRevokedEvent{CorrelationID: "c1", Timestamp: ism.NowMillis(), AppName: "demo",
+		EndpointID: "ep-1", TokenIDs: []string{"t-1"}, OriginatorReplicaID: "cm-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.nc.Publish(ism.EventSubject("cm", ism.EntityEndpoint, ism.GroupToken, ism.EventRevoked), data); err != nil {
+		t.Fatal(err)
+	}
+	testenv.Eventually(t, 5*time.Second, "token of the revoked endpoint refused", func() bool { return upload(before) == 403 })
+	resp, body := do(t, "POST", e.base+"/api/v1/binary-data", strings.NewReader("x"), "X-Auth-Token", before)
+	if resp.StatusCode != 403 || !strings.Contains(string(body), "suspended or revoked") {
+		t.Errorf("refusal: %d %s", resp.StatusCode, body)
+	}
+	if got := upload(other); got != 201 {
+		t.Errorf("another endpoint's token: %d", got)
+	}
+	if got := upload(e.token(t, "ep-1")); got != 201 {
+		t.Errorf("a token issued after the revocation: %d", got)
 	}
 }

@@ -20,7 +20,8 @@ import (
 type TokenClaims struct {
 	App        string `json:"a"`
 	EndpointID string `json:"e"`
-	Expires    int64  `json:"x"` // unix seconds
+	Expires    int64  `json:"x"`           // unix seconds
+	Issued     int64  `json:"i,omitempty"` // unix milliseconds; tokens of older replicas have none (0)
 }
 
 // MinKeySize is the smallest accepted HMAC key.

@@ -12,8 +12,10 @@ import (
 )
 
 // Start runs a NATS server on addr ("127.0.0.1:4222"; port 0 picks one) and
-// waits until it accepts connections. storeDir is unused until JetStream is.
-func Start(addr string) (*server.Server, error) {
+// waits until it accepts connections. A token, when not empty, is required
+// of every client: without one, any local process could read endpoint
+// tokens off NATS or inject extension data and revocation events.
+func Start(addr, token string) (*server.Server, error) {
 	host, portStr, err := net.SplitHostPort(addr)
 	if err != nil {
 		return nil, fmt.Errorf("nats address %q: %w", addr, err)
@@ -34,6 +36,7 @@ func Start(addr string) (*server.Server, error) {
 		MaxPending:            256 << 20,
 		WriteDeadline:         10 * time.Second,
 		DisableShortFirstPing: true,
+		Authorization:         token,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("nats server: %w", err)

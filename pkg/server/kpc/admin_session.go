@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kaactl/kaactl/pkg/api"
+	"github.com/kaactl/kaactl/pkg/kaaconfig"
 )
 
 // sessionStats are a session's counters for the admin API: atomics, so the
@@ -39,21 +40,26 @@ func (st *sessionStats) sent(n int) {
 	st.lastActivity.Store(time.Now().UnixNano())
 }
 
-// transportOf names a mochi listener as users know the transport.
-func transportOf(listener string) string {
+// transportName names a mochi listener as users know the transport.
+func transportName(listener string) string {
 	switch listener {
-	case "tcp":
+	case listenerTCP:
 		return transportMQTT
 	case listenerHTTPS: // MQTT over WebSocket on the HTTPS port
-		return "wss"
+		return listenerWSS
 	}
-	return listener // mqtts, ws
+	return listener // mqtts, ws, wss
 }
 
-// authIdentity is the session's authenticated identity for the admin API:
-// nil (anonymous) until client authentication puts one on the session.
-// TODO(auth): fill from the session's identity once client authentication lands.
-func (s *session) authIdentity() *api.Identity { return nil }
+// authIdentity is the session's authenticated identity for the admin API
+// (nil: anonymous).
+func (s *session) authIdentity() *api.Identity {
+	id := s.identity()
+	if id.method == kaaconfig.AuthNone {
+		return nil
+	}
+	return &api.Identity{Kind: id.method, Tenant: id.tenant, Subject: id.subject, CredentialsID: id.credentialsID, ClientID: id.clientID}
+}
 
 // info describes the session for the admin API.
 func (s *session) info(srv *Server) api.Session {
@@ -61,7 +67,7 @@ func (s *session) info(srv *Server) api.Session {
 		Replica:      srv.opts.ReplicaID,
 		ClientID:     s.cl.ID,
 		Remote:       s.cl.Net.Remote,
-		Transport:    transportOf(s.cl.Net.Listener),
+		Transport:    transportName(s.cl.Net.Listener),
 		Identity:     s.authIdentity(),
 		ConnectedAt:  s.stats.connectedAt,
 		LastActivity: time.Unix(0, s.stats.lastActivity.Load()),
@@ -81,9 +87,34 @@ func (s *session) info(srv *Server) api.Session {
 	case info.Identity != nil && info.Identity.Tenant != "":
 		info.Tenant = info.Identity.Tenant
 	case len(info.Endpoints) > 0:
-		info.Tenant, _ = srv.opts.Apps.Tenant(info.Endpoints[0].AppName)
+		info.Tenant = srv.tenantOf(info.Endpoints[0].AppName)
 	}
 	return info
+}
+
+// scopeToTenant keeps what a caller of tenant may see of sessions: those
+// that authenticated in it, and those acting for endpoints of its
+// applications, with only those endpoints and no identity of another tenant.
+func scopeToTenant(sessions []api.Session, tenant string, tenantOf func(appName string) string) []api.Session {
+	out := sessions[:0]
+	for _, info := range sessions {
+		mine := info.Identity != nil && info.Identity.Tenant == tenant
+		if !mine {
+			info.Identity = nil
+		}
+		eps := make([]api.SessionEndpoint, 0, len(info.Endpoints))
+		for _, ep := range info.Endpoints {
+			if tenantOf(ep.AppName) == tenant {
+				eps = append(eps, ep)
+			}
+		}
+		info.Endpoints = eps
+		if mine || len(eps) > 0 {
+			info.Tenant = tenant
+			out = append(out, info)
+		}
+	}
+	return out
 }
 
 // snapshot is every live session.

@@ -3,6 +3,7 @@ package kpc
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"log/slog"
 	"net"
@@ -24,6 +25,8 @@ type connLimits struct {
 	writeTimeout   time.Duration
 	metrics        *metrics
 	log            *slog.Logger
+	// release is called once mochi is done with a connection.
+	release func(*deviceConn)
 }
 
 // admit takes a connection slot for a freshly accepted connection, or
@@ -56,9 +59,12 @@ func (l *connLimits) bound(c net.Conn) *boundedConn {
 	return bc
 }
 
-// ended counts a connection that ended before its CONNECT was accepted;
-// sessions are counted by the hook's OnDisconnect.
+// ended releases what a connection left and counts one that ended before
+// its CONNECT was accepted; sessions are counted by the hook's OnDisconnect.
 func (l *connLimits) ended(listener string, dc *deviceConn, err error) {
+	if l.release != nil {
+		l.release(dc)
+	}
 	if err == nil || dc.connected.Load() {
 		return
 	}
@@ -131,8 +137,10 @@ func (c *boundedConn) Close() error {
 // its session exists.
 type deviceConn struct {
 	net.Conn
-	connected atomic.Bool // CONNECT was read and passed mochi's checks
-	identity  string      // who the client authenticated as; see hook.authenticate
+	connected atomic.Bool       // CONNECT was read and passed mochi's checks
+	cert      *x509.Certificate // MQTT/TLS: the client certificate, verified against ClientCA
+	identity  identity          // who the client authenticated as; see Server.authenticate
+	session   *session          // once mochi establishes it
 }
 
 // connOf returns a client's deviceConn; nil for clients without one (tests).
@@ -206,20 +214,26 @@ func (l *deviceListener) Serve(establish listeners.EstablishFn) {
 
 func (l *deviceListener) serveConn(bc *boundedConn, establish listeners.EstablishFn) {
 	defer l.conns.done(bc)
-	var c net.Conn = bc
+	dc := &deviceConn{Conn: bc}
 	if l.tls != nil {
 		tc := tls.Server(bc, l.tls)
 		ctx, cancel := context.WithTimeout(context.Background(), l.limits.tlsTimeout)
 		err := tc.HandshakeContext(ctx) // closes bc when ctx ends first
 		cancel()
 		if err != nil {
-			l.limits.metrics.closed.WithLabelValues(reasonTLSHandshake).Inc()
-			l.limits.log.Info("mqtt tls handshake failed", "listener", l.id, "remote", bc.RemoteAddr().String(), "error", err)
+			reason, msg := reasonTLSHandshake, "mqtt tls handshake failed"
+			if errors.As(err, new(*tls.CertificateVerificationError)) {
+				reason, msg = reasonClientCert, "mqtt client certificate refused"
+			}
+			l.limits.metrics.closed.WithLabelValues(reason).Inc()
+			l.limits.log.Info(msg, "listener", l.id, "remote", bc.RemoteAddr().String(), "error", err)
 			return
 		}
-		c = tc
+		dc.Conn = tc
+		if st := tc.ConnectionState(); len(st.VerifiedChains) > 0 {
+			dc.cert = st.PeerCertificates[0]
+		}
 	}
-	dc := &deviceConn{Conn: c}
 	l.limits.ended(l.id, dc, establish(l.id, dc))
 }
 
@@ -300,5 +314,5 @@ func (s *connSet) end() {
 	s.wg.Wait()
 }
 
-// release gives back a slot taken without a connection to close.
-func (l *connLimits) release() { l.open.Add(-1) }
+// releaseSlot gives back a slot taken without a connection to close.
+func (l *connLimits) releaseSlot() { l.open.Add(-1) }

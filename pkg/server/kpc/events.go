@@ -1,9 +1,14 @@
 package kpc
 
 import (
+	"errors"
+	"strings"
+
+	"github.com/mochi-mqtt/server/v2/packets"
 	"github.com/nats-io/nats.go"
 
 	"github.com/kaactl/kaactl/pkg/ism"
+	"github.com/kaactl/kaactl/pkg/kaaconfig"
 )
 
 // publishConnectivity sends a 9/ELCE connected or disconnected event for
@@ -40,5 +45,30 @@ func (s *Server) onTokenRevoked(m *nats.Msg) {
 	for _, sess := range s.sessions.forTokenIDs(ev.TokenIDs) {
 		s.log.Info("closing session: endpoint token revoked", "client", sess.cl.ID, "endpointId", ev.EndpointID)
 		sess.cl.Stop(errTokenRevoked)
+	}
+}
+
+// errCredentialsRevoked is the stop cause of sessions whose client
+// credentials were revoked.
+var errCredentialsRevoked = errors.New("client credentials revoked")
+
+// onCredentialsRevoked closes every session of this replica that
+// authenticated with revoked credentials (22/CAP: "immediate measures for
+// terminating active communication sessions"); every replica hears the
+// event. A reconnect with them is refused by the provider.
+func (s *Server) onCredentialsRevoked(m *nats.Msg) {
+	var ev ism.CredentialsRevokedEvent
+	if err := ism.Unmarshal(m.Data, &ev); err != nil {
+		s.metrics.natsErrors.WithLabelValues("decode").Inc()
+		s.log.Warn("bad credentials revoked event", "subject", m.Subject, "error", err)
+		return
+	}
+	method := kaaconfig.AuthBasic
+	if strings.Contains(m.Subject, "."+ism.GroupCertificate+".") {
+		method = kaaconfig.AuthX509
+	}
+	for _, sess := range s.sessions.forCredentials(credentialsKey(method, ev.TenantID, ev.CredentialsID)) {
+		s.log.Info("closing session: client credentials revoked", "client", sess.cl.ID, "tenant", ev.TenantID, "credentials_id", ev.CredentialsID)
+		s.kick(sess, packets.ErrNotAuthorized, errCredentialsRevoked)
 	}
 }

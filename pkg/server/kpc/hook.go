@@ -30,7 +30,7 @@ func (h *hook) ID() string { return "kpc" }
 func (h *hook) Provides(b byte) bool {
 	switch b {
 	case mqtt.OnPacketRead, mqtt.OnConnect, mqtt.OnConnectAuthenticate, mqtt.OnACLCheck,
-		mqtt.OnSessionEstablished, mqtt.OnDisconnect, mqtt.OnPublish, mqtt.OnSelectSubscribers,
+		mqtt.OnSessionEstablish, mqtt.OnDisconnect, mqtt.OnPublish, mqtt.OnSelectSubscribers,
 		mqtt.OnQosComplete, mqtt.OnQosDropped, mqtt.OnPacketEncode:
 		return true
 	}
@@ -62,18 +62,42 @@ func (h *hook) OnPacketRead(cl *mqtt.Client, pk packets.Packet) (packets.Packet,
 	return pk, nil
 }
 
-// OnConnect refuses clients while draining and bounds the keepalive: 0 (no
-// keepalive) and values over MaxKeepalive become MaxKeepalive, values under
-// MinKeepalive become MinKeepalive. mochi tells v5 clients the result in
-// CONNACK and, from now on, closes a connection silent for 1.5 times it.
+// OnConnect admits a client or refuses it with the CONNACK code that says
+// why: while draining, "server unavailable"; then it authenticates the
+// client (see authenticate), checks the policy of a single-tenant setup
+// (admitsConnect) and that it may use its client ID: one in use may be
+// taken over only by the same identity. mochi's
+// OnConnectAuthenticate could only answer "bad user name or password", so
+// the decision is made here, and OnConnectAuthenticate only agrees.
+//
+// It also bounds the keepalive: 0 (no keepalive) and values over
+// MaxKeepalive become MaxKeepalive, values under MinKeepalive become
+// MinKeepalive. mochi tells v5 clients the result in CONNACK and, from now
+// on, closes a connection silent for 1.5 times it.
 func (h *hook) OnConnect(cl *mqtt.Client, pk packets.Packet) error {
 	s := h.s
-	if dc := connOf(cl.Net.Conn); dc != nil {
+	dc := connOf(cl.Net.Conn)
+	if dc != nil {
 		dc.connected.Store(true)
 	}
 	if s.draining.Load() {
-		s.refuse(cl, reasonDraining, "connection refused: server is shutting down")
-		return packets.ErrServerUnavailable
+		s.refuse(cl, refuseDraining)
+		return refuseDraining.code
+	}
+	id, r, attrs := s.authenticate(cl, pk)
+	switch {
+	case r != nil:
+	case !s.admitsConnect(cl, id):
+		r = &refuseAuthRequired
+	case !s.sessions.mayTakeOver(cl.ID, id):
+		r = &refuseClientIDInUse
+	}
+	if r != nil {
+		s.refuse(cl, *r, attrs...)
+		return r.code
+	}
+	if dc != nil {
+		dc.identity = id // for the session OnSessionEstablish creates
 	}
 	lo, hi := uint16(s.opts.MinKeepalive/time.Second), uint16(s.opts.MaxKeepalive/time.Second)
 	switch ka := cl.State.Keepalive; {
@@ -89,46 +113,9 @@ func (h *hook) OnConnect(cl *mqtt.Client, pk packets.Packet) error {
 	return nil
 }
 
-// refuse answers a CONNECT with "server unavailable" (v3.1.1 0x03, v5 0x88).
-func (s *Server) refuse(cl *mqtt.Client, reason, msg string) {
-	s.metrics.closed.WithLabelValues(reason).Inc()
-	s.log.Info(msg, "client", cl.ID, "remote", cl.Net.Remote)
-	_ = s.mqtt.SendConnack(cl, packets.ErrServerUnavailable, false, nil)
-}
-
-// OnConnectAuthenticate decides who a client is and whether it may use its
-// client ID: a client ID in use may be taken over only by the same identity.
-// On false mochi answers "bad user name or password" (v3.1.1 0x05, v5 0x86).
-func (h *hook) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) bool {
-	s := h.s
-	identity, ok := h.authenticate(cl, pk)
-	if !ok {
-		s.metrics.closed.WithLabelValues(reasonNotAuthorized).Inc()
-		s.log.Info("connection refused: not authenticated", "client", cl.ID, "remote", cl.Net.Remote)
-		return false
-	}
-	if !s.sessions.mayTakeOver(cl.ID, identity) {
-		s.metrics.closed.WithLabelValues(reasonClientIDInUse).Inc()
-		s.log.Info("connection refused: client id in use by another identity", "client", cl.ID, "remote", cl.Net.Remote)
-		return false
-	}
-	if dc := connOf(cl.Net.Conn); dc != nil {
-		dc.identity = identity // for the session OnSessionEstablished creates
-	}
-	return true
-}
-
-// anonymous is the identity of a client that presented no credentials.
-const anonymous = ""
-
-// authenticate returns the identity a client proves with its CONNECT (and,
-// on MQTT/TLS, its certificate), or false to refuse it. The identity binds
-// the session: only the same identity may take over its client ID. Until
-// client authentication (22/CAP basic and X.509) lands here every client is
-// anonymous.
-func (h *hook) authenticate(cl *mqtt.Client, pk packets.Packet) (identity string, ok bool) {
-	return anonymous, true
-}
+// OnConnectAuthenticate lets in every client OnConnect admitted (mochi
+// refuses all clients unless a hook says yes).
+func (h *hook) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) bool { return true }
 
 // OnACLCheck lets clients publish only under kp1/. Subscriptions are allowed
 // (Kaa's Node.js client subscribes to its reply topics) but never deliver
@@ -172,12 +159,23 @@ func (h *hook) OnPacketEncode(cl *mqtt.Client, pk packets.Packet) packets.Packet
 	return pk
 }
 
-func (h *hook) OnSessionEstablished(cl *mqtt.Client, pk packets.Packet) {
-	identity := anonymous
-	if dc := connOf(cl.Net.Conn); dc != nil {
-		identity = dc.identity
+// OnSessionEstablish registers the session before mochi takes over an
+// older one of the client ID and before the CONNACK, so that a client
+// connecting once this one is accepted finds the ID held. (Two CONNECTs in
+// flight at the same instant may both pass OnConnect's check; the later
+// then takes over.) A session whose CONNACK cannot be written gets no
+// OnDisconnect from mochi: its listener releases it (Server.release).
+func (h *hook) OnSessionEstablish(cl *mqtt.Client, pk packets.Packet) {
+	id := anonymous
+	dc := connOf(cl.Net.Conn)
+	if dc != nil {
+		id = dc.identity
 	}
-	h.s.sessions.add(newSession(cl, identity, h.s.sessionLimits(cl))) // its writer starts with the first reply
+	sess := newSession(cl, id, h.s.sessionLimits(cl)) // its writer starts with the first reply
+	if dc != nil {
+		dc.session = sess
+	}
+	h.s.sessions.add(sess)
 }
 
 func (h *hook) OnDisconnect(cl *mqtt.Client, err error, expire bool) {
@@ -185,12 +183,26 @@ func (h *hook) OnDisconnect(cl *mqtt.Client, err error, expire bool) {
 		h.s.metrics.closed.WithLabelValues(reason).Inc()
 		h.s.log.Info("mqtt session closed", "client", cl.ID, "remote", cl.Net.Remote, "reason", reason)
 	}
-	sess := h.s.sessions.remove(cl)
+	h.s.endSession(cl)
+}
+
+// endSession forgets a client's session, if it is still registered, and
+// publishes the ELCE disconnected event of its endpoints.
+func (s *Server) endSession(cl *mqtt.Client) {
+	sess := s.sessions.remove(cl)
 	if sess == nil {
 		return
 	}
 	if eps := sess.close(); len(eps) > 0 {
-		h.s.publishConnectivity(ism.EventDisconnected, eps)
+		s.publishConnectivity(ism.EventDisconnected, eps)
+	}
+}
+
+// release ends what a device connection left once mochi is done with it:
+// the session mochi registered but never ended (its CONNACK failed).
+func (s *Server) release(dc *deviceConn) {
+	if dc.session != nil {
+		s.endSession(dc.session.cl)
 	}
 }
 
@@ -223,6 +235,10 @@ func closeReason(cl *mqtt.Client, err error) string {
 		return reasonAckTimeout
 	case errors.Is(cause, errTokenRevoked):
 		return reasonTokenRevoked
+	case errors.Is(cause, errCredentialsRevoked):
+		return reasonCredentialsRevoked
+	case errors.Is(cause, errAuthRequired):
+		return reasonAuthRequired
 	case isTimeout(cause):
 		if errors.Is(cause, errWriteFailed) || errors.As(cause, &op) && op.Op == "write" {
 			return reasonWriteTimeout
@@ -288,12 +304,24 @@ func (h *hook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet, er
 			"extension instance "+req.Extension+" is not available to application version "+req.AppVersion)
 		return pk, packets.CodeSuccessIgnore
 	}
+	tenant := s.tenantOf(appName)
+	if !s.admits(sess, tenant) {
+		h.refuseUnauthenticated(sess, req, qos, tenant)
+		return pk, packets.CodeSuccessIgnore
+	}
 	var endpointID *string
 	if req.Token != "" {
 		ref := sess.cached(appName, req.Token)
 		if ref == nil {
 			ref = h.identify(sess, appName, req, qos)
 			if ref == nil {
+				return pk, packets.CodeSuccessIgnore
+			}
+			// The policy may have changed while the token was resolved,
+			// before the session acted for the tenant: enforce it now.
+			if !s.admits(sess, tenant) {
+				h.refuseUnauthenticated(sess, req, qos, tenant)
+				s.kick(sess, packets.ErrNotAuthorized, errAuthRequired)
 				return pk, packets.CodeSuccessIgnore
 			}
 		}
@@ -352,6 +380,19 @@ func (h *hook) identify(sess *session, appName string, req kp.Request, qos byte)
 		s.sessions.bind(sess, ref)
 	}
 	return ref
+}
+
+// refuseUnauthenticated answers 401 to traffic of a tenant whose policy the
+// session does not meet.
+func (h *hook) refuseUnauthenticated(sess *session, req kp.Request, qos byte, tenant string) {
+	s := h.s
+	required := s.policies.of(tenant, sess.transport)
+	s.metrics.rejected.WithLabelValues("auth_required").Inc()
+	s.metrics.request(transportMQTT, req.Extension, http.StatusUnauthorized)
+	s.log.Info("request refused: tenant requires client authentication", "client", sess.cl.ID, "tenant", tenant,
+		"transport", sess.transport, "required", required.String())
+	h.replyError(sess, req.ErrorTopic(), qos, http.StatusUnauthorized,
+		"tenant "+tenant+" requires client authentication ("+required.String()+") on MQTT/"+sess.transport)
 }
 
 func (h *hook) replyError(sess *session, topic string, qos byte, status int, reason string) {

@@ -142,7 +142,8 @@ func TestTakeoverInheritsNothing(t *testing.T) {
 				t.Error("CONNACK says a session was present")
 			}
 			first.expectClosed(5 * time.Second)
-			close(p.ext.release) // answer first's pending request now: nobody may get it
+			waitSessions(t, p, 1) // first's session is gone from the replica, not only its socket
+			close(p.ext.release)  // answer first's pending request now: nobody may get it
 			waitMetric(t, p, "kaa_kpc_replies_dropped_total 1")
 			if _, before := second.roundTrip("kp1/app-v1/echo/tok2/ping/3", "second"); len(before) > 0 {
 				t.Fatalf("the taking-over connection received %s", names(before))

@@ -112,8 +112,11 @@ func (s *Server) serveKP(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(rep.payload)
 }
 
-// restHandler serves the management API: /health, /metrics, /api/v1/cert,
-// /api/v1/sessions.
+// ScopeSessions is the scope a tenant JWT needs to list sessions.
+const ScopeSessions = "endpoint:read"
+
+// restHandler serves the management API: /health, /metrics, /api/v1/cert
+// (open: what they show is public) and /api/v1/sessions (authenticated).
 func (s *Server) restHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) {
@@ -133,15 +136,27 @@ func (s *Server) restHandler() http.Handler {
 		if s.cert == nil {
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusNotFound)
-			_ = json.NewEncoder(w).Encode(map[string]string{"error": "MQTT/TLS is not enabled on this replica"})
+			_ = json.NewEncoder(w).Encode(map[string]string{"error": "neither MQTT/TLS nor secure WebSocket is enabled on this replica"})
 			return
 		}
 		w.Header().Set("Content-Type", "application/x-pem-file")
 		_, _ = w.Write(s.cert.PEM)
 	})
-	mux.HandleFunc("GET /api/v1/sessions", func(w http.ResponseWriter, r *http.Request) {
+	// Sessions show who is connected from where: a tenant's caller sees its
+	// own tenant's only; `kaactl up`'s admin token (AllTenants) every one.
+	mux.Handle("GET /api/v1/sessions", s.auth.Middleware(ScopeSessions, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tenant, ok := s.auth.Tenant(r.Context())
+		if !ok {
+			writeKPError(w, http.StatusUnauthorized, "no tenant in the credentials")
+			return
+		}
 		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]any{"replicaId": s.opts.ReplicaID, "sessions": s.sessionInfos(api.SessionFilter{})})
-	})
+		w.Header().Set("Cache-Control", "no-store")
+		sessions := s.sessionInfos(api.SessionFilter{})
+		if tenant != AllTenants {
+			sessions = scopeToTenant(sessions, tenant, s.tenantOf)
+		}
+		_ = json.NewEncoder(w).Encode(map[string]any{"replicaId": s.opts.ReplicaID, "sessions": sessions})
+	})))
 	return httpx.JSONErrors(mux)
 }

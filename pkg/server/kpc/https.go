@@ -47,7 +47,7 @@ func (s *Server) HTTPSAddr() string { return s.httpsSrv.Addr() }
 // loadCert loads the server certificate when a listener needs it:
 // Options.Certificate, or TLSCert and TLSKey (generated with TLSGenerate).
 func (s *Server) loadCert() error {
-	if s.cert = s.opts.Certificate; s.cert != nil || !s.opts.tlsListener() {
+	if s.cert = s.opts.Certificate; s.cert != nil || !s.opts.tls() {
 		return nil
 	}
 	cert, err := tlsutil.LoadCertificate(s.opts.TLSCert, s.opts.TLSKey, s.opts.TLSGenerate, s.opts.TLSHosts)

@@ -74,7 +74,7 @@ func TestHTTPSAndPathPrefix(t *testing.T) {
 	// MQTT over secure WebSocket on the same port, isolated like the rest.
 	ws := testenv.MQTTURL(t, "wss://"+p.kpc.HTTPSAddr()+"/kpc"+kpc.WSPath, "dev-wss", trustedTLS(t, p))
 	roundTrip(t, ws, p, "over-wss")
-	if _, body := get(t, "http://"+p.kpc.RESTAddr()+"/api/v1/sessions"); !strings.Contains(body, `"transport":"wss"`) {
+	if _, body := getBearer(t, "http://"+p.kpc.RESTAddr()+"/api/v1/sessions", p.admin); !strings.Contains(body, `"transport":"wss"`) {
 		t.Errorf("sessions lack the wss transport: %s", body)
 	}
 }
@@ -147,7 +147,7 @@ func TestHTTPSOptionsValidation(t *testing.T) {
 		{"https only", func(o *kpc.Options) {
 			o.MQTTAddr, o.HTTPAddr, o.HTTPSAddr, o.TLSCert, o.TLSKey = "", "", ":8443", "c.crt", "c.key"
 		}, ""},
-		{"tls files without a TLS listener", func(o *kpc.Options) { o.TLSGenerate = true }, "need mqtts-addr or https-addr"},
+		{"tls files without a TLS listener", func(o *kpc.Options) { o.TLSGenerate = true }, "need mqtts-addr, wss-addr or https-addr"},
 		{"prefix with a trailing slash", func(o *kpc.Options) { o.PathPrefix = "/kpc/" }, "path-prefix"},
 		{"relative prefix", func(o *kpc.Options) { o.PathPrefix = "kpc" }, "path-prefix"},
 	} {

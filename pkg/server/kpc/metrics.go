@@ -22,6 +22,8 @@ type metrics struct {
 	connections    prometheus.GaugeFunc
 	closed         *prometheus.CounterVec
 	adjusted       *prometheus.CounterVec
+	auth           *prometheus.CounterVec
+	configEvents   *prometheus.CounterVec
 
 	// extension label values are bounded: a client may invent names.
 	mu        sync.Mutex
@@ -33,21 +35,26 @@ const maxExtensionLabels = 64
 // Reasons KPC closes (or refuses) a device connection, the values of
 // kaa_kpc_connections_closed_total's reason label.
 const (
-	reasonMaxConnections = "max_connections"   // over MaxConnections, closed at accept
-	reasonTLSHandshake   = "tls_handshake"     // failed or timed out
-	reasonConnectTimeout = "connect_timeout"   // no complete CONNECT within ConnectTimeout
-	reasonPacketTooLarge = "packet_too_large"  // over MaxPacketSize
-	reasonProtocol       = "protocol_error"    // a malformed or forbidden packet (e.g. a topic alias)
-	reasonKeepalive      = "keepalive_timeout" // silent for 1.5 times the keepalive
-	reasonWriteTimeout   = "write_timeout"     // a write made no progress within WriteTimeout
-	reasonAckTimeout     = "ack_timeout"       // a full window of replies unacknowledged for WriteTimeout
-	reasonWriteFailed    = "write_failed"      // any other failed write
-	reasonDraining       = "draining"          // CONNECT while the replica drains
-	reasonNotAuthorized  = "not_authorized"    // authentication failed
-	reasonClientIDInUse  = "client_id_in_use"  // takeover of a client ID by another identity
-	reasonTakenOver      = "taken_over"        // a newer connection took the client ID over
-	reasonTokenRevoked   = "token_revoked"     // 16/ECAP revocation
-	reasonShutdown       = "shutdown"
+	reasonMaxConnections     = "max_connections"     // over MaxConnections, closed at accept
+	reasonTLSHandshake       = "tls_handshake"       // failed or timed out
+	reasonConnectTimeout     = "connect_timeout"     // no complete CONNECT within ConnectTimeout
+	reasonPacketTooLarge     = "packet_too_large"    // over MaxPacketSize
+	reasonProtocol           = "protocol_error"      // a malformed or forbidden packet (e.g. a topic alias)
+	reasonKeepalive          = "keepalive_timeout"   // silent for 1.5 times the keepalive
+	reasonWriteTimeout       = "write_timeout"       // a write made no progress within WriteTimeout
+	reasonAckTimeout         = "ack_timeout"         // a full window of replies unacknowledged for WriteTimeout
+	reasonWriteFailed        = "write_failed"        // any other failed write
+	reasonDraining           = "draining"            // CONNECT while the replica drains
+	reasonBadCredentials     = "bad_credentials"     // basic authentication refused (CONNACK 0x86 / 4)
+	reasonNotAuthorized      = "not_authorized"      // a client certificate the CAP provider refused (0x87 / 5)
+	reasonClientCert         = "client_certificate"  // a client certificate that does not verify against ClientCA (TLS alert)
+	reasonAuthUnavailable    = "auth_unavailable"    // no verdict from the CAP provider in time (0x88 / 3)
+	reasonClientIDInUse      = "client_id_in_use"    // takeover of a client ID by another identity (0x87 / 5)
+	reasonTakenOver          = "taken_over"          // a newer connection took the client ID over
+	reasonTokenRevoked       = "token_revoked"       // 16/ECAP revocation
+	reasonCredentialsRevoked = "credentials_revoked" // 22/CAP revocation of the credentials the session used
+	reasonAuthRequired       = "auth_required"       // its tenant's policy now requires authentication on its transport
+	reasonShutdown           = "shutdown"
 )
 
 func newMetrics(sessions, connections func() float64) *metrics {
@@ -88,10 +95,16 @@ func newMetrics(sessions, connections func() float64) *metrics {
 		adjusted: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "kaa_kpc_connect_adjusted_total", Help: "CONNECT requests KPC changed before accepting them (will stripped, clean start forced, keepalive bounded).",
 		}, []string{"what"}),
+		auth: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kaa_kpc_auth_total", Help: "MQTT CONNECT authentications by method (anonymous, basic, x509) and result (ok, refused, unavailable).",
+		}, []string{"method", "result"}),
+		configEvents: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kaa_kpc_config_events_total", Help: "17/SCMP tenant configuration events by result (applied, invalid).",
+		}, []string{"result"}),
 		extLabels: make(map[string]struct{}),
 	}
 	m.reg.MustRegister(m.sessions, m.requests, m.latency, m.natsErrors, m.repliesDropped, m.lateReplies, m.rejected,
-		m.rejectedSubs, m.connections, m.closed, m.adjusted,
+		m.rejectedSubs, m.connections, m.closed, m.adjusted, m.auth, m.configEvents,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

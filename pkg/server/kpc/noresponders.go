@@ -51,14 +51,7 @@ func (s *Server) onTokenReply(m *nats.Msg, correlationID string) {
 		s.onTokenResponse(m)
 		return
 	}
-	v, ok := s.tokenWaiters.Load(correlationID)
-	if !ok {
-		return
-	}
 	s.metrics.natsErrors.WithLabelValues("no_responders").Inc()
 	s.log.Debug("no endpoint token provider is serving", "provider", s.opts.ECAPProvider, "correlationId", correlationID)
-	select {
-	case v.(chan tokenResult) <- tokenResult{status: http.StatusServiceUnavailable, reason: "no endpoint token provider (" + s.opts.ECAPProvider + ") is serving"}:
-	default:
-	}
+	s.tokenReplies.deliver(correlationID, tokenResult{status: http.StatusServiceUnavailable, reason: "no endpoint token provider (" + s.opts.ECAPProvider + ") is serving"})
 }

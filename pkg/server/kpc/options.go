@@ -12,6 +12,7 @@ import (
 	"github.com/kaactl/kaactl/pkg/ism"
 	"github.com/kaactl/kaactl/pkg/kaaconfig"
 	"github.com/kaactl/kaactl/pkg/server/httpx"
+	"github.com/kaactl/kaactl/pkg/server/httpx/auth"
 	"github.com/kaactl/kaactl/pkg/server/natsconn"
 	"github.com/kaactl/kaactl/pkg/server/tlsutil"
 )
@@ -33,10 +34,20 @@ type Options struct {
 	MQTTSAddr string
 	// WSAddr is the MQTT over WebSocket listen address (path /ws); "" disables it.
 	WSAddr string
+	// WSSAddr is the MQTT over secure WebSocket listen address (path /ws,
+	// with the MQTT/TLS certificate); "" disables it. Its sessions are of
+	// the ws transport in tenant policies.
+	WSSAddr string
 	// TLSCert and TLSKey are the PEM files of the server certificate of
-	// MQTT/TLS and HTTPS, which GET /api/v1/cert serves.
+	// MQTT/TLS, secure WebSocket and HTTPS, which GET /api/v1/cert serves.
 	TLSCert string
 	TLSKey  string
+	// ClientCA is a PEM file of the certificate authorities of device
+	// certificates: with it MQTT/TLS asks clients for a certificate and
+	// verifies chain, validity and key usage (client authentication) of one
+	// given, then asks the CAP provider whose credentials it is (22/CAP
+	// certificate-request). Clients without a certificate still connect.
+	ClientCA string
 	// TLSGenerate generates a self-signed pair at TLSCert/TLSKey (default
 	// DefaultTLSCert/DefaultTLSKey) when the files do not exist.
 	TLSGenerate bool
@@ -57,6 +68,20 @@ type Options struct {
 	RESTAddr string
 	// ECAPProvider is the service instance answering ep-token-request (Kaa's CM).
 	ECAPProvider string
+	// CAPProvider is the service instance answering 22/CAP basic-request
+	// and certificate-request (Kaa's CCM).
+	CAPProvider string
+	// AuthTimeout bounds the wait for the CAP provider's verdict on a
+	// CONNECT; a client whose verdict does not come in time is refused with
+	// "server unavailable".
+	AuthTimeout time.Duration
+	// Issuers ("tenant=URL") and TenantManagerURL verify the tenant JWTs of
+	// GET /api/v1/sessions, which then lists the caller's tenant's sessions.
+	Issuers          []string
+	TenantManagerURL string
+	// Auth, when set, guards GET /api/v1/sessions instead (`kaactl up`: its
+	// admin token, as tenant AllTenants).
+	Auth auth.Authenticator
 	// RequestTimeout bounds the wait for an extension's answer and for token resolution.
 	RequestTimeout time.Duration
 	// MaxPayload bounds one request payload (MQTT packet size and HTTP body).
@@ -112,6 +137,8 @@ const (
 	DefaultHTTPAddr       = ":8080"
 	DefaultRESTAddr       = ":8008"
 	DefaultECAPProvider   = "cm"
+	DefaultCAPProvider    = "ccm"
+	DefaultAuthTimeout    = 5 * time.Second
 	DefaultRequestTimeout = 5 * time.Second
 	DefaultMaxPayload     = 1 << 20
 	DefaultTLSCert        = "kpc-tls.crt"
@@ -209,6 +236,8 @@ func DefaultOptions() Options {
 		HTTPAddr:       DefaultHTTPAddr,
 		RESTAddr:       DefaultRESTAddr,
 		ECAPProvider:   DefaultECAPProvider,
+		CAPProvider:    DefaultCAPProvider,
+		AuthTimeout:    DefaultAuthTimeout,
 		RequestTimeout: DefaultRequestTimeout,
 		MaxPayload:     DefaultMaxPayload,
 		DeviceLimits:   DefaultDeviceLimits(),
@@ -224,15 +253,21 @@ func (o *Options) BindFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.MQTTAddr, "mqtt-addr", o.MQTTAddr, `MQTT/TCP listen address ("" disables)`)
 	fs.StringVar(&o.MQTTSAddr, "mqtts-addr", o.MQTTSAddr, `MQTT/TLS listen address, e.g. :8883 ("" disables; needs --tls-cert/--tls-key or --tls-generate)`)
 	fs.StringVar(&o.WSAddr, "ws-addr", o.WSAddr, `MQTT over WebSocket listen address, served on path /ws ("" disables)`)
-	fs.StringVar(&o.TLSCert, "tls-cert", o.TLSCert, "server certificate PEM file of MQTT/TLS and HTTPS (default "+DefaultTLSCert+" with --tls-generate)")
-	fs.StringVar(&o.TLSKey, "tls-key", o.TLSKey, "server key PEM file of MQTT/TLS and HTTPS (default "+DefaultTLSKey+" with --tls-generate)")
+	fs.StringVar(&o.WSSAddr, "wss-addr", o.WSSAddr, `MQTT over secure WebSocket listen address, path /ws, with the MQTT/TLS certificate ("" disables)`)
+	fs.StringVar(&o.TLSCert, "tls-cert", o.TLSCert, "server certificate PEM file of MQTT/TLS, secure WebSocket and HTTPS (default "+DefaultTLSCert+" with --tls-generate)")
+	fs.StringVar(&o.TLSKey, "tls-key", o.TLSKey, "server key PEM file of MQTT/TLS, secure WebSocket and HTTPS (default "+DefaultTLSKey+" with --tls-generate)")
+	fs.StringVar(&o.ClientCA, "client-ca", o.ClientCA, "PEM file of the CAs of device certificates: MQTT/TLS then asks for one, verifies it and checks it with the CAP provider")
 	fs.BoolVar(&o.TLSGenerate, "tls-generate", o.TLSGenerate, "generate a self-signed certificate and key at --tls-cert/--tls-key if they do not exist")
 	fs.StringSliceVar(&o.TLSHosts, "tls-hosts", o.TLSHosts, "host names and IPs of a generated certificate (default localhost,127.0.0.1,::1)")
 	fs.StringVar(&o.HTTPAddr, "http-addr", o.HTTPAddr, `1/KP over HTTP listen address ("" disables)`)
 	fs.StringVar(&o.HTTPSAddr, "https-addr", o.HTTPSAddr, `HTTPS listen address, e.g. :8443: 1/KP over HTTP, MQTT over WebSocket on /ws, /api/v1/cert, /health ("" disables; needs --tls-cert/--tls-key or --tls-generate)`)
 	fs.StringVar(&o.PathPrefix, "path-prefix", o.PathPrefix, "serve the paths of --http-addr and --https-addr under this prefix, e.g. /kpc as in Kaa's cloud (https://<host>/kpc/kp1/...)")
-	fs.StringVar(&o.RESTAddr, "rest-addr", o.RESTAddr, `management listen address: /health, /metrics ("" disables)`)
+	fs.StringVar(&o.RESTAddr, "rest-addr", o.RESTAddr, `management listen address: /health, /metrics, /api/v1/cert, /api/v1/sessions ("" disables)`)
 	fs.StringVar(&o.ECAPProvider, "ecap-provider", o.ECAPProvider, "service instance answering ECAP ep-token-request (Kaa's CM)")
+	fs.StringVar(&o.CAPProvider, "cap-provider", o.CAPProvider, "service instance answering 22/CAP basic-request and certificate-request (Kaa's CCM)")
+	fs.DurationVar(&o.AuthTimeout, "auth-timeout", o.AuthTimeout, `wait for the CAP provider's verdict on an MQTT CONNECT before refusing it with "server unavailable"`)
+	fs.StringVar(&o.TenantManagerURL, "tenant-manager-url", o.TenantManagerURL, "Tenant Manager base URL resolving the issuers of tenant JWTs (GET /api/v1/sessions)")
+	fs.StringSliceVar(&o.Issuers, "issuer", o.Issuers, "static tenant issuer of JWTs for GET /api/v1/sessions, tenant=URL (repeatable)")
 	fs.DurationVar(&o.RequestTimeout, "request-timeout", o.RequestTimeout, "wait for an extension's answer before replying 504")
 	fs.IntVar(&o.MaxPayload, "max-payload", o.MaxPayload, "largest request payload in bytes (MQTT and HTTP)")
 	o.DeviceLimits.BindFlags(fs)
@@ -257,7 +292,7 @@ func (o Options) withDefaults() Options {
 	if o.ReplicaID == "" {
 		o.ReplicaID = ism.NewCorrelationID()
 	}
-	if o.TLSGenerate && o.tlsListener() {
+	if o.TLSGenerate && o.tls() {
 		if o.TLSCert == "" {
 			o.TLSCert = DefaultTLSCert
 		}
@@ -268,17 +303,33 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
+// authenticator is Auth, or the JWT verifier of the issuers, or Deny when
+// there are none.
+func (o *Options) authenticator() (auth.Authenticator, error) {
+	if o.Auth != nil {
+		return o.Auth, nil
+	}
+	return auth.ForIssuers(o.Issuers, o.TenantManagerURL, o.Logger)
+}
+
+// tls reports whether a listener needs the server certificate.
+func (o *Options) tls() bool { return o.MQTTSAddr != "" || o.WSSAddr != "" || o.HTTPSAddr != "" }
+
+// mqtt reports whether any MQTT transport is on.
+func (o *Options) mqtt() bool { return o.MQTTAddr != "" || o.WSAddr != "" || o.tls() }
+
 // Validate reports every problem of o at once (New does too); fields whose
 // zero value means "default" are fine empty.
 func (o Options) Validate() error {
 	o = o.withDefaults()
-	return o.validate()
+	_, err := o.authenticator()
+	return errors.Join(o.validate(), err)
 }
 
 // validate is Validate, and indexes Apps for the replica (New).
 func (o *Options) validate() error {
 	errs := []error{o.NATS.Validate()}
-	for name, v := range map[string]string{"instance": o.Instance, "replica-id": o.ReplicaID, "ecap-provider": o.ECAPProvider} {
+	for name, v := range map[string]string{"instance": o.Instance, "replica-id": o.ReplicaID, "ecap-provider": o.ECAPProvider, "cap-provider": o.CAPProvider} {
 		if !ism.ValidToken(v) {
 			errs = append(errs, fmt.Errorf("%s %q is not a valid NATS subject token", name, v))
 		}
@@ -286,22 +337,28 @@ func (o *Options) validate() error {
 	if o.RequestTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("request timeout %v must be positive", o.RequestTimeout))
 	}
+	if o.AuthTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("auth timeout %v must be positive", o.AuthTimeout))
+	}
 	if o.MaxPayload <= 0 || o.MaxPayload > 256<<20 {
 		errs = append(errs, fmt.Errorf("max payload %d must be in (0, 256 MiB]", o.MaxPayload))
 	}
-	if o.MQTTAddr == "" && o.MQTTSAddr == "" && o.WSAddr == "" && o.HTTPAddr == "" && o.HTTPSAddr == "" {
-		errs = append(errs, errors.New("no device transport enabled: set mqtt-addr, mqtts-addr, ws-addr, http-addr or https-addr"))
+	if !o.mqtt() && o.HTTPAddr == "" && o.HTTPSAddr == "" {
+		errs = append(errs, errors.New("no device transport enabled: set mqtt-addr, mqtts-addr, ws-addr, wss-addr, http-addr or https-addr"))
 	}
-	for _, l := range []struct{ name, addr string }{{"mqtts-addr", o.MQTTSAddr}, {"https-addr", o.HTTPSAddr}} {
+	for _, l := range []struct{ name, addr string }{{"mqtts-addr", o.MQTTSAddr}, {"wss-addr", o.WSSAddr}, {"https-addr", o.HTTPSAddr}} {
 		if l.addr != "" && o.Certificate == nil && !o.TLSGenerate && (o.TLSCert == "" || o.TLSKey == "") {
 			errs = append(errs, fmt.Errorf("%s needs tls-cert and tls-key (or tls-generate for a self-signed pair)", l.name))
 		}
 	}
-	if !o.tlsListener() && (o.TLSCert != "" || o.TLSKey != "" || o.TLSGenerate) {
-		errs = append(errs, errors.New("tls-cert, tls-key and tls-generate need mqtts-addr or https-addr"))
+	if !o.tls() && (o.TLSCert != "" || o.TLSKey != "" || o.TLSGenerate) {
+		errs = append(errs, errors.New("tls-cert, tls-key and tls-generate need mqtts-addr, wss-addr or https-addr"))
 	}
 	if err := httpx.ValidPrefix(o.PathPrefix); err != nil {
 		errs = append(errs, fmt.Errorf("path-prefix: %w", err))
+	}
+	if o.ClientCA != "" && o.MQTTSAddr == "" {
+		errs = append(errs, errors.New("client-ca needs mqtts-addr (X.509 client authentication is on MQTT/TLS)"))
 	}
 	errs = append(errs, o.DeviceLimits.validate()...)
 	if err := o.Apps.Validate(); err != nil {
@@ -309,6 +366,3 @@ func (o *Options) validate() error {
 	}
 	return errors.Join(errs...)
 }
-
-// tlsListener reports whether a listener needs the server certificate.
-func (o *Options) tlsListener() bool { return o.MQTTSAddr != "" || o.HTTPSAddr != "" }

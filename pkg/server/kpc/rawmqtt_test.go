@@ -3,6 +3,8 @@ package kpc_test
 import (
 	"bufio"
 	"bytes"
+	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
 	"github.com/mochi-mqtt/server/v2/packets"
 )
 
@@ -29,8 +32,71 @@ func dialRaw(t testing.TB, addr string) *rawClient {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return newRaw(t, c)
+}
+
+// newRaw is a rawClient on a connection, closed at cleanup.
+func newRaw(t testing.TB, c net.Conn) *rawClient {
 	t.Cleanup(func() { c.Close() })
 	return &rawClient{t: t, conn: c, r: bufio.NewReader(c), version: 4}
+}
+
+// dialRawTLS is dialRaw over TLS. The handshake completes on the client's
+// side even when the server refuses the client's certificate (TLS 1.3): the
+// refusal is the error of the first read.
+func dialRawTLS(t testing.TB, addr string, conf *tls.Config) *rawClient {
+	t.Helper()
+	d := tls.Dialer{NetDialer: &net.Dialer{Timeout: 5 * time.Second}, Config: conf}
+	c, err := d.DialContext(context.Background(), "tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newRaw(t, c)
+}
+
+// dialRawWS is dialRaw over (secure, with conf) WebSocket at url.
+func dialRawWS(t testing.TB, url string, conf *tls.Config) *rawClient {
+	t.Helper()
+	d := websocket.Dialer{Subprotocols: []string{"mqtt"}, TLSClientConfig: conf, HandshakeTimeout: 5 * time.Second}
+	c, resp, err := d.Dial(url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return newRaw(t, &wsClientConn{Conn: c.NetConn(), ws: c})
+}
+
+// wsClientConn is a client's net.Conn over binary WebSocket messages.
+type wsClientConn struct {
+	net.Conn // deadlines, addresses, Close
+	ws       *websocket.Conn
+	r        io.Reader
+}
+
+func (c *wsClientConn) Read(p []byte) (int, error) {
+	for {
+		if c.r == nil {
+			_, r, err := c.ws.NextReader()
+			if err != nil {
+				return 0, err
+			}
+			c.r = r
+		}
+		n, err := c.r.Read(p)
+		if errors.Is(err, io.EOF) {
+			c.r, err = nil, nil
+		}
+		if n > 0 || err != nil {
+			return n, err
+		}
+	}
+}
+
+func (c *wsClientConn) Write(p []byte) (int, error) {
+	if err := c.ws.WriteMessage(websocket.BinaryMessage, p); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }
 
 // connectPacket is a CONNECT with clean start on and a 30 s keepalive.

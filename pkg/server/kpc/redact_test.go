@@ -2,6 +2,7 @@ package kpc_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"fmt"
 	"log/slog"
@@ -82,11 +83,17 @@ func TestTokensAndCredentialsNotLogged(t *testing.T) {
 	})
 	alias.waitClosed(2 * time.Second) // aliases are refused; the point here is the log
 	alias.conn.Close()
+	if _, err := p.prov.CreateBasic(context.Background(), "tenant", "user", password); err != nil {
+		t.Fatal(err)
+	}
 	twice := dialRaw(t, p.kpc.MQTTAddr())
 	withPassword := func(pk *packets.Packet) {
 		pk.Connect.UsernameFlag, pk.Connect.Username = true, []byte("user@tenant")
 		pk.Connect.PasswordFlag, pk.Connect.Password = true, []byte(password)
 	}
+	refused := dialRaw(t, p.kpc.MQTTAddr())
+	refused.connect(4, "refused", login("user@tenant", password+"-but-wrong")) // a refusal logs who, never the password
+	refused.expectClosed(5 * time.Second)
 	twice.mustConnect(5, "twice", withPassword)
 	second := connectPacket(5, "twice")
 	withPassword(&second)
@@ -95,7 +102,7 @@ func TestTokensAndCredentialsNotLogged(t *testing.T) {
 	waitSessions(t, p, 1)
 
 	out := logs.String()
-	for _, want := range []string{"malformed 1/KP topic", "publish outside kp1/ rejected", "endpoint token not accepted", "error processing packet"} {
+	for _, want := range []string{"malformed 1/KP topic", "publish outside kp1/ rejected", "endpoint token not accepted", "error processing packet", "bad user name or password"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("log lacks %q: the case was not exercised", want)
 		}

@@ -168,6 +168,10 @@ func (s *Server) onReplicaMessage(m *nats.Msg) {
 		s.onTokenResponse(m)
 	case strings.HasPrefix(m.Subject, s.ecapReplySubject+"."):
 		s.onTokenReply(m, m.Subject[len(s.ecapReplySubject)+1:])
+	case m.Subject == s.capBasicReplySubject:
+		s.onBasicResponse(m)
+	case m.Subject == s.capCertReplySubject:
+		s.onCertificateResponse(m)
 	default:
 		s.log.Debug("unexpected replica message", "subject", m.Subject)
 	}
@@ -263,29 +267,19 @@ func (s *Server) resolveToken(ctx context.Context, appName, token string) (token
 	if err != nil {
 		return tokenResult{}, fmt.Errorf("encode token request: %w", err)
 	}
-	ch := make(chan tokenResult, 1)
-	s.tokenWaiters.Store(req.CorrelationID, ch)
-	defer s.tokenWaiters.Delete(req.CorrelationID)
-	msg := &nats.Msg{
-		Subject: ism.ServiceSubject(s.opts.ECAPProvider, ism.ProtoECAP, ism.MsgEPTokenRequest),
-		Reply:   requestReplySubject(s.ecapReplySubject, req.CorrelationID),
-		Data:    data,
-	}
-	if err := s.nc.PublishMsg(msg); err != nil {
-		s.metrics.natsErrors.WithLabelValues("publish").Inc()
-		return tokenResult{}, fmt.Errorf("send token request: %w", err)
-	}
 	ctx, cancel := context.WithTimeout(ctx, s.opts.RequestTimeout)
 	defer cancel()
-	select {
-	case r := <-ch:
-		return r, nil
-	case <-ctx.Done():
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return tokenResult{}, errTokenTimeout
-		}
-		return tokenResult{}, ctx.Err()
+	r, err := s.tokenReplies.await(ctx, req.CorrelationID, func() error {
+		return s.request(ism.ServiceSubject(s.opts.ECAPProvider, ism.ProtoECAP, ism.MsgEPTokenRequest),
+			requestReplySubject(s.ecapReplySubject, req.CorrelationID), data)
+	})
+	switch {
+	case errors.Is(err, errNoAnswer):
+		return tokenResult{}, errTokenTimeout
+	case err != nil:
+		return tokenResult{}, fmt.Errorf("send token request: %w", err)
 	}
+	return r, nil
 }
 
 func (s *Server) onTokenResponse(m *nats.Msg) {
@@ -293,10 +287,6 @@ func (s *Server) onTokenResponse(m *nats.Msg) {
 	if err := ism.Unmarshal(m.Data, &resp); err != nil {
 		s.metrics.natsErrors.WithLabelValues("decode").Inc()
 		s.log.Warn("bad ep-token-response", "error", err)
-		return
-	}
-	v, ok := s.tokenWaiters.Load(resp.CorrelationID)
-	if !ok {
 		return
 	}
 	r := tokenResult{status: int(resp.StatusCode)}
@@ -313,10 +303,7 @@ func (s *Server) onTokenResponse(m *nats.Msg) {
 	if r.status < 300 && r.endpointID == "" {
 		r.status, r.reason = http.StatusForbidden, "token provider returned no endpoint"
 	}
-	select {
-	case v.(chan tokenResult) <- r:
-	default:
-	}
+	s.tokenReplies.deliver(resp.CorrelationID, r)
 }
 
 // identify resolves a token to an endpoint, or returns the error reply.

@@ -6,11 +6,14 @@ package kpc
 import (
 	"cmp"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
 	"math"
 	"net/http"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -23,6 +26,7 @@ import (
 	"github.com/kaactl/kaactl/pkg/ism"
 	"github.com/kaactl/kaactl/pkg/kaaconfig"
 	"github.com/kaactl/kaactl/pkg/server/httpx"
+	"github.com/kaactl/kaactl/pkg/server/httpx/auth"
 	"github.com/kaactl/kaactl/pkg/server/natsconn"
 	"github.com/kaactl/kaactl/pkg/server/tlsutil"
 )
@@ -43,9 +47,10 @@ type Server struct {
 	mqttLn   *deviceListener
 	mqttsLn  *deviceListener
 	wsLn     *wsListener
+	wssLn    *wsListener
 	wsMount  *wsMount             // MQTT over WebSocket on HTTPS ports
 	conns    *connLimits          // shared by the MQTT listeners
-	cert     *tlsutil.Certificate // of MQTT/TLS and HTTPS; nil when TLS is off
+	cert     *tlsutil.Certificate // of MQTT/TLS, secure WebSocket and HTTPS; nil when TLS is off
 	kp       http.Handler         // KPHandler
 	rest     http.Handler         // RESTHandler
 	device   http.Handler         // DeviceHandler
@@ -56,12 +61,17 @@ type Server struct {
 	pending  *pendingTable
 	metrics  *metrics
 	admin    *adminAPI
+	auth     auth.Authenticator // of GET /api/v1/sessions
 
 	apps atomic.Pointer[kaaconfig.AppConfig] // of SetApps; nil: opts.Apps
 
-	tokenWaiters     sync.Map // correlationId -> chan tokenResult
-	espReplySubject  string
-	ecapReplySubject string
+	tokenReplies         replies[tokenResult] // ECAP token validations
+	capReplies           replies[capVerdict]  // CAP basic and certificate authentications
+	policies             *policies
+	espReplySubject      string
+	ecapReplySubject     string
+	capBasicReplySubject string
+	capCertReplySubject  string
 
 	httpRequestIDs atomic.Uint32
 	draining       atomic.Bool
@@ -72,17 +82,22 @@ type Server struct {
 // New validates options and builds a replica; it opens nothing.
 func New(opts Options) (*Server, error) {
 	opts = opts.withDefaults()
-	if err := opts.validate(); err != nil {
+	authn, err := opts.authenticator()
+	if err := errors.Join(opts.validate(), err); err != nil {
 		return nil, fmt.Errorf("kpc options: %w", err)
 	}
 	log := cmp.Or(opts.Logger, slog.New(slog.DiscardHandler))
 	s := &Server{
-		opts:             opts,
-		log:              log.With("service", "kpc", "replica", opts.ReplicaID),
-		sessions:         newSessionRegistry(),
-		pending:          newPendingTable(),
-		espReplySubject:  ism.ReplicaSubject(opts.ReplicaID, ism.ProtoESP, ism.MsgExtensionData),
-		ecapReplySubject: ism.ReplicaSubject(opts.ReplicaID, ism.ProtoECAP, ism.MsgEPTokenResponse),
+		auth:                 authn,
+		opts:                 opts,
+		log:                  log.With("service", "kpc", "replica", opts.ReplicaID),
+		sessions:             newSessionRegistry(),
+		pending:              newPendingTable(),
+		policies:             newPolicies(opts.Apps.Tenants),
+		espReplySubject:      ism.ReplicaSubject(opts.ReplicaID, ism.ProtoESP, ism.MsgExtensionData),
+		ecapReplySubject:     ism.ReplicaSubject(opts.ReplicaID, ism.ProtoECAP, ism.MsgEPTokenResponse),
+		capBasicReplySubject: ism.ReplicaSubject(opts.ReplicaID, ism.ProtoCAP, ism.MsgBasicResponse),
+		capCertReplySubject:  ism.ReplicaSubject(opts.ReplicaID, ism.ProtoCAP, ism.MsgCertificateResponse),
 	}
 	s.metrics = newMetrics(func() float64 { return float64(s.sessions.len()) }, func() float64 { return float64(s.conns.open.Load()) })
 	s.conns = &connLimits{
@@ -92,6 +107,7 @@ func New(opts Options) (*Server, error) {
 		writeTimeout:   opts.WriteTimeout,
 		metrics:        s.metrics,
 		log:            s.log.With("component", "mqtt"),
+		release:        s.release,
 	}
 	s.wsMount = newWSMount(s.conns)
 	s.kp, s.rest = s.kpHandler(), s.restHandler()
@@ -115,7 +131,11 @@ func (s *Server) Start(ctx context.Context) error {
 	}{
 		{ism.ReplicaSubject(s.opts.ReplicaID, "*", ">"), s.onReplicaMessage},
 		{ism.ServiceSubject(s.opts.Instance, ism.ProtoESP, ism.MsgExtensionData), func(m *nats.Msg) { s.onExtensionData(m, false) }},
-		{ism.EventSubject("*", ism.EntityEndpoint, ism.GroupToken, ism.EventRevoked), s.onTokenRevoked},
+		{ism.EventSubject(ism.AnyToken, ism.EntityEndpoint, ism.GroupToken, ism.EventRevoked), s.onTokenRevoked},
+		{ism.EventSubject(ism.AnyToken, ism.EntityClientCredentials, ism.GroupBasic, ism.EventRevoked), s.onCredentialsRevoked},
+		{ism.EventSubject(ism.AnyToken, ism.EntityClientCredentials, ism.GroupCertificate, ism.EventRevoked), s.onCredentialsRevoked},
+		{ism.EventSubject(ism.AnyToken, ism.EntityService, ism.GroupConfiguration, ism.EventUpsert), s.onConfigEvent},
+		{ism.EventSubject(ism.AnyToken, ism.EntityService, ism.GroupConfiguration, ism.EventDelete), s.onConfigEvent},
 	}
 	for _, sub := range subs {
 		if _, err := nc.Subscribe(sub.subj, sub.fn); err != nil {
@@ -144,13 +164,44 @@ func (s *Server) Start(ctx context.Context) error {
 		nc.Close()
 		return err
 	}
-	s.log.Info("kpc started", "mqtt", s.MQTTAddr(), "mqtts", s.MQTTSAddr(), "ws", s.WSAddr(), "http", s.HTTPAddr(), "https", s.HTTPSAddr(), "rest", s.RESTAddr(), "nats", s.opts.NATS.Redacted())
+	s.log.Info("kpc started", "mqtt", s.MQTTAddr(), "mqtts", s.MQTTSAddr(), "ws", s.WSAddr(), "wss", s.WSSAddr(), "http", s.HTTPAddr(),
+		"https", s.HTTPSAddr(), "rest", s.RESTAddr(), "client_ca", s.opts.ClientCA != "", "nats", s.opts.NATS.Redacted())
 	return nil
 }
 
+// tlsConfigs returns the TLS configs of secure WebSocket and of MQTT/TLS
+// with the loaded server certificate; MQTT/TLS asks for client certificates
+// of ClientCA's authorities when there is one.
+func (s *Server) tlsConfigs() (wss, mqtts *tls.Config, err error) {
+	wss, mqtts = s.cert.ServerConfig(), s.cert.ServerConfig()
+	if s.opts.ClientCA != "" {
+		pem, err := os.ReadFile(s.opts.ClientCA)
+		if err != nil {
+			return nil, nil, fmt.Errorf("client-ca: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, nil, fmt.Errorf("client-ca %s: no PEM certificate in it", s.opts.ClientCA)
+		}
+		// Verified when given: anonymous and basic clients still connect
+		// over TLS, unless their tenant requires x509 (see policies). Go
+		// checks the chain, the validity period and that the key may be
+		// used for client authentication.
+		mqtts.ClientAuth, mqtts.ClientCAs = tls.VerifyClientCertIfGiven, pool
+	}
+	return wss, mqtts, nil
+}
+
 func (s *Server) startMQTT() error {
-	if s.opts.MQTTAddr == "" && s.opts.MQTTSAddr == "" && s.opts.WSAddr == "" && s.opts.HTTPSAddr == "" {
+	if !s.opts.mqtt() {
 		return nil
+	}
+	var wssConfig, tlsConfig *tls.Config
+	if s.cert != nil {
+		var err error
+		if wssConfig, tlsConfig, err = s.tlsConfigs(); err != nil {
+			return err
+		}
 	}
 	// 1/KP needs CONNECT, publishes to kp1/ and replies: what else MQTT
 	// offers is off (retain, sessions that outlive a connection, topic
@@ -190,20 +241,26 @@ func (s *Server) startMQTT() error {
 		return nil
 	}
 	if s.opts.MQTTAddr != "" {
-		s.mqttLn = newDeviceListener("tcp", s.opts.MQTTAddr, nil, s.conns)
+		s.mqttLn = newDeviceListener(listenerTCP, s.opts.MQTTAddr, nil, s.conns)
 		if err := add("mqtt", s.opts.MQTTAddr, s.mqttLn); err != nil {
 			return err
 		}
 	}
 	if s.opts.MQTTSAddr != "" {
-		s.mqttsLn = newDeviceListener("mqtts", s.opts.MQTTSAddr, s.cert.ServerConfig(), s.conns)
+		s.mqttsLn = newDeviceListener(listenerTLS, s.opts.MQTTSAddr, tlsConfig, s.conns)
 		if err := add("mqtts", s.opts.MQTTSAddr, s.mqttsLn); err != nil {
 			return err
 		}
 	}
 	if s.opts.WSAddr != "" {
-		s.wsLn = newWSListener("ws", s.opts.WSAddr, s.conns)
+		s.wsLn = newWSListener(listenerWS, s.opts.WSAddr, nil, s.conns)
 		if err := add("mqtt websocket", s.opts.WSAddr, s.wsLn); err != nil {
+			return err
+		}
+	}
+	if s.opts.WSSAddr != "" {
+		s.wssLn = newWSListener(listenerWSS, s.opts.WSSAddr, wssConfig, s.conns)
+		if err := add("mqtt secure websocket", s.opts.WSSAddr, s.wssLn); err != nil {
 			return err
 		}
 	}
@@ -315,8 +372,17 @@ func (s *Server) WSAddr() string {
 	return s.wsLn.Address()
 }
 
-// CertPEM is the server certificate (PEM) of MQTT/TLS and HTTPS that
-// devices must trust; nil when TLS is off or before Start.
+// WSSAddr is the bound MQTT over secure WebSocket address ("" when
+// disabled); the WebSocket path is WSPath.
+func (s *Server) WSSAddr() string {
+	if s.wssLn == nil {
+		return ""
+	}
+	return s.wssLn.Address()
+}
+
+// CertPEM is the server certificate (PEM) of MQTT/TLS, secure WebSocket and
+// HTTPS that devices must trust; nil when TLS is off or before Start.
 func (s *Server) CertPEM() []byte {
 	if s.cert == nil {
 		return nil

@@ -90,13 +90,15 @@ func reply(t *testing.T, nc *nats.Conn, subject, instance string, cd *ism.Client
 
 // platform is the whole platform with the test extension answering as
 // "echo" and endpoints of application "app" (version app-v1) with tokens
-// tok1 and tok2.
+// tok1 and tok2, in the tenant KPC's config gives "app" (kaa by default).
 type platform struct {
 	kpc      *kpc.Server
 	nc       *nats.Conn // the test's own connection to the platform's NATS
 	ext      *testExt
 	prov     *provider.Provider
-	url      string // NATS
+	url      string // NATS, with its token
+	admin    string // the admin token
+	tenant   string // of application "app"
 	ep1, ep2 string // endpoint IDs of tok1 and tok2
 }
 
@@ -109,24 +111,28 @@ func startPlatform(t *testing.T, mutate func(*kpc.Options)) *platform {
 // (Shutdown is idempotent: the platform's cleanup does not mind).
 func newPlatform(t *testing.T, mutate func(*kpc.Options)) *platform {
 	t.Helper()
+	tenant := kaaconfig.DefaultTenant
 	// Without the platform's HTTPS origin, which would lend KPC its
 	// certificate: KPC's own TLS options alone decide.
 	pl := platformtest.Start(t, platformtest.NoEcho, platformtest.NoHTTPS, platformtest.KPC(func(o *kpc.Options) {
-		o.MQTTSAddr, o.WSAddr = "", ""
+		o.MQTTSAddr, o.WSAddr, o.WSSAddr = "", "", ""
 		o.RequestTimeout = 2 * time.Second
 		if mutate != nil {
 			mutate(o)
 		}
+		if o.Apps.Validate() == nil {
+			tenant, _ = o.Apps.Tenant("app")
+		}
 	}))
-	p := &platform{kpc: pl.KPC(), prov: pl.Provider(), url: pl.NATSURL()}
+	p := &platform{kpc: pl.KPC(), prov: pl.Provider(), url: pl.NATSURL(), admin: pl.AdminToken(), tenant: tenant}
 	p.nc = testenv.Conn(t, p.url)
 	p.ext = startTestExt(t, p.nc, "echo")
 	ctx := context.Background()
-	if _, err := p.prov.CreateApp(ctx, kaaconfig.DefaultTenant, "app", []string{app}, false); err != nil {
+	if _, err := p.prov.CreateApp(ctx, tenant, "app", []string{app}, false); err != nil {
 		t.Fatal(err)
 	}
 	for token, id := range map[string]*string{tok1: &p.ep1, tok2: &p.ep2} {
-		ep, _, err := p.prov.CreateEndpoint(ctx, kaaconfig.DefaultTenant, "app", token)
+		ep, _, err := p.prov.CreateEndpoint(ctx, tenant, "app", token)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -138,7 +144,7 @@ func newPlatform(t *testing.T, mutate func(*kpc.Options)) *platform {
 // revoke revokes the endpoint of tok1 at the provider.
 func (p *platform) revoke(t *testing.T) {
 	t.Helper()
-	if err := p.prov.SetEndpointStatus(context.Background(), kaaconfig.DefaultTenant, "app", p.ep1, provider.StatusRevoked); err != nil {
+	if err := p.prov.SetEndpointStatus(context.Background(), p.tenant, "app", p.ep1, provider.StatusRevoked); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -10,6 +10,8 @@ import (
 
 	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/packets"
+
+	"github.com/kaactl/kaactl/pkg/kaaconfig"
 )
 
 // endpointRef is an endpoint token resolved within one session.
@@ -57,10 +59,11 @@ var (
 // session is one connected MQTT client. A client may act for many endpoints
 // (a gateway), so it holds every token it has used.
 type session struct {
-	cl       *mqtt.Client
-	identity string // who the client authenticated as ("" anonymous); a takeover needs the same
-	limits   sessionLimits
-	requests atomic.Int32 // requests waiting for an extension
+	cl        *mqtt.Client
+	auth      identity // who the client authenticated as; a takeover needs the same
+	transport string   // kaaconfig.TransportTCP, TLS or WS: what tenant policies apply
+	limits    sessionLimits
+	requests  atomic.Int32 // requests waiting for an extension
 
 	mu        sync.Mutex
 	queue     []outbound              // replies for the writer, at most sessionQueue
@@ -77,10 +80,11 @@ type session struct {
 	stats     sessionStats  // for the admin API
 }
 
-func newSession(cl *mqtt.Client, identity string, limits sessionLimits) *session {
+func newSession(cl *mqtt.Client, id identity, limits sessionLimits) *session {
 	s := &session{
 		cl:        cl,
-		identity:  identity,
+		auth:      id,
+		transport: transportOf(cl.Net.Listener),
 		limits:    limits,
 		byToken:   make(map[string]*endpointRef),
 		endpoints: make(map[string]*endpointRef),
@@ -89,6 +93,45 @@ func newSession(cl *mqtt.Client, identity string, limits sessionLimits) *session
 	}
 	s.stats.start(time.Now())
 	return s
+}
+
+// identity is who the session's client authenticated as.
+func (s *session) identity() identity { return s.auth }
+
+// MQTT listener IDs, as mochi reports them in Client.Net.Listener.
+const (
+	listenerTCP = "tcp"
+	listenerTLS = "mqtts"
+	listenerWS  = "ws"
+	listenerWSS = "wss"
+)
+
+// transportOf is the tenant policy transport of a listener: secure
+// WebSocket is the ws transport, as Kaa's ws behind a TLS-terminating
+// ingress is.
+func transportOf(listener string) string {
+	switch listener {
+	case listenerTLS:
+		return kaaconfig.TransportTLS
+	case listenerWS, listenerWSS, listenerHTTPS: // listenerHTTPS: MQTT over WebSocket on the HTTPS port
+		return kaaconfig.TransportWS
+	}
+	return kaaconfig.TransportTCP
+}
+
+// appNames returns the applications of the endpoints the session acts for.
+func (s *session) appNames() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	seen := make(map[string]bool, 1)
+	var out []string
+	for _, ref := range s.byToken {
+		if !seen[ref.appName] {
+			seen[ref.appName] = true
+			out = append(out, ref.appName)
+		}
+	}
+	return out
 }
 
 func tokenKey(appName, token string) string { return appName + "\x00" + token }
@@ -332,19 +375,21 @@ func writePublish(cl *mqtt.Client, o outbound, id uint16) error {
 // sessionRegistry indexes live sessions for replies, extension-initiated
 // messages and revocation.
 type sessionRegistry struct {
-	mu         sync.RWMutex
-	byClient   map[*mqtt.Client]*session
-	byClientID map[string]*session // the newest session of each client ID
-	byEndpoint map[string]map[*session]struct{}
-	byTokenID  map[string]map[*session]struct{}
+	mu            sync.RWMutex
+	byClient      map[*mqtt.Client]*session
+	byClientID    map[string]*session // the newest session of each client ID
+	byEndpoint    map[string]map[*session]struct{}
+	byTokenID     map[string]map[*session]struct{}
+	byCredentials map[string]map[*session]struct{} // identity.credentialsKey()
 }
 
 func newSessionRegistry() *sessionRegistry {
 	return &sessionRegistry{
-		byClient:   make(map[*mqtt.Client]*session),
-		byClientID: make(map[string]*session),
-		byEndpoint: make(map[string]map[*session]struct{}),
-		byTokenID:  make(map[string]map[*session]struct{}),
+		byClient:      make(map[*mqtt.Client]*session),
+		byClientID:    make(map[string]*session),
+		byEndpoint:    make(map[string]map[*session]struct{}),
+		byTokenID:     make(map[string]map[*session]struct{}),
+		byCredentials: make(map[string]map[*session]struct{}),
 	}
 }
 
@@ -353,16 +398,28 @@ func (r *sessionRegistry) add(s *session) {
 	defer r.mu.Unlock()
 	r.byClient[s.cl] = s
 	r.byClientID[s.cl.ID] = s
+	addIndex(r.byCredentials, s.auth.credentialsKey(), s)
 }
 
-// mayTakeOver reports whether a client authenticated as identity may use
+// mayTakeOver reports whether a client authenticated as id may use
 // clientID: when a session already has it, only the same identity may take
 // it over (replies and in-flight messages are never handed over anyway).
-func (r *sessionRegistry) mayTakeOver(clientID, identity string) bool {
+func (r *sessionRegistry) mayTakeOver(clientID string, id identity) bool {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	s := r.byClientID[clientID]
-	return s == nil || s.identity == identity
+	return s == nil || s.auth.same(id)
+}
+
+// all returns every live session.
+func (r *sessionRegistry) all() []*session {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	out := make([]*session, 0, len(r.byClient))
+	for _, s := range r.byClient {
+		out = append(out, s)
+	}
+	return out
 }
 
 func (r *sessionRegistry) get(cl *mqtt.Client) *session {
@@ -421,6 +478,7 @@ func (r *sessionRegistry) remove(cl *mqtt.Client) *session {
 	if r.byClientID[cl.ID] == s {
 		delete(r.byClientID, cl.ID)
 	}
+	dropIndex(r.byCredentials, s.auth.credentialsKey(), s)
 	s.mu.Lock()
 	for _, ref := range s.byToken {
 		dropIndex(r.byEndpoint, ref.endpointID, s)
@@ -443,12 +501,23 @@ func (r *sessionRegistry) forEndpoint(endpointID string) []*session {
 
 // forTokenIDs returns the sessions using any of the token IDs.
 func (r *sessionRegistry) forTokenIDs(ids []string) []*session {
+	return r.lookup(r.byTokenID, ids)
+}
+
+// forCredentials returns the sessions that authenticated with the
+// credentials of identity.credentialsKey key.
+func (r *sessionRegistry) forCredentials(key string) []*session {
+	return r.lookup(r.byCredentials, []string{key})
+}
+
+// lookup returns the sessions of index under any of keys, once each.
+func (r *sessionRegistry) lookup(index map[string]map[*session]struct{}, keys []string) []*session {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	seen := make(map[*session]struct{})
 	var out []*session
-	for _, id := range ids {
-		for s := range r.byTokenID[id] {
+	for _, k := range keys {
+		for s := range index[k] {
 			if _, dup := seen[s]; !dup {
 				seen[s] = struct{}{}
 				out = append(out, s)

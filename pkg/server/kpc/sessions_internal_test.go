@@ -6,6 +6,8 @@ import (
 	"time"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
+
+	"github.com/kaactl/kaactl/pkg/kaaconfig"
 )
 
 var roomy = sessionLimits{bytes: 1 << 30, window: 16, inFlight: 2, writeTimeout: time.Minute}
@@ -15,7 +17,7 @@ var roomy = sessionLimits{bytes: 1 << 30, window: 16, inFlight: 2, writeTimeout:
 // counts replies until the writer says they are written. The writer is
 // played by the test (writing is set, so enqueue starts none).
 func TestSessionQueue(t *testing.T) {
-	s := newSession(nil, anonymous, roomy)
+	s := newSession(&mqtt.Client{}, anonymous, roomy)
 	s.writing = true
 	for i := range sessionQueue {
 		if !s.enqueue(outbound{topic: "t", payload: []byte{byte(i)}}) {
@@ -49,7 +51,7 @@ func TestSessionQueue(t *testing.T) {
 // (queued, being written, unacknowledged) would pass its budget; an empty
 // session takes any one reply; acknowledged replies give their bytes back.
 func TestSessionByteBudget(t *testing.T) {
-	s := newSession(nil, anonymous, sessionLimits{bytes: 100, window: 16, inFlight: 2, writeTimeout: time.Minute})
+	s := newSession(&mqtt.Client{}, anonymous, sessionLimits{bytes: 100, window: 16, inFlight: 2, writeTimeout: time.Minute})
 	s.writing = true
 	big := outbound{topic: "t", payload: make([]byte, 150)}
 	if !s.enqueue(big) {
@@ -81,7 +83,7 @@ func TestSessionByteBudget(t *testing.T) {
 // TestSessionWindow: a writer waits while the window is full, goes on at
 // the first acknowledgement, and gives up after the write timeout.
 func TestSessionWindow(t *testing.T) {
-	s := newSession(nil, anonymous, sessionLimits{bytes: 1 << 20, window: 1, inFlight: 2, writeTimeout: time.Minute})
+	s := newSession(&mqtt.Client{}, anonymous, sessionLimits{bytes: 1 << 20, window: 1, inFlight: 2, writeTimeout: time.Minute})
 	s.unacked = map[uint16]int{1: 10}
 	done := make(chan error, 1)
 	go func() { done <- s.waitWindow() }()
@@ -95,7 +97,7 @@ func TestSessionWindow(t *testing.T) {
 		t.Fatalf("waitWindow after the acknowledgement: %v", err)
 	}
 
-	s = newSession(nil, anonymous, sessionLimits{bytes: 1 << 20, window: 1, inFlight: 2, writeTimeout: time.Millisecond})
+	s = newSession(&mqtt.Client{}, anonymous, sessionLimits{bytes: 1 << 20, window: 1, inFlight: 2, writeTimeout: time.Millisecond})
 	s.unacked = map[uint16]int{1: 10}
 	if err := s.waitWindow(); !errors.Is(err, errAckTimeout) {
 		t.Fatalf("waitWindow with no acknowledgement: %v, want errAckTimeout", err)
@@ -105,7 +107,7 @@ func TestSessionWindow(t *testing.T) {
 // TestSessionInFlight: a session holds at most inFlight requests waiting for
 // extensions.
 func TestSessionInFlight(t *testing.T) {
-	s := newSession(nil, anonymous, roomy)
+	s := newSession(&mqtt.Client{}, anonymous, roomy)
 	for i := range 2 {
 		if !s.startRequest() {
 			t.Fatalf("request %d refused below the limit", i)
@@ -125,23 +127,34 @@ func TestSessionInFlight(t *testing.T) {
 func TestTakeoverNeedsSameIdentity(t *testing.T) {
 	r := newSessionRegistry()
 	cl := &mqtt.Client{ID: "device-1"}
-	r.add(newSession(cl, "basic:alice@tenant", roomy))
+	alice := identity{method: kaaconfig.AuthBasic, tenant: "kaa", subject: "alice", credentialsID: "c-alice"}
+	mallory := identity{method: kaaconfig.AuthBasic, tenant: "kaa", subject: "mallory", credentialsID: "c-mallory"}
+	aliceCert := identity{method: kaaconfig.AuthX509, tenant: "kaa", credentialsID: "c-alice"}
+	r.add(newSession(cl, alice, roomy))
 	tests := []struct {
-		clientID, identity string
-		want               bool
+		clientID string
+		id       identity
+		want     bool
 	}{
-		{"device-1", "basic:alice@tenant", true},
-		{"device-1", "basic:mallory@tenant", false},
+		{"device-1", alice, true},
+		{"device-1", mallory, false},
+		{"device-1", aliceCert, false},
 		{"device-1", anonymous, false},
-		{"device-2", "basic:mallory@tenant", true},
+		{"device-2", mallory, true},
 	}
 	for _, tt := range tests {
-		if got := r.mayTakeOver(tt.clientID, tt.identity); got != tt.want {
-			t.Errorf("mayTakeOver(%q, %q) = %v, want %v", tt.clientID, tt.identity, got, tt.want)
+		if got := r.mayTakeOver(tt.clientID, tt.id); got != tt.want {
+			t.Errorf("mayTakeOver(%q, %+v) = %v, want %v", tt.clientID, tt.id, got, tt.want)
 		}
 	}
+	if got := r.forCredentials(alice.credentialsKey()); len(got) != 1 {
+		t.Errorf("sessions of alice's credentials: %d", len(got))
+	}
 	r.remove(cl)
-	if !r.mayTakeOver("device-1", "basic:mallory@tenant") {
+	if !r.mayTakeOver("device-1", mallory) {
 		t.Error("client ID still held after its session ended")
+	}
+	if got := r.forCredentials(alice.credentialsKey()); len(got) != 0 {
+		t.Errorf("credentials index kept a removed session: %d", len(got))
 	}
 }

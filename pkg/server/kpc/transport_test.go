@@ -29,12 +29,30 @@ func startTLSPlatform(t *testing.T) (*platform, string) {
 
 func get(t *testing.T, url string) (*http.Response, string) {
 	t.Helper()
-	return getWith(t, http.DefaultClient, url)
+	return getBearer(t, url, "")
 }
 
 func getWith(t *testing.T, c *http.Client, url string) (*http.Response, string) {
 	t.Helper()
-	resp, err := c.Get(url)
+	return getWithBearer(t, c, url, "")
+}
+
+// getBearer is get with Authorization: Bearer token (none when "").
+func getBearer(t *testing.T, url, token string) (*http.Response, string) {
+	t.Helper()
+	return getWithBearer(t, http.DefaultClient, url, token)
+}
+
+func getWithBearer(t *testing.T, c *http.Client, url, token string) (*http.Response, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := c.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +115,7 @@ func TestMQTTSAndWebSocketRoundTrip(t *testing.T) {
 		t.Fatalf("tcp client received other transports' messages: %+v", got)
 	}
 
-	_, body := get(t, "http://"+p.kpc.RESTAddr()+"/api/v1/sessions")
+	_, body := getBearer(t, "http://"+p.kpc.RESTAddr()+"/api/v1/sessions", p.admin)
 	for _, l := range []string{`"transport":"mqtts"`, `"transport":"ws"`, `"transport":"mqtt"`} {
 		if !strings.Contains(body, l) {
 			t.Errorf("sessions lack %s: %s", l, body)

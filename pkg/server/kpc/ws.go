@@ -2,6 +2,7 @@ package kpc
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"log/slog"
@@ -19,23 +20,30 @@ import (
 // WSPath is the HTTP path of MQTT over WebSocket (Kaa's).
 const WSPath = "/ws"
 
-// wsListener is MQTT over WebSocket on WSPath only. mochi's own websocket
-// listener upgrades on every path and binds only when it starts serving, so
-// it can neither be restricted to /ws nor report a port chosen by ":0" nor
-// fail Start on a busy port; this one binds in Init.
+// wsListener is MQTT over WebSocket on WSPath only, over TLS when it has a
+// tls config (secure WebSocket). mochi's own websocket listener upgrades on
+// every path and binds only when it starts serving, so it can neither be
+// restricted to /ws nor report a port chosen by ":0" nor fail Start on a
+// busy port; this one binds in Init.
 type wsListener struct {
 	wsEndpoint
 	addr      string
+	tls       *tls.Config // nil: plain WebSocket
 	ln        net.Listener
 	srv       *http.Server
 	establish listeners.EstablishFn // set by Serve before srv serves
+	conns     connSet                // upgraded connections, so that Close waits for them
 	once      sync.Once
 }
 
 var _ listeners.Listener = (*wsListener)(nil)
 
-func newWSListener(id, addr string, limits *connLimits) *wsListener {
-	return &wsListener{wsEndpoint: newWSEndpoint(id, limits), addr: addr}
+func newWSListener(id, addr string, tlsConfig *tls.Config, limits *connLimits) *wsListener {
+	if tlsConfig != nil {
+		tlsConfig = tlsConfig.Clone()
+		tlsConfig.NextProtos = []string{"http/1.1"} // a WebSocket upgrade is HTTP/1.1
+	}
+	return &wsListener{wsEndpoint: newWSEndpoint(id, limits), addr: addr, tls: tlsConfig}
 }
 
 // wsEndpoint upgrades requests to MQTT over WebSocket and hands the
@@ -70,7 +78,11 @@ func (e *wsEndpoint) serve(w http.ResponseWriter, r *http.Request, establish lis
 		return
 	}
 	defer c.Close()
-	if bc, ok := c.NetConn().(*boundedConn); ok {
+	under := c.NetConn()
+	if tc, ok := under.(*tls.Conn); ok {
+		under = tc.NetConn()
+	}
+	if bc, ok := under.(*boundedConn); ok {
 		bc.awaitConnect() // the hijack cleared it
 	}
 	dc := &deviceConn{Conn: &wsConn{Conn: c.NetConn(), c: c}}
@@ -106,8 +118,22 @@ func (l *wsListener) Init(*slog.Logger) error {
 		return err
 	}
 	l.ln = &limitedListener{Listener: ln, limits: l.limits, id: l.id}
+	if l.tls != nil {
+		// Under TLS, so that the handshake counts against the slot and
+		// the deadlines too; net/http bounds it by ReadHeaderTimeout.
+		l.ln = tls.NewListener(l.ln, l.tls)
+	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET "+WSPath, func(w http.ResponseWriter, r *http.Request) { l.serve(w, r, l.establish) })
+	mux.HandleFunc("GET "+WSPath, func(w http.ResponseWriter, r *http.Request) {
+		l.serve(w, r, func(id string, c net.Conn) error {
+			bc := boundedOf(c)
+			if bc == nil || !l.conns.add(bc) { // Close came first: mochi may be gone
+				return net.ErrClosed
+			}
+			defer l.conns.done(bc)
+			return l.establish(id, c)
+		})
+	})
 	// The upgrade request must come within the CONNECT deadline too.
 	l.srv = &http.Server{Handler: httpx.JSONErrors(mux), ReadHeaderTimeout: l.limits.connectTimeout}
 	return nil
@@ -144,6 +170,7 @@ func (l *wsListener) Serve(establish listeners.EstablishFn) {
 // closes the listeners before mochi's Close does (see closeMQTT).
 func (l *wsListener) Close(closeClients listeners.CloseFn) {
 	l.once.Do(func() {
+		l.conns.close()
 		if l.srv != nil {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
@@ -151,7 +178,27 @@ func (l *wsListener) Close(closeClients listeners.CloseFn) {
 			_ = l.ln.Close()        // in case Serve never ran
 		}
 		closeClients(l.id)
+		l.conns.end() // upgraded connections still before CONNECT, and the handlers
 	})
+}
+
+// boundedOf finds the boundedConn under a WebSocket client connection
+// (deviceConn over wsConn, over TLS for secure WebSocket).
+func boundedOf(c net.Conn) *boundedConn {
+	for {
+		switch cc := c.(type) {
+		case *boundedConn:
+			return cc
+		case *deviceConn:
+			c = cc.Conn
+		case *wsConn:
+			c = cc.Conn
+		case *tls.Conn:
+			c = cc.NetConn()
+		default:
+			return nil
+		}
+	}
 }
 
 // wsConn is a net.Conn over binary WebSocket messages: MQTT packets may span

@@ -75,7 +75,7 @@ func (m *wsMount) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return establish(id, c)
 	})
 	if hw.bc == nil { // refused before the hijack
-		m.limits.release()
+		m.limits.releaseSlot()
 	}
 }
 

@@ -8,8 +8,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -27,13 +29,25 @@ const (
 	flushTimeout = 5 * time.Second
 )
 
-// ErrNoURL is returned by Validate when no server URL is set.
-var ErrNoURL = errors.New("nats url is empty")
+var (
+	// ErrNoURL is returned by Validate when no server URL is set.
+	ErrNoURL = errors.New("nats url is empty")
+	// ErrEmptyToken is returned by Connect for an empty TokenFile.
+	ErrEmptyToken = errors.New("token file is empty")
+)
 
 // Options says where and how a service connects to NATS.
 type Options struct {
 	// URL is the NATS server URL, or several comma-separated (a cluster).
+	// Credentials may be in it (nats://token@host:4222); Token and
+	// TokenFile are for keeping them out of command lines and config files.
 	URL string
+	// Token authenticates the connection (nats-server authorization token).
+	Token string
+	// TokenFile holds the token (surrounding space trimmed), read by
+	// Connect when Token is empty: `kaactl up` keeps its NATS token in
+	// <data-dir>/nats.token.
+	TokenFile string
 }
 
 // Redacted is URL with any user:password or token in it masked, for logs
@@ -52,9 +66,35 @@ func (o Options) Redacted() string {
 // DefaultOptions connects to DefaultURL.
 func DefaultOptions() Options { return Options{URL: DefaultURL} }
 
-// BindFlags binds --nats to URL, its current value being the default.
+// BindFlags binds --nats and --nats-token-file, their current values being
+// the defaults.
 func (o *Options) BindFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.URL, "nats", o.URL, "NATS server URL(s), comma-separated")
+	fs.StringVar(&o.TokenFile, "nats-token-file", o.TokenFile, "file holding the NATS authorization token (kaactl up: <data-dir>/nats.token)")
+}
+
+// maxTokenFile bounds what is read of a token file.
+const maxTokenFile = 4 << 10
+
+// token is Token, or the contents of TokenFile.
+func (o Options) token() (string, error) {
+	if o.Token != "" || o.TokenFile == "" {
+		return o.Token, nil
+	}
+	f, err := os.Open(o.TokenFile)
+	if err != nil {
+		return "", fmt.Errorf("nats token: %w", err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxTokenFile))
+	if err != nil {
+		return "", fmt.Errorf("nats token %s: %w", o.TokenFile, err)
+	}
+	tok := strings.TrimSpace(string(b))
+	if tok == "" {
+		return "", fmt.Errorf("nats token %s: %w", o.TokenFile, ErrEmptyToken)
+	}
+	return tok, nil
 }
 
 // Validate reports what keeps Connect from working.
@@ -76,7 +116,11 @@ func Connect(o Options, name string, log *slog.Logger, onError func(kind string)
 			onError(kind)
 		}
 	}
-	nc, err := nats.Connect(o.URL,
+	tok, err := o.token()
+	if err != nil {
+		return nil, err
+	}
+	opts := []nats.Option{
 		nats.Name(name),
 		nats.RetryOnFailedConnect(true),
 		nats.MaxReconnects(-1),
@@ -93,7 +137,11 @@ func Connect(o Options, name string, log *slog.Logger, onError func(kind string)
 			count("async")
 			log.Warn("nats error", "error", err)
 		}),
-	)
+	}
+	if tok != "" {
+		opts = append(opts, nats.Token(tok))
+	}
+	nc, err := nats.Connect(o.URL, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("connect nats %s: %w", o.Redacted(), err)
 	}

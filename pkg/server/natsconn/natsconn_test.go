@@ -5,10 +5,13 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/spf13/pflag"
 
 	"github.com/kaactl/kaactl/internal/testenv"
@@ -53,7 +56,7 @@ func TestConnectBeforeTheServer(t *testing.T) {
 	if nc.IsConnected() {
 		t.Fatal("connected to nothing")
 	}
-	ns, err := embednats.Start(addr)
+	ns, err := embednats.Start(addr, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,6 +108,52 @@ func TestRedacted(t *testing.T) {
 	} {
 		if got := (natsconn.Options{URL: tt.in}).Redacted(); got != tt.want {
 			t.Errorf("Redacted(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// TestToken: a server that requires a token refuses a client without it and
+// admits one with the token from a file, the way `kaactl up`'s services and
+// tools attach.
+func TestToken(t *testing.T) {
+	const token = "0123456789abcdef"
+	ns, err := embednats.Start("127.0.0.1:0", token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(ns.Shutdown)
+	if nc, err := nats.Connect(ns.ClientURL()); err == nil {
+		nc.Close()
+		t.Fatal("connected without the token")
+	} else if !errors.Is(err, nats.ErrAuthorization) {
+		t.Fatalf("without the token: %v, want an authorization error", err)
+	}
+
+	dir := t.TempDir()
+	file := filepath.Join(dir, "nats.token")
+	if err := os.WriteFile(file, []byte(token+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fs := pflag.NewFlagSet("x", pflag.ContinueOnError)
+	o := natsconn.Options{URL: ns.ClientURL()}
+	o.BindFlags(fs)
+	if err := fs.Parse([]string{"--nats-token-file", file}); err != nil {
+		t.Fatal(err)
+	}
+	nc, err := natsconn.Connect(o, "test", slog.New(slog.DiscardHandler), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	testenv.Eventually(t, 5*time.Second, "connected with the token file", nc.IsConnected)
+
+	empty := filepath.Join(dir, "empty")
+	if err := os.WriteFile(empty, []byte("\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{empty, filepath.Join(dir, "missing")} {
+		if _, err := natsconn.Connect(natsconn.Options{URL: ns.ClientURL(), TokenFile: f}, "test", slog.New(slog.DiscardHandler), nil); err == nil {
+			t.Errorf("Connect with token file %s: no error", f)
 		}
 	}
 }

@@ -146,7 +146,7 @@ func TestCreateEndpoint(t *testing.T) {
 func TestSecretsNotKept(t *testing.T) {
 	dir := t.TempDir()
 	var logs bytes.Buffer
-	p := startProvider(t, Options{DataDir: dir, Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}, true)
+	p := startProvider(t, Options{DataDir: dir, Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	ctx := context.Background()
 	if _, err := p.CreateApp(ctx, testTenant, "demo", nil, true); err != nil {
 		t.Fatal(err)

@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"crypto/x509"
@@ -11,17 +12,6 @@ import (
 
 	"github.com/google/uuid"
 	bolt "go.etcd.io/bbolt"
-	"golang.org/x/crypto/bcrypt"
-)
-
-const (
-	// bcryptCost is the work factor of stored password hashes.
-	bcryptCost = 10
-	// maxPassword is bcrypt's limit: it ignores what lies beyond.
-	maxPassword = 72
-	// dummyHash is compared against when a username is unknown, so that the
-	// answer takes as long as for a known one. Its password is irrelevant.
-	dummyHash = "$2a$10$BBMPAS3NP.mDmHvhupm.POf0zIRBmlXdm/3FZXZhWrLWzpxTSf0Be"
 )
 
 // CreateBasic creates basic (username/password) credentials of tenant with
@@ -43,18 +33,14 @@ func (p *Provider) CreateBasicWith(ctx context.Context, tenant string, spec Basi
 		return BasicCredential{}, err
 	}
 	switch {
-	case spec.Password == "":
-		return BasicCredential{}, errorf(ErrInvalid, "password is empty")
-	case len(spec.Password) > maxPassword:
-		return BasicCredential{}, errorf(ErrInvalid, "password is longer than %d bytes", maxPassword)
+	case len(spec.Password) < MinPasswordLen:
+		return BasicCredential{}, errorf(ErrInvalid, "password is shorter than %d bytes: device passwords must be long random strings (e.g. openssl rand -base64 18)", MinPasswordLen)
+	case len(spec.Password) > MaxPasswordLen:
+		return BasicCredential{}, errorf(ErrInvalid, "password is longer than %d bytes", MaxPasswordLen)
 	}
 	clientID := cmp.Or(spec.ClientID, spec.Username)
 	if err := checkText("client ID", clientID, 256); err != nil {
 		return BasicCredential{}, err
-	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(spec.Password), p.bcryptCost)
-	if err != nil {
-		return BasicCredential{}, errorf(ErrInvalid, "password: %v", err)
 	}
 	rec := basicRecord{
 		BasicCredential: BasicCredential{
@@ -65,10 +51,10 @@ func (p *Provider) CreateBasicWith(ctx context.Context, tenant string, spec Basi
 			Status:    StatusActive,
 			CreatedAt: now(),
 		},
-		PasswordHash: hash,
+		PasswordHash: hashPassword(spec.Password),
 	}
 	// Batch: concurrent creates share one commit; the function is safe to run again.
-	err = p.db.Batch(func(tx *bolt.Tx) error {
+	err := p.db.Batch(func(tx *bolt.Tx) error {
 		users := tx.Bucket(bucketBasicUsers)
 		uk := key(tenant, spec.Username)
 		if id := users.Get(uk); id != nil {
@@ -158,8 +144,9 @@ func revoke[R any](ctx context.Context, p *Provider, tenant, id string, bucket [
 }
 
 // authenticateBasic checks a username and password of tenant. Unknown
-// usernames, wrong passwords and revoked credentials all cost one bcrypt
-// comparison and yield ok == false.
+// usernames, wrong passwords and revoked credentials all cost one hash
+// comparison and yield ok == false. A legacy bcrypt hash that matches is
+// replaced by a fast one, so that the next check is fast too.
 func (p *Provider) authenticateBasic(tenant, username, password string) (cred BasicCredential, ok bool, err error) {
 	var rec basicRecord
 	found := false
@@ -179,10 +166,32 @@ func (p *Provider) authenticateBasic(tenant, username, password string) (cred Ba
 	if found {
 		hash = rec.PasswordHash
 	}
-	match := bcrypt.CompareHashAndPassword(hash, []byte(password)) == nil
-	// bcrypt reads only the first 72 bytes: a longer password never matches.
-	ok = found && match && len(password) <= maxPassword && rec.Status == StatusActive
+	match, legacy := checkPassword(hash, password)
+	ok = found && match && rec.Status == StatusActive
+	if ok && legacy {
+		p.upgradeHash(rec, password)
+	}
 	return rec.BasicCredential, ok, nil
+}
+
+// upgradeHash replaces the legacy hash of rec with a fast one, unless the
+// record changed meanwhile. A failure only costs the next check its speed.
+func (p *Provider) upgradeHash(rec basicRecord, password string) {
+	newHash := hashPassword(password)
+	k := key(rec.Tenant, rec.ID)
+	err := p.db.Batch(func(tx *bolt.Tx) error {
+		cur, ok, err := getJSON[basicRecord](tx.Bucket(bucketBasic), k)
+		if err != nil || !ok || !bytes.Equal(cur.PasswordHash, rec.PasswordHash) {
+			return err
+		}
+		cur.PasswordHash = newHash
+		return putJSON(tx.Bucket(bucketBasic), k, cur)
+	})
+	if err != nil {
+		p.log.Warn("password hash not upgraded", "tenant", rec.Tenant, "credentials_id", rec.ID, "error", err)
+		return
+	}
+	p.log.Info("password hash upgraded from bcrypt", "tenant", rec.Tenant, "credentials_id", rec.ID)
 }
 
 // AddCert registers the X.509 certificate in pemData (its first CERTIFICATE

@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -68,19 +69,21 @@ func newCert(t testing.TB, cn string, serial int64) ([]byte, *x509.Certificate) 
 func TestCreateBasic(t *testing.T) {
 	p := openProvider(t, t.TempDir())
 	ctx := context.Background()
+	const pw = "a-password-of-16+bytes"
 	tests := []struct {
 		name string
 		spec BasicSpec
 		want error
 		msg  string
 	}{
-		{"ok", BasicSpec{Username: "dev1", Password: "pw"}, nil, ""},
-		{"with client ID", BasicSpec{Username: "dev2", Password: "pw", ClientID: "client-2"}, nil, ""},
-		{"duplicate", BasicSpec{Username: "dev1", Password: "other"}, ErrExists, `basic credentials for username "dev1" already exist in tenant "kaa"`},
-		{"empty password", BasicSpec{Username: "dev3"}, ErrInvalid, "password is empty"},
-		{"long password", BasicSpec{Username: "dev3", Password: strings.Repeat("p", 73)}, ErrInvalid, "password is longer than 72 bytes"},
-		{"empty username", BasicSpec{Password: "pw"}, ErrInvalid, "username must be"},
-		{"control character", BasicSpec{Username: "a\nb", Password: "pw"}, ErrInvalid, "username must be"},
+		{"ok", BasicSpec{Username: "dev1", Password: pw}, nil, ""},
+		{"with client ID", BasicSpec{Username: "dev2", Password: pw, ClientID: "client-2"}, nil, ""},
+		{"duplicate", BasicSpec{Username: "dev1", Password: "other-" + pw}, ErrExists, `basic credentials for username "dev1" already exist in tenant "kaa"`},
+		{"empty password", BasicSpec{Username: "dev3"}, ErrInvalid, "password is shorter than 16 bytes"},
+		{"short password", BasicSpec{Username: "dev3", Password: "fifteen-bytes.."}, ErrInvalid, "password is shorter than 16 bytes"},
+		{"long password", BasicSpec{Username: "dev3", Password: strings.Repeat("p", 1025)}, ErrInvalid, "password is longer than 1024 bytes"},
+		{"empty username", BasicSpec{Password: pw}, ErrInvalid, "username must be"},
+		{"control character", BasicSpec{Username: "a\nb", Password: pw}, ErrInvalid, "username must be"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -107,7 +110,7 @@ func TestCreateBasic(t *testing.T) {
 		})
 	}
 	// Usernames are per tenant.
-	if _, err := p.CreateBasic(ctx, "other", "dev1", "pw"); err != nil {
+	if _, err := p.CreateBasic(ctx, "other", "dev1", pw); err != nil {
 		t.Errorf("same username in another tenant: %v", err)
 	}
 	list, err := p.ListBasic(ctx, testTenant)
@@ -191,29 +194,73 @@ func TestAddCert(t *testing.T) {
 	}
 }
 
-// TestBcryptCost checks the production work factor, of stored hashes and of
-// the hash unknown usernames are compared against.
-func TestBcryptCost(t *testing.T) {
-	p := startProvider(t, Options{DataDir: t.TempDir()}, false)
-	cred, err := p.CreateBasic(context.Background(), testTenant, "u", "pw")
+// TestPasswordHashes: new passwords get a salted fast hash (never the
+// password, never the same hash twice); a store holding a legacy bcrypt
+// hash still authenticates, and the first success replaces it.
+func TestPasswordHashes(t *testing.T) {
+	p := startProvider(t, Options{DataDir: t.TempDir()})
+	ctx := context.Background()
+	const password = "machine-generated-password"
+	stored := func(id string) []byte {
+		t.Helper()
+		var h []byte
+		err := p.db.View(func(tx *bolt.Tx) error {
+			rec, _, err := getJSON[basicRecord](tx.Bucket(bucketBasic), key(testTenant, id))
+			h = rec.PasswordHash
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	a, err := p.CreateBasic(ctx, testTenant, "a", password)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var stored []byte
-	err = p.db.View(func(tx *bolt.Tx) error {
-		rec, _, err := getJSON[basicRecord](tx.Bucket(bucketBasic), key(testTenant, cred.ID))
-		stored = rec.PasswordHash
-		return err
+	b, err := p.CreateBasic(ctx, testTenant, "b", password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ha, hb := stored(a.ID), stored(b.ID)
+	if !bytes.HasPrefix(ha, []byte(hashPrefix)) || bytes.Equal(ha, hb) || bytes.Contains(ha, []byte(password)) {
+		t.Fatalf("hashes %q and %q of one password", ha, hb)
+	}
+	for _, tt := range []struct {
+		user, password string
+		want           bool
+	}{{"a", password, true}, {"a", password + "x", false}, {"a", "", false}, {"nobody", password, false}} {
+		if _, ok, err := p.authenticateBasic(testTenant, tt.user, tt.password); err != nil || ok != tt.want {
+			t.Errorf("authenticate %s: %v %v, want %v", tt.user, ok, err, tt.want)
+		}
+	}
+
+	// A legacy record, as a store written before the fast hash holds it.
+	legacy, err := bcrypt.GenerateFromPassword([]byte("short-legacy"), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = p.db.Update(func(tx *bolt.Tx) error {
+		rec, _, err := getJSON[basicRecord](tx.Bucket(bucketBasic), key(testTenant, b.ID))
+		if err != nil {
+			return err
+		}
+		rec.PasswordHash = legacy
+		return putJSON(tx.Bucket(bucketBasic), key(testTenant, b.ID), rec)
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, h := range map[string][]byte{"stored": stored, "dummy": p.dummyHash} {
-		if cost, err := bcrypt.Cost(h); err != nil || cost != 10 {
-			t.Errorf("%s hash cost %d (%v), want 10", name, cost, err)
-		}
+	if _, ok, _ := p.authenticateBasic(testTenant, "b", "wrong-legacy"); ok || !bytes.Equal(stored(b.ID), legacy) {
+		t.Fatal("a wrong password matched or replaced the legacy hash")
 	}
-	if bcrypt.CompareHashAndPassword(stored, []byte("pw")) != nil {
-		t.Error("stored hash does not match the password")
+	if _, ok, err := p.authenticateBasic(testTenant, "b", "short-legacy"); !ok || err != nil {
+		t.Fatalf("legacy bcrypt hash: %v %v", ok, err)
+	}
+	if h := stored(b.ID); !bytes.HasPrefix(h, []byte(hashPrefix)) {
+		t.Fatalf("legacy hash not upgraded: %q", h)
+	}
+	if _, ok, _ := p.authenticateBasic(testTenant, "b", "short-legacy"); !ok {
+		t.Fatal("upgraded hash does not match")
 	}
 }

@@ -128,7 +128,7 @@ func TestRESTPagingAndBulkDelete(t *testing.T) {
 // ways, and the change is announced.
 func TestSetAutoRegister(t *testing.T) {
 	var changes atomic.Int32
-	p := startProvider(t, Options{DataDir: t.TempDir(), OnAppsChange: func() { changes.Add(1) }}, true)
+	p := startProvider(t, Options{DataDir: t.TempDir(), OnAppsChange: func() { changes.Add(1) }})
 	nc := testenv.Conn(t, p.opts.NATS.URL)
 	ctx := context.Background()
 	if _, err := p.CreateApp(ctx, testTenant, "demo", nil, false); err != nil {

@@ -4,11 +4,14 @@
 //
 // Per tenant it keeps applications (with their versions), endpoints
 // identified by secret tokens, basic (username/password) client credentials
-// and X.509 client credentials. It answers KPC's ep-token-request,
-// basic-request and certificate-request over NATS, broadcasts revocation
-// events when an endpoint is suspended or revoked or a credential is revoked,
-// and serves a management REST API (see Client for the calls).
+// and X.509 client credentials, and the tenant's configuration (its client
+// authentication policy). It answers KPC's ep-token-request, basic-request
+// and certificate-request over NATS, broadcasts revocation events when an
+// endpoint is suspended or revoked or a credential is revoked, broadcasts a
+// 17/SCMP configuration event when a tenant's configuration changes, and
+// serves a management REST API (pkg/admin's ProviderClient calls it).
 //
 // Secrets are never stored in clear: endpoint tokens are kept as their SHA-256
-// (and looked up by it), passwords as bcrypt hashes.
+// (and looked up by it), passwords as salted HMAC-SHA256 (see password.go;
+// bcrypt hashes of older stores still verify).
 package provider

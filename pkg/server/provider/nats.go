@@ -46,8 +46,8 @@ func (p *Provider) subscribe(nc *nats.Conn) ([]*nats.Subscription, error) {
 }
 
 // async runs fn on its own goroutine once one of the maxInFlight slots is
-// free: NATS calls a subscription's handler serially, and one bcrypt
-// comparison must not hold up the requests behind it.
+// free: NATS calls a subscription's handler serially, and one store write
+// (or legacy bcrypt comparison) must not hold up the requests behind it.
 func (p *Provider) async(fn func(*nats.Msg)) nats.MsgHandler {
 	return func(m *nats.Msg) {
 		select {
@@ -179,17 +179,23 @@ func (p *Provider) publishCredentialsRevoked(group, tenant, id string) error {
 		})
 }
 
-// publish sends an event once started; before Start there is nobody to tell
-// (no session can use the store's credentials without a started provider).
+// publish encodes an event (Avro) and sends it once started.
 func (p *Provider) publish(subject string, event any) error {
+	data, err := ism.Marshal(event)
+	if err != nil {
+		return fmt.Errorf("encode event %s: %w", subject, err)
+	}
+	return p.publishData(subject, data)
+}
+
+// publishData sends an event once started; before Start there is nobody to
+// tell (no session can use the store's credentials without a started
+// provider).
+func (p *Provider) publishData(subject string, data []byte) error {
 	nc := p.conn()
 	if nc == nil {
 		p.log.Debug("not started: event not published", "subject", subject)
 		return nil
-	}
-	data, err := ism.Marshal(event)
-	if err != nil {
-		return fmt.Errorf("encode event %s: %w", subject, err)
 	}
 	if err := nc.Publish(subject, data); err != nil {
 		return fmt.Errorf("change saved but event %s not published: %w", subject, err)

@@ -21,8 +21,8 @@ import (
 	"github.com/kaactl/kaactl/pkg/server/natsconn"
 )
 
-// maxInFlight bounds the NATS requests handled at once (bcrypt is CPU-bound,
-// token validation may write to the store).
+// maxInFlight bounds the NATS requests handled at once (token validation and
+// first uses may write to the store).
 const maxInFlight = 64
 
 // Provider is the credential provider service: a store plus its NATS and
@@ -46,10 +46,9 @@ type Provider struct {
 	started bool
 	stopped bool
 
-	// bcryptCost and dummyHash are the constants of the same names; tests
-	// lower the cost to run fast under the race detector.
-	bcryptCost int
-	dummyHash  []byte
+	// dummyHash is compared against when a username is unknown, so that the
+	// answer takes as long as for a known one.
+	dummyHash []byte
 
 	restSrv *http.Server // set by Start, under mu
 	restLn  net.Listener
@@ -77,8 +76,7 @@ func New(opts Options) (*Provider, error) {
 		slots:    make(chan struct{}, maxInFlight),
 		stopping: make(chan struct{}),
 
-		bcryptCost:   bcryptCost,
-		dummyHash:    []byte(dummyHash),
+		dummyHash:    hashPassword("no such credentials"),
 		summaryEvery: summaryEvery,
 	}, nil
 }

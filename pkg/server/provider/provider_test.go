@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
-	"golang.org/x/crypto/bcrypt"
 
 	"github.com/kaactl/kaactl/internal/testenv"
 	"github.com/kaactl/kaactl/pkg/ism"
@@ -26,13 +25,12 @@ const (
 // runs at cleanup.
 func openProvider(t testing.TB, dir string) *Provider {
 	t.Helper()
-	return startProvider(t, Options{DataDir: dir}, true)
+	return startProvider(t, Options{DataDir: dir})
 }
 
 // startProvider starts a provider with opts, on a NATS server of its own
-// when opts names none; Shutdown runs at cleanup. fast lowers the bcrypt
-// cost (see fastHashes).
-func startProvider(t testing.TB, opts Options, fast bool) *Provider {
+// when opts names none; Shutdown runs at cleanup.
+func startProvider(t testing.TB, opts Options) *Provider {
 	t.Helper()
 	if opts.NATS.URL == "" {
 		opts.NATS.URL = testenv.NATS(t).ClientURL()
@@ -41,25 +39,11 @@ func startProvider(t testing.TB, opts Options, fast bool) *Provider {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fast {
-		fastHashes(t, p)
-	}
 	if err := p.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = p.Shutdown(context.Background()) })
 	return p
-}
-
-// fastHashes lowers p's bcrypt cost to the minimum: the race detector makes
-// cost 10 take most of a second.
-func fastHashes(t testing.TB, p *Provider) {
-	t.Helper()
-	h, err := bcrypt.GenerateFromPassword([]byte("dummy"), bcrypt.MinCost)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.bcryptCost, p.dummyHash = bcrypt.MinCost, h
 }
 
 // env is a started provider with its NATS server and a client connection.
@@ -83,7 +67,7 @@ func startOn(t testing.TB, url, dir string) *env {
 	if dir == "" {
 		dir = t.TempDir()
 	}
-	p := startProvider(t, Options{NATS: natsconn.Options{URL: url}, DataDir: dir, RESTAddr: "127.0.0.1:0", AdminToken: adminToken}, true)
+	p := startProvider(t, Options{NATS: natsconn.Options{URL: url}, DataDir: dir, RESTAddr: "127.0.0.1:0", AdminToken: adminToken})
 	return &env{
 		p:   p,
 		nc:  testenv.Conn(t, url),
@@ -178,7 +162,7 @@ func TestStartReadsAdminTokenFile(t *testing.T) {
 	if err := os.WriteFile(file, []byte("  file-token\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	p := startProvider(t, Options{DataDir: dir, RESTAddr: "127.0.0.1:0", AdminTokenFile: file}, true)
+	p := startProvider(t, Options{DataDir: dir, RESTAddr: "127.0.0.1:0", AdminTokenFile: file})
 	if r := call(t, &env{p: p}, "GET", "/api/v1/tenants/kaa/applications", "Bearer file-token", ""); r.status != 200 {
 		t.Errorf("the token of the file is refused: %d %s", r.status, r.body)
 	}
@@ -270,7 +254,7 @@ func TestPersistence(t *testing.T) {
 	if r := ecap(t, e.nc, "", "demo", token); r.StatusCode != 200 {
 		t.Fatalf("before restart: %d", r.StatusCode)
 	}
-	basic, err := e.p.CreateBasic(ctx, testTenant, "dev1", "pw1")
+	basic, err := e.p.CreateBasic(ctx, testTenant, "dev1", "password-of-dev-1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -301,7 +285,7 @@ func TestPersistence(t *testing.T) {
 	if got := endpointStatus(t, e2.p, "demo", ep.ID); got != StatusActive {
 		t.Errorf("status after reopen %s, want active", got)
 	}
-	if r := basicAuth(t, e2.nc, "", testTenant, "dev1", "pw1"); r.StatusCode != 200 || *r.CredentialsID != basic.ID {
+	if r := basicAuth(t, e2.nc, "", testTenant, "dev1", "password-of-dev-1"); r.StatusCode != 200 || *r.CredentialsID != basic.ID {
 		t.Fatalf("basic after reopen: %+v", r)
 	}
 	if r := certAuth(t, e2.nc, "", "CN=Test CA", "42"); r.StatusCode != 200 || *r.CredentialsID != cert.ID {

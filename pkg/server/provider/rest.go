@@ -47,10 +47,13 @@ func (p *Provider) restHandler() http.Handler {
 	mux.HandleFunc("POST "+x509, p.postCert)
 	mux.HandleFunc("GET "+x509, p.getCerts)
 	mux.HandleFunc("POST "+x509+"/{id}/revoke", p.postCertRevoke)
+	mux.HandleFunc("GET "+tenant+"/config", p.getTenantConfig)
+	mux.HandleFunc("PUT "+tenant+"/config", p.putTenantConfig)
+	mux.HandleFunc("DELETE "+tenant+"/config", p.deleteTenantConfig)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		// Reached when no route matches path and method: tell which.
 		var allow []string
-		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodDelete} {
+		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete} {
 			probe := r.Clone(r.Context())
 			probe.Method = m
 			if _, pattern := mux.Handler(probe); pattern != "/" {
@@ -329,6 +332,35 @@ func (p *Provider) getCerts(w http.ResponseWriter, r *http.Request) {
 
 func (p *Provider) postCertRevoke(w http.ResponseWriter, r *http.Request) {
 	if err := p.RevokeCert(r.Context(), r.PathValue("tenant"), r.PathValue("id")); err != nil {
+		p.writeStoreError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (p *Provider) getTenantConfig(w http.ResponseWriter, r *http.Request) {
+	cfg, err := p.GetTenantConfig(r.Context(), r.PathValue("tenant"))
+	if err != nil {
+		p.writeStoreError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, cfg)
+}
+
+func (p *Provider) putTenantConfig(w http.ResponseWriter, r *http.Request) {
+	var cfg TenantConfig
+	if !decodeBody(w, r, &cfg, false) {
+		return
+	}
+	if err := p.SetTenantConfig(r.Context(), r.PathValue("tenant"), cfg); err != nil {
+		p.writeStoreError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, cfg)
+}
+
+func (p *Provider) deleteTenantConfig(w http.ResponseWriter, r *http.Request) {
+	if err := p.DeleteTenantConfig(r.Context(), r.PathValue("tenant")); err != nil {
 		p.writeStoreError(w, r, err)
 		return
 	}

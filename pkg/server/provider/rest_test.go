@@ -110,7 +110,7 @@ func TestRESTAuth(t *testing.T) {
 
 func TestRESTHealthWithoutNATS(t *testing.T) {
 	ns := testenv.NATS(t)
-	p := startProvider(t, Options{NATS: natsconn.Options{URL: ns.ClientURL()}, DataDir: t.TempDir(), RESTAddr: "127.0.0.1:0", AdminToken: adminToken}, true)
+	p := startProvider(t, Options{NATS: natsconn.Options{URL: ns.ClientURL()}, DataDir: t.TempDir(), RESTAddr: "127.0.0.1:0", AdminToken: adminToken})
 	e := &env{p: p}
 	if r := call(t, e, "GET", "/health", "", ""); r.status != 200 {
 		t.Fatalf("health %d", r.status)
@@ -179,15 +179,15 @@ func TestRESTFlow(t *testing.T) {
 	wantError(t, call(t, e, "POST", statusPath, bearer, `{"status":"paused"}`), 400, `unknown status "paused"`)
 	wantError(t, call(t, e, "POST", base+"/applications/demo/endpoints/nope/status", bearer, `{"status":"revoked"}`), 404, `endpoint "nope" not found in application "demo"`)
 
-	r = call(t, e, "POST", base+"/credentials/basic", bearer, `{"username":"dev1","password":"hunter2-secret"}`)
+	r = call(t, e, "POST", base+"/credentials/basic", bearer, `{"username":"dev1","password":"hunter2-secret-16+b"}`)
 	var basic BasicCredential
-	if r.status != 201 || json.Unmarshal([]byte(r.body), &basic) != nil || basic.ID == "" || strings.Contains(r.body, "hunter2-secret") || strings.Contains(r.body, "password") {
+	if r.status != 201 || json.Unmarshal([]byte(r.body), &basic) != nil || basic.ID == "" || strings.Contains(r.body, "hunter2-secret-16+b") || strings.Contains(r.body, "password") {
 		t.Fatalf("create basic: %d %s", r.status, r.body)
 	}
-	wantError(t, call(t, e, "POST", base+"/credentials/basic", bearer, `{"username":"dev1","password":"x"}`), 409, `username "dev1" already exist`)
-	wantError(t, call(t, e, "POST", base+"/credentials/basic", bearer, `{"username":"dev2","password":""}`), 400, "password is empty")
+	wantError(t, call(t, e, "POST", base+"/credentials/basic", bearer, `{"username":"dev1","password":"another-long-password"}`), 409, `username "dev1" already exist`)
+	wantError(t, call(t, e, "POST", base+"/credentials/basic", bearer, `{"username":"dev2","password":""}`), 400, "password is shorter than 16 bytes")
 	r = call(t, e, "GET", base+"/credentials/basic", bearer, "")
-	if r.status != 200 || !strings.Contains(r.body, basic.ID) || strings.Contains(r.body, "password") || strings.Contains(r.body, "$2a$") {
+	if r.status != 200 || !strings.Contains(r.body, basic.ID) || strings.Contains(r.body, "password") || strings.Contains(r.body, "$2a$") || strings.Contains(r.body, "hs256$") {
 		t.Fatalf("list basic: %d %s", r.status, r.body)
 	}
 	if r := call(t, e, "POST", base+"/credentials/basic/"+basic.ID+"/revoke", bearer, ""); r.status != 204 {

@@ -21,9 +21,11 @@ var (
 	bucketBasicUsers = []byte("basic-users") // tenant \0 username -> credentials ID (latest)
 	bucketCerts      = []byte("certs")       // tenant \0 credentials ID -> CertCredential
 	bucketCertIndex  = []byte("cert-index")  // issuer \0 serial -> tenant \0 credentials ID (latest)
+	// Added in schema 1 without a change of version: initStore creates it.
+	bucketTenantConfig = []byte("tenant-config") // tenant -> TenantConfig
 
 	allBuckets = [][]byte{bucketMeta, bucketApps, bucketVersions, bucketEndpoints, bucketTokens,
-		bucketBasic, bucketBasicUsers, bucketCerts, bucketCertIndex}
+		bucketBasic, bucketBasicUsers, bucketCerts, bucketCertIndex, bucketTenantConfig}
 )
 
 const schemaVersion = "1"
@@ -34,7 +36,8 @@ type endpointRecord struct {
 	TokenHash []byte `json:"tokenHash"`
 }
 
-// basicRecord is a BasicCredential as stored: with its bcrypt hash.
+// basicRecord is a BasicCredential as stored: with its password hash
+// (hashPassword's, or a legacy bcrypt one).
 type basicRecord struct {
 	BasicCredential
 	PasswordHash []byte `json:"passwordHash"`

@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 )
@@ -18,6 +19,41 @@ func (s StaticToken) Tenant(ctx context.Context) (string, bool) { return tenantO
 func tenantOf(ctx context.Context) (string, bool) {
 	p, ok := FromContext(ctx)
 	return p.Tenant, ok
+}
+
+// Authenticator guards a management API: Middleware authenticates the
+// bearer token and requires a scope, Tenant tells which tenant the caller
+// belongs to. Verifier, StaticToken and Deny are ones.
+type Authenticator interface {
+	Middleware(scope string, next http.Handler) http.Handler
+	Tenant(ctx context.Context) (string, bool)
+}
+
+var (
+	_ Authenticator = (*Verifier)(nil)
+	_ Authenticator = StaticToken{}
+	_ Authenticator = Deny{}
+)
+
+// NoIssuer is Deny's reason when a service has no way to verify callers.
+const NoIssuer = "management API has no token issuer configured (--issuer or --tenant-manager-url)"
+
+// ForIssuers is the authenticator of a service's --issuer ("tenant=URL")
+// and --tenant-manager-url flags: a Verifier, or Deny{NoIssuer} with
+// neither, so that an unconfigured management API stays closed.
+func ForIssuers(issuers []string, tenantManagerURL string, log *slog.Logger) (Authenticator, error) {
+	static, err := ParseIssuers(issuers)
+	if err != nil {
+		return nil, err
+	}
+	if len(static) == 0 && tenantManagerURL == "" {
+		return Deny{Reason: NoIssuer}, nil
+	}
+	v, err := NewVerifier(Options{StaticIssuers: static, TenantManagerURL: tenantManagerURL, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	return v, nil
 }
 
 // Deny refuses every call with 401 and Reason: a management API without an

@@ -1,0 +1,229 @@
+// Command connbench measures MQTT connects per second and the server's
+// resident memory per idle session: it opens -clients connections with a
+// bounded number of CONNECTs in flight (optionally with user names and
+// passwords), keeps them all open and idle, reads the server's RSS, and
+// closes them. scripts/bench.sh connect runs it against KPC and mosquitto
+// in the same run. It speaks MQTT 3.1.1 over plain sockets, so that the
+// load generator costs little next to the servers it measures.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/kaactl/kaactl/pkg/admin"
+)
+
+type config struct {
+	addr, label       string
+	clients, inFlight int
+	user, password    string
+	pid               int
+	settle            time.Duration
+	providerURL       string // provision the basic credentials there first
+	tokenFile         string
+}
+
+type result struct {
+	Label          string  `json:"label"`
+	Clients        int     `json:"clients"`
+	Connected      int64   `json:"connected"`
+	Failures       int64   `json:"failures"`
+	FirstError     string  `json:"first_error,omitempty"`
+	Seconds        float64 `json:"seconds"`
+	ConnectsPerSec float64 `json:"connects_per_sec"`
+	RSSBeforeKiB   int64   `json:"rss_before_kib"`
+	RSSAfterKiB    int64   `json:"rss_after_kib"`
+	KiBPerSession  float64 `json:"kib_per_session"`
+}
+
+func main() {
+	var c config
+	flag.StringVar(&c.addr, "addr", "127.0.0.1:1883", "MQTT/TCP address")
+	flag.StringVar(&c.label, "label", "", "name printed with the result")
+	flag.IntVar(&c.clients, "clients", 10000, "connections to open and hold")
+	flag.IntVar(&c.inFlight, "in-flight", 64, "CONNECTs waiting for their CONNACK at once")
+	flag.StringVar(&c.user, "user", "", `user name of client n ("%d" is n); none: anonymous`)
+	flag.StringVar(&c.password, "password", "", `password of client n ("%d" is n)`)
+	flag.IntVar(&c.pid, "pid", 0, "server process whose resident memory to read (0: none)")
+	flag.DurationVar(&c.settle, "settle", 2*time.Second, "wait after the last CONNACK before reading the server's memory")
+	flag.StringVar(&c.providerURL, "provision", "", "create the -user/-password credentials (user@tenant) in the provider at this URL first, then exit")
+	flag.StringVar(&c.tokenFile, "token-file", "", "the provider's admin token file (-provision)")
+	flag.Parse()
+	if c.providerURL != "" {
+		if err := provision(c); err != nil {
+			fmt.Fprintln(os.Stderr, "connbench:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	r, err := run(c)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "connbench:", err)
+		os.Exit(1)
+	}
+	_ = json.NewEncoder(os.Stdout).Encode(r)
+}
+
+func run(c config) (result, error) {
+	r := result{Label: c.label, Clients: c.clients}
+	var err error
+	if r.RSSBeforeKiB, err = rss(c.pid); err != nil {
+		return r, err
+	}
+	conns := make([]net.Conn, c.clients)
+	var (
+		next, connected, failed atomic.Int64
+		firstErr                sync.Once
+		wg                      sync.WaitGroup
+	)
+	start := time.Now()
+	for range c.inFlight {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < c.clients; i = int(next.Add(1) - 1) {
+				conn, err := dial(c, i)
+				if err != nil {
+					failed.Add(1)
+					firstErr.Do(func() { r.FirstError = err.Error() })
+					continue
+				}
+				conns[i] = conn
+				connected.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	r.Seconds = time.Since(start).Seconds()
+	r.Connected, r.Failures = connected.Load(), failed.Load()
+	r.ConnectsPerSec = float64(r.Connected) / r.Seconds
+	time.Sleep(c.settle) // the server finishes its own work on the last connections
+	if r.RSSAfterKiB, err = rss(c.pid); err != nil {
+		return r, err
+	}
+	if r.Connected > 0 && c.pid != 0 {
+		r.KiBPerSession = float64(r.RSSAfterKiB-r.RSSBeforeKiB) / float64(r.Connected)
+	}
+	for _, conn := range conns {
+		if conn != nil {
+			_ = conn.Close()
+		}
+	}
+	return r, nil
+}
+
+// provision creates the basic credentials of every client.
+func provision(c config) error {
+	tok, err := os.ReadFile(c.tokenFile)
+	if err != nil {
+		return err
+	}
+	pc := &admin.ProviderClient{REST: admin.REST{BaseURL: c.providerURL, Token: strings.TrimSpace(string(tok))}}
+	var (
+		next atomic.Int64
+		errs = make(chan error, 16)
+		wg   sync.WaitGroup
+	)
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < c.clients; i = int(next.Add(1) - 1) {
+				n := strconv.Itoa(i)
+				user, tenant, _ := strings.Cut(strings.ReplaceAll(c.user, "%d", n), "@")
+				_, err := pc.CreateBasic(context.Background(), tenant, user, strings.ReplaceAll(c.password, "%d", n))
+				if err != nil && !errors.Is(err, admin.ErrExists) {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	return <-errs
+}
+
+// dial opens connection i and waits for an accepting CONNACK.
+func dial(c config, i int) (net.Conn, error) {
+	conn, err := net.DialTimeout("tcp", c.addr, 10*time.Second)
+	if err != nil {
+		return nil, err
+	}
+	_ = conn.SetDeadline(time.Now().Add(30 * time.Second))
+	n := strconv.Itoa(i)
+	pk := connectPacket("connbench-"+n, strings.ReplaceAll(c.user, "%d", n), strings.ReplaceAll(c.password, "%d", n))
+	if _, err := conn.Write(pk); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	ack := make([]byte, 4)
+	if _, err := io.ReadFull(conn, ack); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("no CONNACK: %w", err)
+	}
+	if ack[0] != 0x20 || ack[3] != 0 {
+		conn.Close()
+		return nil, fmt.Errorf("CONNACK %#x return code %d", ack[0], ack[3])
+	}
+	_ = conn.SetDeadline(time.Time{})
+	return conn, nil
+}
+
+// connectPacket is an MQTT 3.1.1 CONNECT with clean session and a 10 min
+// keepalive, with user name and password when user is not empty.
+func connectPacket(clientID, user, password string) []byte {
+	str := func(b []byte, s string) []byte { return append(append(b, byte(len(s)>>8), byte(len(s))), s...) }
+	flags := byte(0x02)
+	var body []byte
+	body = str(body, "MQTT")
+	body = append(body, 4, 0, 0x02, 0x58) // level 4; flags later; keepalive 600 s
+	body = str(body, clientID)
+	if user != "" {
+		flags |= 0x80 | 0x40
+		body = str(body, user)
+		body = str(body, password)
+	}
+	body[7] = flags
+	pk := []byte{0x10}
+	for n := len(body); ; { // remaining length, 7 bits a byte
+		b := byte(n & 0x7f)
+		if n >>= 7; n > 0 {
+			b |= 0x80
+		}
+		pk = append(pk, b)
+		if n == 0 {
+			break
+		}
+	}
+	return append(pk, body...)
+}
+
+// rss is the resident memory of pid in KiB (0 for pid 0).
+func rss(pid int) (int64, error) {
+	if pid == 0 {
+		return 0, nil
+	}
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return 0, err
+	}
+	for _, l := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(l, "VmRSS:"); ok {
+			return strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+		}
+	}
+	return 0, errors.New("no VmRSS in /proc/" + strconv.Itoa(pid) + "/status")
+}

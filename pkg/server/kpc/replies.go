@@ -1,0 +1,58 @@
+package kpc
+
+import (
+	"context"
+	"errors"
+	"sync"
+
+	"github.com/nats-io/nats.go"
+)
+
+// replies are this replica's NATS requests waiting for their answers, by
+// correlationId. Answers come to the replica's own subject
+// (kaa.v1.replica.<id>.<protocol>.<type>, session affinity as 3/ISM
+// recommends), not to inboxes, so their handler hands them over here.
+type replies[T any] struct{ m sync.Map }
+
+// errNoAnswer is await's error when ctx ends before the answer.
+var errNoAnswer = errors.New("no answer in time")
+
+// await sends a request with send and waits for the answer delivered under
+// id, or ctx's end: errNoAnswer on its deadline, ctx.Err() otherwise.
+func (r *replies[T]) await(ctx context.Context, id string, send func() error) (T, error) {
+	var zero T
+	ch := make(chan T, 1)
+	r.m.Store(id, ch)
+	defer r.m.Delete(id)
+	if err := send(); err != nil {
+		return zero, err
+	}
+	select {
+	case v := <-ch:
+		return v, nil
+	case <-ctx.Done():
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return zero, errNoAnswer
+		}
+		return zero, ctx.Err()
+	}
+}
+
+// deliver hands an answer to the request waiting under id, if any.
+func (r *replies[T]) deliver(id string, v T) {
+	if ch, ok := r.m.Load(id); ok {
+		select {
+		case ch.(chan T) <- v:
+		default: // a duplicate answer
+		}
+	}
+}
+
+// request publishes data to subject with this replica's reply subject.
+func (s *Server) request(subject, reply string, data []byte) error {
+	if err := s.nc.PublishMsg(&nats.Msg{Subject: subject, Reply: reply, Data: data}); err != nil {
+		s.metrics.natsErrors.WithLabelValues("publish").Inc()
+		return err
+	}
+	return nil
+}

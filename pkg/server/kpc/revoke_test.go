@@ -1,0 +1,149 @@
+package kpc_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/kaactl/kaactl/internal/testenv"
+	"github.com/kaactl/kaactl/pkg/api"
+	"github.com/kaactl/kaactl/pkg/server/httpx/auth"
+	"github.com/kaactl/kaactl/pkg/server/httpx/auth/authtest"
+	"github.com/kaactl/kaactl/pkg/server/kpc"
+)
+
+// startReplica runs a second KPC replica on the platform's NATS, MQTT/TCP only.
+func startReplica(t *testing.T, p *platform) *kpc.Server {
+	t.Helper()
+	o := kpc.DefaultOptions()
+	o.NATS.URL = p.url
+	o.MQTTAddr, o.HTTPAddr, o.RESTAddr = "127.0.0.1:0", "", ""
+	k, err := kpc.New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := k.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = k.Shutdown(ctx)
+	})
+	testenv.Eventually(t, 5*time.Second, "second replica ready", k.Ready)
+	return k
+}
+
+// TestCredentialRevocation: revoking basic or X.509 credentials (22/CAP
+// revoked event) closes every session that authenticated with them, on
+// every replica, within a second; other sessions stay; reconnecting with
+// them is refused.
+func TestCredentialRevocation(t *testing.T) {
+	ca := newCA(t, "Device CA")
+	p := startAuthPlatform(t, ca, nil)
+	replica := startReplica(t, p)
+	ctx := context.Background()
+	basicID := mustBasic(t, p, "kaa", "dev1")
+	mustBasic(t, p, "kaa", "dev2")
+	device := ca.issue(t, "device-1", 2001)
+	cert, err := p.prov.AddCert(ctx, "kaa", device.pem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tlsConf := device.with(trustedTLS(t, p))
+
+	here := connected(t, dialRaw(t, p.kpc.MQTTAddr()), 5, "dev1-here", t1TopicKaa, login("dev1@kaa", devicePassword))
+	there := connected(t, dialRaw(t, replica.MQTTAddr()), 4, "dev1-there", t1TopicKaa, login("dev1@kaa", devicePassword))
+	other := connected(t, dialRaw(t, p.kpc.MQTTAddr()), 4, "dev2", t1TopicKaa, login("dev2@kaa", devicePassword))
+	byCert := connected(t, dialRawTLS(t, p.kpc.MQTTSAddr(), tlsConf), 5, "device-1", t1TopicKaa, nil)
+
+	if err := p.prov.RevokeBasic(ctx, "kaa", basicID); err != nil {
+		t.Fatal(err)
+	}
+	closedWithin(t, here, time.Second)
+	closedWithin(t, there, time.Second)
+	stillServed(t, other, t1TopicKaa)
+	stillServed(t, byCert, t1TopicKaa)
+	for _, addr := range []string{p.kpc.MQTTAddr(), replica.MQTTAddr()} {
+		if ack := dialRaw(t, addr).connect(5, "dev1-again", login("dev1@kaa", devicePassword)); ack.ReasonCode != 0x86 {
+			t.Errorf("reconnect with revoked basic credentials: CONNACK %#x, want 0x86", ack.ReasonCode)
+		}
+	}
+
+	if err := p.prov.RevokeCert(ctx, "kaa", cert.ID); err != nil {
+		t.Fatal(err)
+	}
+	closedWithin(t, byCert, time.Second)
+	stillServed(t, other, t1TopicKaa)
+	if ack := dialRawTLS(t, p.kpc.MQTTSAddr(), tlsConf).connect(4, "device-1", nil); ack.ReasonCode != 5 {
+		t.Errorf("reconnect with a revoked certificate: CONNACK %#x, want 5", ack.ReasonCode)
+	}
+	waitMetric(t, p, `kaa_kpc_connections_closed_total{reason="credentials_revoked"} 2`)
+}
+
+const t1TopicKaa = "kp1/app-v1/echo/tok1/ping/1"
+
+// TestSessionsAPI: GET /api/v1/sessions needs a tenant JWT with
+// endpoint:read and lists only that tenant's sessions, with how they
+// authenticated; /health, /metrics and /api/v1/cert need nothing.
+func TestSessionsAPI(t *testing.T) {
+	t1, t2 := authtest.NewIssuer(t, "t1"), authtest.NewIssuer(t, "t2")
+	dir := t.TempDir()
+	p := startPlatform(t, func(o *kpc.Options) {
+		o.Apps = twoTenants(t)
+		a, err := auth.ForIssuers([]string{"t1=" + t1.URL, "t2=" + t2.URL}, "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.Auth = a
+		o.MQTTSAddr = "127.0.0.1:0"
+		o.TLSGenerate, o.TLSCert, o.TLSKey = true, dir+"/kpc.crt", dir+"/kpc.key"
+	})
+	ctx := context.Background()
+	if _, err := p.prov.CreateApp(ctx, "t2", "app2", []string{"app2-v1"}, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := p.prov.CreateEndpoint(ctx, "t2", "app2", "tok3"); err != nil {
+		t.Fatal(err)
+	}
+	mustBasic(t, p, "t1", "gw")
+	connected(t, dialRaw(t, p.kpc.MQTTAddr()), 4, "gw-t1", t1Topic, login("gw@t1", devicePassword))
+	connected(t, dialRaw(t, p.kpc.MQTTAddr()), 4, "anon-t2", t2Topic, nil)
+
+	url := "http://" + p.kpc.RESTAddr() + "/api/v1/sessions"
+	list := func(token string) (int, []api.Session) {
+		t.Helper()
+		resp, body := getBearer(t, url, token)
+		var out struct {
+			Sessions []api.Session `json:"sessions"`
+		}
+		if resp.StatusCode == http.StatusOK {
+			if err := json.Unmarshal([]byte(body), &out); err != nil {
+				t.Fatalf("%s: %v", body, err)
+			}
+		}
+		return resp.StatusCode, out.Sessions
+	}
+	status, sessions := list(t1.Token(t, "ops", time.Hour, kpc.ScopeSessions))
+	if status != http.StatusOK || len(sessions) != 1 || sessions[0].ClientID != "gw-t1" || sessions[0].Identity == nil ||
+		sessions[0].Identity.Kind != "basic" || sessions[0].Identity.Tenant != "t1" || sessions[0].Identity.Subject != "gw" || len(sessions[0].Endpoints) != 1 {
+		t.Fatalf("t1's sessions: %d %+v", status, sessions)
+	}
+	if status, sessions = list(t2.Token(t, "ops", time.Hour, kpc.ScopeSessions)); status != http.StatusOK || len(sessions) != 1 ||
+		sessions[0].ClientID != "anon-t2" || sessions[0].Identity != nil {
+		t.Fatalf("t2's sessions: %d %+v", status, sessions)
+	}
+	for name, token := range map[string]string{"no token": "", "wrong scope": t1.Token(t, "ops", time.Hour, "tenant:read"),
+		"the admin token of another setup": p.admin, "impostor": t1.ImpostorToken(t, "ops", kpc.ScopeSessions)} {
+		if status, _ := list(token); status != http.StatusUnauthorized && status != http.StatusForbidden {
+			t.Errorf("%s: %d, want 401 or 403", name, status)
+		}
+	}
+	for _, path := range []string{"/health", "/metrics", "/api/v1/cert"} {
+		if resp, _ := get(t, "http://"+p.kpc.RESTAddr()+path); resp.StatusCode != http.StatusOK {
+			t.Errorf("GET %s without a token: %d", path, resp.StatusCode)
+		}
+	}
+}
