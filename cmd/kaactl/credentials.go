@@ -1,19 +1,23 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/kaactl/kaactl/internal/cli"
 	"github.com/kaactl/kaactl/internal/output"
+	"github.com/kaactl/kaactl/internal/tables"
 	"github.com/kaactl/kaactl/pkg/admin"
 	"github.com/kaactl/kaactl/pkg/api"
 )
 
-func newCredentialsCmd(streams ioStreams) *cobra.Command {
+func newCredentialsCmd(ios *output.IOStreams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "credentials",
 		Aliases: []string{"creds"},
@@ -22,12 +26,12 @@ func newCredentialsCmd(streams ioStreams) *cobra.Command {
   kaactl credentials cert add --pem device.crt
   kaactl credentials basic ls -o json`,
 	}
-	m := newManageGroup(streams, cmd)
+	m := newManageGroup(ios, cmd)
 	b, c := basicKind(), certKind()
-	basic := &cobra.Command{Use: "basic", Short: "Username/password client credentials", RunE: groupRunE,
+	basic := &cobra.Command{Use: "basic", Short: "Username/password client credentials", RunE: cli.GroupRunE,
 		Example: "  kaactl credentials basic ls\n  kaactl credentials basic revoke <credentialsId>"}
 	basic.AddCommand(newBasicCreateCmd(m, nil), newCredLsCmd(m, b, nil), newCredRevokeCmd(m, b, nil))
-	cert := &cobra.Command{Use: "cert", Aliases: []string{"x509"}, Short: "X.509 client certificate credentials", RunE: groupRunE,
+	cert := &cobra.Command{Use: "cert", Aliases: []string{"x509"}, Short: "X.509 client certificate credentials", RunE: cli.GroupRunE,
 		Example: "  kaactl credentials cert add --pem device.crt\n  kaactl credentials cert ls"}
 	cert.AddCommand(newCertAddCmd(m, nil), newCredLsCmd(m, c, nil), newCredRevokeCmd(m, c, nil))
 	cmd.AddCommand(basic, cert)
@@ -41,37 +45,17 @@ type credKind[C any] struct {
 	lsShort string
 	list    func(*admin.ProviderClient, context.Context, string) ([]C, error)
 	revoke  func(*admin.ProviderClient, context.Context, string, string) error
-	table   table[C]
+	table   output.Columns[C]
 }
 
 func basicKind() credKind[api.BasicCredential] {
-	return credKind[api.BasicCredential]{
-		name: "basic", lsShort: "List basic credentials (never their passwords)",
-		list: (*admin.ProviderClient).ListBasic, revoke: (*admin.ProviderClient).RevokeBasic,
-		table: table[api.BasicCredential]{
-			header: []string{"CREDENTIALS ID", "USERNAME", "CLIENT ID", "STATUS", "CREATED"},
-			row: func(c api.BasicCredential) []any {
-				return []any{c.ID, c.Username, c.ClientID, c.Status, output.Time(c.CreatedAt)}
-			},
-		},
-	}
+	return credKind[api.BasicCredential]{name: "basic", lsShort: "List basic credentials (never their passwords)",
+		list: (*admin.ProviderClient).ListBasic, revoke: (*admin.ProviderClient).RevokeBasic, table: tables.Basic()}
 }
 
 func certKind() credKind[api.CertCredential] {
-	return credKind[api.CertCredential]{
-		name: "cert", lsShort: "List X.509 credentials",
-		list: (*admin.ProviderClient).ListCerts, revoke: (*admin.ProviderClient).RevokeCert,
-		table: table[api.CertCredential]{
-			header: []string{"CREDENTIALS ID", "ISSUER", "SERIAL", "SUBJECT", "NOT AFTER", "STATUS"},
-			row: func(c api.CertCredential) []any {
-				notAfter := "-"
-				if c.NotAfter != nil {
-					notAfter = output.Time(*c.NotAfter)
-				}
-				return []any{c.ID, c.Issuer, c.Serial, output.OrDash(c.Subject), notAfter, c.Status}
-			},
-		},
-	}
+	return credKind[api.CertCredential]{name: "cert", lsShort: "List X.509 credentials",
+		list: (*admin.ProviderClient).ListCerts, revoke: (*admin.ProviderClient).RevokeCert, table: tables.Certs()}
 }
 
 // basicCreateOptions are the flags of `kaactl credentials basic create`.
@@ -89,41 +73,41 @@ func newBasicCreateCmd(m *manageOptions, runF func(context.Context, *basicCreate
 		Use:     "create --username U --password-stdin",
 		Short:   "Create basic credentials (the password is stored only as a bcrypt hash)",
 		Example: `  printf '%s' "$PASSWORD" | kaactl credentials basic create --username sensor-1 --password-stdin`,
-		Args:    exactArgs(0),
+		Args:    cli.ExactArgs(0),
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.username, "username", "", "username (required)")
 	f.StringVar(&o.clientID, "client-id", "", "MQTT client ID bound to the credentials (default: the username)")
 	f.BoolVar(&o.passwordStdin, "password-stdin", false, "read the password from the first line of stdin")
 	f.StringVar(&o.password, "password", "", "the password (insecure: lands in shell history; prefer --password-stdin)")
-	return leaf(cmd, o, func([]string) error {
-		if err := needFlag("username", o.username); err != nil {
+	return cli.Leaf(cmd, o, func([]string) error {
+		if err := cli.NeedFlag("username", o.username); err != nil {
 			return err
 		}
 		switch {
 		case o.passwordStdin && o.password != "":
-			return usageError{fmt.Errorf("--password and --password-stdin are mutually exclusive")}
+			return cli.Usagef("--password and --password-stdin are mutually exclusive")
 		case o.passwordStdin:
 			pw, err := readPassword(o.IO.In)
 			o.password = pw
 			return err
 		case o.password != "":
-			return o.note("warning: --password lands in your shell history; prefer --password-stdin")
+			return o.Note("warning: --password lands in your shell history; prefer --password-stdin")
 		}
-		return usageError{fmt.Errorf("--password-stdin (or --password) is required")}
+		return cli.Usagef("--password-stdin (or --password) is required")
 	}, runBasicCreate, runF)
 }
 
 func runBasicCreate(ctx context.Context, o *basicCreateOptions) error {
-	c, err := o.provider()
+	c, err := o.Provider()
 	if err != nil {
 		return err
 	}
-	cred, err := c.CreateBasicWith(ctx, o.tenant, api.BasicSpec{Username: o.username, Password: o.password, ClientID: o.clientID})
+	cred, err := c.CreateBasicWith(ctx, o.Tenant, api.BasicSpec{Username: o.username, Password: o.password, ClientID: o.clientID})
 	if err != nil {
 		return err
 	}
-	return basicKind().table.print(o.manageOptions, cred, cred)
+	return basicKind().table.Print(o.Printer, cred, cred)
 }
 
 // certAddOptions are the flags of `kaactl credentials cert add`.
@@ -142,17 +126,17 @@ func newCertAddCmd(m *manageOptions, runF func(context.Context, *certAddOptions)
 		Short: "Register an X.509 client certificate, from its PEM or by issuer DN and serial",
 		Example: `  kaactl credentials cert add --pem device.crt
   kaactl credentials cert add --issuer 'CN=Device CA,O=Example' --serial 4096`,
-		Args: exactArgs(0),
+		Args: cli.ExactArgs(0),
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.pemFile, "pem", "", `PEM file of the certificate ("-": stdin)`)
 	f.StringVar(&o.issuer, "issuer", "", "issuer distinguished name, e.g. 'CN=Device CA,O=Example'")
 	f.StringVar(&o.serial, "serial", "", "serial number, base 10")
-	return leaf(cmd, o, func([]string) error {
+	return cli.Leaf(cmd, o, func([]string) error {
 		byPEM, bySerial := o.pemFile != "", o.issuer != "" || o.serial != ""
 		switch {
 		case byPEM && bySerial:
-			return usageError{fmt.Errorf("--pem and --issuer/--serial are mutually exclusive")}
+			return cli.Usagef("--pem and --issuer/--serial are mutually exclusive")
 		case byPEM:
 			var err error
 			if o.pemFile == "-" {
@@ -164,27 +148,27 @@ func newCertAddCmd(m *manageOptions, runF func(context.Context, *certAddOptions)
 				return fmt.Errorf("--pem: %w", err)
 			}
 		case o.issuer == "" || o.serial == "":
-			return usageError{fmt.Errorf("want --pem FILE, or both --issuer and --serial")}
+			return cli.Usagef("want --pem FILE, or both --issuer and --serial")
 		}
 		return nil
 	}, runCertAdd, runF)
 }
 
 func runCertAdd(ctx context.Context, o *certAddOptions) error {
-	c, err := o.provider()
+	c, err := o.Provider()
 	if err != nil {
 		return err
 	}
 	var cred api.CertCredential
 	if o.pemData != nil {
-		cred, err = c.AddCert(ctx, o.tenant, o.pemData)
+		cred, err = c.AddCert(ctx, o.Tenant, o.pemData)
 	} else {
-		cred, err = c.AddCertBySerial(ctx, o.tenant, o.issuer, o.serial)
+		cred, err = c.AddCertBySerial(ctx, o.Tenant, o.issuer, o.serial)
 	}
 	if err != nil {
 		return err
 	}
-	return certKind().table.print(o.manageOptions, cred, cred)
+	return certKind().table.Print(o.Printer, cred, cred)
 }
 
 // credLsOptions are the flags of `kaactl credentials basic|cert ls`.
@@ -196,18 +180,18 @@ func newCredLsCmd[C any](m *manageOptions, k credKind[C], runF func(context.Cont
 		Aliases: []string{"list"},
 		Short:   k.lsShort,
 		Example: "  kaactl credentials " + k.name + " ls\n  kaactl credentials " + k.name + " ls -o yaml",
-		Args:    exactArgs(0),
+		Args:    cli.ExactArgs(0),
 	}
-	return leaf(cmd, &credLsOptions{m}, nil, func(ctx context.Context, o *credLsOptions) error {
-		c, err := o.provider()
+	return cli.Leaf(cmd, &credLsOptions{m}, nil, func(ctx context.Context, o *credLsOptions) error {
+		c, err := o.Provider()
 		if err != nil {
 			return err
 		}
-		creds, err := k.list(c, ctx, o.tenant)
+		creds, err := k.list(c, ctx, o.Tenant)
 		if err != nil {
 			return err
 		}
-		return k.table.list(o.manageOptions, creds)
+		return k.table.List(o.Printer, creds)
 	}, runF)
 }
 
@@ -223,18 +207,31 @@ func newCredRevokeCmd[C any](m *manageOptions, k credKind[C], runF func(context.
 		Use:     "revoke ID",
 		Short:   "Revoke " + k.name + " credentials for good",
 		Example: "  kaactl credentials " + k.name + " revoke <credentialsId>",
-		Args:    exactArgs(1),
+		Args:    cli.ExactArgs(1),
 	}
-	return leaf(cmd, o, func(args []string) error { o.id = args[0]; return nil }, func(ctx context.Context, o *credRevokeOptions) error {
-		c, err := o.provider()
+	return cli.Leaf(cmd, o, func(args []string) error { o.id = args[0]; return nil }, func(ctx context.Context, o *credRevokeOptions) error {
+		c, err := o.Provider()
 		if err == nil {
-			err = k.revoke(c, ctx, o.tenant, o.id)
+			err = k.revoke(c, ctx, o.Tenant, o.id)
 		}
 		if err != nil {
 			return err
 		}
-		return o.print(map[string]string{"credentialsId": o.id, "status": string(api.StatusRevoked)}, func() error {
-			return o.say("credentials %s revoked", o.id)
+		return o.Print(map[string]string{"credentialsId": o.id, "status": string(api.StatusRevoked)}, func() error {
+			return o.Say("credentials %s revoked", o.id)
 		})
 	}, runF)
+}
+
+// readPassword reads the first line of r, without its line ending.
+func readPassword(r io.Reader) (string, error) {
+	line, err := bufio.NewReader(r).ReadString('\n')
+	if err != nil && err != io.EOF {
+		return "", fmt.Errorf("read password from stdin: %w", err)
+	}
+	pw := strings.TrimRight(line, "\r\n")
+	if pw == "" {
+		return "", cli.Usagef("--password-stdin: stdin is empty")
+	}
+	return pw, nil
 }

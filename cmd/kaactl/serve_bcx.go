@@ -7,6 +7,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/kaactl/kaactl/internal/cli"
+	"github.com/kaactl/kaactl/internal/output"
 	"github.com/kaactl/kaactl/pkg/kaaconfig"
 	"github.com/kaactl/kaactl/pkg/server/bcx"
 )
@@ -14,16 +16,16 @@ import (
 // serveBCXOptions are the flags of `kaactl serve bcx`.
 type serveBCXOptions struct {
 	bcx.Options
-	serveFlags
+	cli.ServeFlags
 }
 
-func (o *serveBCXOptions) use(log *slog.Logger, apps kaaconfig.AppConfig) {
+func (o *serveBCXOptions) Use(log *slog.Logger, apps kaaconfig.AppConfig) {
 	o.Logger, o.Apps = log, apps
 }
-func (o *serveBCXOptions) build() (*bcx.Server, error) { return bcx.New(o.Options) }
+func (o *serveBCXOptions) Build() (*bcx.Server, error) { return bcx.New(o.Options) }
 
-func newServeBCXCmd(io ioStreams, g *globalOptions, runF func(context.Context, *serveBCXOptions) error) *cobra.Command {
-	return serviceCommand(&cobra.Command{
+func newServeBCXCmd(ios *output.IOStreams, logs *cli.LogFlags, runF func(context.Context, *serveBCXOptions) error) *cobra.Command {
+	return cli.ServiceCommand(&cobra.Command{
 		Use:   "bcx",
 		Short: "Run the blob extension: upload tokens over 1/KP, blob uploads and management over REST",
 		Long: `Run one BCX replica.
@@ -56,6 +58,6 @@ instance roles).`,
   # Blobs on disk
   kaactl serve bcx --backend disk --disk-dir /var/lib/kaactl/blobs --create-token-key \
     --tls-cert bcx.crt --tls-key bcx.key --path-prefix /bcx`,
-	}, io, g, &serveBCXOptions{Options: bcx.DefaultOptions()}, runF, "YAML config file: any flag of this command as a top-level key, plus kaa.applications (versions, tenant-id, bcx.tokens.expiration)",
+	}, ios.ErrOut, logs, &serveBCXOptions{Options: bcx.DefaultOptions()}, runF, "YAML config file: any flag of this command as a top-level key, plus kaa.applications (versions, tenant-id, bcx.tokens.expiration)",
 		30*time.Second, "on shutdown, wait this long for uploads in progress")
 }

@@ -2,10 +2,11 @@ package main
 
 import (
 	"fmt"
-	"runtime"
-	"runtime/debug"
 
 	"github.com/spf13/cobra"
+
+	"github.com/kaactl/kaactl/internal/cli"
+	"github.com/kaactl/kaactl/internal/output"
 )
 
 // Set by the release build (-ldflags "-X main.version=... -X main.commit=...").
@@ -14,39 +15,14 @@ var (
 	commit  = ""
 )
 
-func buildVersion() (string, string) {
-	v, c := version, commit
-	if info, ok := debug.ReadBuildInfo(); ok {
-		if v == "dev" && info.Main.Version != "" && info.Main.Version != "(devel)" {
-			v = info.Main.Version
-		}
-		for _, s := range info.Settings {
-			if s.Key == "vcs.revision" && c == "" {
-				c = s.Value
-			}
-		}
-	}
-	return v, c
-}
-
-// versionText is what `kaactl version` and `kaactl --version` print after
-// "kaactl ": the version, the commit, the platform and the Go release.
-func versionText() string {
-	v, c := buildVersion()
-	if c != "" {
-		v += " (" + c + ")"
-	}
-	return fmt.Sprintf("%s %s/%s %s", v, runtime.GOOS, runtime.GOARCH, runtime.Version())
-}
-
-func newVersionCmd(io ioStreams) *cobra.Command {
+func newVersionCmd(ios *output.IOStreams) *cobra.Command {
 	return &cobra.Command{
 		Use:     "version",
 		Short:   "Print the kaactl version (also: kaactl --version)",
 		Example: "  kaactl version\n  kaactl --version",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			_, err := fmt.Fprintf(io.out, "kaactl %s\n", versionText())
+			_, err := fmt.Fprintf(ios.Out, "kaactl %s\n", cli.Version(version, commit))
 			return err
 		},
 	}

@@ -27,6 +27,8 @@ type Downloaded struct {
 	Bytes int64
 	// SHA256 is the hex digest of the content.
 	SHA256 string
+	// Path is the file Save wrote, "" when it wrote to stdout.
+	Path string
 }
 
 // maxListPage is the largest page BCX serves.
@@ -154,6 +156,17 @@ func (c *BlobsClient) DownloadFile(ctx context.Context, app, endpointID, id, pat
 		return n, err
 	}
 	return n, os.Rename(f.Name(), path)
+}
+
+// Save downloads a blob to stdout when path is "" or "-", else into the
+// file at path as DownloadFile does.
+func (c *BlobsClient) Save(ctx context.Context, app, endpointID, id, path string, stdout io.Writer) (Downloaded, error) {
+	if path == "" || path == "-" {
+		return c.Download(ctx, app, endpointID, id, stdout)
+	}
+	d, err := c.DownloadFile(ctx, app, endpointID, id, path)
+	d.Path = path
+	return d, err
 }
 
 // Delete deletes a blob.

@@ -42,7 +42,7 @@ func (c *SessionsConfig) BindFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.NATSToken, "nats-token", c.NATSToken, "NATS token (default: <data-dir>/"+NATSTokenFile+" if it exists)")
 	fs.StringVar(&c.NATSTokenFile, "nats-token-file", c.NATSTokenFile, "file holding the NATS token (default <data-dir>/"+NATSTokenFile+")")
 	fs.StringVar(&c.KPCURL, "kpc", c.KPCURL, "list one KPC replica over its REST API instead of NATS, e.g. http://127.0.0.1:8008")
-	fs.StringVar(&c.Token, "token", c.Token, "bearer token of the REST API (default: <data-dir>/admin.token)")
+	fs.StringVar(&c.Token, "token", c.Token, "bearer token of the REST API (default: <data-dir>/"+AdminTokenFile+")")
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "data dir of kaactl up, where its tokens live")
 	fs.StringVar(&c.Instance, "instance", c.Instance, "KPC service instance name")
 	fs.DurationVar(&c.Timeout, "timeout", c.Timeout, "how long to wait for every replica's answer")
@@ -67,7 +67,7 @@ func (c *SessionsConfig) Open() (*Sessions, error) {
 	if c.KPCURL != "" {
 		tok := c.Token
 		if tok == "" {
-			if t, err := ReadSecretFile(filepath.Join(c.DataDir, "admin.token")); err == nil {
+			if t, err := ReadSecretFile(filepath.Join(c.DataDir, AdminTokenFile)); err == nil {
 				tok = t
 			}
 		}
