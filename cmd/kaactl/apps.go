@@ -9,6 +9,7 @@ import (
 	"github.com/kaactl/kaactl/internal/cli"
 	"github.com/kaactl/kaactl/internal/output"
 	"github.com/kaactl/kaactl/internal/tables"
+	"github.com/kaactl/kaactl/pkg/admin"
 )
 
 func newAppsCmd(ios *output.IOStreams) *cobra.Command {
@@ -25,14 +26,14 @@ func newAppsCmd(ios *output.IOStreams) *cobra.Command {
 
 // appsCreateOptions are the flags of `kaactl apps create`.
 type appsCreateOptions struct {
-	*manageOptions
+	*cli.Manage
 	name         string
 	versions     []string
 	autoRegister bool
 }
 
-func newAppsCreateCmd(m *manageOptions, runF func(context.Context, *appsCreateOptions) error) *cobra.Command {
-	o := &appsCreateOptions{manageOptions: m}
+func newAppsCreateCmd(m *cli.Manage, runF func(context.Context, *appsCreateOptions) error) *cobra.Command {
+	o := &appsCreateOptions{Manage: m}
 	cmd := &cobra.Command{
 		Use:   "create NAME",
 		Short: "Create an application",
@@ -44,14 +45,10 @@ unique per deployment; without --version the application gets NAME-v1.`,
 	}
 	cmd.Flags().StringSliceVar(&o.versions, "version", nil, "application version name (repeatable; default NAME-v1)")
 	cmd.Flags().BoolVar(&o.autoRegister, "auto-register", false, "accept unknown endpoint tokens as new endpoints")
-	return cli.Leaf(cmd, o, func(args []string) error { o.name = args[0]; return nil }, runAppsCreate, runF)
+	return cli.Leaf(cmd, o, func(args []string) error { o.name = args[0]; return nil }, cli.WithProvider(m, runAppsCreate), runF)
 }
 
-func runAppsCreate(ctx context.Context, o *appsCreateOptions) error {
-	c, err := o.Provider()
-	if err != nil {
-		return err
-	}
+func runAppsCreate(ctx context.Context, c *admin.ProviderClient, o *appsCreateOptions) error {
 	app, err := c.CreateApp(ctx, o.Tenant, o.name, o.versions, o.autoRegister)
 	if err != nil {
 		return err
@@ -62,9 +59,9 @@ func runAppsCreate(ctx context.Context, o *appsCreateOptions) error {
 }
 
 // appsLsOptions are the flags of `kaactl apps ls`.
-type appsLsOptions struct{ *manageOptions }
+type appsLsOptions struct{ *cli.Manage }
 
-func newAppsLsCmd(m *manageOptions, runF func(context.Context, *appsLsOptions) error) *cobra.Command {
+func newAppsLsCmd(m *cli.Manage, runF func(context.Context, *appsLsOptions) error) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "ls",
 		Aliases: []string{"list"},
@@ -73,14 +70,10 @@ func newAppsLsCmd(m *manageOptions, runF func(context.Context, *appsLsOptions) e
   kaactl apps ls --tenant acme -o json`,
 		Args: cli.ExactArgs(0),
 	}
-	return cli.Leaf(cmd, &appsLsOptions{m}, nil, runAppsLs, runF)
+	return cli.Leaf(cmd, &appsLsOptions{m}, nil, cli.WithProvider(m, runAppsLs), runF)
 }
 
-func runAppsLs(ctx context.Context, o *appsLsOptions) error {
-	c, err := o.Provider()
-	if err != nil {
-		return err
-	}
+func runAppsLs(ctx context.Context, c *admin.ProviderClient, o *appsLsOptions) error {
 	apps, err := c.ListApps(ctx, o.Tenant)
 	if err != nil {
 		return err

@@ -17,7 +17,7 @@ import (
 // blobsGroup is what the blobs commands share: the management flags, and
 // OAuth2 client credentials as another way to get the bearer token.
 type blobsGroup struct {
-	*manageOptions
+	*cli.Manage
 	auth admin.ClientAuth
 }
 
@@ -30,7 +30,7 @@ func newBlobsCmd(ios *output.IOStreams) *cobra.Command {
   kaactl blobs rm --app demo --endpoint <endpointId> <blobId>
   KAA_CLIENT_SECRET=... kaactl blobs ls --app demo --issuer https://idp/auth/realms/kaa --client-id ops`,
 	}
-	g := &blobsGroup{manageOptions: newManageGroup(ios, cmd)}
+	g := &blobsGroup{Manage: newManageGroup(ios, cmd)}
 	g.auth.BindFlags(cmd.PersistentFlags())
 	cmd.AddCommand(newBlobsLsCmd(g, nil), newBlobsGetCmd(g, nil), newBlobsRmCmd(g, nil))
 	return cmd
@@ -49,14 +49,11 @@ func (g *blobsGroup) client(ctx context.Context) (*admin.BlobsClient, error) {
 type blobsLsOptions struct {
 	*blobsGroup
 	app   string
-	list  admin.ListOptions
-	limit int
-	all   bool
-	asc   bool
+	query admin.BlobQuery
 }
 
 func newBlobsLsCmd(g *blobsGroup, runF func(context.Context, *blobsLsOptions) error) *cobra.Command {
-	o := &blobsLsOptions{blobsGroup: g}
+	o := &blobsLsOptions{blobsGroup: g, query: admin.BlobQuery{Limit: 20}}
 	cmd := &cobra.Command{
 		Use:     "ls --app APP",
 		Aliases: []string{"list"},
@@ -65,28 +62,13 @@ func newBlobsLsCmd(g *blobsGroup, runF func(context.Context, *blobsLsOptions) er
   kaactl blobs ls --app demo --all --asc -o json`,
 		Args: cli.ExactArgs(0),
 	}
-	requireApp(cmd, &o.app)
-	f := cmd.Flags()
-	f.StringVar(&o.list.EndpointID, "endpoint", "", "only the blobs of this endpoint ID")
-	f.IntVar(&o.limit, "limit", 20, "at most this many blobs")
-	f.IntVar(&o.limit, "size", 20, "")
-	_ = f.MarkHidden("size") // the old name of --limit
-	f.BoolVar(&o.all, "all", false, "every blob (pages through the whole listing)")
-	f.BoolVar(&o.asc, "asc", false, "oldest first")
+	cli.RequireApp(cmd, &o.app)
+	o.query.BindFlags(cmd.Flags())
 	return cli.Leaf(cmd, o, func([]string) error {
 		if err := cli.NeedFlag("app", o.app); err != nil {
 			return err
 		}
-		if o.limit < 1 && !o.all {
-			return cli.Usagef("--limit must be at least 1 (or --all)")
-		}
-		if o.all {
-			o.limit = 0
-		}
-		if o.asc {
-			o.list.Sort = "createdDate,asc"
-		}
-		return nil
+		return cli.Usage(o.query.Validate())
 	}, runBlobsLs, runF)
 }
 
@@ -95,7 +77,7 @@ func runBlobsLs(ctx context.Context, o *blobsLsOptions) error {
 	if err != nil {
 		return err
 	}
-	page, err := c.ListUpTo(ctx, o.app, o.list, o.limit)
+	page, err := c.Query(ctx, o.app, o.query)
 	if err != nil || len(page.Content) == 0 {
 		if err := o.UnknownApp(ctx, o.app, err); err != nil {
 			return err
@@ -122,7 +104,7 @@ type blobOptions struct {
 func newBlobCmd(g *blobsGroup, cmd *cobra.Command, run, runF func(context.Context, *blobOptions) error) (*cobra.Command, *blobOptions) {
 	o := &blobOptions{blobsGroup: g}
 	cmd.Args = cli.ExactArgs(1)
-	requireApp(cmd, &o.app)
+	cli.RequireApp(cmd, &o.app)
 	cmd.Flags().StringVar(&o.endpointID, "endpoint", "", "endpoint ID (required)")
 	return cli.Leaf(cmd, o, func(args []string) error {
 		o.id = args[0]

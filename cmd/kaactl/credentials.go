@@ -38,189 +38,77 @@ func newCredentialsCmd(ios *output.IOStreams) *cobra.Command {
 	return cmd
 }
 
-// credKind is what tells basic and X.509 credentials apart in the commands
-// they share.
-type credKind[C any] struct {
+// credKind is what tells basic and X.509 credentials (C, created from a
+// spec S) apart in the commands they share.
+type credKind[C, S any] struct {
 	name    string // the command group: "basic" or "cert"
 	lsShort string
+	create  func(*admin.ProviderClient, context.Context, string, S) (C, error)
 	list    func(*admin.ProviderClient, context.Context, string) ([]C, error)
 	revoke  func(*admin.ProviderClient, context.Context, string, string) error
 	table   output.Columns[C]
 }
 
-func basicKind() credKind[api.BasicCredential] {
-	return credKind[api.BasicCredential]{name: "basic", lsShort: "List basic credentials (never their passwords)",
-		list: (*admin.ProviderClient).ListBasic, revoke: (*admin.ProviderClient).RevokeBasic, table: tables.Basic()}
+func basicKind() credKind[api.BasicCredential, api.BasicSpec] {
+	return credKind[api.BasicCredential, api.BasicSpec]{name: "basic", lsShort: "List basic credentials (never their passwords)",
+		create: (*admin.ProviderClient).CreateBasicWith, list: (*admin.ProviderClient).ListBasic, revoke: (*admin.ProviderClient).RevokeBasic,
+		table: tables.Basic()}
 }
 
-func certKind() credKind[api.CertCredential] {
-	return credKind[api.CertCredential]{name: "cert", lsShort: "List X.509 credentials",
-		list: (*admin.ProviderClient).ListCerts, revoke: (*admin.ProviderClient).RevokeCert, table: tables.Certs()}
+func certKind() credKind[api.CertCredential, api.CertSpec] {
+	return credKind[api.CertCredential, api.CertSpec]{name: "cert", lsShort: "List X.509 credentials",
+		create: (*admin.ProviderClient).AddCertWith, list: (*admin.ProviderClient).ListCerts, revoke: (*admin.ProviderClient).RevokeCert,
+		table: tables.Certs()}
 }
 
-// basicCreateOptions are the flags of `kaactl credentials basic create`.
-type basicCreateOptions struct {
-	*manageOptions
-	username      string
-	clientID      string
-	password      string
-	passwordStdin bool
+// credCreateOptions are the flags of `kaactl credentials basic create` and
+// `cert add`: the spec of the credentials.
+type credCreateOptions[S any] struct {
+	*cli.Manage
+	spec S
 }
 
-func newBasicCreateCmd(m *manageOptions, runF func(context.Context, *basicCreateOptions) error) *cobra.Command {
-	o := &basicCreateOptions{manageOptions: m}
+// runCredCreate creates the credentials of the spec and prints them.
+func runCredCreate[C, S any](k credKind[C, S]) func(context.Context, *admin.ProviderClient, *credCreateOptions[S]) error {
+	return func(ctx context.Context, c *admin.ProviderClient, o *credCreateOptions[S]) error {
+		cred, err := k.create(c, ctx, o.Tenant, o.spec)
+		if err != nil {
+			return err
+		}
+		return k.table.Print(o.Printer, cred, cred)
+	}
+}
+
+func newBasicCreateCmd(m *cli.Manage, runF func(context.Context, *credCreateOptions[api.BasicSpec]) error) *cobra.Command {
+	o := &credCreateOptions[api.BasicSpec]{Manage: m}
 	cmd := &cobra.Command{
 		Use:     "create --username U --password-stdin",
 		Short:   "Create basic credentials (the password is stored only as a bcrypt hash)",
 		Example: `  printf '%s' "$PASSWORD" | kaactl credentials basic create --username sensor-1 --password-stdin`,
 		Args:    cli.ExactArgs(0),
 	}
+	var passwordStdin bool
 	f := cmd.Flags()
-	f.StringVar(&o.username, "username", "", "username (required)")
-	f.StringVar(&o.clientID, "client-id", "", "MQTT client ID bound to the credentials (default: the username)")
-	f.BoolVar(&o.passwordStdin, "password-stdin", false, "read the password from the first line of stdin")
-	f.StringVar(&o.password, "password", "", "the password (insecure: lands in shell history; prefer --password-stdin)")
+	f.StringVar(&o.spec.Username, "username", "", "username (required)")
+	f.StringVar(&o.spec.ClientID, "client-id", "", "MQTT client ID bound to the credentials (default: the username)")
+	f.BoolVar(&passwordStdin, "password-stdin", false, "read the password from the first line of stdin")
+	f.StringVar(&o.spec.Password, "password", "", "the password (insecure: lands in shell history; prefer --password-stdin)")
 	return cli.Leaf(cmd, o, func([]string) error {
-		if err := cli.NeedFlag("username", o.username); err != nil {
+		if err := cli.NeedFlag("username", o.spec.Username); err != nil {
 			return err
 		}
 		switch {
-		case o.passwordStdin && o.password != "":
+		case passwordStdin && o.spec.Password != "":
 			return cli.Usagef("--password and --password-stdin are mutually exclusive")
-		case o.passwordStdin:
+		case passwordStdin:
 			pw, err := readPassword(o.IO.In)
-			o.password = pw
+			o.spec.Password = pw
 			return err
-		case o.password != "":
+		case o.spec.Password != "":
 			return o.Note("warning: --password lands in your shell history; prefer --password-stdin")
 		}
 		return cli.Usagef("--password-stdin (or --password) is required")
-	}, runBasicCreate, runF)
-}
-
-func runBasicCreate(ctx context.Context, o *basicCreateOptions) error {
-	c, err := o.Provider()
-	if err != nil {
-		return err
-	}
-	cred, err := c.CreateBasicWith(ctx, o.Tenant, api.BasicSpec{Username: o.username, Password: o.password, ClientID: o.clientID})
-	if err != nil {
-		return err
-	}
-	return basicKind().table.Print(o.Printer, cred, cred)
-}
-
-// certAddOptions are the flags of `kaactl credentials cert add`.
-type certAddOptions struct {
-	*manageOptions
-	pemFile string
-	pemData []byte
-	issuer  string
-	serial  string
-}
-
-func newCertAddCmd(m *manageOptions, runF func(context.Context, *certAddOptions) error) *cobra.Command {
-	o := &certAddOptions{manageOptions: m}
-	cmd := &cobra.Command{
-		Use:   "add --pem FILE | --issuer DN --serial N",
-		Short: "Register an X.509 client certificate, from its PEM or by issuer DN and serial",
-		Example: `  kaactl credentials cert add --pem device.crt
-  kaactl credentials cert add --issuer 'CN=Device CA,O=Example' --serial 4096`,
-		Args: cli.ExactArgs(0),
-	}
-	f := cmd.Flags()
-	f.StringVar(&o.pemFile, "pem", "", `PEM file of the certificate ("-": stdin)`)
-	f.StringVar(&o.issuer, "issuer", "", "issuer distinguished name, e.g. 'CN=Device CA,O=Example'")
-	f.StringVar(&o.serial, "serial", "", "serial number, base 10")
-	return cli.Leaf(cmd, o, func([]string) error {
-		byPEM, bySerial := o.pemFile != "", o.issuer != "" || o.serial != ""
-		switch {
-		case byPEM && bySerial:
-			return cli.Usagef("--pem and --issuer/--serial are mutually exclusive")
-		case byPEM:
-			var err error
-			if o.pemFile == "-" {
-				o.pemData, err = io.ReadAll(io.LimitReader(o.IO.In, 1<<20))
-			} else {
-				o.pemData, err = os.ReadFile(o.pemFile)
-			}
-			if err != nil {
-				return fmt.Errorf("--pem: %w", err)
-			}
-		case o.issuer == "" || o.serial == "":
-			return cli.Usagef("want --pem FILE, or both --issuer and --serial")
-		}
-		return nil
-	}, runCertAdd, runF)
-}
-
-func runCertAdd(ctx context.Context, o *certAddOptions) error {
-	c, err := o.Provider()
-	if err != nil {
-		return err
-	}
-	var cred api.CertCredential
-	if o.pemData != nil {
-		cred, err = c.AddCert(ctx, o.Tenant, o.pemData)
-	} else {
-		cred, err = c.AddCertBySerial(ctx, o.Tenant, o.issuer, o.serial)
-	}
-	if err != nil {
-		return err
-	}
-	return certKind().table.Print(o.Printer, cred, cred)
-}
-
-// credLsOptions are the flags of `kaactl credentials basic|cert ls`.
-type credLsOptions struct{ *manageOptions }
-
-func newCredLsCmd[C any](m *manageOptions, k credKind[C], runF func(context.Context, *credLsOptions) error) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:     "ls",
-		Aliases: []string{"list"},
-		Short:   k.lsShort,
-		Example: "  kaactl credentials " + k.name + " ls\n  kaactl credentials " + k.name + " ls -o yaml",
-		Args:    cli.ExactArgs(0),
-	}
-	return cli.Leaf(cmd, &credLsOptions{m}, nil, func(ctx context.Context, o *credLsOptions) error {
-		c, err := o.Provider()
-		if err != nil {
-			return err
-		}
-		creds, err := k.list(c, ctx, o.Tenant)
-		if err != nil {
-			return err
-		}
-		return k.table.List(o.Printer, creds)
-	}, runF)
-}
-
-// credRevokeOptions are the flags of `kaactl credentials basic|cert revoke`.
-type credRevokeOptions struct {
-	*manageOptions
-	id string
-}
-
-func newCredRevokeCmd[C any](m *manageOptions, k credKind[C], runF func(context.Context, *credRevokeOptions) error) *cobra.Command {
-	o := &credRevokeOptions{manageOptions: m}
-	cmd := &cobra.Command{
-		Use:     "revoke ID",
-		Short:   "Revoke " + k.name + " credentials for good",
-		Example: "  kaactl credentials " + k.name + " revoke <credentialsId>",
-		Args:    cli.ExactArgs(1),
-	}
-	return cli.Leaf(cmd, o, func(args []string) error { o.id = args[0]; return nil }, func(ctx context.Context, o *credRevokeOptions) error {
-		c, err := o.Provider()
-		if err == nil {
-			err = k.revoke(c, ctx, o.Tenant, o.id)
-		}
-		if err != nil {
-			return err
-		}
-		return o.Print(map[string]string{"credentialsId": o.id, "status": string(api.StatusRevoked)}, func() error {
-			return o.Say("credentials %s revoked", o.id)
-		})
-	}, runF)
+	}, cli.WithProvider(m, runCredCreate(basicKind())), runF)
 }
 
 // readPassword reads the first line of r, without its line ending.
@@ -234,4 +122,86 @@ func readPassword(r io.Reader) (string, error) {
 		return "", cli.Usagef("--password-stdin: stdin is empty")
 	}
 	return pw, nil
+}
+
+func newCertAddCmd(m *cli.Manage, runF func(context.Context, *credCreateOptions[api.CertSpec]) error) *cobra.Command {
+	o := &credCreateOptions[api.CertSpec]{Manage: m}
+	cmd := &cobra.Command{
+		Use:   "add --pem FILE | --issuer DN --serial N",
+		Short: "Register an X.509 client certificate, from its PEM or by issuer DN and serial",
+		Example: `  kaactl credentials cert add --pem device.crt
+  kaactl credentials cert add --issuer 'CN=Device CA,O=Example' --serial 4096`,
+		Args: cli.ExactArgs(0),
+	}
+	var pemFile string
+	f := cmd.Flags()
+	f.StringVar(&pemFile, "pem", "", `PEM file of the certificate ("-": stdin)`)
+	f.StringVar(&o.spec.Issuer, "issuer", "", "issuer distinguished name, e.g. 'CN=Device CA,O=Example'")
+	f.StringVar(&o.spec.Serial, "serial", "", "serial number, base 10")
+	return cli.Leaf(cmd, o, func([]string) error {
+		byPEM, bySerial := pemFile != "", o.spec.Issuer != "" || o.spec.Serial != ""
+		switch {
+		case byPEM && bySerial:
+			return cli.Usagef("--pem and --issuer/--serial are mutually exclusive")
+		case byPEM:
+			var data []byte
+			var err error
+			if pemFile == "-" {
+				data, err = io.ReadAll(io.LimitReader(o.IO.In, 1<<20))
+			} else {
+				data, err = os.ReadFile(pemFile)
+			}
+			if err != nil {
+				return fmt.Errorf("--pem: %w", err)
+			}
+			o.spec.PEM = string(data)
+		case o.spec.Issuer == "" || o.spec.Serial == "":
+			return cli.Usagef("want --pem FILE, or both --issuer and --serial")
+		}
+		return nil
+	}, cli.WithProvider(m, runCredCreate(certKind())), runF)
+}
+
+// credLsOptions are the flags of `kaactl credentials basic|cert ls`.
+type credLsOptions struct{ *cli.Manage }
+
+func newCredLsCmd[C, S any](m *cli.Manage, k credKind[C, S], runF func(context.Context, *credLsOptions) error) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:     "ls",
+		Aliases: []string{"list"},
+		Short:   k.lsShort,
+		Example: "  kaactl credentials " + k.name + " ls\n  kaactl credentials " + k.name + " ls -o yaml",
+		Args:    cli.ExactArgs(0),
+	}
+	return cli.Leaf(cmd, &credLsOptions{m}, nil, cli.WithProvider(m, func(ctx context.Context, c *admin.ProviderClient, o *credLsOptions) error {
+		creds, err := k.list(c, ctx, o.Tenant)
+		if err != nil {
+			return err
+		}
+		return k.table.List(o.Printer, creds)
+	}), runF)
+}
+
+// credRevokeOptions are the flags of `kaactl credentials basic|cert revoke`.
+type credRevokeOptions struct {
+	*cli.Manage
+	id string
+}
+
+func newCredRevokeCmd[C, S any](m *cli.Manage, k credKind[C, S], runF func(context.Context, *credRevokeOptions) error) *cobra.Command {
+	o := &credRevokeOptions{Manage: m}
+	cmd := &cobra.Command{
+		Use:     "revoke ID",
+		Short:   "Revoke " + k.name + " credentials for good",
+		Example: "  kaactl credentials " + k.name + " revoke <credentialsId>",
+		Args:    cli.ExactArgs(1),
+	}
+	return cli.Leaf(cmd, o, func(args []string) error { o.id = args[0]; return nil }, cli.WithProvider(m, func(ctx context.Context, c *admin.ProviderClient, o *credRevokeOptions) error {
+		if err := k.revoke(c, ctx, o.Tenant, o.id); err != nil {
+			return err
+		}
+		return o.Print(map[string]string{"credentialsId": o.id, "status": string(api.StatusRevoked)}, func() error {
+			return o.Say("credentials %s revoked", o.id)
+		})
+	}), runF)
 }

@@ -298,8 +298,8 @@ func TestManage(t *testing.T) {
 	t.Run("terminal", func(t *testing.T) {
 		ios, _, out, _ := output.Test()
 		ios.SetStdoutTTY(true)
-		m := &manageOptions{Printer: output.NewPrinter(ios), Conn: &admin.Conn{ProviderURL: "http://" + p.Provider.RESTAddr(), Token: p.AdminToken, Tenant: "kaa"}}
-		if err := runAppsLs(context.Background(), &appsLsOptions{m}); err != nil {
+		m := &cli.Manage{Printer: output.NewPrinter(ios), Conn: &admin.Conn{ProviderURL: "http://" + p.Provider.RESTAddr(), Token: p.AdminToken, Tenant: "kaa"}}
+		if err := cli.WithProvider(m, runAppsLs)(context.Background(), &appsLsOptions{m}); err != nil {
 			t.Fatal(err)
 		}
 		lines := strings.Split(out.String(), "\n")
@@ -350,47 +350,47 @@ func TestManageFlags(t *testing.T) {
 		name  string
 		stdin string
 		args  []string
-		cmd   func(m *manageOptions, got *string) *cobra.Command
+		cmd   func(m *cli.Manage, got *string) *cobra.Command
 		want  string
 	}{
 		{"apps create", "", []string{"create", "x", "--version", "a,b", "--auto-register", "-o", "yaml"},
-			func(m *manageOptions, got *string) *cobra.Command {
+			func(m *cli.Manage, got *string) *cobra.Command {
 				return newAppsCreateCmd(m, func(_ context.Context, o *appsCreateOptions) error {
 					*got = fmt.Sprintf("%s %v %v %s", o.name, o.versions, o.autoRegister, o.Format)
 					return nil
 				})
 			}, "x [a b] true yaml"},
 		{"endpoints suspend", "", []string{"suspend", "--app", "demo", "ep-1", "--tenant", "acme"},
-			func(m *manageOptions, got *string) *cobra.Command {
+			func(m *cli.Manage, got *string) *cobra.Command {
 				return newEndpointsStatusCmd(m, "suspend", "", api.StatusSuspended, func(_ context.Context, o *endpointsStatusOptions) error {
 					*got = fmt.Sprintf("%s %s %s %s %s", o.app, o.endpointID, o.status, o.Tenant, o.Format)
 					return nil
 				})
 			}, "demo ep-1 suspended acme table"},
 		{"basic create", "pw\r\nrest\n", []string{"create", "--username", "u", "--password-stdin"},
-			func(m *manageOptions, got *string) *cobra.Command {
-				return newBasicCreateCmd(m, func(_ context.Context, o *basicCreateOptions) error {
-					*got = o.username + " " + o.password
+			func(m *cli.Manage, got *string) *cobra.Command {
+				return newBasicCreateCmd(m, func(_ context.Context, o *credCreateOptions[api.BasicSpec]) error {
+					*got = o.spec.Username + " " + o.spec.Password
 					return nil
 				})
 			}, "u pw"},
 		{"cert add", "PEM DATA", []string{"add", "--pem", "-"},
-			func(m *manageOptions, got *string) *cobra.Command {
-				return newCertAddCmd(m, func(_ context.Context, o *certAddOptions) error {
-					*got = string(o.pemData)
+			func(m *cli.Manage, got *string) *cobra.Command {
+				return newCertAddCmd(m, func(_ context.Context, o *credCreateOptions[api.CertSpec]) error {
+					*got = o.spec.PEM
 					return nil
 				})
 			}, "PEM DATA"},
 		{"blobs ls", "", []string{"ls", "--app", "demo", "--asc", "--limit", "7", "--endpoint", "ep"},
-			func(m *manageOptions, got *string) *cobra.Command {
-				return newBlobsLsCmd(&blobsGroup{manageOptions: m}, func(_ context.Context, o *blobsLsOptions) error {
-					*got = fmt.Sprintf("%s %+v %d", o.app, o.list, o.limit)
+			func(m *cli.Manage, got *string) *cobra.Command {
+				return newBlobsLsCmd(&blobsGroup{Manage: m}, func(_ context.Context, o *blobsLsOptions) error {
+					*got = fmt.Sprintf("%s %+v", o.app, o.query)
 					return nil
 				})
-			}, "demo {EndpointID:ep Page:0 Size:0 Sort:createdDate,asc} 7"},
+			}, "demo {EndpointID:ep Limit:7 All:false Asc:true}"},
 		{"blobs get", "", []string{"get", "--app", "demo", "--endpoint", "ep", "b1", "-O", "f", "--bcx-url", "http://bcx"},
-			func(m *manageOptions, got *string) *cobra.Command {
-				return newBlobsGetCmd(&blobsGroup{manageOptions: m}, func(_ context.Context, o *blobOptions) error {
+			func(m *cli.Manage, got *string) *cobra.Command {
+				return newBlobsGetCmd(&blobsGroup{Manage: m}, func(_ context.Context, o *blobOptions) error {
 					*got = fmt.Sprintf("%s %s %s %s %s", o.app, o.endpointID, o.id, o.outFile, o.BCXURL)
 					return nil
 				})

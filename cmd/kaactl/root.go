@@ -1,12 +1,16 @@
 package main
 
 import (
+	"fmt"
+
 	"github.com/spf13/cobra"
 
 	"github.com/kaactl/kaactl/internal/cli"
 	"github.com/kaactl/kaactl/internal/flagset"
 	"github.com/kaactl/kaactl/internal/output"
+	"github.com/kaactl/kaactl/pkg/admin"
 	"github.com/kaactl/kaactl/pkg/platform"
+	"github.com/kaactl/kaactl/pkg/server/provider"
 )
 
 // newRootCmd is the command tree on ios.
@@ -60,3 +64,28 @@ func addCompletionExample(root *cobra.Command) {
 
 // defaultDataDir is kaactl up's data dir, where the admin token lives.
 func defaultDataDir() string { return platform.DefaultDataDir() }
+
+// newManageGroup makes cmd a management group, reaching kaactl up's APIs
+// unless its flags say otherwise.
+func newManageGroup(ios *output.IOStreams, cmd *cobra.Command) *cli.Manage {
+	return cli.ManageGroup(cmd, ios, admin.Conn{ProviderURL: "http://" + provider.DefaultRESTAddr, BCXURL: "http://127.0.0.1:8090", DataDir: defaultDataDir(), Tenant: "kaa"})
+}
+
+// Set by the release build (-ldflags "-X main.version=... -X main.commit=...").
+var (
+	version = "dev"
+	commit  = ""
+)
+
+func newVersionCmd(ios *output.IOStreams) *cobra.Command {
+	return &cobra.Command{
+		Use:     "version",
+		Short:   "Print the kaactl version (also: kaactl --version)",
+		Example: "  kaactl version\n  kaactl --version",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			_, err := fmt.Fprintf(ios.Out, "kaactl %s\n", cli.Version(version, commit))
+			return err
+		},
+	}
+}

@@ -50,18 +50,7 @@ func runSessionsTUI(ctx context.Context, o *sessionsOptions) error {
 	if !o.IO.IsStdoutTTY() || !o.IO.IsStdinTTY() {
 		return cli.Usagef("kaactl sessions needs a terminal; scripts use kaactl sessions ls or kick")
 	}
-	s, err := o.cfg.Open()
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	topts := tui.Options{Source: s.Source}
-	if s.NATS != nil {
-		if topts.Events, err = s.NATS.Watch(ctx); err != nil {
-			return err
-		}
-	}
-	return tui.Run(ctx, topts, o.IO.In, o.IO.Out)
+	return tui.RunConfig(ctx, &o.cfg, o.IO.In, o.IO.Out)
 }
 
 func newSessionsLsCmd(o *sessionsOptions, runF func(context.Context, *sessionsOptions) error) *cobra.Command {
@@ -90,12 +79,7 @@ command then exits 1 after printing what the others answered.`,
 }
 
 func runSessionsLs(ctx context.Context, o *sessionsOptions) error {
-	s, err := o.cfg.Open()
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	g, err := s.Source.List(ctx, o.filter, o.limit)
+	g, err := o.cfg.List(ctx, o.filter, o.limit)
 	if err != nil {
 		return err
 	}

@@ -2,9 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"os"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -40,48 +37,13 @@ func newSimCmd(ios *output.IOStreams, runF func(context.Context, *sim.Config) er
 			if runF != nil {
 				return runF(cmd.Context(), c)
 			}
-			return runSim(cmd.Context(), ios, c)
+			return view.Run(cmd.Context(), c, ios.Out, ios.ErrOut)
 		},
 	}
 	c.BindFlags(cmd.Flags(), sim.FlagDefaults{DataDir: defaultDataDir(), ProviderURL: "http://" + provider.DefaultRESTAddr})
 	for flag, values := range sim.FlagValues() {
 		completion.Values(cmd, flag, values...)
 	}
-	completeApps(cmd)
+	cli.CompleteApps(cmd)
 	return cmd
-}
-
-// runSim prepares the run (provisioning with a progress bar or lines),
-// shows it (dashboard or progress line), prints the report, cleans up with
-// --cleanup, and returns the run's verdict (sim.Config.Verdict).
-func runSim(ctx context.Context, ios *output.IOStreams, c *sim.Config) error {
-	f, _ := ios.ErrOut.(*os.File)
-	tty := view.IsTerminal(f)
-	c.ProvisionProgress = view.NewCounter(ios.ErrOut, tty, "provisioning endpoints")
-	o, err := c.Prepare(ctx, ios.ErrOut)
-	if err != nil {
-		return admin.Explain(err, "")
-	}
-	rctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	v := view.New(ios.ErrOut, !c.NoDashboard && tty, cancel)
-	rep, runErr := sim.Run(rctx, o, v.Update)
-	v.Close()
-	if runErr == nil {
-		runErr = rep.Write(ios.Out, c.Output)
-	}
-	if runErr == nil {
-		runErr = c.Verdict(rep)
-	}
-	if c.Cleanup { // an interrupted or failed run cleans up too
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
-		defer cancel()
-		if err := c.CleanUp(cctx, rep, ios.ErrOut); err != nil {
-			if runErr == nil {
-				return admin.Explain(err, "")
-			}
-			fmt.Fprintln(ios.ErrOut, "kaactl:", admin.Explain(err, ""))
-		}
-	}
-	return runErr
 }

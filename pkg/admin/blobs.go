@@ -4,12 +4,15 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
+
+	"github.com/spf13/pflag"
 
 	"github.com/kaactl/kaactl/pkg/api"
 )
@@ -70,6 +73,48 @@ type ListOptions struct {
 	Size       int
 	// Sort is "createdDate,desc" or "createdDate,asc".
 	Sort string
+}
+
+// BlobQuery is a listing of an application's blobs as a person asks for
+// it: the flags of `kaactl blobs ls`.
+type BlobQuery struct {
+	EndpointID string
+	// Limit is at most how many blobs; All is every one (Limit is ignored).
+	Limit int
+	All   bool
+	// Asc lists the oldest first instead of the newest.
+	Asc bool
+}
+
+// BindFlags binds --endpoint, --limit (with its old name --size), --all
+// and --asc, with the fields' values as the defaults.
+func (q *BlobQuery) BindFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&q.EndpointID, "endpoint", q.EndpointID, "only the blobs of this endpoint ID")
+	fs.IntVar(&q.Limit, "limit", q.Limit, "at most this many blobs")
+	fs.IntVar(&q.Limit, "size", q.Limit, "")
+	_ = fs.MarkHidden("size") // the old name of --limit
+	fs.BoolVar(&q.All, "all", q.All, "every blob (pages through the whole listing)")
+	fs.BoolVar(&q.Asc, "asc", q.Asc, "oldest first")
+}
+
+// Validate refuses a limit below 1 without All.
+func (q *BlobQuery) Validate() error {
+	if q.Limit < 1 && !q.All {
+		return errors.New("--limit must be at least 1 (or --all)")
+	}
+	return nil
+}
+
+// Query lists the blobs of application app that q asks for (see ListUpTo).
+func (c *BlobsClient) Query(ctx context.Context, app string, q BlobQuery) (api.BlobPage, error) {
+	o, limit := ListOptions{EndpointID: q.EndpointID}, q.Limit
+	if q.All {
+		limit = 0
+	}
+	if q.Asc {
+		o.Sort = "createdDate,asc"
+	}
+	return c.ListUpTo(ctx, app, o, limit)
 }
 
 // List lists the blobs of application app.

@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -8,6 +9,8 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
+
+	"github.com/kaactl/kaactl/pkg/api"
 )
 
 // NATSTokenFile is the file of `kaactl up`'s data dir holding the token of
@@ -95,4 +98,15 @@ func (c *SessionsConfig) Open() (*Sessions, error) {
 	}
 	sc := &SessionsClient{NC: nc, Instance: c.Instance, Timeout: c.Timeout}
 	return &Sessions{Source: sc, NATS: sc}, nil
+}
+
+// List opens the sessions, lists those matching f (at most limit per
+// replica when limit > 0) and closes them again.
+func (c *SessionsConfig) List(ctx context.Context, f api.SessionFilter, limit int) (*Gathered, error) {
+	s, err := c.Open()
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	return s.Source.List(ctx, f, limit)
 }
