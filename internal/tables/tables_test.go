@@ -2,20 +2,17 @@ package tables
 
 import (
 	"bytes"
-	"flag"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/kaactl/kaactl/internal/output"
 	"github.com/kaactl/kaactl/pkg/api"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
-
 // TestGolden prints every layout in a pipe and on a terminal and compares
-// with testdata/<layout>.golden; -update rewrites them.
+// with testdata/TestGolden/<layout>.golden; -update rewrites them.
 func TestGolden(t *testing.T) {
 	// output.Time prints local time: make it the same on every machine.
 	local := time.Local
@@ -79,19 +76,7 @@ func TestGolden(t *testing.T) {
 				got.WriteString(map[bool]string{false: "# pipe\n", true: "# terminal\n"}[tty])
 				got.Write(out.Bytes())
 			}
-			path := filepath.Join("testdata", tt.name+".golden")
-			if *update {
-				if err := os.WriteFile(path, got.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(got.Bytes(), want) {
-				t.Errorf("%s differs (go test ./internal/tables -update rewrites it):\ngot:\n%s\nwant:\n%s", path, got.Bytes(), want)
-			}
+			golden.RequireEqual(t, got.Bytes())
 		})
 	}
 }
