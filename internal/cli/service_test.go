@@ -25,7 +25,7 @@ type echoOptions struct {
 }
 
 func (o *echoOptions) Use(log *slog.Logger, apps kaaconfig.AppConfig) { o.Logger, o.apps = log, apps }
-func (o *echoOptions) Build() (*echo.Service, error)                 { return echo.New(o.Options) }
+func (o *echoOptions) Build() (*echo.Service, error)                  { return echo.New(o.Options) }
 
 func echoCommand(runF func(context.Context, *echoOptions) error) (*cobra.Command, *echoOptions) {
 	o := &echoOptions{Options: echo.DefaultOptions()}
