@@ -6,32 +6,34 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/kaactl/kaactl/internal/cli"
 	"github.com/kaactl/kaactl/internal/output"
-	"github.com/kaactl/kaactl/pkg/api"
+	"github.com/kaactl/kaactl/internal/tables"
+	"github.com/kaactl/kaactl/pkg/admin"
 )
 
-func newAppsCmd(streams ioStreams) *cobra.Command {
+func newAppsCmd(ios *output.IOStreams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "apps",
 		Short: "Create and list applications in the credential provider",
 		Example: `  kaactl apps create thermo
   kaactl apps ls -o yaml`,
 	}
-	m := newManageGroup(streams, cmd)
+	m := newManageGroup(ios, cmd)
 	cmd.AddCommand(newAppsCreateCmd(m, nil), newAppsLsCmd(m, nil))
 	return cmd
 }
 
 // appsCreateOptions are the flags of `kaactl apps create`.
 type appsCreateOptions struct {
-	*manageOptions
+	*cli.Manage
 	name         string
 	versions     []string
 	autoRegister bool
 }
 
-func newAppsCreateCmd(m *manageOptions, runF func(context.Context, *appsCreateOptions) error) *cobra.Command {
-	o := &appsCreateOptions{manageOptions: m}
+func newAppsCreateCmd(m *cli.Manage, runF func(context.Context, *appsCreateOptions) error) *cobra.Command {
+	o := &appsCreateOptions{Manage: m}
 	cmd := &cobra.Command{
 		Use:   "create NAME",
 		Short: "Create an application",
@@ -39,55 +41,42 @@ func newAppsCreateCmd(m *manageOptions, runF func(context.Context, *appsCreateOp
 unique per deployment; without --version the application gets NAME-v1.`,
 		Example: `  kaactl apps create thermo --version thermo-v1 --version thermo-v2
   kaactl apps create lab --auto-register -o json`,
-		Args: exactArgs(1),
+		Args: cli.ExactArgs(1),
 	}
 	cmd.Flags().StringSliceVar(&o.versions, "version", nil, "application version name (repeatable; default NAME-v1)")
 	cmd.Flags().BoolVar(&o.autoRegister, "auto-register", false, "accept unknown endpoint tokens as new endpoints")
-	return leaf(cmd, o, func(args []string) error { o.name = args[0]; return nil }, runAppsCreate, runF)
+	return cli.Leaf(cmd, o, func(args []string) error { o.name = args[0]; return nil }, cli.WithProvider(m, runAppsCreate), runF)
 }
 
-func runAppsCreate(ctx context.Context, o *appsCreateOptions) error {
-	c, err := o.provider()
+func runAppsCreate(ctx context.Context, c *admin.ProviderClient, o *appsCreateOptions) error {
+	app, err := c.CreateApp(ctx, o.Tenant, o.name, o.versions, o.autoRegister)
 	if err != nil {
 		return err
 	}
-	app, err := c.CreateApp(ctx, o.tenant, o.name, o.versions, o.autoRegister)
-	if err != nil {
-		return err
-	}
-	return o.print(app, func() error {
-		return o.say("application %s created in tenant %s (versions %s)", app.Name, app.Tenant, strings.Join(app.Versions, ", "))
+	return o.Print(app, func() error {
+		return o.Say("application %s created in tenant %s (versions %s)", app.Name, app.Tenant, strings.Join(app.Versions, ", "))
 	})
 }
 
 // appsLsOptions are the flags of `kaactl apps ls`.
-type appsLsOptions struct{ *manageOptions }
+type appsLsOptions struct{ *cli.Manage }
 
-func newAppsLsCmd(m *manageOptions, runF func(context.Context, *appsLsOptions) error) *cobra.Command {
+func newAppsLsCmd(m *cli.Manage, runF func(context.Context, *appsLsOptions) error) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "ls",
 		Aliases: []string{"list"},
 		Short:   "List the applications of --tenant",
 		Example: `  kaactl apps ls
   kaactl apps ls --tenant acme -o json`,
-		Args: exactArgs(0),
+		Args: cli.ExactArgs(0),
 	}
-	return leaf(cmd, &appsLsOptions{m}, nil, runAppsLs, runF)
+	return cli.Leaf(cmd, &appsLsOptions{m}, nil, cli.WithProvider(m, runAppsLs), runF)
 }
 
-func runAppsLs(ctx context.Context, o *appsLsOptions) error {
-	c, err := o.provider()
+func runAppsLs(ctx context.Context, c *admin.ProviderClient, o *appsLsOptions) error {
+	apps, err := c.ListApps(ctx, o.Tenant)
 	if err != nil {
 		return err
 	}
-	apps, err := c.ListApps(ctx, o.tenant)
-	if err != nil {
-		return err
-	}
-	return table[api.App]{
-		header: []string{"NAME", "VERSIONS", "AUTO-REGISTER", "CREATED"},
-		row: func(a api.App) []any {
-			return []any{a.Name, strings.Join(a.Versions, ","), a.AutoRegister, output.Time(a.CreatedAt)}
-		},
-	}.list(o.manageOptions, apps)
+	return tables.Apps().List(o.Printer, apps)
 }

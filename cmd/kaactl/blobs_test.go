@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kaactl/kaactl/internal/cli"
 	"github.com/kaactl/kaactl/pkg/admin"
 	"github.com/kaactl/kaactl/pkg/server/httpx/auth/authtest"
 )
@@ -52,7 +53,7 @@ func TestBlobsClientCredentials(t *testing.T) {
 	if _, _, err := execute(t, append(base, "--client-secret-file", secretFile)...); !errors.Is(err, admin.ErrInsecureFile) {
 		t.Errorf("group-readable secret file: %v", err)
 	}
-	if _, _, err := execute(t, "blobs", "ls", "--app", "demo", "--client-id", "ops"); !isUsage(err) {
+	if _, _, err := execute(t, "blobs", "ls", "--app", "demo", "--client-id", "ops"); !cli.IsUsage(err) {
 		t.Errorf("--client-id without --issuer: %v", err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/kaactl/kaactl/internal/cli"
 	"github.com/kaactl/kaactl/internal/output"
 	"github.com/kaactl/kaactl/pkg/admin"
 )
@@ -21,21 +22,21 @@ type certFetchOptions struct {
 	verify  string
 }
 
-func newCertCmd(streams ioStreams) *cobra.Command {
+func newCertCmd(ios *output.IOStreams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "cert",
 		Short: "The TLS certificate KPC presents on MQTT/TLS",
 		Example: `  kaactl cert fetch -o kpc.crt
   kaactl cert fetch --verify localhost:8883`,
-		Args: groupArgs,
-		RunE: groupRunE,
+		Args: cli.GroupArgs,
+		RunE: cli.GroupRunE,
 	}
-	cmd.AddCommand(newCertFetchCmd(streams, nil))
+	cmd.AddCommand(newCertFetchCmd(ios, nil))
 	return cmd
 }
 
-func newCertFetchCmd(streams ioStreams, runF func(context.Context, *certFetchOptions) error) *cobra.Command {
-	o := &certFetchOptions{IO: output.New(streams.in, streams.out, streams.err)}
+func newCertFetchCmd(ios *output.IOStreams, runF func(context.Context, *certFetchOptions) error) *cobra.Command {
+	o := &certFetchOptions{IO: ios}
 	cmd := &cobra.Command{
 		Use:   "fetch",
 		Short: "Download KPC's certificate (/api/v1/cert), show it, and check that MQTT/TLS presents it",
@@ -48,22 +49,18 @@ for HOST.`,
 		Example: `  kaactl cert fetch
   kaactl cert fetch -o kpc.crt --verify localhost:8883
   kaactl cert fetch --kpc http://kpc.example:8008 -o - | openssl x509 -noout -text`,
-		Args: exactArgs(0),
+		Args: cli.ExactArgs(0),
 	}
 	cmd.Flags().StringVar(&o.kpcURL, "kpc", "http://127.0.0.1:8008", "KPC management base URL")
 	cmd.Flags().StringVarP(&o.outFile, "output-file", "o", "", `save the PEM to this file ("-": stdout)`)
 	cmd.Flags().StringVar(&o.verify, "verify", "", "HOST:PORT of an MQTT/TLS listener that must present the certificate")
-	return leaf(cmd, o, nil, runCertFetch, runF)
+	return cli.Leaf(cmd, o, nil, runCertFetch, runF)
 }
 
 func runCertFetch(ctx context.Context, o *certFetchOptions) error {
-	data, err := admin.FetchCert(ctx, o.kpcURL)
+	data, cert, err := admin.FetchParsedCert(ctx, o.kpcURL)
 	if err != nil {
 		return err
-	}
-	cert, err := admin.ParseCertPEM(data)
-	if err != nil {
-		return fmt.Errorf("%s/api/v1/cert: %w", strings.TrimSuffix(o.kpcURL, "/"), err)
 	}
 	info := o.IO.Out
 	switch o.outFile {

@@ -1,19 +1,23 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/kaactl/kaactl/internal/cli"
 	"github.com/kaactl/kaactl/internal/output"
+	"github.com/kaactl/kaactl/internal/tables"
 	"github.com/kaactl/kaactl/pkg/admin"
 	"github.com/kaactl/kaactl/pkg/api"
 )
 
-func newCredentialsCmd(streams ioStreams) *cobra.Command {
+func newCredentialsCmd(ios *output.IOStreams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "credentials",
 		Aliases: []string{"creds"},
@@ -22,219 +26,182 @@ func newCredentialsCmd(streams ioStreams) *cobra.Command {
   kaactl credentials cert add --pem device.crt
   kaactl credentials basic ls -o json`,
 	}
-	m := newManageGroup(streams, cmd)
+	m := newManageGroup(ios, cmd)
 	b, c := basicKind(), certKind()
-	basic := &cobra.Command{Use: "basic", Short: "Username/password client credentials", RunE: groupRunE,
+	basic := &cobra.Command{Use: "basic", Short: "Username/password client credentials", RunE: cli.GroupRunE,
 		Example: "  kaactl credentials basic ls\n  kaactl credentials basic revoke <credentialsId>"}
 	basic.AddCommand(newBasicCreateCmd(m, nil), newCredLsCmd(m, b, nil), newCredRevokeCmd(m, b, nil))
-	cert := &cobra.Command{Use: "cert", Aliases: []string{"x509"}, Short: "X.509 client certificate credentials", RunE: groupRunE,
+	cert := &cobra.Command{Use: "cert", Aliases: []string{"x509"}, Short: "X.509 client certificate credentials", RunE: cli.GroupRunE,
 		Example: "  kaactl credentials cert add --pem device.crt\n  kaactl credentials cert ls"}
 	cert.AddCommand(newCertAddCmd(m, nil), newCredLsCmd(m, c, nil), newCredRevokeCmd(m, c, nil))
 	cmd.AddCommand(basic, cert)
 	return cmd
 }
 
-// credKind is what tells basic and X.509 credentials apart in the commands
-// they share.
-type credKind[C any] struct {
+// credKind is what tells basic and X.509 credentials (C, created from a
+// spec S) apart in the commands they share.
+type credKind[C, S any] struct {
 	name    string // the command group: "basic" or "cert"
 	lsShort string
+	create  func(*admin.ProviderClient, context.Context, string, S) (C, error)
 	list    func(*admin.ProviderClient, context.Context, string) ([]C, error)
 	revoke  func(*admin.ProviderClient, context.Context, string, string) error
-	table   table[C]
+	table   output.Columns[C]
 }
 
-func basicKind() credKind[api.BasicCredential] {
-	return credKind[api.BasicCredential]{
-		name: "basic", lsShort: "List basic credentials (never their passwords)",
-		list: (*admin.ProviderClient).ListBasic, revoke: (*admin.ProviderClient).RevokeBasic,
-		table: table[api.BasicCredential]{
-			header: []string{"CREDENTIALS ID", "USERNAME", "CLIENT ID", "STATUS", "CREATED"},
-			row: func(c api.BasicCredential) []any {
-				return []any{c.ID, c.Username, c.ClientID, c.Status, output.Time(c.CreatedAt)}
-			},
-		},
+func basicKind() credKind[api.BasicCredential, api.BasicSpec] {
+	return credKind[api.BasicCredential, api.BasicSpec]{name: "basic", lsShort: "List basic credentials (never their passwords)",
+		create: (*admin.ProviderClient).CreateBasicWith, list: (*admin.ProviderClient).ListBasic, revoke: (*admin.ProviderClient).RevokeBasic,
+		table: tables.Basic()}
+}
+
+func certKind() credKind[api.CertCredential, api.CertSpec] {
+	return credKind[api.CertCredential, api.CertSpec]{name: "cert", lsShort: "List X.509 credentials",
+		create: (*admin.ProviderClient).AddCertWith, list: (*admin.ProviderClient).ListCerts, revoke: (*admin.ProviderClient).RevokeCert,
+		table: tables.Certs()}
+}
+
+// credCreateOptions are the flags of `kaactl credentials basic create` and
+// `cert add`: the spec of the credentials.
+type credCreateOptions[S any] struct {
+	*cli.Manage
+	spec S
+}
+
+// runCredCreate creates the credentials of the spec and prints them.
+func runCredCreate[C, S any](k credKind[C, S]) func(context.Context, *admin.ProviderClient, *credCreateOptions[S]) error {
+	return func(ctx context.Context, c *admin.ProviderClient, o *credCreateOptions[S]) error {
+		cred, err := k.create(c, ctx, o.Tenant, o.spec)
+		if err != nil {
+			return err
+		}
+		return k.table.Print(o.Printer, cred, cred)
 	}
 }
 
-func certKind() credKind[api.CertCredential] {
-	return credKind[api.CertCredential]{
-		name: "cert", lsShort: "List X.509 credentials",
-		list: (*admin.ProviderClient).ListCerts, revoke: (*admin.ProviderClient).RevokeCert,
-		table: table[api.CertCredential]{
-			header: []string{"CREDENTIALS ID", "ISSUER", "SERIAL", "SUBJECT", "NOT AFTER", "STATUS"},
-			row: func(c api.CertCredential) []any {
-				notAfter := "-"
-				if c.NotAfter != nil {
-					notAfter = output.Time(*c.NotAfter)
-				}
-				return []any{c.ID, c.Issuer, c.Serial, output.OrDash(c.Subject), notAfter, c.Status}
-			},
-		},
-	}
-}
-
-// basicCreateOptions are the flags of `kaactl credentials basic create`.
-type basicCreateOptions struct {
-	*manageOptions
-	username      string
-	clientID      string
-	password      string
-	passwordStdin bool
-}
-
-func newBasicCreateCmd(m *manageOptions, runF func(context.Context, *basicCreateOptions) error) *cobra.Command {
-	o := &basicCreateOptions{manageOptions: m}
+func newBasicCreateCmd(m *cli.Manage, runF func(context.Context, *credCreateOptions[api.BasicSpec]) error) *cobra.Command {
+	o := &credCreateOptions[api.BasicSpec]{Manage: m}
 	cmd := &cobra.Command{
 		Use:     "create --username U --password-stdin",
 		Short:   "Create basic credentials (at least 16 random bytes; stored only as a salted hash)",
 		Example: `  printf '%s' "$PASSWORD" | kaactl credentials basic create --username sensor-1 --password-stdin`,
-		Args:    exactArgs(0),
+		Args:    cli.ExactArgs(0),
 	}
+	var passwordStdin bool
 	f := cmd.Flags()
-	f.StringVar(&o.username, "username", "", "username (required)")
-	f.StringVar(&o.clientID, "client-id", "", "MQTT client ID bound to the credentials (default: the username)")
-	f.BoolVar(&o.passwordStdin, "password-stdin", false, "read the password from the first line of stdin")
-	f.StringVar(&o.password, "password", "", "the password (insecure: lands in shell history; prefer --password-stdin)")
-	return leaf(cmd, o, func([]string) error {
-		if err := needFlag("username", o.username); err != nil {
+	f.StringVar(&o.spec.Username, "username", "", "username (required)")
+	f.StringVar(&o.spec.ClientID, "client-id", "", "MQTT client ID bound to the credentials (default: the username)")
+	f.BoolVar(&passwordStdin, "password-stdin", false, "read the password from the first line of stdin")
+	f.StringVar(&o.spec.Password, "password", "", "the password (insecure: lands in shell history; prefer --password-stdin)")
+	return cli.Leaf(cmd, o, func([]string) error {
+		if err := cli.NeedFlag("username", o.spec.Username); err != nil {
 			return err
 		}
 		switch {
-		case o.passwordStdin && o.password != "":
-			return usageError{fmt.Errorf("--password and --password-stdin are mutually exclusive")}
-		case o.passwordStdin:
+		case passwordStdin && o.spec.Password != "":
+			return cli.Usagef("--password and --password-stdin are mutually exclusive")
+		case passwordStdin:
 			pw, err := readPassword(o.IO.In)
-			o.password = pw
+			o.spec.Password = pw
 			return err
-		case o.password != "":
-			return o.note("warning: --password lands in your shell history; prefer --password-stdin")
+		case o.spec.Password != "":
+			return o.Note("warning: --password lands in your shell history; prefer --password-stdin")
 		}
-		return usageError{fmt.Errorf("--password-stdin (or --password) is required")}
-	}, runBasicCreate, runF)
+		return cli.Usagef("--password-stdin (or --password) is required")
+	}, cli.WithProvider(m, runCredCreate(basicKind())), runF)
 }
 
-func runBasicCreate(ctx context.Context, o *basicCreateOptions) error {
-	c, err := o.provider()
-	if err != nil {
-		return err
+// readPassword reads the first line of r, without its line ending.
+func readPassword(r io.Reader) (string, error) {
+	line, err := bufio.NewReader(r).ReadString('\n')
+	if err != nil && err != io.EOF {
+		return "", fmt.Errorf("read password from stdin: %w", err)
 	}
-	cred, err := c.CreateBasicWith(ctx, o.tenant, api.BasicSpec{Username: o.username, Password: o.password, ClientID: o.clientID})
-	if err != nil {
-		return err
+	pw := strings.TrimRight(line, "\r\n")
+	if pw == "" {
+		return "", cli.Usagef("--password-stdin: stdin is empty")
 	}
-	return basicKind().table.print(o.manageOptions, cred, cred)
+	return pw, nil
 }
 
-// certAddOptions are the flags of `kaactl credentials cert add`.
-type certAddOptions struct {
-	*manageOptions
-	pemFile string
-	pemData []byte
-	issuer  string
-	serial  string
-}
-
-func newCertAddCmd(m *manageOptions, runF func(context.Context, *certAddOptions) error) *cobra.Command {
-	o := &certAddOptions{manageOptions: m}
+func newCertAddCmd(m *cli.Manage, runF func(context.Context, *credCreateOptions[api.CertSpec]) error) *cobra.Command {
+	o := &credCreateOptions[api.CertSpec]{Manage: m}
 	cmd := &cobra.Command{
 		Use:   "add --pem FILE | --issuer DN --serial N",
 		Short: "Register an X.509 client certificate, from its PEM or by issuer DN and serial",
 		Example: `  kaactl credentials cert add --pem device.crt
   kaactl credentials cert add --issuer 'CN=Device CA,O=Example' --serial 4096`,
-		Args: exactArgs(0),
+		Args: cli.ExactArgs(0),
 	}
+	var pemFile string
 	f := cmd.Flags()
-	f.StringVar(&o.pemFile, "pem", "", `PEM file of the certificate ("-": stdin)`)
-	f.StringVar(&o.issuer, "issuer", "", "issuer distinguished name, e.g. 'CN=Device CA,O=Example'")
-	f.StringVar(&o.serial, "serial", "", "serial number, base 10")
-	return leaf(cmd, o, func([]string) error {
-		byPEM, bySerial := o.pemFile != "", o.issuer != "" || o.serial != ""
+	f.StringVar(&pemFile, "pem", "", `PEM file of the certificate ("-": stdin)`)
+	f.StringVar(&o.spec.Issuer, "issuer", "", "issuer distinguished name, e.g. 'CN=Device CA,O=Example'")
+	f.StringVar(&o.spec.Serial, "serial", "", "serial number, base 10")
+	return cli.Leaf(cmd, o, func([]string) error {
+		byPEM, bySerial := pemFile != "", o.spec.Issuer != "" || o.spec.Serial != ""
 		switch {
 		case byPEM && bySerial:
-			return usageError{fmt.Errorf("--pem and --issuer/--serial are mutually exclusive")}
+			return cli.Usagef("--pem and --issuer/--serial are mutually exclusive")
 		case byPEM:
+			var data []byte
 			var err error
-			if o.pemFile == "-" {
-				o.pemData, err = io.ReadAll(io.LimitReader(o.IO.In, 1<<20))
+			if pemFile == "-" {
+				data, err = io.ReadAll(io.LimitReader(o.IO.In, 1<<20))
 			} else {
-				o.pemData, err = os.ReadFile(o.pemFile)
+				data, err = os.ReadFile(pemFile)
 			}
 			if err != nil {
 				return fmt.Errorf("--pem: %w", err)
 			}
-		case o.issuer == "" || o.serial == "":
-			return usageError{fmt.Errorf("want --pem FILE, or both --issuer and --serial")}
+			o.spec.PEM = string(data)
+		case o.spec.Issuer == "" || o.spec.Serial == "":
+			return cli.Usagef("want --pem FILE, or both --issuer and --serial")
 		}
 		return nil
-	}, runCertAdd, runF)
-}
-
-func runCertAdd(ctx context.Context, o *certAddOptions) error {
-	c, err := o.provider()
-	if err != nil {
-		return err
-	}
-	var cred api.CertCredential
-	if o.pemData != nil {
-		cred, err = c.AddCert(ctx, o.tenant, o.pemData)
-	} else {
-		cred, err = c.AddCertBySerial(ctx, o.tenant, o.issuer, o.serial)
-	}
-	if err != nil {
-		return err
-	}
-	return certKind().table.print(o.manageOptions, cred, cred)
+	}, cli.WithProvider(m, runCredCreate(certKind())), runF)
 }
 
 // credLsOptions are the flags of `kaactl credentials basic|cert ls`.
-type credLsOptions struct{ *manageOptions }
+type credLsOptions struct{ *cli.Manage }
 
-func newCredLsCmd[C any](m *manageOptions, k credKind[C], runF func(context.Context, *credLsOptions) error) *cobra.Command {
+func newCredLsCmd[C, S any](m *cli.Manage, k credKind[C, S], runF func(context.Context, *credLsOptions) error) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "ls",
 		Aliases: []string{"list"},
 		Short:   k.lsShort,
 		Example: "  kaactl credentials " + k.name + " ls\n  kaactl credentials " + k.name + " ls -o yaml",
-		Args:    exactArgs(0),
+		Args:    cli.ExactArgs(0),
 	}
-	return leaf(cmd, &credLsOptions{m}, nil, func(ctx context.Context, o *credLsOptions) error {
-		c, err := o.provider()
+	return cli.Leaf(cmd, &credLsOptions{m}, nil, cli.WithProvider(m, func(ctx context.Context, c *admin.ProviderClient, o *credLsOptions) error {
+		creds, err := k.list(c, ctx, o.Tenant)
 		if err != nil {
 			return err
 		}
-		creds, err := k.list(c, ctx, o.tenant)
-		if err != nil {
-			return err
-		}
-		return k.table.list(o.manageOptions, creds)
-	}, runF)
+		return k.table.List(o.Printer, creds)
+	}), runF)
 }
 
 // credRevokeOptions are the flags of `kaactl credentials basic|cert revoke`.
 type credRevokeOptions struct {
-	*manageOptions
+	*cli.Manage
 	id string
 }
 
-func newCredRevokeCmd[C any](m *manageOptions, k credKind[C], runF func(context.Context, *credRevokeOptions) error) *cobra.Command {
-	o := &credRevokeOptions{manageOptions: m}
+func newCredRevokeCmd[C, S any](m *cli.Manage, k credKind[C, S], runF func(context.Context, *credRevokeOptions) error) *cobra.Command {
+	o := &credRevokeOptions{Manage: m}
 	cmd := &cobra.Command{
 		Use:     "revoke ID",
 		Short:   "Revoke " + k.name + " credentials for good",
 		Example: "  kaactl credentials " + k.name + " revoke <credentialsId>",
-		Args:    exactArgs(1),
+		Args:    cli.ExactArgs(1),
 	}
-	return leaf(cmd, o, func(args []string) error { o.id = args[0]; return nil }, func(ctx context.Context, o *credRevokeOptions) error {
-		c, err := o.provider()
-		if err == nil {
-			err = k.revoke(c, ctx, o.tenant, o.id)
-		}
-		if err != nil {
+	return cli.Leaf(cmd, o, func(args []string) error { o.id = args[0]; return nil }, cli.WithProvider(m, func(ctx context.Context, c *admin.ProviderClient, o *credRevokeOptions) error {
+		if err := k.revoke(c, ctx, o.Tenant, o.id); err != nil {
 			return err
 		}
-		return o.print(map[string]string{"credentialsId": o.id, "status": string(api.StatusRevoked)}, func() error {
-			return o.say("credentials %s revoked", o.id)
+		return o.Print(map[string]string{"credentialsId": o.id, "status": string(api.StatusRevoked)}, func() error {
+			return o.Say("credentials %s revoked", o.id)
 		})
-	}, runF)
+	}), runF)
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/kaactl/kaactl/internal/clidoc"
+	"github.com/kaactl/kaactl/internal/output"
 )
 
 var update = flag.Bool("update", false, "rewrite docs/CONFIGURATION.md from the flag definitions")
@@ -35,7 +36,7 @@ func TestConfigurationDoc(t *testing.T) {
 	t.Setenv("XDG_DATA_HOME", "")
 	t.Setenv("HOME", "~")
 	var got bytes.Buffer
-	if err := clidoc.Write(&got, newRootCmd(ioStreams{}), configDocHeader); err != nil {
+	if err := clidoc.Write(&got, newRootCmd(output.New(nil, nil, nil)), configDocHeader); err != nil {
 		t.Fatal(err)
 	}
 	path := filepath.Join("..", "..", "docs", "CONFIGURATION.md")

@@ -2,17 +2,17 @@ package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
 
 	"github.com/spf13/cobra"
 
+	"github.com/kaactl/kaactl/internal/cli"
 	"github.com/kaactl/kaactl/internal/output"
+	"github.com/kaactl/kaactl/internal/tables"
 	"github.com/kaactl/kaactl/pkg/admin"
 	"github.com/kaactl/kaactl/pkg/api"
 )
 
-func newEndpointsCmd(streams ioStreams) *cobra.Command {
+func newEndpointsCmd(ios *output.IOStreams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "endpoints",
 		Aliases: []string{"ep"},
@@ -22,7 +22,7 @@ func newEndpointsCmd(streams ioStreams) *cobra.Command {
   kaactl endpoints suspend --app demo <endpointId>
   kaactl endpoints rm --app sim --all --yes`,
 	}
-	m := newManageGroup(streams, cmd)
+	m := newManageGroup(ios, cmd)
 	cmd.AddCommand(newEndpointsCreateCmd(m, nil), newEndpointsLsCmd(m, nil), newEndpointsRmCmd(m, nil))
 	for _, st := range []struct {
 		verb, short string
@@ -39,15 +39,15 @@ func newEndpointsCmd(streams ioStreams) *cobra.Command {
 
 // endpointsCreateOptions are the flags of `kaactl endpoints create`.
 type endpointsCreateOptions struct {
-	*manageOptions
+	*cli.Manage
 	app           string
 	endpointToken string
 	name          string
 	tokenOnly     bool
 }
 
-func newEndpointsCreateCmd(m *manageOptions, runF func(context.Context, *endpointsCreateOptions) error) *cobra.Command {
-	o := &endpointsCreateOptions{manageOptions: m}
+func newEndpointsCreateCmd(m *cli.Manage, runF func(context.Context, *endpointsCreateOptions) error) *cobra.Command {
+	o := &endpointsCreateOptions{Manage: m}
 	cmd := &cobra.Command{
 		Use:   "create --app APP",
 		Short: "Create an endpoint and print its token (shown only once)",
@@ -58,48 +58,40 @@ command.)`,
 		Example: `  kaactl endpoints create --app demo --name kitchen-sensor
   TOKEN=$(kaactl endpoints create --app demo --token-only)
   kaactl endpoints create --app demo -o json | jq -r .token`,
-		Args: exactArgs(0),
+		Args: cli.ExactArgs(0),
 	}
-	requireApp(cmd, &o.app)
+	cli.RequireApp(cmd, &o.app)
 	cmd.Flags().StringVar(&o.endpointToken, "endpoint-token", "", "endpoint token to register (default: generated)")
 	cmd.Flags().StringVar(&o.name, "name", "", "endpoint name (metadata)")
 	cmd.Flags().BoolVar(&o.tokenOnly, "token-only", false, "print only the endpoint token, for TOKEN=$(...)")
-	return leaf(cmd, o, func([]string) error { return needFlag("app", o.app) }, runEndpointsCreate, runF)
+	return cli.Leaf(cmd, o, func([]string) error { return cli.NeedFlag("app", o.app) }, cli.WithProvider(m, runEndpointsCreate), runF)
 }
 
-func runEndpointsCreate(ctx context.Context, o *endpointsCreateOptions) error {
-	c, err := o.provider()
-	if err != nil {
-		return err
-	}
-	ep, token, err := c.CreateEndpointWith(ctx, o.tenant, o.app, api.EndpointSpec{Token: o.endpointToken, Name: o.name})
+func runEndpointsCreate(ctx context.Context, c *admin.ProviderClient, o *endpointsCreateOptions) error {
+	ep, token, err := c.CreateEndpointWith(ctx, o.Tenant, o.app, api.EndpointSpec{Token: o.endpointToken, Name: o.name})
 	if err != nil {
 		return err
 	}
 	if o.tokenOnly {
-		return o.say("%s", token)
+		return o.Say("%s", token)
 	}
 	created := api.CreatedEndpoint{Endpoint: ep, Token: token}
-	err = table[api.CreatedEndpoint]{
-		header: []string{"ENDPOINT ID", "TOKEN ID", "TOKEN"},
-		row:    func(e api.CreatedEndpoint) []any { return []any{e.ID, e.TokenID, e.Token} },
-	}.print(o.manageOptions, created, created)
-	if err != nil {
+	if err := tables.CreatedEndpoint().Print(o.Printer, created, created); err != nil {
 		return err
 	}
-	return o.note("Save the endpoint token now: it is not shown again.")
+	return o.Note("Save the endpoint token now: it is not shown again.")
 }
 
 // endpointsLsOptions are the flags of `kaactl endpoints ls`.
 type endpointsLsOptions struct {
-	*manageOptions
+	*cli.Manage
 	app   string
 	limit int
 	all   bool
 }
 
-func newEndpointsLsCmd(m *manageOptions, runF func(context.Context, *endpointsLsOptions) error) *cobra.Command {
-	o := &endpointsLsOptions{manageOptions: m}
+func newEndpointsLsCmd(m *cli.Manage, runF func(context.Context, *endpointsLsOptions) error) *cobra.Command {
+	o := &endpointsLsOptions{Manage: m}
 	cmd := &cobra.Command{
 		Use:     "ls --app APP",
 		Aliases: []string{"list"},
@@ -107,92 +99,78 @@ func newEndpointsLsCmd(m *manageOptions, runF func(context.Context, *endpointsLs
 		Example: `  kaactl endpoints ls --app demo
   kaactl endpoints ls --app sim --limit 10
   kaactl endpoints ls --app demo --all -o json | jq -r '.[] | select(.status == "suspended") | .endpointId'`,
-		Args: exactArgs(0),
+		Args: cli.ExactArgs(0),
 	}
-	requireApp(cmd, &o.app)
+	cli.RequireApp(cmd, &o.app)
 	cmd.Flags().IntVar(&o.limit, "limit", 100, "list at most this many endpoints")
 	cmd.Flags().BoolVar(&o.all, "all", false, "list every endpoint (overrides --limit)")
-	return leaf(cmd, o, func([]string) error {
+	return cli.Leaf(cmd, o, func([]string) error {
 		if o.limit < 1 && !o.all {
-			return usageError{fmt.Errorf("--limit %d: want at least 1, or --all", o.limit)}
+			return cli.Usagef("--limit %d: want at least 1, or --all", o.limit)
 		}
-		return needFlag("app", o.app)
-	}, runEndpointsLs, runF)
+		if o.all {
+			o.limit = 0
+		}
+		return cli.NeedFlag("app", o.app)
+	}, cli.WithProvider(m, runEndpointsLs), runF)
 }
 
-func runEndpointsLs(ctx context.Context, o *endpointsLsOptions) error {
-	c, err := o.provider()
+func runEndpointsLs(ctx context.Context, c *admin.ProviderClient, o *endpointsLsOptions) error {
+	eps, total, err := c.ListEndpointsUpTo(ctx, o.Tenant, o.app, o.limit)
 	if err != nil {
 		return err
 	}
-	var eps []api.Endpoint
-	if o.all {
-		eps, err = c.ListEndpoints(ctx, o.tenant, o.app)
-	} else {
-		var total int
-		if eps, total, err = c.ListEndpointsPage(ctx, o.tenant, o.app, 0, o.limit); err == nil && total > len(eps) {
-			defer func() { _ = o.note("%d of %d endpoints (--limit N for more, --all for every one)", len(eps), total) }()
-		}
+	err = tables.Endpoints().List(o.Printer, eps)
+	if total > len(eps) {
+		_ = o.Note("%d of %d endpoints (--limit N for more, --all for every one)", len(eps), total)
 	}
-	if err != nil {
-		return err
-	}
-	return table[api.Endpoint]{
-		header: []string{"ENDPOINT ID", "NAME", "STATUS", "TOKEN ID", "CREATED"},
-		row: func(e api.Endpoint) []any {
-			return []any{e.ID, output.OrDash(e.Name), e.Status, e.TokenID, output.Time(e.CreatedAt)}
-		},
-	}.list(o.manageOptions, eps)
+	return err
 }
 
 // endpointsStatusOptions are the flags of `kaactl endpoints revoke|suspend|activate`.
 type endpointsStatusOptions struct {
-	*manageOptions
+	*cli.Manage
 	app        string
 	endpointID string
 	status     api.Status
 }
 
-func newEndpointsStatusCmd(m *manageOptions, verb, short string, status api.Status,
+func newEndpointsStatusCmd(m *cli.Manage, verb, short string, status api.Status,
 	runF func(context.Context, *endpointsStatusOptions) error) *cobra.Command {
-	o := &endpointsStatusOptions{manageOptions: m, status: status}
+	o := &endpointsStatusOptions{Manage: m, status: status}
 	cmd := &cobra.Command{
 		Use:     verb + " --app APP ENDPOINT_ID",
 		Short:   short,
 		Example: "  kaactl endpoints " + verb + " --app demo <endpointId>",
-		Args:    exactArgs(1),
+		Args:    cli.ExactArgs(1),
 	}
-	requireApp(cmd, &o.app)
-	return leaf(cmd, o, func(args []string) error {
+	cli.RequireApp(cmd, &o.app)
+	return cli.Leaf(cmd, o, func(args []string) error {
 		o.endpointID = args[0]
-		return needFlag("app", o.app)
-	}, runEndpointsStatus, runF)
+		return cli.NeedFlag("app", o.app)
+	}, cli.WithProvider(m, runEndpointsStatus), runF)
 }
 
-func runEndpointsStatus(ctx context.Context, o *endpointsStatusOptions) error {
-	c, err := o.provider()
-	if err != nil {
+func runEndpointsStatus(ctx context.Context, c *admin.ProviderClient, o *endpointsStatusOptions) error {
+	if err := c.SetEndpointStatus(ctx, o.Tenant, o.app, o.endpointID, o.status); err != nil {
 		return err
 	}
-	if err := c.SetEndpointStatus(ctx, o.tenant, o.app, o.endpointID, o.status); err != nil {
-		return err
-	}
-	return o.print(map[string]string{"endpointId": o.endpointID, "status": string(o.status)}, func() error {
-		return o.say("endpoint %s is %s", o.endpointID, o.status)
+	return o.Print(map[string]string{"endpointId": o.endpointID, "status": string(o.status)}, func() error {
+		return o.Say("endpoint %s is %s", o.endpointID, o.status)
 	})
 }
 
 // endpointsRmOptions are the flags of `kaactl endpoints rm`.
 type endpointsRmOptions struct {
-	*manageOptions
+	*cli.Manage
 	app string
 	ids []string
 	all bool
 	yes bool
 }
 
-func newEndpointsRmCmd(m *manageOptions, runF func(context.Context, *endpointsRmOptions) error) *cobra.Command {
-	o := &endpointsRmOptions{manageOptions: m}
+func newEndpointsRmCmd(m *cli.Manage, runF func(context.Context, *endpointsRmOptions) error) *cobra.Command {
+	o := &endpointsRmOptions{Manage: m}
 	cmd := &cobra.Command{
 		Use:     "rm --app APP (ENDPOINT_ID... | --all)",
 		Aliases: []string{"delete"},
@@ -200,37 +178,31 @@ func newEndpointsRmCmd(m *manageOptions, runF func(context.Context, *endpointsRm
 		Example: `  kaactl endpoints rm --app demo <endpointId> <endpointId>
   kaactl endpoints rm --app sim --all --yes`,
 	}
-	requireApp(cmd, &o.app)
+	cli.RequireApp(cmd, &o.app)
 	cmd.Flags().BoolVar(&o.all, "all", false, "delete every endpoint of --app")
 	cmd.Flags().BoolVar(&o.yes, "yes", false, "do not ask before --all")
-	return leaf(cmd, o, func(args []string) error {
+	return cli.Leaf(cmd, o, func(args []string) error {
 		o.ids = args
 		if o.all == (len(args) > 0) {
-			return usageError{errors.New("give endpoint IDs, or --all")}
+			return cli.Usagef("give endpoint IDs, or --all")
 		}
-		if err := needFlag("app", o.app); err != nil || !o.all {
+		if err := cli.NeedFlag("app", o.app); err != nil || !o.all {
 			return err
 		}
-		return confirm(o.IO, o.yes, "--all deletes every endpoint of "+o.app)
-	}, runEndpointsRm, runF)
+		return cli.Confirm(o.IO, o.yes, "--all deletes every endpoint of "+o.app)
+	}, cli.WithProvider(m, runEndpointsRm), runF)
 }
 
-func runEndpointsRm(ctx context.Context, o *endpointsRmOptions) error {
-	c, err := o.provider()
-	if err != nil {
-		return err
-	}
+func runEndpointsRm(ctx context.Context, c *admin.ProviderClient, o *endpointsRmOptions) error {
 	var n int
+	var err error
 	if o.all {
-		n, err = c.DeleteAllEndpoints(ctx, o.tenant, o.app)
+		n, err = c.DeleteAllEndpoints(ctx, o.Tenant, o.app)
 	} else {
-		n, err = c.DeleteEndpoints(ctx, o.tenant, o.app, o.ids)
+		n, err = c.DeleteNamedEndpoints(ctx, o.Tenant, o.app, o.ids)
 	}
 	if err != nil {
 		return err
 	}
-	if !o.all && n < len(o.ids) {
-		return fmt.Errorf("deleted %d of %d endpoints: %d %w in application %s", n, len(o.ids), len(o.ids)-n, admin.ErrNotFound, o.app)
-	}
-	return o.print(api.DeletedEndpoints{Deleted: n}, func() error { return o.say("deleted %d endpoints of %s", n, o.app) })
+	return o.Print(api.DeletedEndpoints{Deleted: n}, func() error { return o.Say("deleted %d endpoints of %s", n, o.app) })
 }

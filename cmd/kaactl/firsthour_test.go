@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kaactl/kaactl/internal/cli"
+	"github.com/kaactl/kaactl/internal/output"
 	"github.com/kaactl/kaactl/internal/testenv"
 	"github.com/kaactl/kaactl/pkg/admin"
 	"github.com/kaactl/kaactl/pkg/api"
@@ -169,7 +171,7 @@ func TestEndpointsPagingAndRm(t *testing.T) {
 		t.Errorf("rm again: %v", err)
 	}
 	for _, bad := range [][]string{{"rm", "--app", "demo"}, {"rm", "--app", "demo", "--all", ids[2]}, {"rm", "--app", "demo", "--all"}, {"ls", "--app", "demo", "--limit", "0"}} {
-		if _, _, err := execute(t, append(append([]string{"endpoints"}, bad...), conn...)...); !errors.As(err, new(usageError)) {
+		if _, _, err := execute(t, append(append([]string{"endpoints"}, bad...), conn...)...); !cli.IsUsage(err) {
 			t.Errorf("endpoints %v: %v, want a usage error", bad, err)
 		}
 	}
@@ -196,8 +198,8 @@ func TestUpReset(t *testing.T) {
 	stop()
 	o := &upOptions{Options: platform.DefaultOptions(), reset: true}
 	o.DataDir = dir
-	err := runUp(context.Background(), ioStreams{in: strings.NewReader("y\n"), out: io.Discard, err: io.Discard}, o)
-	if !errors.As(err, new(usageError)) || !strings.Contains(err.Error(), "refused without --yes") {
+	err := runUp(context.Background(), output.New(strings.NewReader("y\n"), io.Discard, io.Discard), o)
+	if !cli.IsUsage(err) || !strings.Contains(err.Error(), "refused without --yes") {
 		t.Fatalf("--reset without --yes in a script: %v", err)
 	}
 	p, _, stop = startUp(t, dir, func(o *upOptions) { o.reset, o.yes = true, true })

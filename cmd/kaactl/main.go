@@ -10,6 +10,8 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/kaactl/kaactl/internal/cli"
+	"github.com/kaactl/kaactl/internal/output"
 	"github.com/kaactl/kaactl/pkg/sim"
 )
 
@@ -21,7 +23,7 @@ func main() {
 func run(args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	root := newRootCmd(ioStreams{in: os.Stdin, out: os.Stdout, err: os.Stderr})
+	root := newRootCmd(output.System())
 	root.SetArgs(args)
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "kaactl:", err)
@@ -35,7 +37,7 @@ func run(args []string) int {
 // other failure.
 func exitCode(err error) int {
 	switch {
-	case errors.As(err, new(usageError)):
+	case cli.IsUsage(err):
 		return 2
 	case errors.Is(err, sim.ErrInterrupted):
 		return 130

@@ -16,6 +16,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/kaactl/kaactl/internal/cli"
+	"github.com/kaactl/kaactl/internal/output"
 	"github.com/kaactl/kaactl/internal/testenv"
 	"github.com/kaactl/kaactl/pkg/platform"
 	"github.com/kaactl/kaactl/pkg/platform/platformtest"
@@ -27,7 +29,7 @@ import (
 func execute(t *testing.T, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	root := newRootCmd(ioStreams{in: strings.NewReader(""), out: &out, err: &errb})
+	root := newRootCmd(output.New(strings.NewReader(""), &out, &errb))
 	root.SetArgs(args)
 	err = root.ExecuteContext(context.Background())
 	return out.String(), errb.String(), err
@@ -72,10 +74,10 @@ func TestServeKPCFlagsAndEnv(t *testing.T) {
 	t.Setenv("KAA_MQTT_ADDR", ":1999")
 	t.Setenv("KAA_REQUEST_TIMEOUT", "7s")
 	var got *serveKPCOptions
-	cmd := newServeKPCCmd(ioStreams{out: io.Discard, err: io.Discard}, &globalOptions{logLevel: "info", logFormat: "text"},
+	cmd := newServeKPCCmd(output.New(nil, io.Discard, io.Discard), &cli.LogFlags{Level: "info", Format: "text"},
 		func(_ context.Context, o *serveKPCOptions) error { got = o; return nil })
 	cmd.SetArgs([]string{"--mqtt-addr", ":2000"})
-	cmd.PersistentPreRunE = newRootCmd(ioStreams{}).PersistentPreRunE
+	cmd.PersistentPreRunE = newRootCmd(output.New(nil, nil, nil)).PersistentPreRunE
 	if err := cmd.Execute(); err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +108,7 @@ func startUp(t *testing.T, dataDir string, mutate ...func(*upOptions)) (*upPlatf
 	ready := make(chan *platform.Platform, 1)
 	var out bytes.Buffer
 	o := &upOptions{Options: platform.DefaultOptions(), ready: func(p *platform.Platform) { ready <- p }}
-	o.DataDir, o.AutoRegister, o.drainTimeout = dataDir, true, 5*time.Second
+	o.DataDir, o.AutoRegister, o.DrainTimeout = dataDir, true, 5*time.Second
 	const free = platformtest.Loopback
 	o.NATSAddr, o.BCX.RESTAddr, o.Provider.RESTAddr, o.HTTPSAddr = free, free, free, free
 	o.KPC.MQTTAddr, o.KPC.MQTTSAddr, o.KPC.WSAddr, o.KPC.HTTPAddr, o.KPC.RESTAddr = free, free, free, free, free
@@ -114,7 +116,7 @@ func startUp(t *testing.T, dataDir string, mutate ...func(*upOptions)) (*upPlatf
 		m(o)
 	}
 	done := make(chan error, 1)
-	go func() { done <- runUp(ctx, ioStreams{out: &out, err: io.Discard}, o) }()
+	go func() { done <- runUp(ctx, output.New(nil, &out, io.Discard), o) }()
 	var p *platform.Platform
 	select {
 	case p = <-ready:
@@ -291,7 +293,7 @@ func TestEveryCommandHasExamples(t *testing.T) {
 			walk(sub)
 		}
 	}
-	walk(newRootCmd(ioStreams{}))
+	walk(newRootCmd(output.New(nil, nil, nil)))
 }
 
 // TestRootVersionFlag: kaactl --version prints what kaactl version does.

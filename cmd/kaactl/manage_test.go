@@ -20,7 +20,9 @@ import (
 	"github.com/spf13/cobra"
 	"gopkg.in/yaml.v3"
 
+	"github.com/kaactl/kaactl/internal/cli"
 	"github.com/kaactl/kaactl/internal/output"
+	"github.com/kaactl/kaactl/pkg/admin"
 	"github.com/kaactl/kaactl/pkg/api"
 	"github.com/kaactl/kaactl/pkg/sim"
 )
@@ -29,7 +31,7 @@ import (
 func executeIn(t *testing.T, stdin string, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	root := newRootCmd(ioStreams{in: strings.NewReader(stdin), out: &out, err: &errb})
+	root := newRootCmd(output.New(strings.NewReader(stdin), &out, &errb))
 	root.SetArgs(args)
 	err = root.ExecuteContext(context.Background())
 	return out.String(), errb.String(), err
@@ -265,7 +267,7 @@ func TestManage(t *testing.T) {
 		if sum := sha256.Sum256(data); err != nil || streamed != string(data) || !strings.Contains(errOut, "sha256 "+hex.EncodeToString(sum[:])) {
 			t.Errorf("get -O -: %v, %d bytes, stderr %q", err, len(streamed), errOut)
 		}
-		if err := fails(t, "y\n", "blobs", "rm", "--app", "demo", "--endpoint", ep, id); !isUsage(err) || !strings.Contains(err.Error(), "delete blob "+id) || !strings.Contains(err.Error(), "refused without --yes") {
+		if err := fails(t, "y\n", "blobs", "rm", "--app", "demo", "--endpoint", ep, id); !cli.IsUsage(err) || !strings.Contains(err.Error(), "delete blob "+id) || !strings.Contains(err.Error(), "refused without --yes") {
 			t.Errorf("rm in a pipe: %v", err)
 		}
 		if err := fails(t, "", "blobs", "ls", "--app", "nope"); !errors.Is(err, api.ErrNotFound) || !strings.Contains(err.Error(), `application "nope" does not exist`) {
@@ -296,8 +298,8 @@ func TestManage(t *testing.T) {
 	t.Run("terminal", func(t *testing.T) {
 		ios, _, out, _ := output.Test()
 		ios.SetStdoutTTY(true)
-		m := &manageOptions{IO: ios, format: output.FormatTable, connOptions: connOptions{providerURL: "http://" + p.Provider.RESTAddr(), token: p.AdminToken, tenant: "kaa"}}
-		if err := runAppsLs(context.Background(), &appsLsOptions{m}); err != nil {
+		m := &cli.Manage{Printer: output.NewPrinter(ios), Conn: &admin.Conn{ProviderURL: "http://" + p.Provider.RESTAddr(), Token: p.AdminToken, Tenant: "kaa"}}
+		if err := cli.WithProvider(m, runAppsLs)(context.Background(), &appsLsOptions{m}); err != nil {
 			t.Fatal(err)
 		}
 		lines := strings.Split(out.String(), "\n")
@@ -348,48 +350,48 @@ func TestManageFlags(t *testing.T) {
 		name  string
 		stdin string
 		args  []string
-		cmd   func(m *manageOptions, got *string) *cobra.Command
+		cmd   func(m *cli.Manage, got *string) *cobra.Command
 		want  string
 	}{
 		{"apps create", "", []string{"create", "x", "--version", "a,b", "--auto-register", "-o", "yaml"},
-			func(m *manageOptions, got *string) *cobra.Command {
+			func(m *cli.Manage, got *string) *cobra.Command {
 				return newAppsCreateCmd(m, func(_ context.Context, o *appsCreateOptions) error {
-					*got = fmt.Sprintf("%s %v %v %s", o.name, o.versions, o.autoRegister, o.format)
+					*got = fmt.Sprintf("%s %v %v %s", o.name, o.versions, o.autoRegister, o.Format)
 					return nil
 				})
 			}, "x [a b] true yaml"},
 		{"endpoints suspend", "", []string{"suspend", "--app", "demo", "ep-1", "--tenant", "acme"},
-			func(m *manageOptions, got *string) *cobra.Command {
+			func(m *cli.Manage, got *string) *cobra.Command {
 				return newEndpointsStatusCmd(m, "suspend", "", api.StatusSuspended, func(_ context.Context, o *endpointsStatusOptions) error {
-					*got = fmt.Sprintf("%s %s %s %s %s", o.app, o.endpointID, o.status, o.tenant, o.format)
+					*got = fmt.Sprintf("%s %s %s %s %s", o.app, o.endpointID, o.status, o.Tenant, o.Format)
 					return nil
 				})
 			}, "demo ep-1 suspended acme table"},
 		{"basic create", "pw\r\nrest\n", []string{"create", "--username", "u", "--password-stdin"},
-			func(m *manageOptions, got *string) *cobra.Command {
-				return newBasicCreateCmd(m, func(_ context.Context, o *basicCreateOptions) error {
-					*got = o.username + " " + o.password
+			func(m *cli.Manage, got *string) *cobra.Command {
+				return newBasicCreateCmd(m, func(_ context.Context, o *credCreateOptions[api.BasicSpec]) error {
+					*got = o.spec.Username + " " + o.spec.Password
 					return nil
 				})
 			}, "u pw"},
 		{"cert add", "PEM DATA", []string{"add", "--pem", "-"},
-			func(m *manageOptions, got *string) *cobra.Command {
-				return newCertAddCmd(m, func(_ context.Context, o *certAddOptions) error {
-					*got = string(o.pemData)
+			func(m *cli.Manage, got *string) *cobra.Command {
+				return newCertAddCmd(m, func(_ context.Context, o *credCreateOptions[api.CertSpec]) error {
+					*got = o.spec.PEM
 					return nil
 				})
 			}, "PEM DATA"},
 		{"blobs ls", "", []string{"ls", "--app", "demo", "--asc", "--limit", "7", "--endpoint", "ep"},
-			func(m *manageOptions, got *string) *cobra.Command {
-				return newBlobsLsCmd(&blobsGroup{manageOptions: m}, func(_ context.Context, o *blobsLsOptions) error {
-					*got = fmt.Sprintf("%s %+v %d", o.app, o.list, o.limit)
+			func(m *cli.Manage, got *string) *cobra.Command {
+				return newBlobsLsCmd(&blobsGroup{Manage: m}, func(_ context.Context, o *blobsLsOptions) error {
+					*got = fmt.Sprintf("%s %+v", o.app, o.query)
 					return nil
 				})
-			}, "demo {EndpointID:ep Page:0 Size:0 Sort:createdDate,asc} 7"},
+			}, "demo {EndpointID:ep Limit:7 All:false Asc:true}"},
 		{"blobs get", "", []string{"get", "--app", "demo", "--endpoint", "ep", "b1", "-O", "f", "--bcx-url", "http://bcx"},
-			func(m *manageOptions, got *string) *cobra.Command {
-				return newBlobsGetCmd(&blobsGroup{manageOptions: m}, func(_ context.Context, o *blobOptions) error {
-					*got = fmt.Sprintf("%s %s %s %s %s", o.app, o.endpointID, o.id, o.outFile, o.bcxURL)
+			func(m *cli.Manage, got *string) *cobra.Command {
+				return newBlobsGetCmd(&blobsGroup{Manage: m}, func(_ context.Context, o *blobOptions) error {
+					*got = fmt.Sprintf("%s %s %s %s %s", o.app, o.endpointID, o.id, o.outFile, o.BCXURL)
 					return nil
 				})
 			}, "demo ep b1 f http://bcx"},
@@ -398,7 +400,7 @@ func TestManageFlags(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var got string
 			group := &cobra.Command{Use: "group", SilenceErrors: true, SilenceUsage: true}
-			m := newManageGroup(ioStreams{in: strings.NewReader(tt.stdin), out: &bytes.Buffer{}, err: &bytes.Buffer{}}, group)
+			m := newManageGroup(output.New(strings.NewReader(tt.stdin), &bytes.Buffer{}, &bytes.Buffer{}), group)
 			group.AddCommand(tt.cmd(m, &got))
 			group.SetArgs(tt.args)
 			if err := group.Execute(); err != nil || got != tt.want {

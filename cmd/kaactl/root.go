@@ -2,32 +2,20 @@ package main
 
 import (
 	"fmt"
-	"io"
-	"log/slog"
 
 	"github.com/spf13/cobra"
 
+	"github.com/kaactl/kaactl/internal/cli"
 	"github.com/kaactl/kaactl/internal/flagset"
+	"github.com/kaactl/kaactl/internal/output"
+	"github.com/kaactl/kaactl/pkg/admin"
 	"github.com/kaactl/kaactl/pkg/platform"
+	"github.com/kaactl/kaactl/pkg/server/provider"
 )
 
-// ioStreams is where a command reads and writes; tests pass buffers.
-type ioStreams struct {
-	in       io.Reader
-	out, err io.Writer
-}
-
-// usageError marks errors in how a command was called (exit code 2).
-type usageError struct{ error }
-
-// globalOptions are the flags every command shares.
-type globalOptions struct {
-	logLevel  string
-	logFormat string
-}
-
-func newRootCmd(io ioStreams) *cobra.Command {
-	g := &globalOptions{}
+// newRootCmd is the command tree on ios.
+func newRootCmd(ios *output.IOStreams) *cobra.Command {
+	logs := &cli.LogFlags{}
 	root := &cobra.Command{
 		Use:   "kaactl",
 		Short: "Kaa Protocol edge (KPC), blob extension (BCX) and tools, in one binary",
@@ -42,24 +30,21 @@ KAA_NATS=nats://10.0.0.5:4222 or KAA_MQTT_ADDR=:1884; flags win over env.`,
 
   # One service against your own NATS
   kaactl serve kpc --nats nats://nats.example:4222`,
-		Version:       versionText(),
+		Version:       cli.Version(version, commit),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
-			if err := flagset.ApplyEnv(cmd.Flags()); err != nil {
-				return usageError{err}
-			}
-			return nil
+			return cli.Usage(flagset.ApplyEnv(cmd.Flags()))
 		},
 	}
-	root.SetIn(io.in)
-	root.SetOut(io.out)
-	root.SetErr(io.err)
-	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
+	root.SetIn(ios.In)
+	root.SetOut(ios.Out)
+	root.SetErr(ios.ErrOut)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return cli.Usage(err) })
 	root.SetVersionTemplate("kaactl {{.Version}}\n")
-	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn, error")
-	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
-	root.AddCommand(newVersionCmd(io), newServeCmd(io, g), newUpCmd(io, g), newSimCmd(io, nil), newAppsCmd(io), newEndpointsCmd(io), newCredentialsCmd(io), newTenantsCmd(io), newBlobsCmd(io), newSessionsCmd(io), newCertCmd(io))
+	logs.BindFlags(root.PersistentFlags())
+	root.AddCommand(newVersionCmd(ios), newServeCmd(ios, logs), newUpCmd(ios, logs), newSimCmd(ios, nil), newAppsCmd(ios), newEndpointsCmd(ios),
+		newCredentialsCmd(ios), newTenantsCmd(ios), newBlobsCmd(ios), newSessionsCmd(ios), newCertCmd(ios))
 	addCompletionExample(root)
 	return root
 }
@@ -80,18 +65,27 @@ func addCompletionExample(root *cobra.Command) {
 // defaultDataDir is kaactl up's data dir, where the admin token lives.
 func defaultDataDir() string { return platform.DefaultDataDir() }
 
-func (g *globalOptions) logger(w io.Writer) (*slog.Logger, error) {
-	var lvl slog.Level
-	if err := lvl.UnmarshalText([]byte(g.logLevel)); err != nil {
-		return nil, usageError{fmt.Errorf("--log-level %q: want debug, info, warn or error", g.logLevel)}
-	}
-	hopts := &slog.HandlerOptions{Level: lvl}
-	switch g.logFormat {
-	case "text":
-		return slog.New(slog.NewTextHandler(w, hopts)), nil
-	case "json":
-		return slog.New(slog.NewJSONHandler(w, hopts)), nil
-	default:
-		return nil, usageError{fmt.Errorf("--log-format %q: want text or json", g.logFormat)}
+// newManageGroup makes cmd a management group, reaching kaactl up's APIs
+// unless its flags say otherwise.
+func newManageGroup(ios *output.IOStreams, cmd *cobra.Command) *cli.Manage {
+	return cli.ManageGroup(cmd, ios, admin.Conn{ProviderURL: "http://" + provider.DefaultRESTAddr, BCXURL: "http://127.0.0.1:8090", DataDir: defaultDataDir(), Tenant: "kaa"})
+}
+
+// Set by the release build (-ldflags "-X main.version=... -X main.commit=...").
+var (
+	version = "dev"
+	commit  = ""
+)
+
+func newVersionCmd(ios *output.IOStreams) *cobra.Command {
+	return &cobra.Command{
+		Use:     "version",
+		Short:   "Print the kaactl version (also: kaactl --version)",
+		Example: "  kaactl version\n  kaactl --version",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			_, err := fmt.Fprintf(ios.Out, "kaactl %s\n", cli.Version(version, commit))
+			return err
+		},
 	}
 }

@@ -2,144 +2,46 @@ package main
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 
-	"github.com/kaactl/kaactl/internal/cliconfig"
+	"github.com/kaactl/kaactl/internal/cli"
+	"github.com/kaactl/kaactl/internal/output"
 	"github.com/kaactl/kaactl/pkg/kaaconfig"
+	"github.com/kaactl/kaactl/pkg/server/bcx"
 	"github.com/kaactl/kaactl/pkg/server/echo"
 	"github.com/kaactl/kaactl/pkg/server/kpc"
+	"github.com/kaactl/kaactl/pkg/server/provider"
 )
 
-func newServeCmd(io ioStreams, g *globalOptions) *cobra.Command {
+func newServeCmd(ios *output.IOStreams, logs *cli.LogFlags) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run one service (for deployments with NATS outside)",
 		Example: `  kaactl serve kpc --nats nats://nats.example:4222 --config kpc.yaml
   kaactl serve echo --nats nats://nats.example:4222`,
 	}
-	cmd.AddCommand(newServeKPCCmd(io, g, nil), newServeBCXCmd(io, g, nil), newServeProviderCmd(io, g, nil), newServeEchoCmd(io, g, nil))
-	return cmd
-}
-
-// serveFlags are the flags of the commands that run services, next to the
-// services' own: --config where the command reads one, --drain-timeout.
-type serveFlags struct {
-	configPath   string
-	drainTimeout time.Duration
-}
-
-// bind adds --config (when configHelp says what the file holds) and
-// --drain-timeout (when drainHelp says what a drain waits for).
-func (s *serveFlags) bind(fs *pflag.FlagSet, configHelp string, drain time.Duration, drainHelp string) {
-	if configHelp != "" {
-		fs.StringVar(&s.configPath, cliconfig.ConfigFlag, "", configHelp)
-	}
-	s.drainTimeout = drain
-	if drainHelp != "" {
-		fs.DurationVar(&s.drainTimeout, "drain-timeout", drain, drainHelp)
-	}
-}
-
-// flags are the command's own flags, for serviceCommand.
-func (s *serveFlags) flags() *serveFlags { return s }
-
-// setup is what a service command does first: apply --config to its flags
-// (so a file can set --log-level too), then make the logger.
-func (s *serveFlags) setup(cmd *cobra.Command, io ioStreams, g *globalOptions) (*slog.Logger, kaaconfig.AppConfig, error) {
-	var apps kaaconfig.AppConfig
-	if s.configPath != "" {
-		var err error
-		if apps, err = cliconfig.Load(cmd.Flags(), s.configPath); err != nil {
-			if errors.Is(err, cliconfig.ErrSetting) {
-				return nil, apps, usageError{err}
-			}
-			return nil, apps, err
-		}
-	}
-	log, err := g.logger(io.err)
-	return log, apps, err
-}
-
-// service is what every command that runs services runs.
-type service interface {
-	Start(context.Context) error
-	Shutdown(context.Context) error
-}
-
-// runService builds a service (its options are wrong: a usage error),
-// starts it, calls started, waits for ctx to end (SIGINT, SIGTERM) and
-// drains it within drain.
-func runService[S service](ctx context.Context, build func() (S, error), drain time.Duration, started func(S)) error {
-	svc, err := build()
-	if err != nil {
-		return usageError{err}
-	}
-	if err := svc.Start(ctx); err != nil {
-		return err
-	}
-	if started != nil {
-		started(svc)
-	}
-	<-ctx.Done()
-	// The drain gets its own deadline: ctx is done already.
-	sctx, cancel := context.WithTimeout(context.Background(), drain)
-	defer cancel()
-	return svc.Shutdown(sctx)
-}
-
-// serviceOptions are the options of a command that runs one service S:
-// the service's own, which bind its flags, and the command's.
-type serviceOptions[S service] interface {
-	BindFlags(*pflag.FlagSet)
-	flags() *serveFlags
-	// use gives the service the logger and the config file's applications.
-	use(*slog.Logger, kaaconfig.AppConfig)
-	// build is the service's New.
-	build() (S, error)
-}
-
-// serviceCommand completes cmd into a command that runs the service of o:
-// its flags, then a RunE that applies --config, makes the logger and runs
-// the service until SIGINT/SIGTERM (or runF, for tests).
-func serviceCommand[O serviceOptions[S], S service](cmd *cobra.Command, io ioStreams, g *globalOptions, o O, runF func(context.Context, O) error,
-	configHelp string, drain time.Duration, drainHelp string) *cobra.Command {
-	f := o.flags()
-	cmd.Args = cobra.NoArgs
-	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		log, apps, err := f.setup(cmd, io, g)
-		if err != nil {
-			return err
-		}
-		o.use(log, apps)
-		if runF != nil {
-			return runF(cmd.Context(), o)
-		}
-		return runService(cmd.Context(), o.build, f.drainTimeout, nil)
-	}
-	o.BindFlags(cmd.Flags())
-	f.bind(cmd.Flags(), configHelp, drain, drainHelp)
+	cmd.AddCommand(newServeKPCCmd(ios, logs, nil), newServeBCXCmd(ios, logs, nil), newServeProviderCmd(ios, logs, nil), newServeEchoCmd(ios, logs, nil))
 	return cmd
 }
 
 // serveKPCOptions are the flags of `kaactl serve kpc`.
 type serveKPCOptions struct {
 	kpc.Options
-	serveFlags
+	cli.ServeFlags
 }
 
-func (o *serveKPCOptions) use(log *slog.Logger, apps kaaconfig.AppConfig) {
+// Use and Build make it cli.ServiceOptions.
+func (o *serveKPCOptions) Use(log *slog.Logger, apps kaaconfig.AppConfig) {
 	o.Logger, o.Apps = log, apps
 }
-func (o *serveKPCOptions) build() (*kpc.Server, error) { return kpc.New(o.Options) }
+func (o *serveKPCOptions) Build() (*kpc.Server, error) { return kpc.New(o.Options) }
 
-func newServeKPCCmd(io ioStreams, g *globalOptions, runF func(context.Context, *serveKPCOptions) error) *cobra.Command {
+func newServeKPCCmd(ios *output.IOStreams, logs *cli.LogFlags, runF func(context.Context, *serveKPCOptions) error) *cobra.Command {
 	o := &serveKPCOptions{Options: kpc.DefaultOptions()}
-	return serviceCommand(&cobra.Command{
+	return cli.ServiceCommand(&cobra.Command{
 		Use:   "kpc",
 		Short: "Run the Kaa Protocol edge: 1/KP over MQTT and HTTP, relayed to extensions over NATS",
 		Long: `Run one KPC replica. Devices publish 1/KP requests
@@ -179,24 +81,99 @@ SIGINT/SIGTERM drain.`,
 		Example: `  kaactl serve kpc --nats nats://nats.example:4222 --config kpc.yaml
   kaactl serve kpc --mqtts-addr :8883 --https-addr :8443 --path-prefix /kpc --tls-generate
   KAA_MQTT_ADDR=:1884 kaactl serve kpc --http-addr ""`,
-	}, io, g, o, runF, "YAML config file: any flag of this command as a top-level key, plus kaa.applications, kaa.extension-instances and kaa.tenants",
+	}, ios.ErrOut, logs, o, runF, "YAML config file: any flag of this command as a top-level key, plus kaa.applications, kaa.extension-instances and kaa.tenants",
 		15*time.Second, "on shutdown, wait this long for in-flight requests")
 }
 
 // serveEchoOptions are the flags of `kaactl serve echo`.
 type serveEchoOptions struct {
 	echo.Options
-	serveFlags
+	cli.ServeFlags
 }
 
-func (o *serveEchoOptions) use(log *slog.Logger, _ kaaconfig.AppConfig) { o.Logger = log }
-func (o *serveEchoOptions) build() (*echo.Service, error)               { return echo.New(o.Options) }
+func (o *serveEchoOptions) Use(log *slog.Logger, _ kaaconfig.AppConfig) { o.Logger = log }
+func (o *serveEchoOptions) Build() (*echo.Service, error)               { return echo.New(o.Options) }
 
-func newServeEchoCmd(io ioStreams, g *globalOptions, runF func(context.Context, *serveEchoOptions) error) *cobra.Command {
-	return serviceCommand(&cobra.Command{
+func newServeEchoCmd(ios *output.IOStreams, logs *cli.LogFlags, runF func(context.Context, *serveEchoOptions) error) *cobra.Command {
+	return cli.ServiceCommand(&cobra.Command{
 		Use:   "echo",
 		Short: "Run a demo extension that answers every 1/KP request with its own payload",
 		Example: `  kaactl serve echo --nats nats://nats.example:4222
   kaactl serve echo --instance echo2`,
-	}, io, g, &serveEchoOptions{Options: echo.DefaultOptions()}, runF, "", 5*time.Second, "")
+	}, ios.ErrOut, logs, &serveEchoOptions{Options: echo.DefaultOptions()}, runF, "", 5*time.Second, "")
+}
+
+// serveBCXOptions are the flags of `kaactl serve bcx`.
+type serveBCXOptions struct {
+	bcx.Options
+	cli.ServeFlags
+}
+
+func (o *serveBCXOptions) Use(log *slog.Logger, apps kaaconfig.AppConfig) {
+	o.Logger, o.Apps = log, apps
+}
+func (o *serveBCXOptions) Build() (*bcx.Server, error) { return bcx.New(o.Options) }
+
+func newServeBCXCmd(ios *output.IOStreams, logs *cli.LogFlags, runF func(context.Context, *serveBCXOptions) error) *cobra.Command {
+	return cli.ServiceCommand(&cobra.Command{
+		Use:   "bcx",
+		Short: "Run the blob extension: upload tokens over 1/KP, blob uploads and management over REST",
+		Long: `Run one BCX replica.
+
+Devices request an upload token with an empty 1/KP request to
+kp1/<appVersion>/bcx/<endpointToken>/token[/<requestId>] and get {"token":"..."};
+they upload with POST /api/v1/binary-data[?name=] and header X-Auth-Token
+(201 + Location), or POST /api/v1/files/<filename> (204, replaces the file).
+--tls-cert/--tls-key serve HTTPS, --path-prefix /bcx Kaa's cloud paths.
+
+Tokens are HMAC-signed and stateless: every replica verifies every replica's
+tokens as long as they share --token-key-file.
+
+Management (Authorization: Bearer <JWT> of the application's tenant; scope
+endpoint:read, endpoint:delete for DELETE):
+  GET    /api/v1/applications/<app>/binary-data[?endpointId=&page=&size=&sort=createdDate,asc]
+  GET    /api/v1/applications/<app>/endpoints/<ep>/binary-data/<id>[/data]   (Range supported)
+  GET    /api/v1/applications/<app>/endpoints/<ep>/binary-data/data/last
+  DELETE /api/v1/applications/<app>/endpoints/<ep>/binary-data/<id>
+A JWT's tenant is its issuer's realm (…/realms/<tenant>); tenant issuers come from
+--issuer tenant=URL or the Tenant Manager (--tenant-manager-url).
+
+S3 credentials come from the standard AWS chain (AWS_ACCESS_KEY_ID, profiles,
+instance roles).`,
+		Example: `  # Blobs in a local S3, one shared token key, management JWTs of tenant kaa
+  kaactl serve bcx --nats nats://127.0.0.1:4222 --s3-endpoint http://127.0.0.1:7070 --s3-path-style \
+    --s3-bucket kaa-bcx --token-key-file /etc/kaactl/bcx.key --create-token-key \
+    --issuer kaa=https://idp.example/auth/realms/kaa
+
+  # Blobs on disk
+  kaactl serve bcx --backend disk --disk-dir /var/lib/kaactl/blobs --create-token-key \
+    --tls-cert bcx.crt --tls-key bcx.key --path-prefix /bcx`,
+	}, ios.ErrOut, logs, &serveBCXOptions{Options: bcx.DefaultOptions()}, runF, "YAML config file: any flag of this command as a top-level key, plus kaa.applications (versions, tenant-id, bcx.tokens.expiration)",
+		30*time.Second, "on shutdown, wait this long for uploads in progress")
+}
+
+// serveProviderOptions are the flags of `kaactl serve provider`.
+type serveProviderOptions struct {
+	provider.Options
+	cli.ServeFlags
+}
+
+func (o *serveProviderOptions) Use(log *slog.Logger, _ kaaconfig.AppConfig) { o.Logger = log }
+func (o *serveProviderOptions) Build() (*provider.Provider, error)          { return provider.New(o.Options) }
+
+func newServeProviderCmd(ios *output.IOStreams, logs *cli.LogFlags, runF func(context.Context, *serveProviderOptions) error) *cobra.Command {
+	return cli.ServiceCommand(&cobra.Command{
+		Use:   "provider",
+		Short: "Run the credential provider: endpoint tokens (16/ECAP, as Kaa's cm) and client credentials (22/CAP, as ccm)",
+		Long: `Run the built-in credential provider with a durable store in --data-dir.
+
+It answers ep-token-request on kaa.v1.service.<instance>.ecap (endpoint tokens:
+Inactive → Active on first use → Suspended / Revoked) and basic-request /
+certificate-request on kaa.v1.service.<cap-instance>.cap, and publishes the
+revocation events KPC listens to. Its REST API (bearer admin token) manages
+applications, endpoints and credentials; the kaactl apps / endpoints /
+credentials commands use it.`,
+		Example: `  openssl rand -hex 32 > admin.token
+  kaactl serve provider --nats nats://nats.example:4222 --data-dir /var/lib/kaactl/provider --admin-token-file admin.token`,
+	}, ios.ErrOut, logs, &serveProviderOptions{Options: provider.DefaultOptions()}, runF, "", 15*time.Second, "on shutdown, wait this long for requests in progress")
 }

@@ -6,17 +6,20 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/kaactl/kaactl/internal/cli"
+	"github.com/kaactl/kaactl/internal/output"
 )
 
 func TestServeKPCTLSFlags(t *testing.T) {
 	t.Setenv("KAA_WS_ADDR", ":9001")
 	dir := t.TempDir()
 	var got *serveKPCOptions
-	cmd := newServeKPCCmd(ioStreams{out: io.Discard, err: io.Discard}, &globalOptions{logLevel: "info", logFormat: "text"},
+	cmd := newServeKPCCmd(output.New(nil, io.Discard, io.Discard), &cli.LogFlags{Level: "info", Format: "text"},
 		func(_ context.Context, o *serveKPCOptions) error { got = o; return nil })
 	cmd.SetArgs([]string{"--mqtts-addr", ":8883", "--tls-cert", filepath.Join(dir, "c.crt"), "--tls-key", filepath.Join(dir, "c.key"),
 		"--tls-generate", "--tls-hosts", "kpc.example,10.0.0.5"})
-	cmd.PersistentPreRunE = newRootCmd(ioStreams{}).PersistentPreRunE
+	cmd.PersistentPreRunE = newRootCmd(output.New(nil, nil, nil)).PersistentPreRunE
 	if err := cmd.Execute(); err != nil {
 		t.Fatal(err)
 	}

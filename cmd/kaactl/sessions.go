@@ -5,10 +5,11 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
 
+	"github.com/kaactl/kaactl/internal/cli"
 	"github.com/kaactl/kaactl/internal/output"
+	"github.com/kaactl/kaactl/internal/tables"
 	"github.com/kaactl/kaactl/pkg/admin"
 	"github.com/kaactl/kaactl/pkg/admin/tui"
 	"github.com/kaactl/kaactl/pkg/api"
@@ -16,17 +17,16 @@ import (
 
 // sessionsOptions are the flags of `kaactl sessions` and its subcommands.
 type sessionsOptions struct {
+	*output.Printer
 	cfg     admin.SessionsConfig
-	IO      *output.IOStreams
-	format  output.Format
 	filter  api.SessionFilter
 	limit   int
 	replica string
 	reason  string
 }
 
-func newSessionsCmd(streams ioStreams) *cobra.Command {
-	o := &sessionsOptions{cfg: admin.DefaultSessionsConfig(defaultDataDir()), IO: output.New(streams.in, streams.out, streams.err)}
+func newSessionsCmd(ios *output.IOStreams) *cobra.Command {
+	o := &sessionsOptions{cfg: admin.DefaultSessionsConfig(defaultDataDir()), Printer: output.NewPrinter(ios)}
 	cmd := &cobra.Command{
 		Use:   "sessions",
 		Short: "Watch the live MQTT sessions of every KPC replica (TUI), list and kick them",
@@ -38,7 +38,7 @@ replica over its REST API with --kpc.`,
 		Example: `  kaactl sessions
   kaactl sessions ls --app demo -o json
   kaactl sessions kick my-client-id`,
-		Args: groupArgs,
+		Args: cli.GroupArgs,
 	}
 	o.cfg.BindFlags(cmd.PersistentFlags())
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error { return runSessionsTUI(cmd.Context(), o) }
@@ -46,35 +46,11 @@ replica over its REST API with --kpc.`,
 	return cmd
 }
 
-// groupArgs refuses an unknown subcommand as a usage error.
-func groupArgs(cmd *cobra.Command, args []string) error {
-	if len(args) > 0 {
-		return usageError{fmt.Errorf("unknown command %q for %q", args[0], cmd.CommandPath())}
-	}
-	return nil
-}
-
 func runSessionsTUI(ctx context.Context, o *sessionsOptions) error {
-	if !o.IO.IsStdoutTTY() || !isTerminalReader(o.IO.In) {
-		return usageError{fmt.Errorf("kaactl sessions needs a terminal; scripts use kaactl sessions ls or kick")}
+	if !o.IO.IsStdoutTTY() || !o.IO.IsStdinTTY() {
+		return cli.Usagef("kaactl sessions needs a terminal; scripts use kaactl sessions ls or kick")
 	}
-	s, err := o.cfg.Open()
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	topts := tui.Options{Source: s.Source}
-	if s.NATS != nil {
-		if topts.Events, err = s.NATS.Watch(ctx); err != nil {
-			return err
-		}
-	}
-	return tui.Run(ctx, topts, o.IO.In, o.IO.Out)
-}
-
-func isTerminalReader(r any) bool {
-	f, ok := r.(interface{ Fd() uintptr })
-	return ok && term.IsTerminal(f.Fd())
+	return tui.RunConfig(ctx, &o.cfg, o.IO.In, o.IO.Out)
 }
 
 func newSessionsLsCmd(o *sessionsOptions, runF func(context.Context, *sessionsOptions) error) *cobra.Command {
@@ -88,7 +64,7 @@ command then exits 1 after printing what the others answered.`,
 		Example: `  kaactl sessions ls
   kaactl sessions ls --app demo --transport mqtts -o yaml
   kaactl sessions ls --endpoint <endpointId> -o json | jq -r '.sessions[].clientId'`,
-		Args: exactArgs(0),
+		Args: cli.ExactArgs(0),
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.filter.Tenant, "tenant", "", "only sessions of this tenant")
@@ -98,38 +74,21 @@ command then exits 1 after printing what the others answered.`,
 	f.StringVar(&o.filter.Transport, "transport", "", "only sessions over mqtt, mqtts or ws")
 	_ = cmd.RegisterFlagCompletionFunc("transport", cobra.FixedCompletions([]string{"mqtt", "mqtts", "ws"}, cobra.ShellCompDirectiveNoFileComp))
 	f.IntVar(&o.limit, "limit", 0, "at most this many sessions per replica (0: all)")
-	f.VarP(&o.format, "output", "o", "output format: table, json or yaml")
-	return leaf(cmd, o, nil, runSessionsLs, runF)
+	o.BindFlags(f)
+	return cli.Leaf(cmd, o, nil, runSessionsLs, runF)
 }
 
 func runSessionsLs(ctx context.Context, o *sessionsOptions) error {
-	s, err := o.cfg.Open()
+	g, err := o.cfg.List(ctx, o.filter, o.limit)
 	if err != nil {
 		return err
 	}
-	defer s.Close()
-	g, err := s.Source.List(ctx, o.filter, o.limit)
-	if err != nil {
-		return err
+	err = tables.Sessions().Print(o.Printer, g, g.Sessions...)
+	if err == nil && !o.Format.Structured() && o.IO.IsStdoutTTY() {
+		err = o.Note("%d sessions from %d replicas (%s)", g.Total, len(g.Replicas), strings.Join(g.Replicas, ", "))
 	}
-	if o.format.Structured() {
-		err = output.Write(o.IO.Out, o.format, g)
-	} else {
-		t := output.NewTable(o.IO, "replica", "client id", "transport", "remote", "tenant", "endpoints", "msgs in", "msgs out", "connected")
-		for _, x := range g.Sessions {
-			eps := make([]string, len(x.Endpoints))
-			for i, ep := range x.Endpoints {
-				eps[i] = ep.EndpointID
-			}
-			t.Row(x.Replica, x.ClientID, x.Transport, x.Remote, output.OrDash(x.Tenant), output.OrDash(strings.Join(eps, ",")), x.MsgsIn, x.MsgsOut, output.Time(x.ConnectedAt))
-		}
-		err = t.Render()
-		if err == nil && o.IO.IsStdoutTTY() {
-			_, err = fmt.Fprintf(o.IO.ErrOut, "%d sessions from %d replicas (%s)\n", g.Total, len(g.Replicas), strings.Join(g.Replicas, ", "))
-		}
-	}
-	if err == nil && len(g.Missing) > 0 {
-		err = fmt.Errorf("%w: %s did not answer within %v (seen by a peer in the last %v)", admin.ErrReplicaMissing, strings.Join(g.Missing, ", "), o.cfg.Timeout, api.PeerTTL)
+	if err == nil {
+		err = g.MissingError(o.cfg.Timeout)
 	}
 	return err
 }
@@ -147,7 +106,7 @@ for. Kicking needs NATS; --kpc cannot kick.`,
   kaactl sessions kick --replica 0190f3c2 dev-17`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
-				return usageError{fmt.Errorf("name at least one client ID")}
+				return cli.Usagef("name at least one client ID")
 			}
 			ids = args
 			return nil
@@ -155,8 +114,8 @@ for. Kicking needs NATS; --kpc cannot kick.`,
 	}
 	cmd.Flags().StringVar(&o.replica, "replica", "", "only on this replica")
 	cmd.Flags().StringVar(&o.reason, "reason", "kicked with kaactl sessions kick", "reason the replica logs")
-	cmd.Flags().VarP(&o.format, "output", "o", "output format: table, json or yaml")
-	return leaf(cmd, o, nil, func(ctx context.Context, o *sessionsOptions) error { return runSessionsKick(ctx, o, ids) }, runF)
+	o.BindFlags(cmd.Flags())
+	return cli.Leaf(cmd, o, nil, func(ctx context.Context, o *sessionsOptions) error { return runSessionsKick(ctx, o, ids) }, runF)
 }
 
 func runSessionsKick(ctx context.Context, o *sessionsOptions, ids []string) error {
@@ -165,36 +124,18 @@ func runSessionsKick(ctx context.Context, o *sessionsOptions, ids []string) erro
 		return err
 	}
 	defer s.Close()
-	type kicked struct {
-		ClientID string   `json:"clientId"`
-		Replicas []string `json:"replicas"`
-	}
-	var done []kicked
-	var failed error
-	for _, id := range ids {
-		replicas, err := s.Source.Kick(ctx, o.replica, id, o.reason)
-		if err != nil {
-			failed = err // the others are still kicked
-			if len(ids) > 1 {
-				fmt.Fprintf(o.IO.ErrOut, "kaactl: %v\n", apiError(err, ""))
-			}
-			continue
+	done, err := admin.KickEach(ctx, s.Source, o.replica, o.reason, ids, func(k admin.Kicked, err error) {
+		switch {
+		case err != nil && len(ids) > 1: // the one failure of one client ID is the command's
+			fmt.Fprintf(o.IO.ErrOut, "kaactl: %v\n", admin.Explain(err, ""))
+		case err == nil && !o.Format.Structured():
+			fmt.Fprintf(o.IO.Out, "kicked %s on %s\n", k.ClientID, strings.Join(k.Replicas, ", "))
 		}
-		done = append(done, kicked{id, replicas})
-		if !o.format.Structured() {
-			fmt.Fprintf(o.IO.Out, "kicked %s on %s\n", id, strings.Join(replicas, ", "))
+	})
+	if o.Format.Structured() {
+		if werr := output.Write(o.IO.Out, o.Format, done); werr != nil {
+			return werr
 		}
 	}
-	if o.format.Structured() {
-		if done == nil {
-			done = []kicked{}
-		}
-		if err := output.Write(o.IO.Out, o.format, done); err != nil {
-			return err
-		}
-	}
-	if failed != nil && len(ids) > 1 {
-		return fmt.Errorf("%d of %d sessions not kicked", len(ids)-len(done), len(ids))
-	}
-	return failed
+	return err
 }

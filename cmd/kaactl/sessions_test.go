@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kaactl/kaactl/internal/cli"
 	"github.com/kaactl/kaactl/internal/testenv"
 	"github.com/kaactl/kaactl/pkg/admin"
 	"github.com/kaactl/kaactl/pkg/platform/platformtest"
@@ -71,7 +72,7 @@ func TestSessionsCommands(t *testing.T) {
 		t.Errorf("dev-a got %v", got)
 	}
 	_, _, err = execute(t, append([]string{"sessions", "kick", "dev-c"}, conn...)...)
-	if err == nil || !strings.Contains(apiError(err, "").Error(), `not found: no session of client "dev-c"`) {
+	if err == nil || !strings.Contains(admin.Explain(err, "").Error(), `not found: no session of client "dev-c"`) {
 		t.Errorf("kick again: %v", err)
 	}
 
@@ -94,7 +95,7 @@ func TestSessionsCommands(t *testing.T) {
 	}
 
 	// The TUI wants a terminal; NATS nobody listens on is one line.
-	if _, _, err := execute(t, append([]string{"sessions"}, conn...)...); !isUsage(err) {
+	if _, _, err := execute(t, append([]string{"sessions"}, conn...)...); !cli.IsUsage(err) {
 		t.Errorf("sessions in a pipe: %v", err)
 	}
 	if _, _, err := execute(t, "sessions", "ls", "--nats", "nats://127.0.0.1:1", "--data-dir", t.TempDir()); !errors.Is(err, admin.ErrUnreachable) || strings.Contains(err.Error(), "\n") {
@@ -108,11 +109,6 @@ func TestSessionsCommands(t *testing.T) {
 	if _, _, err := execute(t, "sessions", "ls", "--nats", p.NATSURL(), "--nats-token-file", tokFile); !errors.Is(err, admin.ErrInsecureFile) {
 		t.Errorf("0644 token file: %v", err)
 	}
-}
-
-func isUsage(err error) bool {
-	var ue usageError
-	return errors.As(err, &ue)
 }
 
 // TestCertFetch: the details, the file, and --verify against KPC (passes)
@@ -147,7 +143,7 @@ func TestCertFetch(t *testing.T) {
 	if !errors.Is(err, admin.ErrCertMismatch) {
 		t.Errorf("another certificate: %v", err)
 	}
-	if _, _, err := execute(t, "cert", "fetch", "--kpc", "http://127.0.0.1:1"); err == nil || isUsage(err) {
+	if _, _, err := execute(t, "cert", "fetch", "--kpc", "http://127.0.0.1:1"); err == nil || cli.IsUsage(err) {
 		t.Errorf("unreachable: %v", err)
 	}
 }

@@ -2,19 +2,19 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"os"
-	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/kaactl/kaactl/internal/cli"
 	"github.com/kaactl/kaactl/internal/completion"
+	"github.com/kaactl/kaactl/internal/output"
+	"github.com/kaactl/kaactl/pkg/admin"
 	"github.com/kaactl/kaactl/pkg/server/provider"
 	"github.com/kaactl/kaactl/pkg/sim"
 	"github.com/kaactl/kaactl/pkg/sim/view"
 )
 
-func newSimCmd(io ioStreams, runF func(context.Context, *sim.Config) error) *cobra.Command {
+func newSimCmd(ios *output.IOStreams, runF func(context.Context, *sim.Config) error) *cobra.Command {
 	c := &sim.Config{}
 	cmd := &cobra.Command{
 		Use:   "sim",
@@ -28,57 +28,22 @@ func newSimCmd(io ioStreams, runF func(context.Context, *sim.Config) error) *cob
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := c.Validate(); err != nil {
-				return usageError{err}
+				return cli.Usage(err)
 			}
 			// The token as the management commands find it: the flag, else kaactl up's data dir.
 			c.ReadAdminToken = func() (string, error) {
-				return (&connOptions{token: c.AdminToken, dataDir: c.DataDir}).adminToken()
+				return (&admin.Conn{Token: c.AdminToken, DataDir: c.DataDir}).AdminToken()
 			}
 			if runF != nil {
 				return runF(cmd.Context(), c)
 			}
-			return runSim(cmd.Context(), io, c)
+			return view.Run(cmd.Context(), c, ios.Out, ios.ErrOut)
 		},
 	}
 	c.BindFlags(cmd.Flags(), sim.FlagDefaults{DataDir: defaultDataDir(), ProviderURL: "http://" + provider.DefaultRESTAddr})
 	for flag, values := range sim.FlagValues() {
 		completion.Values(cmd, flag, values...)
 	}
-	completeApps(cmd)
+	cli.CompleteApps(cmd)
 	return cmd
-}
-
-// runSim prepares the run (provisioning with a progress bar or lines),
-// shows it (dashboard or progress line), prints the report, cleans up with
-// --cleanup, and returns the run's verdict (sim.Config.Verdict).
-func runSim(ctx context.Context, io ioStreams, c *sim.Config) error {
-	f, _ := io.err.(*os.File)
-	tty := view.IsTerminal(f)
-	c.ProvisionProgress = view.NewCounter(io.err, tty, "provisioning endpoints")
-	o, err := c.Prepare(ctx, io.err)
-	if err != nil {
-		return apiError(err, "")
-	}
-	rctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	v := view.New(io.err, !c.NoDashboard && tty, cancel)
-	rep, runErr := sim.Run(rctx, o, v.Update)
-	v.Close()
-	if runErr == nil {
-		runErr = rep.Write(io.out, c.Output)
-	}
-	if runErr == nil {
-		runErr = c.Verdict(rep)
-	}
-	if c.Cleanup { // an interrupted or failed run cleans up too
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
-		defer cancel()
-		if err := c.CleanUp(cctx, rep, io.err); err != nil {
-			if runErr == nil {
-				return apiError(err, "")
-			}
-			fmt.Fprintln(io.err, "kaactl:", apiError(err, ""))
-		}
-	}
-	return runErr
 }

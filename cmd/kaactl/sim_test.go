@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kaactl/kaactl/internal/cli"
+	"github.com/kaactl/kaactl/internal/output"
 	"github.com/kaactl/kaactl/internal/testenv"
 	"github.com/kaactl/kaactl/pkg/admin"
 	"github.com/kaactl/kaactl/pkg/server/provider"
@@ -73,7 +75,7 @@ func TestSim(t *testing.T) {
 	}
 	// Flag mistakes (the full table is pkg/sim's) are usage errors: exit 2.
 	for _, bad := range [][]string{{"--fail-on", "p99>>1"}, {"--scenario", "kp=1,dance=2"}, {"-o", "yaml"}, {"--endpoints", "0"}} {
-		if _, _, err := execute(t, append([]string{"sim"}, bad...)...); err == nil || !errors.As(err, new(usageError)) {
+		if _, _, err := execute(t, append([]string{"sim"}, bad...)...); err == nil || !cli.IsUsage(err) {
 			t.Errorf("sim %v: err %v, want a usage error", bad, err)
 		}
 	}
@@ -376,7 +378,7 @@ func TestSimX509(t *testing.T) {
 	if len(subjects) != 3 || !strings.Contains(subjects[0], "CN=sim-0") || !strings.Contains(subjects[2], "CN=sim-2") {
 		t.Errorf("X.509 credentials %v", subjects)
 	}
-	if _, _, err := execute(t, "sim", "--x509", "--url", "tcp://"+p.KPC.MQTTAddr(), "--provision", "never", "--app", "demo"); err == nil || !strings.Contains(err.Error(), "need a TLS URL") || !errors.As(err, new(usageError)) {
+	if _, _, err := execute(t, "sim", "--x509", "--url", "tcp://"+p.KPC.MQTTAddr(), "--provision", "never", "--app", "demo"); err == nil || !strings.Contains(err.Error(), "need a TLS URL") || !cli.IsUsage(err) {
 		t.Errorf("--x509 over plain MQTT: %v", err)
 	}
 }
@@ -393,7 +395,7 @@ func TestSimFlags(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var got *sim.Config
-		cmd := newSimCmd(ioStreams{out: io.Discard, err: io.Discard}, func(_ context.Context, c *sim.Config) error { got = c; return nil })
+		cmd := newSimCmd(output.New(nil, io.Discard, io.Discard), func(_ context.Context, c *sim.Config) error { got = c; return nil })
 		cmd.SetArgs(tt.args)
 		if err := cmd.Execute(); err != nil {
 			t.Fatalf("%v: %v", tt.args, err)

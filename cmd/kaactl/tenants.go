@@ -2,22 +2,25 @@ package main
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/spf13/cobra"
 
+	"github.com/kaactl/kaactl/internal/cli"
+	"github.com/kaactl/kaactl/internal/output"
+	"github.com/kaactl/kaactl/internal/tables"
+	"github.com/kaactl/kaactl/pkg/admin"
 	"github.com/kaactl/kaactl/pkg/kaaconfig"
 )
 
-func newTenantsCmd(streams ioStreams) *cobra.Command {
+func newTenantsCmd(ios *output.IOStreams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "tenants",
 		Short:   "Manage tenant configuration: the client authentication policy of each MQTT transport",
 		Example: "  kaactl tenants policy set kaa --transport tcp --basic-auth required\n  kaactl tenants policy get kaa",
 	}
-	m := newManageGroup(streams, cmd)
+	m := newManageGroup(ios, cmd)
 	policy := &cobra.Command{Use: "policy", Short: "Which client authentication a tenant requires per MQTT transport (tcp, tls, ws)",
-		RunE: groupRunE, Example: "  kaactl tenants policy get kaa -o json"}
+		Args: cli.GroupArgs, RunE: cli.GroupRunE, Example: "  kaactl tenants policy get kaa -o json"}
 	policy.AddCommand(newPolicySetCmd(m, nil), newPolicyGetCmd(m, nil))
 	cmd.AddCommand(policy)
 	return cmd
@@ -25,12 +28,12 @@ func newTenantsCmd(streams ioStreams) *cobra.Command {
 
 // policySetOptions are the flags of `kaactl tenants policy set`.
 type policySetOptions struct {
-	*manageOptions
+	*cli.Manage
 	transport, basic, x509 string
 }
 
-func newPolicySetCmd(m *manageOptions, runF func(context.Context, *policySetOptions) error) *cobra.Command {
-	o := &policySetOptions{manageOptions: m}
+func newPolicySetCmd(m *cli.Manage, runF func(context.Context, *policySetOptions) error) *cobra.Command {
+	o := &policySetOptions{Manage: m}
 	cmd := &cobra.Command{
 		Use:   "set [TENANT] --transport tcp|tls|ws [--basic-auth required|optional] [--x509-auth required|optional]",
 		Short: "Require (or not) client authentication of a tenant's sessions on a transport",
@@ -47,71 +50,52 @@ TENANT defaults to --tenant.`,
 	f.StringVar(&o.basic, "basic-auth", "", "basic authentication (user@tenant and password): required or optional")
 	f.StringVar(&o.x509, "x509-auth", "", "X.509 client certificates (tls only): required or optional")
 	check := func(args []string) error {
-		if err := o.tenantArg(args); err != nil {
+		if err := tenantArg(m, args); err != nil {
 			return err
 		}
-		if err := needFlag("transport", o.transport); err != nil {
+		if err := cli.NeedFlag("transport", o.transport); err != nil {
 			return err
 		}
 		var probe kaaconfig.TenantConfig // the flags' mistakes, before anything is dialed
-		if err := probe.SetRequirements(o.transport, o.basic, o.x509); err != nil {
-			return usageError{err}
-		}
-		return nil
+		return cli.Usage(probe.SetRequirements(o.transport, o.basic, o.x509))
 	}
-	return leaf(cmd, o, check, func(ctx context.Context, o *policySetOptions) error {
-		c, err := o.provider()
-		if err != nil {
-			return err
-		}
-		cfg, err := c.TenantConfig(ctx, o.tenant)
+	return cli.Leaf(cmd, o, check, cli.WithProvider(m, func(ctx context.Context, c *admin.ProviderClient, o *policySetOptions) error {
+		cfg, err := c.TenantConfig(ctx, o.Tenant)
 		if err == nil {
 			if err = cfg.SetRequirements(o.transport, o.basic, o.x509); err == nil {
-				err = c.SetTenantConfig(ctx, o.tenant, cfg)
+				err = c.SetTenantConfig(ctx, o.Tenant, cfg)
 			}
 		}
 		if err != nil {
 			return err
 		}
-		return printPolicy(o.manageOptions, cfg)
-	}, runF)
+		return tables.Policies().Print(o.Printer, cfg, cfg.Policies()...)
+	}), runF)
 }
 
 // policyGetOptions are the flags of `kaactl tenants policy get`.
-type policyGetOptions struct{ *manageOptions }
+type policyGetOptions struct{ *cli.Manage }
 
-func newPolicyGetCmd(m *manageOptions, runF func(context.Context, *policyGetOptions) error) *cobra.Command {
-	o := &policyGetOptions{m}
+func newPolicyGetCmd(m *cli.Manage, runF func(context.Context, *policyGetOptions) error) *cobra.Command {
 	cmd := &cobra.Command{Use: "get [TENANT]", Short: "Show what a tenant requires per transport (TENANT defaults to --tenant)",
 		Example: "  kaactl tenants policy get kaa\n  kaactl tenants policy get acme -o json"}
-	return leaf(cmd, o, o.tenantArg, func(ctx context.Context, o *policyGetOptions) error {
-		c, err := o.provider()
-		if err != nil {
-			return err
-		}
-		cfg, err := c.TenantConfig(ctx, o.tenant)
-		if err != nil {
-			return err
-		}
-		return printPolicy(o.manageOptions, cfg)
-	}, runF)
+	return cli.Leaf(cmd, &policyGetOptions{m}, func(args []string) error { return tenantArg(m, args) },
+		cli.WithProvider(m, func(ctx context.Context, c *admin.ProviderClient, o *policyGetOptions) error {
+			cfg, err := c.TenantConfig(ctx, o.Tenant)
+			if err != nil {
+				return err
+			}
+			return tables.Policies().Print(o.Printer, cfg, cfg.Policies()...)
+		}), runF)
 }
 
 // tenantArg takes an optional TENANT argument in place of --tenant.
-func (m *manageOptions) tenantArg(args []string) error {
-	switch len(args) {
-	case 0:
-	case 1:
-		m.tenant = args[0]
-	default:
-		return usageError{fmt.Errorf("want at most one TENANT, got %d arguments", len(args))}
+func tenantArg(m *cli.Manage, args []string) error {
+	if len(args) > 1 {
+		return cli.Usagef("want at most one TENANT, got %d arguments", len(args))
+	}
+	if len(args) == 1 {
+		m.Tenant = args[0]
 	}
 	return nil
-}
-
-func printPolicy(m *manageOptions, cfg kaaconfig.TenantConfig) error {
-	return table[kaaconfig.TransportPolicy]{
-		header: []string{"TRANSPORT", "BASIC-AUTH", "X509-AUTH"},
-		row:    func(p kaaconfig.TransportPolicy) []any { return []any{p.Transport, p.BasicAuth, p.X509Auth} },
-	}.print(m, cfg, cfg.Policies()...)
 }

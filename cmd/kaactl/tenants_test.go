@@ -2,10 +2,10 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"strings"
 	"testing"
 
+	"github.com/kaactl/kaactl/internal/cli"
 	"github.com/kaactl/kaactl/internal/testenv"
 	"github.com/kaactl/kaactl/pkg/api"
 )
@@ -34,7 +34,7 @@ func TestTenantsPolicy(t *testing.T) {
 		{"get", "a", "b"},
 	} {
 		_, _, err := execute(t, append(append([]string{"tenants", "policy"}, bad...), "--provider-url", "http://127.0.0.1:1", "--token", "x")...)
-		if err == nil || !errors.As(err, new(usageError)) {
+		if err == nil || !cli.IsUsage(err) {
 			t.Errorf("%v: %v, want a usage error", bad, err)
 		}
 	}

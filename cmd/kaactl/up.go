@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/kaactl/kaactl/internal/cli"
 	"github.com/kaactl/kaactl/internal/cliconfig"
 	"github.com/kaactl/kaactl/internal/output"
 	"github.com/kaactl/kaactl/pkg/platform"
@@ -14,14 +15,14 @@ import (
 // upOptions are the flags of `kaactl up`.
 type upOptions struct {
 	platform.Options
-	serveFlags
+	cli.ServeFlags
 	printConfig bool
 	reset, yes  bool
 	// ready, when set, is called once everything listens (tests use it).
 	ready func(*platform.Platform)
 }
 
-func newUpCmd(io ioStreams, g *globalOptions) *cobra.Command {
+func newUpCmd(ios *output.IOStreams, logs *cli.LogFlags) *cobra.Command {
 	o := &upOptions{Options: platform.DefaultOptions()}
 	cmd := &cobra.Command{
 		Use:   "up",
@@ -47,18 +48,18 @@ token and the TLS certificate).`,
   kaactl up --config kaactl.yaml --print-config`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) (err error) {
-			if o.Logger, o.KPC.Apps, err = o.setup(cmd, io, g); err != nil {
+			if o.Logger, o.KPC.Apps, err = o.Setup(cmd, ios.ErrOut, logs); err != nil {
 				return err
 			}
 			if o.printConfig {
-				return cliconfig.Print(io.out, cmd.Flags(), o.KPC.Apps)
+				return cliconfig.Print(ios.Out, cmd.Flags(), o.KPC.Apps)
 			}
-			return runUp(cmd.Context(), io, o)
+			return runUp(cmd.Context(), ios, o)
 		},
 	}
 	f := cmd.Flags()
 	o.BindFlags(f)
-	o.bind(f, "YAML config file: any flag of this command as a top-level key, plus Kaa's kaa.applications and kaa.tenants",
+	o.Bind(f, "YAML config file: any flag of this command as a top-level key, plus Kaa's kaa.applications and kaa.tenants",
 		15*time.Second, "on shutdown, wait this long for in-flight requests and uploads")
 	f.BoolVar(&o.printConfig, cliconfig.PrintConfigFlag, false, "print the effective configuration (flags, KAA_* env, config file, defaults) and exit")
 	f.BoolVar(&o.reset, "reset", false, "start over: delete "+platform.ResetWhat+" in the data dir first (asks unless --yes)")
@@ -66,17 +67,17 @@ token and the TLS certificate).`,
 	return cmd
 }
 
-func runUp(ctx context.Context, io ioStreams, o *upOptions) error {
+func runUp(ctx context.Context, ios *output.IOStreams, o *upOptions) error {
 	if o.reset {
-		if err := confirm(output.New(io.in, io.out, io.err), o.yes, "--reset deletes "+platform.ResetWhat+" in "+o.DataDir); err != nil {
+		if err := cli.Confirm(ios, o.yes, "--reset deletes "+platform.ResetWhat+" in "+o.DataDir); err != nil {
 			return err
 		}
 		if err := platform.Reset(o.DataDir); err != nil {
 			return err
 		}
 	}
-	return runService(ctx, func() (*platform.Platform, error) { return platform.New(o.Options) }, o.drainTimeout, func(p *platform.Platform) {
-		if err := p.WriteBanner(io.out); err != nil && o.Logger != nil {
+	return cli.RunService(ctx, func() (*platform.Platform, error) { return platform.New(o.Options) }, o.DrainTimeout, func(p *platform.Platform) {
+		if err := p.WriteBanner(ios.Out); err != nil && o.Logger != nil {
 			o.Logger.Warn("banner", "error", err)
 		}
 		if o.ready != nil {

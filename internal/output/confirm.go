@@ -4,10 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
-
-	"github.com/charmbracelet/x/term"
 )
 
 // Errors of Confirm.
@@ -25,8 +22,7 @@ func (s *IOStreams) Confirm(yes bool, what string) error {
 	if yes {
 		return nil
 	}
-	f, ok := s.In.(*os.File)
-	if !ok || !term.IsTerminal(f.Fd()) {
+	if !s.IsStdinTTY() {
 		return fmt.Errorf("%s: %w", what, ErrNeedYes)
 	}
 	fmt.Fprintf(s.ErrOut, "%s. Go ahead? [y/N] ", what)

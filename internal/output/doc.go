@@ -2,6 +2,8 @@
 // and tableprinter are: IOStreams knows whether stdout and stderr are
 // terminals (tests can say so instead), Format is the -o flag (table, json
 // or yaml), Table prints rows, and Write prints values as JSON or YAML.
+// A Printer is a command's streams with its -o; Columns[T] is how values
+// of a type print as a table.
 //
 // A table is for the reader it goes to. On a terminal its columns are
 // aligned under a header of upper-case names. In a pipe it is one line of

@@ -38,6 +38,12 @@ func Test() (ios *IOStreams, in, out, errOut *bytes.Buffer) {
 	return New(in, out, errOut), in, out, errOut
 }
 
+// IsStdinTTY reports whether In is a terminal.
+func (s *IOStreams) IsStdinTTY() bool {
+	fd, ok := fdOf(s.In)
+	return ok && term.IsTerminal(fd)
+}
+
 // IsStdoutTTY reports whether Out is a terminal.
 func (s *IOStreams) IsStdoutTTY() bool { return isTTY(s.stdoutTTY, s.Out) }
 
@@ -75,9 +81,9 @@ func isTTY(override *bool, w io.Writer) bool {
 	return ok && term.IsTerminal(fd)
 }
 
-// fdOf is the file descriptor behind w, if it is a file.
-func fdOf(w io.Writer) (uintptr, bool) {
-	f, ok := w.(interface{ Fd() uintptr })
+// fdOf is the file descriptor behind a stream, if it is a file.
+func fdOf(stream any) (uintptr, bool) {
+	f, ok := stream.(interface{ Fd() uintptr })
 	if !ok {
 		return 0, false
 	}

@@ -28,17 +28,21 @@ func TestIOStreamsTTY(t *testing.T) {
 	tests := []struct {
 		name      string
 		ios       *IOStreams
+		stdinTTY  bool
 		stdoutTTY bool
 		stderrTTY bool
 		width     int
 	}{
-		{"terminal", New(nil, tty, tty), true, true, 132},
-		{"pipe", New(nil, pw, pw), false, false, 80},
-		{"stdout piped, stderr on the terminal", New(nil, pw, tty), false, true, 80},
-		{"buffers", buf, false, false, 80},
+		{"terminal", New(tty, tty, tty), true, true, true, 132},
+		{"pipe", New(pr, pw, pw), false, false, false, 80},
+		{"stdout piped, stderr on the terminal", New(tty, pw, tty), true, false, true, 80},
+		{"buffers", buf, false, false, false, 80},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.ios.IsStdinTTY(); got != tt.stdinTTY {
+				t.Errorf("IsStdinTTY %v, want %v", got, tt.stdinTTY)
+			}
 			if got := tt.ios.IsStdoutTTY(); got != tt.stdoutTTY {
 				t.Errorf("IsStdoutTTY %v, want %v", got, tt.stdoutTTY)
 			}

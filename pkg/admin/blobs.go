@@ -4,12 +4,15 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
+
+	"github.com/spf13/pflag"
 
 	"github.com/kaactl/kaactl/pkg/api"
 )
@@ -27,6 +30,8 @@ type Downloaded struct {
 	Bytes int64
 	// SHA256 is the hex digest of the content.
 	SHA256 string
+	// Path is the file Save wrote, "" when it wrote to stdout.
+	Path string
 }
 
 // maxListPage is the largest page BCX serves.
@@ -68,6 +73,48 @@ type ListOptions struct {
 	Size       int
 	// Sort is "createdDate,desc" or "createdDate,asc".
 	Sort string
+}
+
+// BlobQuery is a listing of an application's blobs as a person asks for
+// it: the flags of `kaactl blobs ls`.
+type BlobQuery struct {
+	EndpointID string
+	// Limit is at most how many blobs; All is every one (Limit is ignored).
+	Limit int
+	All   bool
+	// Asc lists the oldest first instead of the newest.
+	Asc bool
+}
+
+// BindFlags binds --endpoint, --limit (with its old name --size), --all
+// and --asc, with the fields' values as the defaults.
+func (q *BlobQuery) BindFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&q.EndpointID, "endpoint", q.EndpointID, "only the blobs of this endpoint ID")
+	fs.IntVar(&q.Limit, "limit", q.Limit, "at most this many blobs")
+	fs.IntVar(&q.Limit, "size", q.Limit, "")
+	_ = fs.MarkHidden("size") // the old name of --limit
+	fs.BoolVar(&q.All, "all", q.All, "every blob (pages through the whole listing)")
+	fs.BoolVar(&q.Asc, "asc", q.Asc, "oldest first")
+}
+
+// Validate refuses a limit below 1 without All.
+func (q *BlobQuery) Validate() error {
+	if q.Limit < 1 && !q.All {
+		return errors.New("--limit must be at least 1 (or --all)")
+	}
+	return nil
+}
+
+// Query lists the blobs of application app that q asks for (see ListUpTo).
+func (c *BlobsClient) Query(ctx context.Context, app string, q BlobQuery) (api.BlobPage, error) {
+	o, limit := ListOptions{EndpointID: q.EndpointID}, q.Limit
+	if q.All {
+		limit = 0
+	}
+	if q.Asc {
+		o.Sort = "createdDate,asc"
+	}
+	return c.ListUpTo(ctx, app, o, limit)
 }
 
 // List lists the blobs of application app.
@@ -154,6 +201,17 @@ func (c *BlobsClient) DownloadFile(ctx context.Context, app, endpointID, id, pat
 		return n, err
 	}
 	return n, os.Rename(f.Name(), path)
+}
+
+// Save downloads a blob to stdout when path is "" or "-", else into the
+// file at path as DownloadFile does.
+func (c *BlobsClient) Save(ctx context.Context, app, endpointID, id, path string, stdout io.Writer) (Downloaded, error) {
+	if path == "" || path == "-" {
+		return c.Download(ctx, app, endpointID, id, stdout)
+	}
+	d, err := c.DownloadFile(ctx, app, endpointID, id, path)
+	d.Path = path
+	return d, err
 }
 
 // Delete deletes a blob.

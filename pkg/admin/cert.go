@@ -2,6 +2,7 @@ package admin
 
 import (
 	"context"
+	"crypto/x509"
 	"fmt"
 	"io"
 	"net/http"
@@ -32,4 +33,18 @@ func FetchCert(ctx context.Context, restURL string) ([]byte, error) {
 		return nil, fmt.Errorf("GET %s: %s: %s", req.URL, resp.Status, strings.TrimSpace(string(data)))
 	}
 	return data, nil
+}
+
+// FetchParsedCert is FetchCert, then ParseCertPEM: KPC's certificate as
+// served (PEM) and as parsed.
+func FetchParsedCert(ctx context.Context, restURL string) ([]byte, *x509.Certificate, error) {
+	data, err := FetchCert(ctx, restURL)
+	if err != nil {
+		return nil, nil, err
+	}
+	cert, err := ParseCertPEM(data)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s/api/v1/cert: %w", strings.TrimSuffix(restURL, "/"), err)
+	}
+	return data, cert, nil
 }

@@ -37,6 +37,12 @@ var (
 	ErrCertMismatch = errors.New("certificate mismatch")
 	// ErrKickNeedsNATS: kicking goes through NATS; KPC's REST API cannot.
 	ErrKickNeedsNATS = errors.New("kicking a session needs the NATS admin API (--nats)")
+	// ErrNeedIssuer: ClientAuth with a client ID but no issuer (a usage
+	// error).
+	ErrNeedIssuer = errors.New("--client-id needs --issuer")
+	// ErrNeedSecret: ClientAuth with a client ID but no secret (a usage
+	// error).
+	ErrNeedSecret = errors.New("--client-id needs KAA_CLIENT_SECRET or --client-secret-file")
 )
 
 // APIError is an error answer of a management API.

@@ -70,3 +70,39 @@ func TestReadSecretFile(t *testing.T) {
 		t.Errorf("missing: %v", err)
 	}
 }
+
+// TestClientAuth: --client-id needs an issuer and a secret, from the flag
+// (or KAA_CLIENT_SECRET) or a 0600 file.
+func TestClientAuth(t *testing.T) {
+	iss := authtest.NewIssuer(t, "kaa")
+	iss.AddClient("ops", "s3cret", "endpoint:read")
+	dir := t.TempDir()
+	file := filepath.Join(dir, "secret")
+	if err := os.WriteFile(file, []byte("s3cret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	open := filepath.Join(dir, "open")
+	if err := os.WriteFile(open, []byte("s3cret\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		a    admin.ClientAuth
+		is   error
+	}{
+		{"secret", admin.ClientAuth{ClientID: "ops", Issuer: iss.URL, Secret: "s3cret"}, nil},
+		{"secret file", admin.ClientAuth{ClientID: "ops", Issuer: iss.URL, SecretFile: file}, nil},
+		{"no issuer", admin.ClientAuth{ClientID: "ops", Secret: "s3cret"}, admin.ErrNeedIssuer},
+		{"no secret", admin.ClientAuth{ClientID: "ops", Issuer: iss.URL}, admin.ErrNeedSecret},
+		{"open secret file", admin.ClientAuth{ClientID: "ops", Issuer: iss.URL, SecretFile: open}, admin.ErrInsecureFile},
+		{"wrong secret", admin.ClientAuth{ClientID: "ops", Issuer: iss.URL, Secret: "nope"}, admin.ErrUnauthorized},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tok, err := tt.a.Token(context.Background(), nil)
+			if tt.is == nil && (err != nil || strings.Count(tok, ".") != 2) || tt.is != nil && !errors.Is(err, tt.is) {
+				t.Errorf("token %q, %v; want %v", tok, err, tt.is)
+			}
+		})
+	}
+}

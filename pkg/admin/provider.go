@@ -3,6 +3,7 @@ package admin
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -80,6 +81,17 @@ func (c *ProviderClient) ListEndpointsPage(ctx context.Context, tenant, app stri
 	return eps, total, nil
 }
 
+// ListEndpointsUpTo lists the first limit endpoints (0: every one) of
+// tenant's application app, oldest first, and says how many there are in
+// all.
+func (c *ProviderClient) ListEndpointsUpTo(ctx context.Context, tenant, app string, limit int) ([]api.Endpoint, int, error) {
+	if limit <= 0 {
+		eps, err := c.ListEndpoints(ctx, tenant, app)
+		return eps, len(eps), err
+	}
+	return c.ListEndpointsPage(ctx, tenant, app, 0, limit)
+}
+
 // DeleteEndpoint deletes one endpoint of tenant's application app.
 func (c *ProviderClient) DeleteEndpoint(ctx context.Context, tenant, app, endpointID string) error {
 	return c.do(ctx, http.MethodDelete, tenantPath(tenant, "applications", app, "endpoints", endpointID), nil, nil, http.StatusNoContent)
@@ -100,6 +112,17 @@ func (c *ProviderClient) DeleteEndpoints(ctx context.Context, tenant, app string
 		}
 	}
 	return total, nil
+}
+
+// DeleteNamedEndpoints is DeleteEndpoints for IDs that must all exist: it
+// fails with ErrNotFound, saying how many did not, when some did not (the
+// others are deleted).
+func (c *ProviderClient) DeleteNamedEndpoints(ctx context.Context, tenant, app string, ids []string) (int, error) {
+	n, err := c.DeleteEndpoints(ctx, tenant, app, ids)
+	if err == nil && n < len(ids) {
+		err = fmt.Errorf("deleted %d of %d endpoints: %d %w in application %s", n, len(ids), len(ids)-n, ErrNotFound, app)
+	}
+	return n, err
 }
 
 // DeleteAllEndpoints deletes every endpoint of tenant's application app and
@@ -146,15 +169,17 @@ func (c *ProviderClient) RevokeBasic(ctx context.Context, tenant, id string) err
 
 // AddCert registers a PEM certificate as X.509 credentials.
 func (c *ProviderClient) AddCert(ctx context.Context, tenant string, pemData []byte) (api.CertCredential, error) {
-	return c.addCert(ctx, tenant, api.CertSpec{PEM: string(pemData)})
+	return c.AddCertWith(ctx, tenant, api.CertSpec{PEM: string(pemData)})
 }
 
 // AddCertBySerial registers X.509 credentials by issuer DN and base-10 serial.
 func (c *ProviderClient) AddCertBySerial(ctx context.Context, tenant, issuer, serial string) (api.CertCredential, error) {
-	return c.addCert(ctx, tenant, api.CertSpec{Issuer: issuer, Serial: serial})
+	return c.AddCertWith(ctx, tenant, api.CertSpec{Issuer: issuer, Serial: serial})
 }
 
-func (c *ProviderClient) addCert(ctx context.Context, tenant string, spec api.CertSpec) (api.CertCredential, error) {
+// AddCertWith registers X.509 credentials: spec has a PEM certificate, or
+// an issuer DN and a base-10 serial.
+func (c *ProviderClient) AddCertWith(ctx context.Context, tenant string, spec api.CertSpec) (api.CertCredential, error) {
 	var cred api.CertCredential
 	err := c.do(ctx, http.MethodPost, tenantPath(tenant, "credentials", "x509"), spec, &cred, http.StatusCreated)
 	return cred, err

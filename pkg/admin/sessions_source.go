@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -8,6 +9,8 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
+
+	"github.com/kaactl/kaactl/pkg/api"
 )
 
 // NATSTokenFile is the file of `kaactl up`'s data dir holding the token of
@@ -42,7 +45,7 @@ func (c *SessionsConfig) BindFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.NATSToken, "nats-token", c.NATSToken, "NATS token (default: <data-dir>/"+NATSTokenFile+" if it exists)")
 	fs.StringVar(&c.NATSTokenFile, "nats-token-file", c.NATSTokenFile, "file holding the NATS token (default <data-dir>/"+NATSTokenFile+")")
 	fs.StringVar(&c.KPCURL, "kpc", c.KPCURL, "list one KPC replica over its REST API instead of NATS, e.g. http://127.0.0.1:8008")
-	fs.StringVar(&c.Token, "token", c.Token, "bearer token of the REST API (default: <data-dir>/admin.token)")
+	fs.StringVar(&c.Token, "token", c.Token, "bearer token of the REST API (default: <data-dir>/"+AdminTokenFile+")")
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "data dir of kaactl up, where its tokens live")
 	fs.StringVar(&c.Instance, "instance", c.Instance, "KPC service instance name")
 	fs.DurationVar(&c.Timeout, "timeout", c.Timeout, "how long to wait for every replica's answer")
@@ -67,7 +70,7 @@ func (c *SessionsConfig) Open() (*Sessions, error) {
 	if c.KPCURL != "" {
 		tok := c.Token
 		if tok == "" {
-			if t, err := ReadSecretFile(filepath.Join(c.DataDir, "admin.token")); err == nil {
+			if t, err := ReadSecretFile(filepath.Join(c.DataDir, AdminTokenFile)); err == nil {
 				tok = t
 			}
 		}
@@ -95,4 +98,15 @@ func (c *SessionsConfig) Open() (*Sessions, error) {
 	}
 	sc := &SessionsClient{NC: nc, Instance: c.Instance, Timeout: c.Timeout}
 	return &Sessions{Source: sc, NATS: sc}, nil
+}
+
+// List opens the sessions, lists those matching f (at most limit per
+// replica when limit > 0) and closes them again.
+func (c *SessionsConfig) List(ctx context.Context, f api.SessionFilter, limit int) (*Gathered, error) {
+	s, err := c.Open()
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	return s.Source.List(ctx, f, limit)
 }
