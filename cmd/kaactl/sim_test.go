@@ -2,9 +2,16 @@ package main
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"io"
+	"math/big"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -404,4 +411,57 @@ func TestSimFlags(t *testing.T) {
 			t.Errorf("%v: duration %v token %q, want %v %q", tt.args, got.Duration, got.Tokens(0), tt.duration, tt.token0)
 		}
 	}
+}
+
+// TestSimX509SignedByCA: with --x509-ca the endpoints' certificates chain
+// to the CA KPC verifies (--client-ca), so a tenant policy that requires
+// X.509 on MQTT/TLS admits them; self-signed ones fail the TLS handshake.
+func TestSimX509SignedByCA(t *testing.T) {
+	dir := t.TempDir()
+	caCert, caKey := writeTestCA(t, dir)
+	p, _, stop := startUp(t, dir, func(o *upOptions) { o.AutoRegister, o.KPC.ClientCA = false, caCert })
+	defer stop()
+	conn := []string{"--provider-url", "http://" + p.Provider.RESTAddr(), "--data-dir", dir}
+	if _, _, err := execute(t, append([]string{"tenants", "policy", "set", "kaa", "--transport", "tls", "--x509-auth", "required"}, conn...)...); err != nil {
+		t.Fatal(err)
+	}
+	args := append([]string{"sim", "--no-dashboard", "--url", "mqtts://" + p.KPC.MQTTSAddr(), "--kpc-rest-url", "http://" + p.KPC.RESTAddr(),
+		"--x509", "--endpoints", "3", "--requests", "30", "--duration", "0", "--fail-on", "errors>0"}, conn...)
+	if _, stderr, err := execute(t, append(args, "--x509-ca", caCert, "--x509-ca-key", caKey)...); err != nil {
+		t.Fatalf("signed by the CA: %v\n%s", err, stderr)
+	}
+	if _, _, err := execute(t, append(args, "--provision", "never")...); err == nil || !strings.Contains(err.Error(), "unknown certificate authority") {
+		t.Errorf("self-signed: %v", err)
+	}
+	if _, _, err := execute(t, append(args, "--x509-ca", caCert)...); !cli.IsUsage(err) {
+		t.Errorf("--x509-ca without its key: %v", err)
+	}
+}
+
+// writeTestCA writes a CA certificate and key (PEM) into dir.
+func writeTestCA(t *testing.T, dir string) (certFile, keyFile string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "Sim Device CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kder, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certFile, keyFile = filepath.Join(dir, "ca.crt"), filepath.Join(dir, "ca.key")
+	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return certFile, keyFile
 }

@@ -32,6 +32,8 @@ type Config struct {
 	CertFile   string // client certificate every endpoint presents
 	KeyFile    string // its private key
 	X509       bool   // each endpoint presents a certificate of its own, derived from its token
+	X509CA     string // CA certificate (PEM) signing the X509 certificates; "" self-signs them
+	X509CAKey  string // its private key
 	Username   string // MQTT username of endpoint n (a %d is replaced by n)
 	Password   string // MQTT password of endpoint n (a %d is replaced by n)
 	Insecure   bool   // do not verify KPC's certificate
@@ -61,6 +63,7 @@ type Config struct {
 	failOn     FailOn
 	created    []string    // IDs of the endpoints provisioning created, for CleanUp
 	bcxTLSConf *tls.Config // of Prepare, for CleanUp
+	deviceCA   *DeviceCA   // of --x509-ca, loaded by Prepare
 }
 
 // DefaultApp is the simulator's own application: it is created when a run
@@ -109,7 +112,9 @@ func (c *Config) BindFlags(fs *pflag.FlagSet, d FlagDefaults) {
 	fs.StringVar(&c.CAFile, "ca", "", "PEM CA bundle to trust for mqtts/wss/https KPC and an https --bcx-url (default: KPC's cert from --kpc-rest-url; system roots for BCX)")
 	fs.StringVar(&c.CertFile, "cert", "", "client certificate (PEM) every endpoint presents on mqtts/wss/https (X.509 client auth)")
 	fs.StringVar(&c.KeyFile, "key", "", "private key (PEM) of --cert")
-	fs.BoolVar(&c.X509, "x509", false, "give each endpoint its own self-signed client certificate, derived from its token (test credentials; provisioned as X.509 credentials); needs a TLS --url")
+	fs.BoolVar(&c.X509, "x509", false, "give each endpoint its own client certificate, derived from its token (test credentials; provisioned as X.509 credentials); needs a TLS --url")
+	fs.StringVar(&c.X509CA, "x509-ca", "", "sign the --x509 certificates with this CA (PEM), the one KPC's --client-ca trusts (default: self-signed, which such a KPC refuses)")
+	fs.StringVar(&c.X509CAKey, "x509-ca-key", "", "private key (PEM) of --x509-ca")
 	fs.StringVar(&c.Username, "username", "", "MQTT username of endpoint n, <username>@<tenantId> (@--tenant when missing; basic credentials; a %d is replaced by n)")
 	fs.StringVar(&c.Password, "password", "", "MQTT password of endpoint n (a %d is replaced by n; at least 16 bytes to be provisioned)")
 	fs.BoolVar(&c.Insecure, "insecure", false, "do not verify KPC's TLS certificate (tests only)")
@@ -204,6 +209,12 @@ func (c *Config) Validate() error {
 	}
 	if c.X509 && c.CertFile != "" {
 		return errors.New("--x509 and --cert: one or the other")
+	}
+	if (c.X509CA == "") != (c.X509CAKey == "") {
+		return errors.New("--x509-ca and --x509-ca-key go together")
+	}
+	if c.X509CA != "" && !c.X509 {
+		return errors.New("--x509-ca signs the certificates of --x509: give --x509 too")
 	}
 	if c.X509 && !isTLSURL(c.URL) {
 		return fmt.Errorf("--x509: client certificates need a TLS URL (mqtts, wss, https), not %s", c.URL)

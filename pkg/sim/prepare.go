@@ -35,9 +35,12 @@ func (c *Config) Prepare(ctx context.Context, stderr io.Writer) (Options, error)
 		o.Tokens = tokens
 	}
 	if c.X509 {
+		if err := c.loadDeviceCA(); err != nil {
+			return Options{}, err
+		}
 		tokens := o.Tokens
 		o.ClientCert = func(i int) (tls.Certificate, error) {
-			cert, _, err := EndpointCert(tokens(i))
+			cert, _, err := c.endpointCert(tokens(i))
 			return cert, err
 		}
 	}
@@ -90,7 +93,7 @@ func (c *Config) provision(ctx context.Context, o Options, stderr io.Writer) err
 		Endpoints: o.Endpoints, Tokens: o.Tokens, Credentials: o.Credentials}
 	if c.X509 {
 		po.Certs = func(i int) ([]byte, error) {
-			_, pemData, err := EndpointCert(o.Tokens(i))
+			_, pemData, err := c.endpointCert(o.Tokens(i))
 			return pemData, err
 		}
 	}
@@ -182,4 +185,26 @@ func isLoopbackURL(rawURL string) bool {
 	}
 	ip := net.ParseIP(h)
 	return ip != nil && ip.IsLoopback()
+}
+
+// loadDeviceCA reads --x509-ca and --x509-ca-key, when given.
+func (c *Config) loadDeviceCA() error {
+	if c.X509CA == "" {
+		return nil
+	}
+	ca, err := LoadDeviceCA(c.X509CA, c.X509CAKey)
+	if err != nil {
+		return fmt.Errorf("--x509-ca: %w", err)
+	}
+	c.deviceCA = ca
+	return nil
+}
+
+// endpointCert is the --x509 certificate of a token: signed by --x509-ca,
+// or self-signed.
+func (c *Config) endpointCert(token string) (tls.Certificate, []byte, error) {
+	if c.deviceCA != nil {
+		return c.deviceCA.EndpointCert(token)
+	}
+	return EndpointCert(token)
 }
