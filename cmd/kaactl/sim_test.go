@@ -74,6 +74,11 @@ func TestSim(t *testing.T) {
 	if num(rep, "requests") != 200 || num(rep, "ok") != 200 {
 		t.Errorf("requests %v ok %v, want 200", rep["requests"], rep["ok"])
 	}
+	// -o yaml: the same keys as JSON, for people who read it.
+	if out, _, err := execute(t, "sim", "--url", url, "--provision", "never", "--app", "demo", "--endpoints", "2", "--requests", "4", "--duration", "0", "-o", "yaml"); err != nil ||
+		!strings.Contains(out, "\nrequests: 4\n") || !strings.Contains(out, "p99_ms: ") {
+		t.Errorf("-o yaml: %v\n%s", err, out)
+	}
 	// Requests to an extension nobody serves fail (503 at once); --fail-on turns that into a failed run.
 	_, _, err = execute(t, "sim", "--url", url, "--provision", "never", "--app", "demo", "--endpoints", "2", "--requests", "4", "--duration", "0", "--ext", "nope",
 		"--fail-on", "errors>0")
@@ -81,7 +86,7 @@ func TestSim(t *testing.T) {
 		t.Fatalf("fail-on: %v", err)
 	}
 	// Flag mistakes (the full table is pkg/sim's) are usage errors: exit 2.
-	for _, bad := range [][]string{{"--fail-on", "p99>>1"}, {"--scenario", "kp=1,dance=2"}, {"-o", "yaml"}, {"--endpoints", "0"}} {
+	for _, bad := range [][]string{{"--fail-on", "p99>>1"}, {"--scenario", "kp=1,dance=2"}, {"-o", "xml"}, {"--endpoints", "0"}} {
 		if _, _, err := execute(t, append([]string{"sim"}, bad...)...); err == nil || !cli.IsUsage(err) {
 			t.Errorf("sim %v: err %v, want a usage error", bad, err)
 		}

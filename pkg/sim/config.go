@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kaactl/kaactl/internal/output"
 	"github.com/spf13/pflag"
 )
 
@@ -47,9 +48,9 @@ type Config struct {
 	DataDir     string // data dir of kaactl up, where its admin token lives
 	Tenant      string // of the application when provisioning
 
-	Output      string // report format: table or json
-	FailOn      string // conditions that fail the run, e.g. p99>200ms,errors>0.1%
-	NoDashboard bool   // a progress line even on a terminal
+	Output      output.Format // report format: table, json or yaml
+	FailOn      string        // conditions that fail the run, e.g. p99>200ms,errors>0.1%
+	NoDashboard bool          // a progress line even on a terminal
 
 	// ReadAdminToken finds the admin token for provisioning: AdminToken, or
 	// the one kaactl up keeps in DataDir. The command sets it; without it
@@ -125,7 +126,7 @@ func (c *Config) BindFlags(fs *pflag.FlagSet, d FlagDefaults) {
 	fs.StringVar(&c.AdminToken, "admin-token", "", "admin bearer token of the provider and BCX APIs (default: the contents of <data-dir>/admin.token)")
 	fs.StringVar(&c.DataDir, "data-dir", d.DataDir, "data dir of kaactl up, where admin.token lives")
 	fs.StringVar(&c.Tenant, "tenant", "kaa", "tenant of the application when provisioning")
-	fs.StringVarP(&c.Output, "output", "o", "table", "report format: table or json")
+	fs.VarP(&c.Output, "output", "o", "report format: table, json or yaml")
 	fs.StringVar(&c.FailOn, "fail-on", "", `exit 1 when one of these holds, e.g. "p99>200ms,errors>0.1%" (metrics: p50 p90 p99 max upload_p50 upload_p99 connect_p99 errors rps mbps); without it any error fails the run`)
 	fs.BoolVar(&c.NoDashboard, "no-dashboard", false, "print a progress line instead of the live dashboard, even on a terminal")
 }
@@ -135,7 +136,7 @@ func (c *Config) BindFlags(fs *pflag.FlagSet, d FlagDefaults) {
 func FlagValues() map[string][]string {
 	return map[string][]string{
 		"scenario":  {"kp", "upload", "connect", "kp=80,upload=20", "kp=80,upload=15,connect=5"},
-		"output":    {"table", "json"},
+		"output":    {"table", "json", "yaml"},
 		"provision": {"auto", "always", "never"},
 	}
 }
@@ -150,9 +151,6 @@ var versionSuffix = regexp.MustCompile(`-v[0-9]+$`)
 func (c *Config) Validate() error {
 	if c.Requests > 0 && !c.changed("duration") {
 		c.Duration = 0 // --requests alone: run until they are done
-	}
-	if c.Output != "table" && c.Output != "json" {
-		return fmt.Errorf("-o %q: want table or json", c.Output)
 	}
 	switch {
 	case c.Endpoints < 1:

@@ -3,11 +3,11 @@ package sim
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
-	"text/tabwriter"
 	"time"
+
+	"github.com/kaactl/kaactl/internal/output"
 )
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
@@ -75,10 +75,11 @@ func (r Report) JSON() ([]byte, error) {
 
 func fmtDur(d time.Duration) string { return fmt.Sprintf("%.3f ms", ms(d)) }
 
-// WriteTable writes the report as an aligned two-column table.
-func (r Report) WriteTable(w io.Writer) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	row := func(k, format string, a ...any) { fmt.Fprintf(tw, "%s\t"+format+"\n", append([]any{k}, a...)...) }
+// WriteTable writes the report as a two-column table of the output layer:
+// aligned on a terminal, tab-separated in a pipe.
+func (r Report) WriteTable(ios *output.IOStreams) error {
+	tw := output.NewTable(ios, "metric", "value")
+	row := func(k, format string, a ...any) { tw.Row(k, fmt.Sprintf(format, a...)) }
 	row("scenario", "%s over %s", r.Scenario, r.Transport)
 	row("endpoints", "%d connected of %d (%d failed)", r.Connected, r.Endpoints, r.ConnectFailures)
 	if r.Lost > 0 {
@@ -121,17 +122,25 @@ func (r Report) WriteTable(w io.Writer) error {
 	if r.Interrupted {
 		row("interrupted", "yes")
 	}
-	return tw.Flush()
+	return tw.Render()
 }
 
-// Write writes the report as format: "json" (one line), else a table.
-func (r Report) Write(w io.Writer, format string) error {
-	if format != "json" {
-		return r.WriteTable(w)
+// Write writes the report in format f: JSON on one line (what CI scripts
+// pipe to jq), YAML with the same keys, or a table.
+func (r Report) Write(ios *output.IOStreams, f output.Format) error {
+	switch f {
+	case output.FormatJSON:
+		b, err := r.JSON()
+		if err == nil {
+			_, err = fmt.Fprintf(ios.Out, "%s\n", b)
+		}
+		return err
+	case output.FormatYAML:
+		b, err := r.JSON()
+		if err != nil {
+			return err
+		}
+		return output.Write(ios.Out, f, json.RawMessage(b))
 	}
-	b, err := r.JSON()
-	if err == nil {
-		_, err = fmt.Fprintf(w, "%s\n", b)
-	}
-	return err
+	return r.WriteTable(ios)
 }

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/kaactl/kaactl/internal/output"
 	"github.com/kaactl/kaactl/internal/testenv"
 	"github.com/kaactl/kaactl/pkg/platform"
 	"github.com/kaactl/kaactl/pkg/platform/platformtest"
@@ -69,7 +71,7 @@ func TestClosedLoop(t *testing.T) {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	if err := rep.WriteTable(&buf); err != nil {
+	if err := rep.WriteTable(output.New(nil, &buf, io.Discard)); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("\n%s", buf.String())

@@ -7,6 +7,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/kaactl/kaactl/internal/output"
 	"github.com/kaactl/kaactl/pkg/admin"
 	"github.com/kaactl/kaactl/pkg/sim"
 )
@@ -36,7 +37,7 @@ func Run(ctx context.Context, c *sim.Config, out, errOut io.Writer) error {
 	rep, runErr := sim.Run(rctx, o, v.Update)
 	v.Close()
 	if runErr == nil {
-		runErr = rep.Write(out, c.Output)
+		runErr = rep.Write(output.New(nil, out, errOut), c.Output)
 	}
 	if runErr == nil {
 		runErr = c.Verdict(rep)
