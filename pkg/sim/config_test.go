@@ -75,7 +75,6 @@ func TestConfigValidate(t *testing.T) {
 		{[]string{"--provision", "maybe"}, `--provision "maybe": want auto, always or never`},
 		{[]string{"--token-pattern", "fixed"}, `--token-pattern "fixed": needs one integer verb`},
 		{[]string{"--token-pattern", "dev-%s"}, `--token-pattern "dev-%s"`},
-		{[]string{"-o", "xml"}, `unknown output format "xml": want table, json or yaml`},
 		{[]string{"--cert", "c.pem"}, "--cert and --key go together"},
 		{[]string{"--url", "mqtts://h:8883", "--x509", "--cert", "c.pem", "--key", "k.pem"}, "--x509 and --cert: one or the other"},
 		{[]string{"--x509"}, "--x509: client certificates need a TLS URL (mqtts, wss, https), not tcp://127.0.0.1:1883"},
