@@ -389,7 +389,8 @@ func TestCAPCertificate(t *testing.T) {
 	e := startEnv(t, "")
 	ctx := context.Background()
 	events := listen(t, e.nc, ism.EventSubject("*", ism.EntityClientCredentials, "*", ism.EventRevoked))
-	certPEM, cert := newCert(t, "device-1", 123456789)
+	dev := testenv.NewCA(t, "Test CA").Issue(t, "device-1", 123456789)
+	certPEM, cert := dev.PEM, dev.Cert
 	byPEM, err := e.p.AddCert(ctx, testTenant, certPEM)
 	if err != nil {
 		t.Fatal(err)

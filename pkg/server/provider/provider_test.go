@@ -39,10 +39,7 @@ func startProvider(t testing.TB, opts Options) *Provider {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := p.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = p.Shutdown(context.Background()) })
+	testenv.Start(t, "provider", p)
 	return p
 }
 
@@ -158,10 +155,7 @@ func TestNewOpensNothing(t *testing.T) {
 
 func TestStartReadsAdminTokenFile(t *testing.T) {
 	dir := t.TempDir()
-	file := filepath.Join(dir, "admin.token")
-	if err := os.WriteFile(file, []byte("  file-token\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	file := testenv.WriteFile(t, dir, "admin.token", "  file-token\n")
 	p := startProvider(t, Options{DataDir: dir, RESTAddr: "127.0.0.1:0", AdminTokenFile: file})
 	if r := call(t, &env{p: p}, "GET", "/api/v1/tenants/kaa/applications", "Bearer file-token", ""); r.status != 200 {
 		t.Errorf("the token of the file is refused: %d %s", r.status, r.body)

@@ -11,7 +11,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -21,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kaactl/kaactl/internal/testenv"
 	"github.com/kaactl/kaactl/pkg/server/httpx/auth"
 	"github.com/kaactl/kaactl/pkg/server/httpx/auth/authtest"
 )
@@ -510,23 +510,8 @@ func do(t *testing.T, v *auth.Verifier, authorization string) (int, http.Header,
 		_ = json.NewEncoder(w).Encode(p)
 	})))
 	defer srv.Close()
-	req, err := http.NewRequest(http.MethodGet, srv.URL+"/api/v1/applications/demo/binary-data", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if authorization != "" {
-		req.Header.Set("Authorization", authorization)
-	}
-	resp, err := srv.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, resp.Header, body
+	resp, body := testenv.HTTP(t, srv.Client(), http.MethodGet, srv.URL+"/api/v1/applications/demo/binary-data", nil, "Authorization", authorization)
+	return resp.StatusCode, resp.Header, []byte(body)
 }
 
 // unsignedToken builds a JWS by hand: "alg":"none" with an empty signature, or HS256 with secret.
