@@ -35,13 +35,7 @@ func TestCreateBasic(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cred, err := p.CreateBasicWith(ctx, testTenant, tt.spec)
-			if !errors.Is(err, tt.want) || (err == nil) != (tt.want == nil) {
-				t.Fatalf("error %v, want %v", err, tt.want)
-			}
-			if err != nil {
-				if !strings.Contains(err.Error(), tt.msg) {
-					t.Errorf("message %q does not contain %q", err, tt.msg)
-				}
+			if !checkErr(t, err, tt.want, tt.msg) {
 				if tt.spec.Password != "" && strings.Contains(err.Error(), tt.spec.Password) {
 					t.Errorf("message %q shows the password", err)
 				}
@@ -112,12 +106,7 @@ func TestAddCert(t *testing.T) {
 			} else {
 				_, err = p.AddCertBySerial(ctx, testTenant, tt.issuer, tt.serial)
 			}
-			if !errors.Is(err, tt.want) || (err == nil) != (tt.want == nil) {
-				t.Fatalf("error %v, want %v", err, tt.want)
-			}
-			if err != nil && !strings.Contains(err.Error(), tt.wantMsg) {
-				t.Errorf("message %q does not contain %q", err, tt.wantMsg)
-			}
+			checkErr(t, err, tt.want, tt.wantMsg)
 		})
 	}
 	list, err := p.ListCerts(ctx, testTenant)

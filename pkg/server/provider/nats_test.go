@@ -355,15 +355,7 @@ func TestCAPBasic(t *testing.T) {
 	if err := e.p.RevokeBasic(ctx, testTenant, cred.ID); err != nil {
 		t.Fatal(err)
 	}
-	m := next(t, events, "credentials revoked event")
-	if want := ism.EventSubject(DefaultCAPInstance, ism.EntityClientCredentials, ism.GroupBasic, ism.EventRevoked); m.Subject != want {
-		t.Errorf("subject %s, want %s", m.Subject, want)
-	}
-	var ev ism.CredentialsRevokedEvent
-	if err := ism.Unmarshal(m.Data, &ev); err != nil {
-		t.Fatal(err)
-	}
-	if ev.TenantID != testTenant || ev.CredentialsID != cred.ID || ev.OriginatorReplicaID == "" {
+	if ev := credentialsRevoked(t, events, ism.GroupBasic); ev.TenantID != testTenant || ev.CredentialsID != cred.ID || ev.OriginatorReplicaID == "" {
 		t.Errorf("event %+v", ev)
 	}
 	r := basicAuth(t, e.nc, "", testTenant, "dev1", "right-password-of-dev1")
@@ -383,6 +375,21 @@ func TestCAPBasic(t *testing.T) {
 	if r := basicAuth(t, e.nc, "", testTenant, "dev1", "new-password-of-dev1"); r.StatusCode != 200 || str(r.CredentialsID) != cred2.ID {
 		t.Errorf("re-created: %d %s", r.StatusCode, str(r.CredentialsID))
 	}
+}
+
+// credentialsRevoked is the next event on events: a 22/CAP credentials
+// revoked event of group, on its subject.
+func credentialsRevoked(t *testing.T, events chan *nats.Msg, group string) ism.CredentialsRevokedEvent {
+	t.Helper()
+	m := next(t, events, "credentials revoked event")
+	if want := ism.EventSubject(DefaultCAPInstance, ism.EntityClientCredentials, group, ism.EventRevoked); m.Subject != want {
+		t.Errorf("subject %s, want %s", m.Subject, want)
+	}
+	var ev ism.CredentialsRevokedEvent
+	if err := ism.Unmarshal(m.Data, &ev); err != nil {
+		t.Fatal(err)
+	}
+	return ev
 }
 
 func TestCAPCertificate(t *testing.T) {
@@ -422,15 +429,7 @@ func TestCAPCertificate(t *testing.T) {
 	if err := e.p.RevokeCert(ctx, testTenant, byPEM.ID); err != nil {
 		t.Fatal(err)
 	}
-	m := next(t, events, "credentials revoked event")
-	if want := ism.EventSubject(DefaultCAPInstance, ism.EntityClientCredentials, ism.GroupCertificate, ism.EventRevoked); m.Subject != want {
-		t.Errorf("subject %s, want %s", m.Subject, want)
-	}
-	var ev ism.CredentialsRevokedEvent
-	if err := ism.Unmarshal(m.Data, &ev); err != nil {
-		t.Fatal(err)
-	}
-	if ev.TenantID != testTenant || ev.CredentialsID != byPEM.ID {
+	if ev := credentialsRevoked(t, events, ism.GroupCertificate); ev.TenantID != testTenant || ev.CredentialsID != byPEM.ID {
 		t.Errorf("event %+v", ev)
 	}
 	if r := certAuth(t, e.nc, "", cert.Issuer.String(), "123456789"); r.StatusCode != 401 {

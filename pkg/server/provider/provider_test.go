@@ -43,6 +43,20 @@ func startProvider(t testing.TB, opts Options) *Provider {
 	return p
 }
 
+// checkErr fails the test unless err is want (nil: no error) with msg in
+// its message, and reports whether err is nil (the result is then the
+// caller's to check).
+func checkErr(t *testing.T, err, want error, msg string) bool {
+	t.Helper()
+	if !errors.Is(err, want) || (err == nil) != (want == nil) {
+		t.Fatalf("error %v, want %v", err, want)
+	}
+	if err != nil && !strings.Contains(err.Error(), msg) {
+		t.Errorf("message %q does not contain %q", err, msg)
+	}
+	return err == nil
+}
+
 // env is a started provider with its NATS server and a client connection.
 type env struct {
 	p   *Provider
