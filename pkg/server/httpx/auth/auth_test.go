@@ -79,11 +79,9 @@ func TestMiddleware(t *testing.T) {
 		{
 			name: "scp array",
 			opts: static,
-			header: bearer(func(t *testing.T) string {
-				c := kaa.Claims("svc", time.Minute)
+			header: bearerWith(kaa, kaa.Claims("svc", time.Minute), func(c map[string]any) {
 				delete(c, "scope")
 				c["scp"] = []string{readScope}
-				return kaa.Sign(t, c)
 			}),
 			status: http.StatusOK,
 			want:   auth.Principal{Tenant: "kaa", Subject: "svc", Scopes: []string{readScope}},
@@ -130,10 +128,8 @@ func TestMiddleware(t *testing.T) {
 		{
 			name: "not yet valid",
 			opts: static,
-			header: bearer(func(t *testing.T) string {
-				c := kaa.Claims("alice", time.Hour, readScope)
+			header: bearerWith(kaa, kaa.Claims("alice", time.Hour, readScope), func(c map[string]any) {
 				c["nbf"] = time.Now().Add(10 * time.Minute).Unix()
-				return kaa.Sign(t, c)
 			}),
 			status: http.StatusUnauthorized,
 			err:    auth.ErrInvalidToken,
@@ -141,22 +137,14 @@ func TestMiddleware(t *testing.T) {
 		{
 			name: "no exp",
 			opts: static,
-			header: bearer(func(t *testing.T) string {
-				c := kaa.Claims("alice", time.Hour, readScope)
-				delete(c, "exp")
-				return kaa.Sign(t, c)
-			}),
+			header: bearerWith(kaa, kaa.Claims("alice", time.Hour, readScope), func(c map[string]any) { delete(c, "exp") }),
 			status: http.StatusUnauthorized,
 			err:    auth.ErrInvalidToken,
 		},
 		{
 			name: "ID token",
 			opts: static,
-			header: bearer(func(t *testing.T) string {
-				c := kaa.Claims("alice", time.Minute, readScope)
-				c["typ"] = "ID"
-				return kaa.Sign(t, c)
-			}),
+			header: bearerWith(kaa, kaa.Claims("alice", time.Minute, readScope), func(c map[string]any) { c["typ"] = "ID" }),
 			status: http.StatusUnauthorized,
 			err:    auth.ErrInvalidToken,
 		},
@@ -210,10 +198,8 @@ func TestMiddleware(t *testing.T) {
 		{
 			name: "realm of A, other issuer",
 			opts: static,
-			header: bearer(func(t *testing.T) string {
-				c := kaa.Claims("alice", time.Minute, readScope)
+			header: bearerWith(kaa, kaa.Claims("alice", time.Minute, readScope), func(c map[string]any) {
 				c["iss"] = "https://idp.example/auth/realms/kaa"
-				return kaa.Sign(t, c)
 			}),
 			status: http.StatusUnauthorized,
 			err:    auth.ErrIssuerMismatch,
@@ -495,6 +481,13 @@ func mustVerify(t *testing.T, v *auth.Verifier, tok string) {
 
 func bearer(token func(t *testing.T) string) func(t *testing.T) string {
 	return func(t *testing.T) string { return "Bearer " + token(t) }
+}
+
+// bearerWith is the Authorization header of claims, changed by edit, then
+// signed by iss.
+func bearerWith(iss *authtest.Issuer, claims map[string]any, edit func(map[string]any)) func(t *testing.T) string {
+	edit(claims)
+	return bearer(func(t *testing.T) string { return iss.Sign(t, claims) })
 }
 
 // do sends one request with the Authorization header (none if "") through Middleware(readScope) on a real
