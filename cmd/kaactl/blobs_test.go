@@ -5,11 +5,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/kaactl/kaactl/internal/cli"
+	"github.com/kaactl/kaactl/internal/testenv"
 	"github.com/kaactl/kaactl/pkg/admin"
 	"github.com/kaactl/kaactl/pkg/server/httpx/auth/authtest"
 )
@@ -27,10 +27,7 @@ func TestBlobsClientCredentials(t *testing.T) {
 	}))
 	defer bcx.Close()
 	dir := t.TempDir()
-	secretFile := filepath.Join(dir, "secret")
-	if err := os.WriteFile(secretFile, []byte("s3cret\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	secretFile := testenv.WriteFile(t, dir, "secret", "s3cret\n")
 	base := []string{"blobs", "ls", "--app", "demo", "--bcx-url", bcx.URL, "--provider-url", "http://127.0.0.1:1", "--data-dir", dir, "--issuer", iss.URL, "--client-id", "ops"}
 
 	out, _, err := execute(t, append(base, "--client-secret-file", secretFile)...)

@@ -1,15 +1,15 @@
 package main
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/kaactl/kaactl/internal/testenv"
 )
 
 func TestUpConfigPrecedence(t *testing.T) {
-	cfg := filepath.Join(t.TempDir(), "kaactl.yaml")
-	if err := os.WriteFile(cfg, []byte(`
+	cfg := testenv.WriteFile(t, t.TempDir(), "kaactl.yaml", `
 mqtt-addr: "127.0.0.1:1999"
 http-addr: ":7000"
 bcx-addr: ":7001"
@@ -19,9 +19,7 @@ kaa:
     demo:
       versions:
         demo-v1: {allowed-extension-instances: [echo, bcx]}
-`), 0o600); err != nil {
-		t.Fatal(err)
-	}
+`)
 	t.Setenv("KAA_HTTP_ADDR", ":9999")
 	out, _, err := execute(t, "up", "--config", cfg, "--bcx-addr", ":7777", "--print-config")
 	if err != nil {
@@ -43,13 +41,6 @@ kaa:
 
 func TestUpConfigErrors(t *testing.T) {
 	dir := t.TempDir()
-	write := func(name, body string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
 	tests := []struct {
 		name, body, want string
 		code             int
@@ -59,7 +50,7 @@ func TestUpConfigErrors(t *testing.T) {
 		{"broken.yaml", "kaa: [\n", "config", 1},
 	}
 	for _, tt := range tests {
-		_, _, err := execute(t, "up", "--config", write(tt.name, tt.body), "--print-config")
+		_, _, err := execute(t, "up", "--config", testenv.WriteFile(t, dir, tt.name, tt.body), "--print-config")
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: err %v, want %q", tt.name, err, tt.want)
 		}

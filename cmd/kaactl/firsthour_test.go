@@ -30,7 +30,7 @@ func TestSimFailsWhenKPCGoesAway(t *testing.T) {
 		defer close(stopped)
 		// Requests start once every endpoint has connected and subscribed.
 		testenv.Eventually(t, 10*time.Second, "requests answered", func() bool {
-			_, body := get(t, "http://"+p.KPC.RESTAddr()+"/metrics")
+			_, body := testenv.Get(t, "http://"+p.KPC.RESTAddr()+"/metrics")
 			return strings.Contains(body, `kaa_kpc_requests_total{extension="echo",status="200",transport="mqtt"}`)
 		})
 		stop()

@@ -3,11 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -141,17 +138,6 @@ func startUp(t *testing.T, dataDir string, mutate ...func(*upOptions)) (*upPlatf
 		AdminToken: p.AdminToken(), AdminTokenAt: p.AdminTokenPath(), Blobs: p.Blobs()}, out.String(), stop
 }
 
-func get(t *testing.T, url string) (int, string) {
-	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
-}
-
 // TestUp runs the whole platform in-process and drives it only through its
 // network interfaces: echo over MQTT and HTTP, a BCX token over MQTT, an
 // upload, the listing with the admin token, and the blob still there after a
@@ -171,24 +157,17 @@ func TestUp(t *testing.T) {
 	if m := c.Expect(t, "kp1/demo-v1/echo/my-token/ping/1/status", 5*time.Second); m.Payload != "hello" {
 		t.Errorf("mqtt reply %q", m.Payload)
 	}
-	resp, err := http.Post("http://"+p.KPC.HTTPAddr()+"/kp1/demo-v1/echo/my-token/ping", "text/plain", strings.NewReader("over http"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 || string(body) != "over http" {
+	resp, body := testenv.HTTP(t, nil, "POST", "http://"+p.KPC.HTTPAddr()+"/kp1/demo-v1/echo/my-token/ping", strings.NewReader("over http"), "Content-Type", "text/plain")
+	if resp.StatusCode != 200 || body != "over http" {
 		t.Errorf("http reply %d %q", resp.StatusCode, body)
 	}
 
 	// MQTT/TLS with the certificate devices fetch from /api/v1/cert, and WebSocket.
-	_, certPEM := get(t, "http://"+p.KPC.RESTAddr()+"/api/v1/cert")
-	roots := x509.NewCertPool()
-	if !roots.AppendCertsFromPEM([]byte(certPEM)) {
-		t.Fatalf("/api/v1/cert: %q", certPEM)
-	}
+	_, certPEM := testenv.Get(t, "http://"+p.KPC.RESTAddr()+"/api/v1/cert")
+	trust := testenv.TrustPEM(t, []byte(certPEM))
+	trust.ServerName = "localhost"
 	for _, url := range []string{"ssl://" + p.KPC.MQTTSAddr(), "ws://" + p.KPC.WSAddr() + "/ws"} {
-		d := testenv.MQTTURL(t, url, "device-"+url[:3], &tls.Config{RootCAs: roots, ServerName: "localhost"})
+		d := testenv.MQTTURL(t, url, "device-"+url[:3], trust)
 		d.Publish(t, "kp1/demo-v1/echo/my-token/ping/2", 1, url)
 		if m := d.Expect(t, "kp1/demo-v1/echo/my-token/ping/2/status", 5*time.Second); m.Payload != url {
 			t.Errorf("%s: reply %q", url, m.Payload)
@@ -200,22 +179,13 @@ func TestUp(t *testing.T) {
 	if err := json.Unmarshal([]byte(c.Expect(t, "kp1/demo-v1/bcx/my-token/token/status", 5*time.Second).Payload), &tok); err != nil || tok.Token == "" {
 		t.Fatalf("bcx token: %v", err)
 	}
-	req, _ := http.NewRequest("POST", "http://"+p.BCX.RESTAddr()+"/api/v1/binary-data?name=hello.txt", strings.NewReader("blob body"))
-	req.Header.Set("X-Auth-Token", tok.Token)
-	if resp, err = http.DefaultClient.Do(req); err != nil || resp.StatusCode != 201 {
-		t.Fatalf("upload: %v %v", resp, err)
+	if resp, body = testenv.HTTP(t, nil, "POST", "http://"+p.BCX.RESTAddr()+"/api/v1/binary-data?name=hello.txt", strings.NewReader("blob body"),
+		"X-Auth-Token", tok.Token); resp.StatusCode != 201 {
+		t.Fatalf("upload: %d %s", resp.StatusCode, body)
 	}
-	resp.Body.Close()
 	list := func(p *upPlatform) string {
-		req, _ := http.NewRequest("GET", "http://"+p.BCX.RESTAddr()+"/api/v1/applications/demo/binary-data", nil)
-		req.Header.Set("Authorization", "Bearer "+p.AdminToken)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return string(b)
+		_, body := testenv.Get(t, "http://"+p.BCX.RESTAddr()+"/api/v1/applications/demo/binary-data", "Authorization", "Bearer "+p.AdminToken)
+		return body
 	}
 	if l := list(p); !strings.Contains(l, `"name":"hello.txt"`) || !strings.Contains(l, `"totalElements":1`) {
 		t.Fatalf("list: %s", l)
@@ -245,18 +215,15 @@ func TestUpS3(t *testing.T) {
 	if p.Blobs != "s3" || !strings.Contains(banner, "blobs: s3") {
 		t.Fatalf("blobs backend %q", p.Blobs)
 	}
-	status, body := httpPost(t, "http://"+p.KPC.HTTPAddr()+"/kp1/demo-v1/bcx/my-token/token", "")
+	resp, body := testenv.HTTP(t, nil, "POST", "http://"+p.KPC.HTTPAddr()+"/kp1/demo-v1/bcx/my-token/token", nil)
 	var tok struct{ Token string }
-	if err := json.Unmarshal([]byte(body), &tok); status != 200 || err != nil {
-		t.Fatalf("token: %d %s", status, body)
+	if err := json.Unmarshal([]byte(body), &tok); resp.StatusCode != 200 || err != nil {
+		t.Fatalf("token: %d %s", resp.StatusCode, body)
 	}
-	req, _ := http.NewRequest("POST", "http://"+p.BCX.RESTAddr()+"/api/v1/binary-data?name=s3.txt", strings.NewReader("in s3"))
-	req.Header.Set("X-Auth-Token", tok.Token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil || resp.StatusCode != 201 {
-		t.Fatalf("upload: %v %v", resp, err)
+	if resp, body = testenv.HTTP(t, nil, "POST", "http://"+p.BCX.RESTAddr()+"/api/v1/binary-data?name=s3.txt", strings.NewReader("in s3"),
+		"X-Auth-Token", tok.Token); resp.StatusCode != 201 {
+		t.Fatalf("upload: %d %s", resp.StatusCode, body)
 	}
-	resp.Body.Close()
 	// The object is in the bucket directory of the S3 server.
 	found := false
 	_ = filepath.WalkDir(filepath.Join(srv.Dir(), "up-blobs"), func(path string, d os.DirEntry, err error) error {
@@ -268,17 +235,6 @@ func TestUpS3(t *testing.T) {
 	if !found {
 		t.Fatal("no object in the S3 bucket")
 	}
-}
-
-func httpPost(t *testing.T, url, body string) (int, string) {
-	t.Helper()
-	resp, err := http.Post(url, "application/octet-stream", strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
 }
 
 // TestEveryCommandHasExamples: --help of every command shows how to call it

@@ -22,6 +22,7 @@ import (
 
 	"github.com/kaactl/kaactl/internal/cli"
 	"github.com/kaactl/kaactl/internal/output"
+	"github.com/kaactl/kaactl/internal/testenv"
 	"github.com/kaactl/kaactl/pkg/admin"
 	"github.com/kaactl/kaactl/pkg/api"
 	"github.com/kaactl/kaactl/pkg/sim"
@@ -200,10 +201,7 @@ func TestManage(t *testing.T) {
 	})
 
 	t.Run("cert", func(t *testing.T) {
-		bad := filepath.Join(t.TempDir(), "bad.pem")
-		if err := os.WriteFile(bad, []byte("not a certificate"), 0o600); err != nil {
-			t.Fatal(err)
-		}
+		bad := testenv.WriteFile(t, t.TempDir(), "bad.pem", "not a certificate")
 		if err := fails(t, "", "credentials", "cert", "add", "--pem", bad); !strings.Contains(err.Error(), "invalid") {
 			t.Errorf("bad PEM: %v", err)
 		}

@@ -2,16 +2,9 @@ package main
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"io"
-	"math/big"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -285,10 +278,7 @@ func TestSimServerStopped(t *testing.T) {
 // TestSimTokensFile: --tokens-file with fewer tokens than endpoints is
 // refused before connecting.
 func TestSimTokensFile(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "tokens.txt")
-	if err := os.WriteFile(path, []byte("one\ntwo\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	path := testenv.WriteFile(t, t.TempDir(), "tokens.txt", "one\ntwo\n")
 	if _, _, err := execute(t, "sim", "--tokens-file", path, "--endpoints", "3", "--provision", "never", "--app", "demo"); err == nil || !strings.Contains(err.Error(), "has 2 tokens for 3 endpoints") {
 		t.Errorf("err %v", err)
 	}
@@ -304,7 +294,7 @@ func TestSimInterrupt(t *testing.T) {
 	p, _, stop := startUp(t, t.TempDir())
 	defer stop()
 	cmd := exec.Command(bin, "sim", "--url", "tcp://"+p.KPC.MQTTAddr(), "--provision", "never", "--app", "demo", "--endpoints", "5", "--duration", "10m", "--rate", "20")
-	var out, errb lockedBuffer
+	var out, errb testenv.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -423,7 +413,7 @@ func TestSimFlags(t *testing.T) {
 // X.509 on MQTT/TLS admits them; self-signed ones fail the TLS handshake.
 func TestSimX509SignedByCA(t *testing.T) {
 	dir := t.TempDir()
-	caCert, caKey := writeTestCA(t, dir)
+	caCert, caKey := testenv.NewCA(t, "Sim Device CA").Files(t)
 	p, _, stop := startUp(t, dir, func(o *upOptions) { o.AutoRegister, o.KPC.ClientCA = false, caCert })
 	defer stop()
 	conn := []string{"--provider-url", "http://" + p.Provider.RESTAddr(), "--data-dir", dir}
@@ -441,32 +431,4 @@ func TestSimX509SignedByCA(t *testing.T) {
 	if _, _, err := execute(t, append(args, "--x509-ca", caCert)...); !cli.IsUsage(err) {
 		t.Errorf("--x509-ca without its key: %v", err)
 	}
-}
-
-// writeTestCA writes a CA certificate and key (PEM) into dir.
-func writeTestCA(t *testing.T, dir string) (certFile, keyFile string) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "Sim Device CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kder, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	certFile, keyFile = filepath.Join(dir, "ca.crt"), filepath.Join(dir, "ca.key")
-	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return certFile, keyFile
 }

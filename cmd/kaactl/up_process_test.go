@@ -3,14 +3,12 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -18,28 +16,10 @@ import (
 	"github.com/kaactl/kaactl/internal/testenv"
 )
 
-// lockedBuffer collects a child's output while the test reads it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // upProcess is `kaactl up` running as a child process on free ports.
 type upProcess struct {
 	cmd                                  *exec.Cmd
-	out                                  *lockedBuffer
+	out                                  *testenv.Buffer // the child's output
 	mqtt, http, rest, bcx, provider, nat string
 	admin                                string
 	exited                               <-chan struct{} // closed when the process has exited (and been waited for)
@@ -83,7 +63,7 @@ func startUpProcess(t *testing.T, bin, dataDir string) *upProcess {
 // healthy; if it exits first, it returns its output instead.
 func tryStartUpProcess(t *testing.T, bin, dataDir string) (*upProcess, string) {
 	t.Helper()
-	p := &upProcess{out: &lockedBuffer{}, mqtt: freePort(t), http: freePort(t), rest: freePort(t), bcx: freePort(t), provider: freePort(t), nat: freePort(t)}
+	p := &upProcess{out: &testenv.Buffer{}, mqtt: freePort(t), http: freePort(t), rest: freePort(t), bcx: freePort(t), provider: freePort(t), nat: freePort(t)}
 	p.cmd = exec.Command(bin, "up", "--data-dir", dataDir, "--nats-addr", p.nat, "--mqtt-addr", p.mqtt, "--http-addr", p.http,
 		"--rest-addr", p.rest, "--bcx-addr", p.bcx, "--mqtts-addr", freePort(t), "--ws-addr", freePort(t), "--https-addr", freePort(t), "--provider-addr", p.provider, "--log-level", "warn")
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
@@ -144,24 +124,6 @@ func (p *upProcess) stop(t *testing.T) {
 	}
 }
 
-func httpDo(t *testing.T, method, url, bearer, body string, hdr ...string) (int, string) {
-	t.Helper()
-	req, _ := http.NewRequest(method, url, strings.NewReader(body))
-	if bearer != "" {
-		req.Header.Set("Authorization", "Bearer "+bearer)
-	}
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
-}
-
 // TestUpProcess runs the built binary and drives it only through its
 // network interfaces, the way the README's walkthrough does; then restarts
 // it on the same data dir and revokes the endpoint.
@@ -193,21 +155,19 @@ func TestUpProcess(t *testing.T) {
 	if out := cli("endpoints", "create", "--app", "demo", "-o", "json"); json.Unmarshal([]byte(out), &ep) != nil || ep.Token == "" || ep.EndpointID == "" {
 		t.Fatalf("endpoints create: %s", out)
 	}
-	var status int
-	var body string
 	dev := testenv.MQTT(t, p.mqtt, "device")
 	topic := "kp1/demo-v1/echo/" + ep.Token + "/ping/1"
 	dev.Publish(t, topic, 1, "hello")
 	if m := dev.Expect(t, topic+"/status", 5*time.Second); m.Payload != "hello" {
 		t.Fatalf("echo: %q", m.Payload)
 	}
-	status, body = httpDo(t, "POST", "http://"+p.http+"/kp1/demo-v1/bcx/"+ep.Token+"/token", "", "")
+	resp, body := testenv.HTTP(t, nil, "POST", "http://"+p.http+"/kp1/demo-v1/bcx/"+ep.Token+"/token", nil)
 	var tok struct{ Token string }
-	if err := json.Unmarshal([]byte(body), &tok); status != 200 || err != nil {
-		t.Fatalf("bcx token: %d %s", status, body)
+	if err := json.Unmarshal([]byte(body), &tok); resp.StatusCode != 200 || err != nil {
+		t.Fatalf("bcx token: %d %s", resp.StatusCode, body)
 	}
-	if status, body = httpDo(t, "POST", "http://"+p.bcx+"/api/v1/binary-data?name=notes.txt", "", "some notes", "X-Auth-Token", tok.Token); status != 201 {
-		t.Fatalf("upload: %d %s", status, body)
+	if resp, body = testenv.HTTP(t, nil, "POST", "http://"+p.bcx+"/api/v1/binary-data?name=notes.txt", strings.NewReader("some notes"), "X-Auth-Token", tok.Token); resp.StatusCode != 201 {
+		t.Fatalf("upload: %d %s", resp.StatusCode, body)
 	}
 	if out := cli("blobs", "ls", "--app", "demo"); !strings.Contains(out, "notes.txt") || !strings.Contains(out, ep.EndpointID) {
 		t.Fatalf("blobs ls:\n%s", out)
@@ -251,8 +211,8 @@ func TestUpProcess(t *testing.T) {
 
 	// Revoking the endpoint closes its live session and refuses the token.
 	statusURL := fmt.Sprintf("http://%s/api/v1/tenants/kaa/applications/demo/endpoints/%s/status", p.provider, ep.EndpointID)
-	if status, body = httpDo(t, "POST", statusURL, p.admin, `{"status":"revoked"}`); status != 204 {
-		t.Fatalf("revoke: %d %s", status, body)
+	if resp, body = testenv.HTTP(t, nil, "POST", statusURL, strings.NewReader(`{"status":"revoked"}`), "Authorization", "Bearer "+p.admin); resp.StatusCode != 204 {
+		t.Fatalf("revoke: %d %s", resp.StatusCode, body)
 	}
 	select {
 	case <-dev.Lost:

@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -57,13 +56,7 @@ func TestServiceCommand(t *testing.T) {
 	testenv.Eventually(t, 5*time.Second, "echo gone from NATS", func() bool { return ns.NumClients() == 0 })
 
 	dir := t.TempDir()
-	write := func(name, body string) string {
-		path := filepath.Join(dir, name)
-		if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return path
-	}
+	write := func(name, body string) string { return testenv.WriteFile(t, dir, name, body) }
 	var got *echoOptions
 	runF := func(_ context.Context, o *echoOptions) error { got = o; return nil }
 	cmd, _ = echoCommand(runF)

@@ -2,13 +2,13 @@ package cliconfig
 
 import (
 	"errors"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/spf13/pflag"
 
+	"github.com/kaactl/kaactl/internal/testenv"
 	"github.com/kaactl/kaactl/pkg/kaaconfig"
 )
 
@@ -32,11 +32,7 @@ func flags(s *settings) *pflag.FlagSet {
 
 func write(t *testing.T, body string) string {
 	t.Helper()
-	p := filepath.Join(t.TempDir(), "c.yaml")
-	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return testenv.WriteFile(t, t.TempDir(), "c.yaml", body)
 }
 
 func TestLoad(t *testing.T) {

@@ -1,11 +1,17 @@
 // Package testenv starts real components for tests: an embedded NATS server,
-// paho MQTT clients, and helpers to wait on events instead of sleeping.
+// paho MQTT clients, versitygw, services started and shut down with the
+// test, certificates made in the test, one HTTP request helper, and helpers
+// to wait on events instead of sleeping.
 package testenv
 
 import (
+	"bytes"
 	"crypto/tls"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -161,4 +167,34 @@ func Lines(s string) []string {
 		}
 	}
 	return out
+}
+
+// WriteFile writes body to dir/name (mode 0600) and returns its path.
+func WriteFile(t testing.TB, dir, name, body string) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// Buffer is a bytes.Buffer that a logger or a child process writes while
+// the test reads it.
+type Buffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *Buffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+// String returns what was written so far.
+func (b *Buffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/kaactl/kaactl/internal/testenv"
 	"github.com/kaactl/kaactl/pkg/admin"
 	"github.com/kaactl/kaactl/pkg/platform"
 	"github.com/kaactl/kaactl/pkg/platform/platformtest"
@@ -32,22 +33,15 @@ func TestAdminTokenFile(t *testing.T) {
 // device does: a BCX token over 1/KP, then the upload.
 func upload(t *testing.T, p *platform.Platform, token, name, body string) {
 	t.Helper()
-	resp, err := http.Post("http://"+p.KPC().HTTPAddr()+"/kp1/"+platform.DemoAppVersion+"/bcx/"+token+"/token", "", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp, data := testenv.HTTP(t, nil, http.MethodPost, "http://"+p.KPC().HTTPAddr()+"/kp1/"+platform.DemoAppVersion+"/bcx/"+token+"/token", nil)
 	var tok struct{ Token string }
-	err = json.NewDecoder(resp.Body).Decode(&tok)
-	resp.Body.Close()
-	if err != nil || tok.Token == "" {
+	if err := json.Unmarshal([]byte(data), &tok); err != nil || tok.Token == "" {
 		t.Fatalf("bcx token: %d %v", resp.StatusCode, err)
 	}
-	req, _ := http.NewRequest(http.MethodPost, "http://"+p.BCX().RESTAddr()+"/api/v1/binary-data?name="+name, strings.NewReader(body))
-	req.Header.Set("X-Auth-Token", tok.Token)
-	if resp, err = http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusCreated {
-		t.Fatalf("upload: %v %v", resp, err)
+	if resp, data = testenv.HTTP(t, nil, http.MethodPost, "http://"+p.BCX().RESTAddr()+"/api/v1/binary-data?name="+name, strings.NewReader(body),
+		"X-Auth-Token", tok.Token); resp.StatusCode != http.StatusCreated {
+		t.Fatalf("upload: %d %s", resp.StatusCode, data)
 	}
-	resp.Body.Close()
 }
 
 // TestConn: the clients of a Conn find the admin token in the data dir,
@@ -159,10 +153,7 @@ func TestAdminToken(t *testing.T) {
 	if err == nil || !strings.HasPrefix(err.Error(), "no admin token: pass --admin-token or set KAA_ADMIN_TOKEN (open ") {
 		t.Errorf("no file: %v", err)
 	}
-	path := filepath.Join(dir, admin.AdminTokenFile)
-	if err := os.WriteFile(path, []byte(" \n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	path := testenv.WriteFile(t, dir, admin.AdminTokenFile, " \n")
 	if _, err := (&admin.Conn{DataDir: dir}).AdminToken(); err == nil || err.Error() != "no admin token: "+path+" is empty; pass --admin-token" {
 		t.Errorf("empty file: %v", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kaactl/kaactl/internal/testenv"
 	"github.com/kaactl/kaactl/pkg/admin"
 	"github.com/kaactl/kaactl/pkg/server/httpx/auth/authtest"
 )
@@ -77,10 +78,7 @@ func TestClientAuth(t *testing.T) {
 	iss := authtest.NewIssuer(t, "kaa")
 	iss.AddClient("ops", "s3cret", "endpoint:read")
 	dir := t.TempDir()
-	file := filepath.Join(dir, "secret")
-	if err := os.WriteFile(file, []byte("s3cret\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	file := testenv.WriteFile(t, dir, "secret", "s3cret\n")
 	open := filepath.Join(dir, "open")
 	if err := os.WriteFile(open, []byte("s3cret\n"), 0o644); err != nil {
 		t.Fatal(err)

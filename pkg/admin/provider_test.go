@@ -2,14 +2,7 @@ package admin_test
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"errors"
-	"math/big"
 	"testing"
 	"time"
 
@@ -37,10 +30,7 @@ func startProvider(t *testing.T) (*admin.ProviderClient, *nats.Conn) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := p.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = p.Shutdown(context.Background()) })
+	testenv.Start(t, "provider", p)
 	c := &admin.ProviderClient{REST: admin.REST{BaseURL: "http://" + p.RESTAddr(), Token: adminToken}}
 	return c, testenv.Conn(t, ns.ClientURL())
 }
@@ -122,7 +112,7 @@ func TestProviderClient(t *testing.T) {
 		t.Errorf("revoke unknown basic: %v", err)
 	}
 
-	cert, err := c.AddCert(ctx, tenant, selfSigned(t, "device-1", 99))
+	cert, err := c.AddCert(ctx, tenant, testenv.SelfSigned(t, "device-1", 99).PEM)
 	if err != nil || cert.Serial != "99" || cert.Subject == "" || cert.NotAfter == nil {
 		t.Fatalf("add cert %+v, %v", cert, err)
 	}
@@ -164,22 +154,6 @@ func TestProviderClient(t *testing.T) {
 	if _, err := bad.ListApps(ctx, tenant); !errors.Is(err, admin.ErrUnauthorized) {
 		t.Errorf("wrong token: %v", err)
 	}
-}
-
-// selfSigned returns a PEM self-signed certificate.
-func selfSigned(t *testing.T, cn string, serial int64) []byte {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: cn},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour)}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 }
 
 // TestProviderClientPagingAndDelete: paged listings say the total; bulk

@@ -21,6 +21,7 @@ import (
 
 // twoReplicas is the platform (its KPC is replica r1) and a second replica
 // r2 on the same NATS, each with devices: dev-a and dev-b on r1, dev-c on r2.
+// startTwoReplicas returns once a gather hears both.
 type twoReplicas struct {
 	p      *platform.Platform
 	r2     *kpc.Server
@@ -37,6 +38,11 @@ func startTwoReplicas(t *testing.T) *twoReplicas {
 		_, tr.eps[id] = platformtest.Device(t, p, addr, id)
 	}
 	tr.client = &admin.SessionsClient{NC: testenv.Conn(t, p.NATSURL()), Timeout: 3 * time.Second}
+	// Both replicas know each other once they heard the other's presence.
+	testenv.Eventually(t, 5*time.Second, "replicas see each other", func() bool {
+		g, err := tr.client.List(context.Background(), api.SessionFilter{}, 0)
+		return err == nil && len(g.Replicas) == 2
+	})
 	return tr
 }
 
@@ -51,11 +57,6 @@ func clientIDs(ss []api.Session) []string {
 func TestSessionsGather(t *testing.T) {
 	tr := startTwoReplicas(t)
 	ctx := context.Background()
-	// Both replicas know each other once they heard the other's presence.
-	testenv.Eventually(t, 5*time.Second, "replicas see each other", func() bool {
-		g, err := tr.client.List(ctx, api.SessionFilter{}, 0)
-		return err == nil && len(g.Replicas) == 2
-	})
 	g, err := tr.client.List(ctx, api.SessionFilter{}, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -183,10 +184,6 @@ func TestSessionsKick(t *testing.T) {
 func TestSessionsMissingReplica(t *testing.T) {
 	tr := startTwoReplicas(t)
 	ctx := context.Background()
-	testenv.Eventually(t, 5*time.Second, "replicas see each other", func() bool {
-		g, err := tr.client.List(ctx, api.SessionFilter{}, 0)
-		return err == nil && len(g.Replicas) == 2
-	})
 	if err := tr.r2.Shutdown(ctx); err != nil {
 		t.Fatal(err)
 	}

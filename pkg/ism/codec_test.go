@@ -559,51 +559,33 @@ func TestNowMillis(t *testing.T) {
 	}
 }
 
-func BenchmarkMarshalClientData(b *testing.B) {
-	msg := rfcClientData()
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := Marshal(msg); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-func BenchmarkUnmarshalClientData(b *testing.B) {
-	data, err := Marshal(rfcClientData())
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.ReportAllocs()
-	b.SetBytes(int64(len(data)))
-	for b.Loop() {
-		var msg ClientData
-		if err := Unmarshal(data, &msg); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-func BenchmarkMarshalExtensionData(b *testing.B) {
-	msg := rfcExtensionData()
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := Marshal(msg); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
+func BenchmarkMarshalClientData(b *testing.B)    { benchMarshal(b, rfcClientData()) }
+func BenchmarkUnmarshalClientData(b *testing.B)  { benchUnmarshal[ClientData](b, rfcClientData()) }
+func BenchmarkMarshalExtensionData(b *testing.B) { benchMarshal(b, rfcExtensionData()) }
 func BenchmarkUnmarshalExtensionData(b *testing.B) {
-	data, err := Marshal(rfcExtensionData())
+	benchUnmarshal[ExtensionData](b, rfcExtensionData())
+}
+
+func benchMarshal(b *testing.B, msg any) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Marshal(msg); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// benchUnmarshal decodes msg's encoding into a T.
+func benchUnmarshal[T any](b *testing.B, msg any) {
+	data, err := Marshal(msg)
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
-		var msg ExtensionData
-		if err := Unmarshal(data, &msg); err != nil {
+		var got T
+		if err := Unmarshal(data, &got); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -2,7 +2,6 @@ package platform_test
 
 import (
 	"context"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -11,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kaactl/kaactl/internal/testenv"
 	"github.com/kaactl/kaactl/pkg/admin"
 	"github.com/kaactl/kaactl/pkg/kaaconfig"
 	"github.com/kaactl/kaactl/pkg/platform"
@@ -20,12 +20,7 @@ import (
 // kpHTTP sends one 1/KP request over HTTP and returns the status.
 func kpHTTP(t *testing.T, p *platform.Platform, path string) int {
 	t.Helper()
-	resp, err := http.Post("http://"+p.KPC().HTTPAddr()+path, "text/plain", strings.NewReader("x"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
+	resp, _ := testenv.HTTP(t, nil, http.MethodPost, "http://"+p.KPC().HTTPAddr()+path, strings.NewReader("x"), "Content-Type", "text/plain")
 	return resp.StatusCode
 }
 

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -37,19 +36,11 @@ func startCloud(t *testing.T, opts ...func(*platform.Options)) *cloud {
 	t.Helper()
 	p := platformtest.Start(t, opts...)
 	// As `kaactl cert fetch` or `curl -o kpc.crt .../api/v1/cert` does.
-	resp, err := http.Get("http://" + p.KPC().RESTAddr() + "/api/v1/cert")
-	if err != nil {
-		t.Fatal(err)
-	}
-	certPEM, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(certPEM) {
-		t.Fatalf("GET /api/v1/cert: %d %q", resp.StatusCode, certPEM)
-	}
-	c := &cloud{p: p, origin: "https://" + p.HTTPSAddr(), tls: &tls.Config{RootCAs: pool}}
+	_, certPEM := testenv.Get(t, "http://"+p.KPC().RESTAddr()+"/api/v1/cert")
+	c := &cloud{p: p, origin: "https://" + p.HTTPSAddr(), tls: testenv.TrustPEM(t, []byte(certPEM))}
 	c.client = &http.Client{Transport: &http.Transport{TLSClientConfig: c.tls}}
 	t.Cleanup(c.client.CloseIdleConnections)
+	var err error
 	if _, c.token, err = p.Provider().CreateEndpoint(context.Background(), platform.DemoTenant, platform.DemoApp, "py-device-1"); err != nil {
 		t.Fatal(err)
 	}
@@ -58,20 +49,7 @@ func startCloud(t *testing.T, opts ...func(*platform.Options)) *cloud {
 
 func (c *cloud) do(t *testing.T, method, url, body string, hdr ...string) (*http.Response, string) {
 	t.Helper()
-	req, err := http.NewRequest(method, url, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
-	}
-	resp, err := c.client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	return resp, string(data)
+	return testenv.HTTP(t, c.client, method, url, strings.NewReader(body), hdr...)
 }
 
 // uploadToken asks BCX for an upload token with 1/KP over HTTPS, as Kaa's
@@ -278,13 +256,8 @@ func TestCloudLayoutPaths(t *testing.T) {
 // TestPlainHTTPToHTTPSPort: a clear failure, at once.
 func TestPlainHTTPToHTTPSPort(t *testing.T) {
 	c := startCloud(t)
-	resp, err := http.Get("http://" + c.p.HTTPSAddr() + "/kpc/health")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "HTTP request to an HTTPS server") {
+	resp, body := testenv.Get(t, "http://"+c.p.HTTPSAddr()+"/kpc/health")
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "HTTP request to an HTTPS server") {
 		t.Errorf("plain HTTP to the HTTPS port: %d %q", resp.StatusCode, body)
 	}
 }

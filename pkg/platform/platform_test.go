@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net"
-	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -13,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/spf13/pflag"
 
+	"github.com/kaactl/kaactl/internal/testenv"
 	"github.com/kaactl/kaactl/pkg/platform"
 	"github.com/kaactl/kaactl/pkg/platform/platformtest"
 )
@@ -58,11 +58,7 @@ func TestBindFlags(t *testing.T) {
 
 func healthy(t *testing.T, addr string) bool {
 	t.Helper()
-	resp, err := http.Get("http://" + addr + "/health")
-	if err != nil {
-		return false
-	}
-	resp.Body.Close()
+	resp, _ := testenv.Get(t, "http://"+addr+"/health")
 	return resp.StatusCode == 200
 }
 

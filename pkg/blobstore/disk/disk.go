@@ -24,7 +24,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/kaactl/kaactl/pkg/blobstore"
 	"github.com/kaactl/kaactl/pkg/blobstore/internal/ctxio"
@@ -163,16 +162,9 @@ func (s *Store) stat(app, endpointID, id string) (meta, error) {
 
 // Put implements blobstore.Store.
 func (s *Store) Put(ctx context.Context, b blobstore.Blob, r io.Reader) (blobstore.Blob, error) {
-	if err := blobstore.CheckPut(b); err != nil {
+	b, r, err := blobstore.StartPut(&s.ids, b, r)
+	if err != nil {
 		return blobstore.Blob{}, err
-	}
-	if b.Size > 0 {
-		r = blobstore.ExactSize(r, b.Size)
-	}
-	if b.ID == "" {
-		b.ID, b.Created = s.ids.Next()
-	} else {
-		b.Created = time.Now().UTC().Round(0)
 	}
 	dir := s.endpointDir(b.App, b.EndpointID)
 	if err := os.MkdirAll(dir, 0o750); err != nil {

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"sync"
-	"time"
 
 	"github.com/kaactl/kaactl/pkg/blobstore"
 	"github.com/kaactl/kaactl/pkg/blobstore/internal/ctxio"
@@ -40,16 +39,9 @@ func New() *Store {
 
 // Put implements blobstore.Store.
 func (s *Store) Put(ctx context.Context, b blobstore.Blob, r io.Reader) (blobstore.Blob, error) {
-	if err := blobstore.CheckPut(b); err != nil {
+	b, r, err := blobstore.StartPut(&s.ids, b, r)
+	if err != nil {
 		return blobstore.Blob{}, err
-	}
-	if b.Size > 0 {
-		r = blobstore.ExactSize(r, b.Size)
-	}
-	if b.ID == "" {
-		b.ID, b.Created = s.ids.Next()
-	} else {
-		b.Created = time.Now().UTC().Round(0)
 	}
 	// Copying through a small buffer, rather than reading straight into
 	// the growing one, is several times faster under the race detector.

@@ -35,13 +35,9 @@ type object struct {
 
 // Put implements blobstore.Store.
 func (s *Store) Put(ctx context.Context, b blobstore.Blob, r io.Reader) (blobstore.Blob, error) {
-	if err := blobstore.CheckPut(b); err != nil {
+	b, r, err := blobstore.StartPut(&s.ids, b, r)
+	if err != nil {
 		return blobstore.Blob{}, err
-	}
-	if b.ID == "" {
-		b.ID, b.Created = s.ids.Next()
-	} else {
-		b.Created = time.Now().UTC().Round(0)
 	}
 	obj := object{
 		key:         s.key(b.App, b.EndpointID, b.ID),
@@ -59,9 +55,6 @@ func (s *Store) Put(ctx context.Context, b blobstore.Blob, r io.Reader) (blobsto
 	// A caller that knows the size lets a large blob go up as one streamed
 	// PutObject: no part buffers, and no server-side reassembly of parts,
 	// which costs a second full write on many S3 servers.
-	if b.Size > 0 {
-		body = blobstore.ExactSize(body, b.Size)
-	}
 	if b.Size > 0 && b.Size <= maxSinglePut {
 		if err := s.putStream(ctx, obj, body, b.Size); err != nil {
 			return blobstore.Blob{}, err

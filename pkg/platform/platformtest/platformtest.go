@@ -5,7 +5,6 @@
 package platformtest
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -37,16 +36,7 @@ func Start(t testing.TB, opts ...func(*platform.Options)) *platform.Platform {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := p.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := p.Shutdown(ctx); err != nil {
-			t.Errorf("platform shutdown: %v", err)
-		}
-	})
+	testenv.Start(t, "platform", p)
 	testenv.Eventually(t, 5*time.Second, "kpc ready", p.KPC().Ready)
 	return p
 }

@@ -30,16 +30,7 @@ func Replica(t testing.TB, p *platform.Platform, opts ...func(*kpc.Options)) *kp
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := r.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := r.Shutdown(ctx); err != nil {
-			t.Errorf("replica shutdown: %v", err)
-		}
-	})
+	testenv.Start(t, "replica", r)
 	testenv.Eventually(t, 5*time.Second, "replica ready", r.Ready)
 	return r
 }

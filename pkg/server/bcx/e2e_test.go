@@ -104,7 +104,7 @@ func TestEndToEndMQTTTokenS3Upload(t *testing.T) {
 	want := sum.Sum(nil)
 
 	read := "Bearer " + p.AdminToken()
-	_, listBody := do(t, "GET", base+"/api/v1/applications/demo/binary-data?endpointId="+ep.ID, nil, "Authorization", read)
+	_, listBody := testenv.HTTP(t, nil, "GET", base+"/api/v1/applications/demo/binary-data?endpointId="+ep.ID, nil, "Authorization", read)
 	var list struct {
 		Content []struct {
 			ID, EndpointID, Name string
@@ -112,7 +112,7 @@ func TestEndToEndMQTTTokenS3Upload(t *testing.T) {
 		}
 		TotalElements int
 	}
-	if err := json.Unmarshal(listBody, &list); err != nil || list.TotalElements != 1 {
+	if err := json.Unmarshal([]byte(listBody), &list); err != nil || list.TotalElements != 1 {
 		t.Fatalf("list %s: %v", listBody, err)
 	}
 	if b := list.Content[0]; b.EndpointID != ep.ID || b.Name != "firmware dump.bin" || b.Size != size || !strings.HasSuffix(loc, "/"+b.ID) {
@@ -203,7 +203,7 @@ func testS3DownMidUpload(t *testing.T, sized bool) {
 		return resp.StatusCode == 200
 	})
 	read := "Bearer " + e.acme.Token(t, "admin", time.Hour, "endpoint:read")
-	if _, b := do(t, "GET", e.base+"/api/v1/applications/demo/binary-data", nil, "Authorization", read); !strings.Contains(string(b), `"totalElements":0`) {
+	if _, b := testenv.HTTP(t, nil, "GET", e.base+"/api/v1/applications/demo/binary-data", nil, "Authorization", read); !strings.Contains(b, `"totalElements":0`) {
 		t.Fatalf("partial upload listed: %s", b)
 	}
 	if err := store.AbortOrphans(context.Background()); err != nil {
@@ -212,7 +212,7 @@ func testS3DownMidUpload(t *testing.T, sized bool) {
 	if n := multipartUploads(t, s3srv, "bcx-e2e"); n != 0 {
 		t.Fatalf("%d multipart uploads left after S3 came back", n)
 	}
-	if resp, b := do(t, "POST", e.base+"/api/v1/binary-data", newRandomStream(3, 9<<20), "X-Auth-Token", tok); resp.StatusCode != 201 {
+	if resp, b := testenv.HTTP(t, nil, "POST", e.base+"/api/v1/binary-data", newRandomStream(3, 9<<20), "X-Auth-Token", tok); resp.StatusCode != 201 {
 		t.Fatalf("upload after S3 came back: %d %s", resp.StatusCode, b)
 	}
 }

@@ -2,7 +2,6 @@ package bcx_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -73,17 +72,11 @@ func startBCX(t *testing.T, store blobstore.Store, mutate func(*bcx.Options)) *b
 	if e.srv, err = bcx.New(opts); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.srv.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = e.srv.Shutdown(ctx)
-	})
+	testenv.Start(t, "bcx", e.srv)
 	e.base, e.client = "http://"+e.srv.RESTAddr()+opts.PathPrefix, http.DefaultClient
 	if opts.TLSCert != "" {
-		e.base, e.client = "https://"+e.srv.RESTAddr()+opts.PathPrefix, trusting(t, opts.TLSCert)
+		e.base = "https://" + e.srv.RESTAddr() + opts.PathPrefix
+		e.client = &http.Client{Transport: &http.Transport{TLSClientConfig: testenv.TrustFile(t, opts.TLSCert)}}
 	}
 	testenv.Eventually(t, 5*time.Second, "bcx healthy", func() bool {
 		resp, err := e.client.Get(e.base + "/health")
@@ -128,29 +121,6 @@ func (e *bcxEnv) token(t *testing.T, endpointID string) string {
 	return body.Token
 }
 
-func do(t *testing.T, method, url string, body io.Reader, hdr ...string) (*http.Response, []byte) {
-	t.Helper()
-	return doWith(t, http.DefaultClient, method, url, body, hdr...)
-}
-
-func doWith(t *testing.T, c *http.Client, method, url string, body io.Reader, hdr ...string) (*http.Response, []byte) {
-	t.Helper()
-	req, err := http.NewRequest(method, url, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp, b
-}
-
 func TestTokenRequests(t *testing.T) {
 	e := startBCX(t, ram.New(), nil)
 	ep := "ep-1"
@@ -183,18 +153,18 @@ func TestUploadListDownloadDelete(t *testing.T) {
 	tok := e.token(t, "ep-1")
 	blob := bytes.Repeat([]byte("0123456789"), 1000)
 
-	resp, body := do(t, "POST", e.base+"/api/v1/binary-data?name=log%201.txt", bytes.NewReader(blob), "X-Auth-Token", tok, "Content-Type", "text/plain")
+	resp, body := testenv.HTTP(t, nil, "POST", e.base+"/api/v1/binary-data?name=log%201.txt", bytes.NewReader(blob), "X-Auth-Token", tok, "Content-Type", "text/plain")
 	if resp.StatusCode != 201 || !strings.HasPrefix(resp.Header.Get("Location"), "/api/v1/applications/demo/endpoints/ep-1/binary-data/") {
 		t.Fatalf("upload: %d %s location %q", resp.StatusCode, body, resp.Header.Get("Location"))
 	}
 	loc := resp.Header.Get("Location")
-	resp, _ = do(t, "POST", e.base+"/api/v1/binary-data", strings.NewReader("second"), "X-Auth-Token", e.token(t, "ep-2"))
+	resp, _ = testenv.HTTP(t, nil, "POST", e.base+"/api/v1/binary-data", strings.NewReader("second"), "X-Auth-Token", e.token(t, "ep-2"))
 	if resp.StatusCode != 201 {
 		t.Fatalf("second upload: %d", resp.StatusCode)
 	}
 
 	read := "Bearer " + e.acme.Token(t, "admin", time.Hour, "endpoint:read")
-	resp, body = do(t, "GET", e.base+"/api/v1/applications/demo/binary-data?endpointId=ep-1", nil, "Authorization", read)
+	resp, body = testenv.HTTP(t, nil, "GET", e.base+"/api/v1/applications/demo/binary-data?endpointId=ep-1", nil, "Authorization", read)
 	var list struct {
 		Content []struct {
 			ID, EndpointID, Name, URL string
@@ -202,47 +172,47 @@ func TestUploadListDownloadDelete(t *testing.T) {
 		}
 		TotalElements int
 	}
-	if err := json.Unmarshal(body, &list); err != nil || resp.StatusCode != 200 {
+	if err := json.Unmarshal([]byte(body), &list); err != nil || resp.StatusCode != 200 {
 		t.Fatalf("list: %d %s", resp.StatusCode, body)
 	}
 	if list.TotalElements != 1 || len(list.Content) != 1 || list.Content[0].Name != "log 1.txt" ||
 		list.Content[0].Size != int64(len(blob)) || list.Content[0].EndpointID != "ep-1" || loc+"/data" != list.Content[0].URL {
 		t.Fatalf("list = %+v", list)
 	}
-	resp, body = do(t, "GET", e.base+"/api/v1/applications/demo/binary-data", nil, "Authorization", read)
-	if !strings.Contains(string(body), `"totalElements":2`) {
+	resp, body = testenv.HTTP(t, nil, "GET", e.base+"/api/v1/applications/demo/binary-data", nil, "Authorization", read)
+	if !strings.Contains(body, `"totalElements":2`) {
 		t.Errorf("unfiltered list: %d %s", resp.StatusCode, body)
 	}
 
-	resp, body = do(t, "GET", e.base+loc+"/data", nil, "Authorization", read)
-	if resp.StatusCode != 200 || !bytes.Equal(body, blob) || resp.Header.Get("Content-Type") != "text/plain" ||
+	resp, body = testenv.HTTP(t, nil, "GET", e.base+loc+"/data", nil, "Authorization", read)
+	if resp.StatusCode != 200 || body != string(blob) || resp.Header.Get("Content-Type") != "text/plain" ||
 		resp.Header.Get("Content-Length") != fmt.Sprint(len(blob)) || resp.Header.Get("X-Content-Type-Options") != "nosniff" ||
 		resp.Header.Get("Content-Disposition") != `attachment; filename*=UTF-8''log%201.txt` {
 		t.Fatalf("download: %d %d bytes %v", resp.StatusCode, len(body), resp.Header)
 	}
-	resp, body = do(t, "GET", e.base+loc+"/data", nil, "Authorization", read, "Range", "bytes=10-19")
-	if resp.StatusCode != 206 || string(body) != "0123456789" || resp.Header.Get("Content-Range") != fmt.Sprintf("bytes 10-19/%d", len(blob)) {
+	resp, body = testenv.HTTP(t, nil, "GET", e.base+loc+"/data", nil, "Authorization", read, "Range", "bytes=10-19")
+	if resp.StatusCode != 206 || body != "0123456789" || resp.Header.Get("Content-Range") != fmt.Sprintf("bytes 10-19/%d", len(blob)) {
 		t.Errorf("range: %d %q %v", resp.StatusCode, body, resp.Header)
 	}
-	resp, _ = do(t, "GET", e.base+loc+"/data", nil, "Authorization", read, "Range", "bytes=999999-")
+	resp, _ = testenv.HTTP(t, nil, "GET", e.base+loc+"/data", nil, "Authorization", read, "Range", "bytes=999999-")
 	if resp.StatusCode != 416 {
 		t.Errorf("range past end: %d", resp.StatusCode)
 	}
-	resp, body = do(t, "GET", e.base+"/api/v1/applications/demo/endpoints/ep-2/binary-data/data/last", nil, "Authorization", read)
-	if resp.StatusCode != 200 || string(body) != "second" || resp.Header.Get("Content-Disposition") != "attachment" ||
+	resp, body = testenv.HTTP(t, nil, "GET", e.base+"/api/v1/applications/demo/endpoints/ep-2/binary-data/data/last", nil, "Authorization", read)
+	if resp.StatusCode != 200 || body != "second" || resp.Header.Get("Content-Disposition") != "attachment" ||
 		resp.Header.Get("X-Content-Type-Options") != "nosniff" {
 		t.Errorf("last: %d %q %v", resp.StatusCode, body, resp.Header)
 	}
 
 	// Deleting needs endpoint:delete.
-	if resp, _ = do(t, "DELETE", e.base+loc, nil, "Authorization", read); resp.StatusCode != 403 {
+	if resp, _ = testenv.HTTP(t, nil, "DELETE", e.base+loc, nil, "Authorization", read); resp.StatusCode != 403 {
 		t.Errorf("delete with read scope: %d", resp.StatusCode)
 	}
 	del := "Bearer " + e.acme.Token(t, "admin", time.Hour, "endpoint:read", "endpoint:delete")
-	if resp, _ = do(t, "DELETE", e.base+loc, nil, "Authorization", del); resp.StatusCode != 204 {
+	if resp, _ = testenv.HTTP(t, nil, "DELETE", e.base+loc, nil, "Authorization", del); resp.StatusCode != 204 {
 		t.Errorf("delete: %d", resp.StatusCode)
 	}
-	if resp, _ = do(t, "GET", e.base+loc+"/data", nil, "Authorization", read); resp.StatusCode != 404 {
+	if resp, _ = testenv.HTTP(t, nil, "GET", e.base+loc+"/data", nil, "Authorization", read); resp.StatusCode != 404 {
 		t.Errorf("download after delete: %d", resp.StatusCode)
 	}
 }
@@ -270,15 +240,15 @@ func TestUploadRefusals(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			resp, body := do(t, "POST", e.base+tt.path, tt.body, tt.hdr...)
-			if resp.StatusCode != tt.status || !strings.Contains(string(body), fmt.Sprintf(`"statusCode":%d`, tt.status)) {
+			resp, body := testenv.HTTP(t, nil, "POST", e.base+tt.path, tt.body, tt.hdr...)
+			if resp.StatusCode != tt.status || !strings.Contains(body, fmt.Sprintf(`"statusCode":%d`, tt.status)) {
 				t.Errorf("%d %s, want %d", resp.StatusCode, body, tt.status)
 			}
 		})
 	}
 	read := "Bearer " + e.acme.Token(t, "admin", time.Hour, "endpoint:read")
-	_, body := do(t, "GET", e.base+"/api/v1/applications/demo/binary-data", nil, "Authorization", read)
-	if !strings.Contains(string(body), `"totalElements":0`) {
+	_, body := testenv.HTTP(t, nil, "GET", e.base+"/api/v1/applications/demo/binary-data", nil, "Authorization", read)
+	if !strings.Contains(body, `"totalElements":0`) {
 		t.Errorf("refused uploads left blobs: %s", body)
 	}
 }
@@ -287,17 +257,17 @@ func TestFilesOverwrite(t *testing.T) {
 	e := startBCX(t, ram.New(), nil)
 	tok := e.token(t, "ep-1")
 	for _, content := range []string{"v1", "version 2"} {
-		if resp, body := do(t, "POST", e.base+"/api/v1/files/config.json", strings.NewReader(content), "X-Auth-Token", tok); resp.StatusCode != 204 {
+		if resp, body := testenv.HTTP(t, nil, "POST", e.base+"/api/v1/files/config.json", strings.NewReader(content), "X-Auth-Token", tok); resp.StatusCode != 204 {
 			t.Fatalf("file upload: %d %s", resp.StatusCode, body)
 		}
 	}
 	read := "Bearer " + e.acme.Token(t, "admin", time.Hour, "endpoint:read")
-	_, body := do(t, "GET", e.base+"/api/v1/applications/demo/binary-data", nil, "Authorization", read)
-	if !strings.Contains(string(body), `"totalElements":1`) || !strings.Contains(string(body), `"name":"config.json"`) {
+	_, body := testenv.HTTP(t, nil, "GET", e.base+"/api/v1/applications/demo/binary-data", nil, "Authorization", read)
+	if !strings.Contains(body, `"totalElements":1`) || !strings.Contains(body, `"name":"config.json"`) {
 		t.Errorf("list after overwrite: %s", body)
 	}
-	_, body = do(t, "GET", e.base+"/api/v1/applications/demo/endpoints/ep-1/binary-data/data/last", nil, "Authorization", read)
-	if string(body) != "version 2" {
+	_, body = testenv.HTTP(t, nil, "GET", e.base+"/api/v1/applications/demo/endpoints/ep-1/binary-data/data/last", nil, "Authorization", read)
+	if body != "version 2" {
 		t.Errorf("file content %q", body)
 	}
 }
@@ -305,7 +275,7 @@ func TestFilesOverwrite(t *testing.T) {
 func TestTenantIsolation(t *testing.T) {
 	e := startBCX(t, ram.New(), nil)
 	tok := e.token(t, "ep-1")
-	resp, _ := do(t, "POST", e.base+"/api/v1/binary-data", strings.NewReader("acme secret"), "X-Auth-Token", tok)
+	resp, _ := testenv.HTTP(t, nil, "POST", e.base+"/api/v1/binary-data", strings.NewReader("acme secret"), "X-Auth-Token", tok)
 	loc := resp.Header.Get("Location")
 	globex := "Bearer " + e.globex.Token(t, "intruder", time.Hour, "endpoint:read", "endpoint:delete")
 	for _, tc := range []struct{ method, path string }{
@@ -314,8 +284,8 @@ func TestTenantIsolation(t *testing.T) {
 		{"GET", "/api/v1/applications/demo/endpoints/ep-1/binary-data/data/last"},
 		{"DELETE", loc},
 	} {
-		resp, body := do(t, tc.method, e.base+tc.path, nil, "Authorization", globex)
-		if resp.StatusCode != 404 || strings.Contains(string(body), "secret") {
+		resp, body := testenv.HTTP(t, nil, tc.method, e.base+tc.path, nil, "Authorization", globex)
+		if resp.StatusCode != 404 || strings.Contains(body, "secret") {
 			t.Errorf("%s %s with another tenant's JWT: %d %s", tc.method, tc.path, resp.StatusCode, body)
 		}
 	}
@@ -328,14 +298,14 @@ func TestTenantIsolation(t *testing.T) {
 		{"expired JWT", "Bearer " + e.acme.Token(t, "x", -time.Minute, "endpoint:read"), 401},
 		{"no scope", "Bearer " + e.acme.Token(t, "x", time.Hour), 403},
 	} {
-		resp, _ := do(t, "GET", e.base+loc+"/data", nil, "Authorization", tc.hdr)
+		resp, _ := testenv.HTTP(t, nil, "GET", e.base+loc+"/data", nil, "Authorization", tc.hdr)
 		if resp.StatusCode != tc.status {
 			t.Errorf("%s: %d, want %d", tc.name, resp.StatusCode, tc.status)
 		}
 	}
 	// The owner still sees it.
 	own := "Bearer " + e.acme.Token(t, "admin", time.Hour, "endpoint:read")
-	if resp, body := do(t, "GET", e.base+loc+"/data", nil, "Authorization", own); resp.StatusCode != 200 || string(body) != "acme secret" {
+	if resp, body := testenv.HTTP(t, nil, "GET", e.base+loc+"/data", nil, "Authorization", own); resp.StatusCode != 200 || body != "acme secret" {
 		t.Errorf("owner: %d %q", resp.StatusCode, body)
 	}
 }
@@ -374,9 +344,9 @@ func TestTokenTTLFromConfigAndSCMP(t *testing.T) {
 	// wait for all of them to be counted.
 	wants := []string{`kaa_bcx_config_events_total{outcome="rejected"} 1`, `kaa_bcx_config_events_total{outcome="invalid"} 1`, `kaa_bcx_config_events_total{outcome="applied"} 2`}
 	testenv.Eventually(t, 5*time.Second, "every config event counted", func() bool {
-		_, m := do(t, "GET", e.base+"/metrics", nil)
+		_, m := testenv.HTTP(t, nil, "GET", e.base+"/metrics", nil)
 		for _, want := range wants {
-			if !strings.Contains(string(m), want) {
+			if !strings.Contains(m, want) {
 				return false
 			}
 		}
@@ -395,7 +365,7 @@ func TestRevokedEndpointTokens(t *testing.T) {
 	e := startBCX(t, ram.New(), nil)
 	before, other := e.token(t, "ep-1"), e.token(t, "ep-2")
 	upload := func(tok string) int {
-		resp, _ := do(t, "POST", e.base+"/api/v1/binary-data", strings.NewReader("x"), "X-Auth-Token", tok)
+		resp, _ := testenv.HTTP(t, nil, "POST", e.base+"/api/v1/binary-data", strings.NewReader("x"), "X-Auth-Token", tok)
 		return resp.StatusCode
 	}
 	if got := upload(before); got != 201 {
@@ -410,8 +380,8 @@ func TestRevokedEndpointTokens(t *testing.T) {
 		t.Fatal(err)
 	}
 	testenv.Eventually(t, 5*time.Second, "token of the revoked endpoint refused", func() bool { return upload(before) == 403 })
-	resp, body := do(t, "POST", e.base+"/api/v1/binary-data", strings.NewReader("x"), "X-Auth-Token", before)
-	if resp.StatusCode != 403 || !strings.Contains(string(body), "suspended or revoked") {
+	resp, body := testenv.HTTP(t, nil, "POST", e.base+"/api/v1/binary-data", strings.NewReader("x"), "X-Auth-Token", before)
+	if resp.StatusCode != 403 || !strings.Contains(body, "suspended or revoked") {
 		t.Errorf("refusal: %d %s", resp.StatusCode, body)
 	}
 	if got := upload(other); got != 201 {

@@ -1,36 +1,20 @@
 package bcx_test
 
 import (
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/kaactl/kaactl/internal/testenv"
 	"github.com/kaactl/kaactl/pkg/api"
 	"github.com/kaactl/kaactl/pkg/blobstore/ram"
 	"github.com/kaactl/kaactl/pkg/kp"
 	"github.com/kaactl/kaactl/pkg/server/bcx"
 	"github.com/kaactl/kaactl/pkg/server/tlsutil"
 )
-
-// trusting is a client that trusts the certificate in certFile.
-func trusting(t *testing.T, certFile string) *http.Client {
-	t.Helper()
-	pemBytes, err := os.ReadFile(certFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(pemBytes) {
-		t.Fatalf("%s holds no certificate", certFile)
-	}
-	return &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
-}
 
 // TestTLSAndPathPrefix: `serve bcx --tls-cert --tls-key --path-prefix /bcx`
 // serves Kaa's cloud paths itself, and the URLs it hands out carry the
@@ -45,26 +29,26 @@ func TestTLSAndPathPrefix(t *testing.T) {
 	if !strings.HasPrefix(e.base, "https://") {
 		t.Fatalf("base %s", e.base)
 	}
-	resp, body := doWith(t, e.client, "POST", e.base+"/api/v1/binary-data?name=a.bin", strings.NewReader("blob"), "X-Auth-Token", e.token(t, "ep-1"),
+	resp, body := testenv.HTTP(t, e.client, "POST", e.base+"/api/v1/binary-data?name=a.bin", strings.NewReader("blob"), "X-Auth-Token", e.token(t, "ep-1"),
 		"Content-Type", "application/octet-stream")
 	loc := resp.Header.Get("Location")
 	if resp.StatusCode != http.StatusCreated || !strings.HasPrefix(loc, "/bcx/api/v1/applications/demo/endpoints/ep-1/binary-data/") {
 		t.Fatalf("upload: %d %s, Location %q", resp.StatusCode, body, loc)
 	}
 	read := "Bearer " + e.acme.Token(t, "admin", time.Hour, bcx.ScopeRead)
-	resp, body = doWith(t, e.client, "GET", e.base+"/api/v1/applications/demo/binary-data", nil, "Authorization", read)
+	resp, body = testenv.HTTP(t, e.client, "GET", e.base+"/api/v1/applications/demo/binary-data", nil, "Authorization", read)
 	var page api.BlobPage
-	if err := json.Unmarshal(body, &page); err != nil || resp.StatusCode != 200 || len(page.Content) != 1 || page.Content[0].URL != loc+"/data" {
+	if err := json.Unmarshal([]byte(body), &page); err != nil || resp.StatusCode != 200 || len(page.Content) != 1 || page.Content[0].URL != loc+"/data" {
 		t.Fatalf("listing: %d %s", resp.StatusCode, body)
 	}
 	origin := strings.TrimSuffix(e.base, "/bcx")
-	if resp, body = doWith(t, e.client, "GET", origin+loc+"/data", nil, "Authorization", read); resp.StatusCode != 200 || string(body) != "blob" {
+	if resp, body = testenv.HTTP(t, e.client, "GET", origin+loc+"/data", nil, "Authorization", read); resp.StatusCode != 200 || body != "blob" {
 		t.Errorf("download from the Location: %d %q", resp.StatusCode, body)
 	}
 	for _, path := range []string{"/api/v1/binary-data", "/health", "/bcx/nothing", "/bcxapi/v1/binary-data"} {
-		resp, body := doWith(t, e.client, "POST", origin+path, strings.NewReader("x"))
+		resp, body := testenv.HTTP(t, e.client, "POST", origin+path, strings.NewReader("x"))
 		var eb kp.ErrorBody
-		if resp.StatusCode != http.StatusNotFound || json.Unmarshal(body, &eb) != nil || eb.StatusCode != 404 {
+		if resp.StatusCode != http.StatusNotFound || json.Unmarshal([]byte(body), &eb) != nil || eb.StatusCode != 404 {
 			t.Errorf("POST %s: %d %q, want a JSON 404", path, resp.StatusCode, body)
 		}
 	}

@@ -20,9 +20,7 @@ func TestEcho(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := svc.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	testenv.Start(t, "echo", svc)
 	nc := testenv.Conn(t, ns.ClientURL())
 	rid := int32(7)
 	data, err := ism.Marshal(&ism.ClientData{CorrelationID: "c-1", Timestamp: ism.NowMillis(), AppVersionName: "demo-v1",

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"io"
 	"net"
@@ -13,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kaactl/kaactl/internal/testenv"
 	"github.com/kaactl/kaactl/pkg/server/httpx"
 	"github.com/kaactl/kaactl/pkg/server/tlsutil"
 )
@@ -36,21 +36,13 @@ func listenTLS(t *testing.T, o httpx.Options) (*httpx.Server, *http.Client) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = s.Close() })
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(certPEM)
 	// ForceAttemptHTTP2: the server must still answer in HTTP/1.1.
-	return s, &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}, ForceAttemptHTTP2: true}}
+	return s, &http.Client{Transport: &http.Transport{TLSClientConfig: testenv.TrustPEM(t, certPEM), ForceAttemptHTTP2: true}}
 }
 
 func TestHTTPS(t *testing.T) {
 	s, c := listenTLS(t, httpx.Options{})
-	resp, err := c.Get("https://" + s.Addr() + "/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if string(body) != "hello HTTP/1.1" {
+	if _, body := testenv.HTTP(t, c, http.MethodGet, "https://"+s.Addr()+"/", nil); body != "hello HTTP/1.1" {
 		t.Errorf("body %q", body)
 	}
 }
@@ -59,13 +51,8 @@ func TestHTTPS(t *testing.T) {
 // not left hanging.
 func TestPlainHTTPToTLSPort(t *testing.T) {
 	s, _ := listenTLS(t, httpx.Options{})
-	resp, err := http.Get("http://" + s.Addr() + "/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "Client sent an HTTP request to an HTTPS server") {
+	resp, body := testenv.Get(t, "http://"+s.Addr()+"/")
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "Client sent an HTTP request to an HTTPS server") {
 		t.Errorf("plain HTTP to HTTPS: %d %q", resp.StatusCode, body)
 	}
 }

@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -19,10 +18,7 @@ import (
 // (default: one version "<name>-v1"). Application and version names are unique
 // per deployment.
 func (p *Provider) CreateApp(ctx context.Context, tenant, name string, versions []string, autoRegister bool) (App, error) {
-	if err := ctx.Err(); err != nil {
-		return App{}, err
-	}
-	if err := checkTenant(tenant); err != nil {
+	if err := checkCall(ctx, tenant); err != nil {
 		return App{}, err
 	}
 	if err := checkName("application", name); err != nil {
@@ -72,10 +68,7 @@ func (p *Provider) CreateApp(ctx context.Context, tenant, name string, versions 
 // SetAutoRegister turns auto-registration of tenant's application name on
 // or off and returns the application as it is now.
 func (p *Provider) SetAutoRegister(ctx context.Context, tenant, name string, on bool) (App, error) {
-	if err := ctx.Err(); err != nil {
-		return App{}, err
-	}
-	if err := checkTenant(tenant); err != nil {
+	if err := checkCall(ctx, tenant); err != nil {
 		return App{}, err
 	}
 	var (
@@ -118,10 +111,7 @@ func (p *Provider) AllApps(ctx context.Context) ([]App, error) {
 // ListApps returns the applications of tenant by name (none for a tenant
 // without applications).
 func (p *Provider) ListApps(ctx context.Context, tenant string) ([]App, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	if err := checkTenant(tenant); err != nil {
+	if err := checkCall(ctx, tenant); err != nil {
 		return nil, err
 	}
 	return p.apps(ctx, func(a App) bool { return a.Tenant == tenant })
@@ -170,10 +160,7 @@ func (p *Provider) CreateEndpoint(ctx context.Context, tenant, app, token string
 
 // CreateEndpointWith is CreateEndpoint with optional metadata.
 func (p *Provider) CreateEndpointWith(ctx context.Context, tenant, app string, spec EndpointSpec) (Endpoint, string, error) {
-	if err := ctx.Err(); err != nil {
-		return Endpoint{}, "", err
-	}
-	if err := checkTenant(tenant); err != nil {
+	if err := checkCall(ctx, tenant); err != nil {
 		return Endpoint{}, "", err
 	}
 	token := spec.Token
@@ -236,32 +223,15 @@ func putEndpoint(tx *bolt.Tx, app App, token, name string, status Status) (endpo
 // ListEndpoints returns the endpoints of tenant's application app, oldest
 // first, without tokens.
 func (p *Provider) ListEndpoints(ctx context.Context, tenant, app string) ([]Endpoint, error) {
-	if err := ctx.Err(); err != nil {
+	if err := checkCall(ctx, tenant); err != nil {
 		return nil, err
 	}
-	if err := checkTenant(tenant); err != nil {
-		return nil, err
-	}
-	var recs []endpointRecord
-	err := p.db.View(func(tx *bolt.Tx) error {
-		if _, err := getApp(tx, tenant, app); err != nil {
-			return err
-		}
-		var err error
-		recs, err = scanPrefix[endpointRecord](tx.Bucket(bucketEndpoints), app)
+	appExists := func(tx *bolt.Tx) error {
+		_, err := getApp(tx, tenant, app)
 		return err
-	})
-	if err != nil {
-		return nil, err
 	}
-	out := make([]Endpoint, 0, len(recs))
-	for _, r := range recs {
-		out = append(out, r.Endpoint)
-	}
-	slices.SortFunc(out, func(a, b Endpoint) int {
-		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ID, b.ID))
-	})
-	return out, nil
+	return list(p.db, bucketEndpoints, app, appExists, func(r endpointRecord) Endpoint { return r.Endpoint },
+		func(e Endpoint) (time.Time, string) { return e.CreatedAt, e.ID })
 }
 
 // SetEndpointStatus moves an endpoint to status: Suspended (reversible) or
@@ -269,10 +239,7 @@ func (p *Provider) ListEndpoints(ctx context.Context, tenant, app string) ([]End
 // the endpoint's sessions; Active re-activates a suspended endpoint. Setting
 // the current status again is a no-op.
 func (p *Provider) SetEndpointStatus(ctx context.Context, tenant, app, endpointID string, status Status) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if err := checkTenant(tenant); err != nil {
+	if err := checkCall(ctx, tenant); err != nil {
 		return err
 	}
 	status, err := ParseStatus(string(status))

@@ -41,13 +41,7 @@ func TestCreateApp(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			app, err := p.CreateApp(ctx, tt.tenant, tt.app, tt.versions, true)
-			if !errors.Is(err, tt.want) || (err == nil) != (tt.want == nil) {
-				t.Fatalf("error %v, want %v", err, tt.want)
-			}
-			if err != nil {
-				if !strings.Contains(err.Error(), tt.wantMsg) {
-					t.Errorf("message %q does not contain %q", err, tt.wantMsg)
-				}
+			if !checkErr(t, err, tt.want, tt.wantMsg) {
 				return
 			}
 			if app.Name != tt.app || app.Tenant != tt.tenant || !app.AutoRegister || app.CreatedAt.IsZero() {
@@ -107,13 +101,7 @@ func TestCreateEndpoint(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ep, token, err := p.CreateEndpoint(ctx, tt.tenant, tt.app, tt.token)
-			if !errors.Is(err, tt.want) || (err == nil) != (tt.want == nil) {
-				t.Fatalf("error %v, want %v", err, tt.want)
-			}
-			if err != nil {
-				if !strings.Contains(err.Error(), tt.wantMsg) {
-					t.Errorf("message %q does not contain %q", err, tt.wantMsg)
-				}
+			if !checkErr(t, err, tt.want, tt.wantMsg) {
 				return
 			}
 			if tt.token == "" && len(token) != 43 {

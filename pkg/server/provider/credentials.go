@@ -7,8 +7,8 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"math/big"
-	"slices"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	bolt "go.etcd.io/bbolt"
@@ -23,10 +23,7 @@ func (p *Provider) CreateBasic(ctx context.Context, tenant, username, password s
 
 // CreateBasicWith is CreateBasic with an explicit client ID.
 func (p *Provider) CreateBasicWith(ctx context.Context, tenant string, spec BasicSpec) (BasicCredential, error) {
-	if err := ctx.Err(); err != nil {
-		return BasicCredential{}, err
-	}
-	if err := checkTenant(tenant); err != nil {
+	if err := checkCall(ctx, tenant); err != nil {
 		return BasicCredential{}, err
 	}
 	if err := checkText("username", spec.Username, 256); err != nil {
@@ -80,29 +77,11 @@ func (p *Provider) CreateBasicWith(ctx context.Context, tenant string, spec Basi
 
 // ListBasic returns the basic credentials of tenant, oldest first.
 func (p *Provider) ListBasic(ctx context.Context, tenant string) ([]BasicCredential, error) {
-	if err := ctx.Err(); err != nil {
+	if err := checkCall(ctx, tenant); err != nil {
 		return nil, err
 	}
-	if err := checkTenant(tenant); err != nil {
-		return nil, err
-	}
-	var recs []basicRecord
-	err := p.db.View(func(tx *bolt.Tx) error {
-		var err error
-		recs, err = scanPrefix[basicRecord](tx.Bucket(bucketBasic), tenant)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]BasicCredential, 0, len(recs))
-	for _, r := range recs {
-		out = append(out, r.BasicCredential)
-	}
-	slices.SortFunc(out, func(a, b BasicCredential) int {
-		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ID, b.ID))
-	})
-	return out, nil
+	return list(p.db, bucketBasic, tenant, nil, func(r basicRecord) BasicCredential { return r.BasicCredential },
+		func(c BasicCredential) (time.Time, string) { return c.CreatedAt, c.ID })
 }
 
 // RevokeBasic revokes tenant's basic credentials id (for good) and publishes
@@ -114,10 +93,7 @@ func (p *Provider) RevokeBasic(ctx context.Context, tenant, id string) error {
 // revoke marks the credentials record id of tenant in bucket revoked and,
 // the first time, logs it and publishes the 22/CAP revoked event.
 func revoke[R any](ctx context.Context, p *Provider, tenant, id string, bucket []byte, kind, group string, status func(*R) *Status) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if err := checkTenant(tenant); err != nil {
+	if err := checkCall(ctx, tenant); err != nil {
 		return err
 	}
 	changed := false
@@ -197,10 +173,7 @@ func (p *Provider) upgradeHash(rec basicRecord, password string) {
 // AddCert registers the X.509 certificate in pemData (its first CERTIFICATE
 // block) as client credentials of tenant, matched by issuer DN and serial.
 func (p *Provider) AddCert(ctx context.Context, tenant string, pemData []byte) (CertCredential, error) {
-	if err := ctx.Err(); err != nil {
-		return CertCredential{}, err
-	}
-	if err := checkTenant(tenant); err != nil {
+	if err := checkCall(ctx, tenant); err != nil {
 		return CertCredential{}, err
 	}
 	cert, err := parseCertPEM(pemData)
@@ -220,10 +193,7 @@ func (p *Provider) AddCert(ctx context.Context, tenant string, pemData []byte) (
 // AddCertBySerial registers X.509 client credentials of tenant by issuer DN
 // (as Go's pkix.Name.String formats it, RFC 2253) and base-10 serial number.
 func (p *Provider) AddCertBySerial(ctx context.Context, tenant, issuer, serial string) (CertCredential, error) {
-	if err := ctx.Err(); err != nil {
-		return CertCredential{}, err
-	}
-	if err := checkTenant(tenant); err != nil {
+	if err := checkCall(ctx, tenant); err != nil {
 		return CertCredential{}, err
 	}
 	issuer = strings.TrimSpace(issuer)
@@ -267,28 +237,11 @@ func (p *Provider) addCert(c CertCredential) (CertCredential, error) {
 
 // ListCerts returns the X.509 credentials of tenant, oldest first.
 func (p *Provider) ListCerts(ctx context.Context, tenant string) ([]CertCredential, error) {
-	if err := ctx.Err(); err != nil {
+	if err := checkCall(ctx, tenant); err != nil {
 		return nil, err
 	}
-	if err := checkTenant(tenant); err != nil {
-		return nil, err
-	}
-	var out []CertCredential
-	err := p.db.View(func(tx *bolt.Tx) error {
-		var err error
-		out, err = scanPrefix[CertCredential](tx.Bucket(bucketCerts), tenant)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	if out == nil {
-		out = []CertCredential{}
-	}
-	slices.SortFunc(out, func(a, b CertCredential) int {
-		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ID, b.ID))
-	})
-	return out, nil
+	return list(p.db, bucketCerts, tenant, nil, func(c CertCredential) CertCredential { return c },
+		func(c CertCredential) (time.Time, string) { return c.CreatedAt, c.ID })
 }
 
 // RevokeCert revokes tenant's X.509 credentials id (for good) and publishes

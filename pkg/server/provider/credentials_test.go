@@ -3,68 +3,15 @@ package provider
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"errors"
-	"math/big"
 	"strings"
 	"testing"
-	"time"
 
 	bolt "go.etcd.io/bbolt"
 	"golang.org/x/crypto/bcrypt"
-)
 
-// newCert returns a client certificate signed by a fresh test CA, as PEM and
-// parsed.
-func newCert(t testing.TB, cn string, serial int64) ([]byte, *x509.Certificate) {
-	t.Helper()
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	caTmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "Test CA", Organization: []string{"kaactl"}},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(time.Hour),
-		IsCA:                  true,
-		BasicConstraintsValid: true,
-		KeyUsage:              x509.KeyUsageCertSign,
-	}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ca, err := x509.ParseCertificate(caDER)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(serial),
-		Subject:      pkix.Name{CommonName: cn},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(time.Hour),
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), cert
-}
+	"github.com/kaactl/kaactl/internal/testenv"
+)
 
 func TestCreateBasic(t *testing.T) {
 	p := openProvider(t, t.TempDir())
@@ -88,13 +35,7 @@ func TestCreateBasic(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cred, err := p.CreateBasicWith(ctx, testTenant, tt.spec)
-			if !errors.Is(err, tt.want) || (err == nil) != (tt.want == nil) {
-				t.Fatalf("error %v, want %v", err, tt.want)
-			}
-			if err != nil {
-				if !strings.Contains(err.Error(), tt.msg) {
-					t.Errorf("message %q does not contain %q", err, tt.msg)
-				}
+			if !checkErr(t, err, tt.want, tt.msg) {
 				if tt.spec.Password != "" && strings.Contains(err.Error(), tt.spec.Password) {
 					t.Errorf("message %q shows the password", err)
 				}
@@ -128,8 +69,9 @@ func TestCreateBasic(t *testing.T) {
 func TestAddCert(t *testing.T) {
 	p := openProvider(t, t.TempDir())
 	ctx := context.Background()
-	certPEM, cert := newCert(t, "device-1", 987654321)
-	cert2PEM, _ := newCert(t, "device-2", 5)
+	ca := testenv.NewCA(t, "Test CA")
+	dev1, dev2 := ca.Issue(t, "device-1", 987654321), ca.Issue(t, "device-2", 5)
+	certPEM, cert, cert2PEM := dev1.PEM, dev1.Cert, dev2.PEM
 	got, err := p.AddCert(ctx, testTenant, certPEM)
 	if err != nil {
 		t.Fatal(err)
@@ -164,12 +106,7 @@ func TestAddCert(t *testing.T) {
 			} else {
 				_, err = p.AddCertBySerial(ctx, testTenant, tt.issuer, tt.serial)
 			}
-			if !errors.Is(err, tt.want) || (err == nil) != (tt.want == nil) {
-				t.Fatalf("error %v, want %v", err, tt.want)
-			}
-			if err != nil && !strings.Contains(err.Error(), tt.wantMsg) {
-				t.Errorf("message %q does not contain %q", err, tt.wantMsg)
-			}
+			checkErr(t, err, tt.want, tt.wantMsg)
 		})
 	}
 	list, err := p.ListCerts(ctx, testTenant)

@@ -49,10 +49,7 @@ func (p *Provider) DeleteAllEndpoints(ctx context.Context, tenant, app string) (
 }
 
 func (p *Provider) deleteEndpoints(ctx context.Context, tenant, app string, ids []string, all bool) (int, error) {
-	if err := ctx.Err(); err != nil {
-		return 0, err
-	}
-	if err := checkTenant(tenant); err != nil {
+	if err := checkCall(ctx, tenant); err != nil {
 		return 0, err
 	}
 	var deleted []Endpoint

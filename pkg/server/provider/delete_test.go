@@ -1,13 +1,11 @@
 package provider
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -165,28 +163,10 @@ func TestSetAutoRegister(t *testing.T) {
 	}
 }
 
-// syncBuffer is a log destination tests read while the provider writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestEndpointLogsSummarized: endpoint events are not one info line each
 // (a fleet of them buries everything else) but a periodic summary.
 func TestEndpointLogsSummarized(t *testing.T) {
-	var logs syncBuffer
+	var logs testenv.Buffer
 	ns := testenv.NATS(t)
 	p, err := New(Options{NATS: natsconn.Options{URL: ns.ClientURL()}, DataDir: t.TempDir(),
 		Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))})

@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"context"
 	"regexp"
 	"strings"
 	"unicode"
@@ -44,7 +45,12 @@ var (
 	tenantRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$`)
 )
 
-func checkTenant(tenant string) error {
+// checkCall is how every store call on a tenant begins: a done context or
+// an invalid tenant ID stops it.
+func checkCall(ctx context.Context, tenant string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	if !tenantRE.MatchString(tenant) {
 		return errorf(ErrInvalid, "tenant %q is not a valid tenant ID ([A-Za-z0-9][A-Za-z0-9._-]{0,62})", tenant)
 	}

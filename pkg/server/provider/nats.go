@@ -24,9 +24,9 @@ func (p *Provider) subscribe(nc *nats.Conn) ([]*nats.Subscription, error) {
 		fn          func(*nats.Msg)
 	}
 	routes := []route{
-		{ism.ServiceSubject(p.opts.Instance, ism.ProtoECAP, ism.MsgEPTokenRequest), p.opts.Instance, p.onTokenRequest},
-		{ism.ServiceSubject(p.opts.CAPInstance, ism.ProtoCAP, ism.MsgBasicRequest), p.opts.CAPInstance, p.onBasicRequest},
-		{ism.ServiceSubject(p.opts.CAPInstance, ism.ProtoCAP, ism.MsgCertificateRequest), p.opts.CAPInstance, p.onCertificateRequest},
+		{ism.ServiceSubject(p.opts.Instance, ism.ProtoECAP, ism.MsgEPTokenRequest), p.opts.Instance, answer(p, "ep-token-request", p.answerToken)},
+		{ism.ServiceSubject(p.opts.CAPInstance, ism.ProtoCAP, ism.MsgBasicRequest), p.opts.CAPInstance, answer(p, "basic-request", p.answerBasic)},
+		{ism.ServiceSubject(p.opts.CAPInstance, ism.ProtoCAP, ism.MsgCertificateRequest), p.opts.CAPInstance, answer(p, "certificate-request", p.answerCertificate)},
 	}
 	var subs []*nats.Subscription
 	for _, r := range routes {
@@ -78,12 +78,21 @@ func (p *Provider) reply(m *nats.Msg, what string, resp any) {
 	}
 }
 
-func (p *Provider) onTokenRequest(m *nats.Msg) {
-	var req ism.EndpointTokenValidationRequest
-	if err := ism.Unmarshal(m.Data, &req); err != nil {
-		p.log.Warn("bad ep-token-request", "subject", m.Subject, "error", err)
-		return
+// answer handles one kind of request (what, in logs): it decodes the
+// request and publishes what respond makes of it to the reply subject; a
+// request that does not decode is logged and dropped.
+func answer[Req any](p *Provider, what string, respond func(*Req) any) func(*nats.Msg) {
+	return func(m *nats.Msg) {
+		var req Req
+		if err := ism.Unmarshal(m.Data, &req); err != nil {
+			p.log.Warn("bad request", "request", what, "subject", m.Subject, "error", err)
+			return
+		}
+		p.reply(m, what, respond(&req))
 	}
+}
+
+func (p *Provider) answerToken(req *ism.EndpointTokenValidationRequest) any {
 	res := p.resolveToken(req.AppName, req.Token)
 	resp := ism.EndpointTokenValidationResponse{
 		CorrelationID: req.CorrelationID,
@@ -95,15 +104,10 @@ func (p *Provider) onTokenRequest(m *nats.Msg) {
 	} else {
 		resp.ReasonPhrase = &res.reason
 	}
-	p.reply(m, "ep-token-request", &resp)
+	return &resp
 }
 
-func (p *Provider) onBasicRequest(m *nats.Msg) {
-	var req ism.BasicAuthenticationRequest
-	if err := ism.Unmarshal(m.Data, &req); err != nil {
-		p.log.Warn("bad basic-request", "subject", m.Subject, "error", err)
-		return
-	}
+func (p *Provider) answerBasic(req *ism.BasicAuthenticationRequest) any {
 	resp := ism.BasicAuthenticationResponse{
 		CorrelationID: req.CorrelationID,
 		Timestamp:     ism.NowMillis(),
@@ -125,15 +129,10 @@ func (p *Provider) onBasicRequest(m *nats.Msg) {
 		p.log.Debug("basic authentication refused", "tenant", tenant, "username", username)
 		resp.StatusCode, resp.ReasonPhrase = http.StatusUnauthorized, ptr("invalid username or password")
 	}
-	p.reply(m, "basic-request", &resp)
+	return &resp
 }
 
-func (p *Provider) onCertificateRequest(m *nats.Msg) {
-	var req ism.CertificateAuthenticationRequest
-	if err := ism.Unmarshal(m.Data, &req); err != nil {
-		p.log.Warn("bad certificate-request", "subject", m.Subject, "error", err)
-		return
-	}
+func (p *Provider) answerCertificate(req *ism.CertificateAuthenticationRequest) any {
 	resp := ism.CertificateAuthenticationResponse{
 		CorrelationID: req.CorrelationID,
 		Timestamp:     ism.NowMillis(),
@@ -150,7 +149,7 @@ func (p *Provider) onCertificateRequest(m *nats.Msg) {
 		p.log.Debug("certificate authentication refused", "issuer", req.Issuer, "serial", req.SerialNumber)
 		resp.StatusCode, resp.ReasonPhrase = http.StatusUnauthorized, ptr("unknown or revoked certificate")
 	}
-	p.reply(m, "certificate-request", &resp)
+	return &resp
 }
 
 // publishTokenRevoked broadcasts the 16/ECAP endpoint token revoked event.

@@ -355,15 +355,7 @@ func TestCAPBasic(t *testing.T) {
 	if err := e.p.RevokeBasic(ctx, testTenant, cred.ID); err != nil {
 		t.Fatal(err)
 	}
-	m := next(t, events, "credentials revoked event")
-	if want := ism.EventSubject(DefaultCAPInstance, ism.EntityClientCredentials, ism.GroupBasic, ism.EventRevoked); m.Subject != want {
-		t.Errorf("subject %s, want %s", m.Subject, want)
-	}
-	var ev ism.CredentialsRevokedEvent
-	if err := ism.Unmarshal(m.Data, &ev); err != nil {
-		t.Fatal(err)
-	}
-	if ev.TenantID != testTenant || ev.CredentialsID != cred.ID || ev.OriginatorReplicaID == "" {
+	if ev := credentialsRevoked(t, events, ism.GroupBasic); ev.TenantID != testTenant || ev.CredentialsID != cred.ID || ev.OriginatorReplicaID == "" {
 		t.Errorf("event %+v", ev)
 	}
 	r := basicAuth(t, e.nc, "", testTenant, "dev1", "right-password-of-dev1")
@@ -385,11 +377,27 @@ func TestCAPBasic(t *testing.T) {
 	}
 }
 
+// credentialsRevoked is the next event on events: a 22/CAP credentials
+// revoked event of group, on its subject.
+func credentialsRevoked(t *testing.T, events chan *nats.Msg, group string) ism.CredentialsRevokedEvent {
+	t.Helper()
+	m := next(t, events, "credentials revoked event")
+	if want := ism.EventSubject(DefaultCAPInstance, ism.EntityClientCredentials, group, ism.EventRevoked); m.Subject != want {
+		t.Errorf("subject %s, want %s", m.Subject, want)
+	}
+	var ev ism.CredentialsRevokedEvent
+	if err := ism.Unmarshal(m.Data, &ev); err != nil {
+		t.Fatal(err)
+	}
+	return ev
+}
+
 func TestCAPCertificate(t *testing.T) {
 	e := startEnv(t, "")
 	ctx := context.Background()
 	events := listen(t, e.nc, ism.EventSubject("*", ism.EntityClientCredentials, "*", ism.EventRevoked))
-	certPEM, cert := newCert(t, "device-1", 123456789)
+	dev := testenv.NewCA(t, "Test CA").Issue(t, "device-1", 123456789)
+	certPEM, cert := dev.PEM, dev.Cert
 	byPEM, err := e.p.AddCert(ctx, testTenant, certPEM)
 	if err != nil {
 		t.Fatal(err)
@@ -421,15 +429,7 @@ func TestCAPCertificate(t *testing.T) {
 	if err := e.p.RevokeCert(ctx, testTenant, byPEM.ID); err != nil {
 		t.Fatal(err)
 	}
-	m := next(t, events, "credentials revoked event")
-	if want := ism.EventSubject(DefaultCAPInstance, ism.EntityClientCredentials, ism.GroupCertificate, ism.EventRevoked); m.Subject != want {
-		t.Errorf("subject %s, want %s", m.Subject, want)
-	}
-	var ev ism.CredentialsRevokedEvent
-	if err := ism.Unmarshal(m.Data, &ev); err != nil {
-		t.Fatal(err)
-	}
-	if ev.TenantID != testTenant || ev.CredentialsID != byPEM.ID {
+	if ev := credentialsRevoked(t, events, ism.GroupCertificate); ev.TenantID != testTenant || ev.CredentialsID != byPEM.ID {
 		t.Errorf("event %+v", ev)
 	}
 	if r := certAuth(t, e.nc, "", cert.Issuer.String(), "123456789"); r.StatusCode != 401 {

@@ -39,11 +39,22 @@ func startProvider(t testing.TB, opts Options) *Provider {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := p.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = p.Shutdown(context.Background()) })
+	testenv.Start(t, "provider", p)
 	return p
+}
+
+// checkErr fails the test unless err is want (nil: no error) with msg in
+// its message, and reports whether err is nil (the result is then the
+// caller's to check).
+func checkErr(t *testing.T, err, want error, msg string) bool {
+	t.Helper()
+	if !errors.Is(err, want) || (err == nil) != (want == nil) {
+		t.Fatalf("error %v, want %v", err, want)
+	}
+	if err != nil && !strings.Contains(err.Error(), msg) {
+		t.Errorf("message %q does not contain %q", err, msg)
+	}
+	return err == nil
 }
 
 // env is a started provider with its NATS server and a client connection.
@@ -158,10 +169,7 @@ func TestNewOpensNothing(t *testing.T) {
 
 func TestStartReadsAdminTokenFile(t *testing.T) {
 	dir := t.TempDir()
-	file := filepath.Join(dir, "admin.token")
-	if err := os.WriteFile(file, []byte("  file-token\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	file := testenv.WriteFile(t, dir, "admin.token", "  file-token\n")
 	p := startProvider(t, Options{DataDir: dir, RESTAddr: "127.0.0.1:0", AdminTokenFile: file})
 	if r := call(t, &env{p: p}, "GET", "/api/v1/tenants/kaa/applications", "Bearer file-token", ""); r.status != 200 {
 		t.Errorf("the token of the file is refused: %d %s", r.status, r.body)

@@ -112,6 +112,19 @@ func (p *Provider) writeStoreError(w http.ResponseWriter, r *http.Request, err e
 	writeError(w, status, err.Error())
 }
 
+// respond answers a store call: its error (see writeStoreError), or else v
+// as JSON with status, or only status when v is nil.
+func (p *Provider) respond(w http.ResponseWriter, r *http.Request, status int, v any, err error) {
+	switch {
+	case err != nil:
+		p.writeStoreError(w, r, err)
+	case v == nil:
+		w.WriteHeader(status)
+	default:
+		writeJSON(w, status, v)
+	}
+}
+
 // decodeBody reads one JSON object into v: at most maxBody bytes, no unknown
 // fields, nothing after it. An empty body leaves v alone when emptyOK.
 func decodeBody(w http.ResponseWriter, r *http.Request, v any, emptyOK bool) bool {
@@ -155,20 +168,12 @@ func (p *Provider) postApp(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	app, err := p.CreateApp(r.Context(), r.PathValue("tenant"), body.Name, body.Versions, body.AutoRegister)
-	if err != nil {
-		p.writeStoreError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, app)
+	p.respond(w, r, http.StatusCreated, app, err)
 }
 
 func (p *Provider) getApps(w http.ResponseWriter, r *http.Request) {
 	apps, err := p.ListApps(r.Context(), r.PathValue("tenant"))
-	if err != nil {
-		p.writeStoreError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, apps)
+	p.respond(w, r, http.StatusOK, apps, err)
 }
 
 func (p *Provider) postEndpoint(w http.ResponseWriter, r *http.Request) {
@@ -177,11 +182,7 @@ func (p *Provider) postEndpoint(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ep, token, err := p.CreateEndpointWith(r.Context(), r.PathValue("tenant"), r.PathValue("app"), spec)
-	if err != nil {
-		p.writeStoreError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, CreatedEndpoint{Endpoint: ep, Token: token})
+	p.respond(w, r, http.StatusCreated, CreatedEndpoint{Endpoint: ep, Token: token}, err)
 }
 
 // getEndpoints lists every endpoint, or one page of them with ?limit= (and
@@ -206,19 +207,12 @@ func (p *Provider) getEndpoints(w http.ResponseWriter, r *http.Request) {
 	} else {
 		eps, err = p.ListEndpoints(r.Context(), tenant, app)
 	}
-	if err != nil {
-		p.writeStoreError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, eps)
+	p.respond(w, r, http.StatusOK, eps, err)
 }
 
 func (p *Provider) deleteEndpoint(w http.ResponseWriter, r *http.Request) {
-	if err := p.DeleteEndpoint(r.Context(), r.PathValue("tenant"), r.PathValue("app"), r.PathValue("id")); err != nil {
-		p.writeStoreError(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	err := p.DeleteEndpoint(r.Context(), r.PathValue("tenant"), r.PathValue("app"), r.PathValue("id"))
+	p.respond(w, r, http.StatusNoContent, nil, err)
 }
 
 // postEndpointsDelete deletes endpoints in bulk: the listed IDs, or all.
@@ -242,11 +236,7 @@ func (p *Provider) postEndpointsDelete(w http.ResponseWriter, r *http.Request) {
 	default:
 		err = errorf(ErrInvalid, "give endpointIds, or all: true")
 	}
-	if err != nil {
-		p.writeStoreError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, api.DeletedEndpoints{Deleted: n})
+	p.respond(w, r, http.StatusOK, api.DeletedEndpoints{Deleted: n}, err)
 }
 
 func (p *Provider) postEndpointStatus(w http.ResponseWriter, r *http.Request) {
@@ -258,11 +248,7 @@ func (p *Provider) postEndpointStatus(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		err = p.SetEndpointStatus(r.Context(), r.PathValue("tenant"), r.PathValue("app"), r.PathValue("id"), st)
 	}
-	if err != nil {
-		p.writeStoreError(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	p.respond(w, r, http.StatusNoContent, nil, err)
 }
 
 func (p *Provider) postBasic(w http.ResponseWriter, r *http.Request) {
@@ -271,28 +257,17 @@ func (p *Provider) postBasic(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	cred, err := p.CreateBasicWith(r.Context(), r.PathValue("tenant"), spec)
-	if err != nil {
-		p.writeStoreError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, cred)
+	p.respond(w, r, http.StatusCreated, cred, err)
 }
 
 func (p *Provider) getBasic(w http.ResponseWriter, r *http.Request) {
 	creds, err := p.ListBasic(r.Context(), r.PathValue("tenant"))
-	if err != nil {
-		p.writeStoreError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, creds)
+	p.respond(w, r, http.StatusOK, creds, err)
 }
 
 func (p *Provider) postBasicRevoke(w http.ResponseWriter, r *http.Request) {
-	if err := p.RevokeBasic(r.Context(), r.PathValue("tenant"), r.PathValue("id")); err != nil {
-		p.writeStoreError(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	err := p.RevokeBasic(r.Context(), r.PathValue("tenant"), r.PathValue("id"))
+	p.respond(w, r, http.StatusNoContent, nil, err)
 }
 
 func (p *Provider) postCert(w http.ResponseWriter, r *http.Request) {
@@ -314,37 +289,22 @@ func (p *Provider) postCert(w http.ResponseWriter, r *http.Request) {
 	default:
 		err = errorf(ErrInvalid, "give pem, or issuer and serial")
 	}
-	if err != nil {
-		p.writeStoreError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, cred)
+	p.respond(w, r, http.StatusCreated, cred, err)
 }
 
 func (p *Provider) getCerts(w http.ResponseWriter, r *http.Request) {
 	creds, err := p.ListCerts(r.Context(), r.PathValue("tenant"))
-	if err != nil {
-		p.writeStoreError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, creds)
+	p.respond(w, r, http.StatusOK, creds, err)
 }
 
 func (p *Provider) postCertRevoke(w http.ResponseWriter, r *http.Request) {
-	if err := p.RevokeCert(r.Context(), r.PathValue("tenant"), r.PathValue("id")); err != nil {
-		p.writeStoreError(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	err := p.RevokeCert(r.Context(), r.PathValue("tenant"), r.PathValue("id"))
+	p.respond(w, r, http.StatusNoContent, nil, err)
 }
 
 func (p *Provider) getTenantConfig(w http.ResponseWriter, r *http.Request) {
 	cfg, err := p.GetTenantConfig(r.Context(), r.PathValue("tenant"))
-	if err != nil {
-		p.writeStoreError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, cfg)
+	p.respond(w, r, http.StatusOK, cfg, err)
 }
 
 func (p *Provider) putTenantConfig(w http.ResponseWriter, r *http.Request) {
@@ -352,17 +312,11 @@ func (p *Provider) putTenantConfig(w http.ResponseWriter, r *http.Request) {
 	if !decodeBody(w, r, &cfg, false) {
 		return
 	}
-	if err := p.SetTenantConfig(r.Context(), r.PathValue("tenant"), cfg); err != nil {
-		p.writeStoreError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, cfg)
+	err := p.SetTenantConfig(r.Context(), r.PathValue("tenant"), cfg)
+	p.respond(w, r, http.StatusOK, cfg, err)
 }
 
 func (p *Provider) deleteTenantConfig(w http.ResponseWriter, r *http.Request) {
-	if err := p.DeleteTenantConfig(r.Context(), r.PathValue("tenant")); err != nil {
-		p.writeStoreError(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	err := p.DeleteTenantConfig(r.Context(), r.PathValue("tenant"))
+	p.respond(w, r, http.StatusNoContent, nil, err)
 }

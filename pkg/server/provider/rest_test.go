@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -23,27 +22,8 @@ type httpResult struct {
 // call sends one REST call; auth "" sends no Authorization header.
 func call(t testing.TB, e *env, method, path, auth, body string) httpResult {
 	t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, "http://"+e.p.RESTAddr()+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if auth != "" {
-		req.Header.Set("Authorization", auth)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return httpResult{resp.StatusCode, string(data), resp.Header}
+	resp, data := testenv.HTTP(t, nil, method, "http://"+e.p.RESTAddr()+path, strings.NewReader(body), "Authorization", auth)
+	return httpResult{resp.StatusCode, data, resp.Header}
 }
 
 // wantError checks a JSON error answer.
@@ -198,7 +178,8 @@ func TestRESTFlow(t *testing.T) {
 	}
 	wantError(t, call(t, e, "POST", base+"/credentials/basic/nope/revoke", bearer, ""), 404, `basic credentials "nope" not found in tenant "kaa"`)
 
-	certPEM, cert := newCert(t, "device-1", 77)
+	dev := testenv.NewCA(t, "Test CA").Issue(t, "device-1", 77)
+	certPEM, cert := dev.PEM, dev.Cert
 	body, _ := json.Marshal(map[string]string{"pem": string(certPEM)})
 	r = call(t, e, "POST", base+"/credentials/x509", bearer, string(body))
 	var x CertCredential

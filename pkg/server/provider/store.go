@@ -2,9 +2,12 @@ package provider
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -97,6 +100,36 @@ func putJSON(b *bolt.Bucket, k []byte, v any) error {
 		return err
 	}
 	return b.Put(k, data)
+}
+
+// list reads the records under prefix in bucket in one read transaction,
+// after check (when not nil) passes in it, and returns what the API shows of
+// each (public), oldest first: by creation time, then by ID (key).
+func list[R, T any](db *bolt.DB, bucket []byte, prefix string, check func(*bolt.Tx) error, public func(R) T, key func(T) (time.Time, string)) ([]T, error) {
+	var recs []R
+	err := db.View(func(tx *bolt.Tx) error {
+		if check != nil {
+			if err := check(tx); err != nil {
+				return err
+			}
+		}
+		var err error
+		recs, err = scanPrefix[R](tx.Bucket(bucket), prefix)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]T, 0, len(recs))
+	for _, r := range recs {
+		out = append(out, public(r))
+	}
+	slices.SortFunc(out, func(a, b T) int {
+		at, aid := key(a)
+		bt, bid := key(b)
+		return cmp.Or(at.Compare(bt), cmp.Compare(aid, bid))
+	})
+	return out, nil
 }
 
 // scanPrefix decodes every value whose key starts with prefix \0.

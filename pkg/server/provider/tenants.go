@@ -21,10 +21,7 @@ type TenantConfig = kaaconfig.TenantConfig
 // refuses. The store keeps it across restarts (`kaactl up` hands it to KPC
 // at start).
 func (p *Provider) SetTenantConfig(ctx context.Context, tenant string, cfg TenantConfig) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if err := checkTenant(tenant); err != nil {
+	if err := checkCall(ctx, tenant); err != nil {
 		return err
 	}
 	if err := cfg.Validate(); err != nil {
@@ -45,10 +42,7 @@ func (p *Provider) SetTenantConfig(ctx context.Context, tenant string, cfg Tenan
 // its sessions any more, unless a service's config file says so) and
 // broadcasts the 17/SCMP delete. Deleting what is not there is a no-op.
 func (p *Provider) DeleteTenantConfig(ctx context.Context, tenant string) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if err := checkTenant(tenant); err != nil {
+	if err := checkCall(ctx, tenant); err != nil {
 		return err
 	}
 	existed := false
@@ -67,10 +61,7 @@ func (p *Provider) DeleteTenantConfig(ctx context.Context, tenant string) error 
 // GetTenantConfig returns tenant's configuration; the zero value (nothing
 // required) when none is set.
 func (p *Provider) GetTenantConfig(ctx context.Context, tenant string) (TenantConfig, error) {
-	if err := ctx.Err(); err != nil {
-		return TenantConfig{}, err
-	}
-	if err := checkTenant(tenant); err != nil {
+	if err := checkCall(ctx, tenant); err != nil {
 		return TenantConfig{}, err
 	}
 	var cfg TenantConfig

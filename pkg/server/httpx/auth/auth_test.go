@@ -11,7 +11,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -21,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kaactl/kaactl/internal/testenv"
 	"github.com/kaactl/kaactl/pkg/server/httpx/auth"
 	"github.com/kaactl/kaactl/pkg/server/httpx/auth/authtest"
 )
@@ -79,11 +79,9 @@ func TestMiddleware(t *testing.T) {
 		{
 			name: "scp array",
 			opts: static,
-			header: bearer(func(t *testing.T) string {
-				c := kaa.Claims("svc", time.Minute)
+			header: bearerWith(kaa, kaa.Claims("svc", time.Minute), func(c map[string]any) {
 				delete(c, "scope")
 				c["scp"] = []string{readScope}
-				return kaa.Sign(t, c)
 			}),
 			status: http.StatusOK,
 			want:   auth.Principal{Tenant: "kaa", Subject: "svc", Scopes: []string{readScope}},
@@ -130,33 +128,23 @@ func TestMiddleware(t *testing.T) {
 		{
 			name: "not yet valid",
 			opts: static,
-			header: bearer(func(t *testing.T) string {
-				c := kaa.Claims("alice", time.Hour, readScope)
+			header: bearerWith(kaa, kaa.Claims("alice", time.Hour, readScope), func(c map[string]any) {
 				c["nbf"] = time.Now().Add(10 * time.Minute).Unix()
-				return kaa.Sign(t, c)
 			}),
 			status: http.StatusUnauthorized,
 			err:    auth.ErrInvalidToken,
 		},
 		{
-			name: "no exp",
-			opts: static,
-			header: bearer(func(t *testing.T) string {
-				c := kaa.Claims("alice", time.Hour, readScope)
-				delete(c, "exp")
-				return kaa.Sign(t, c)
-			}),
+			name:   "no exp",
+			opts:   static,
+			header: bearerWith(kaa, kaa.Claims("alice", time.Hour, readScope), func(c map[string]any) { delete(c, "exp") }),
 			status: http.StatusUnauthorized,
 			err:    auth.ErrInvalidToken,
 		},
 		{
-			name: "ID token",
-			opts: static,
-			header: bearer(func(t *testing.T) string {
-				c := kaa.Claims("alice", time.Minute, readScope)
-				c["typ"] = "ID"
-				return kaa.Sign(t, c)
-			}),
+			name:   "ID token",
+			opts:   static,
+			header: bearerWith(kaa, kaa.Claims("alice", time.Minute, readScope), func(c map[string]any) { c["typ"] = "ID" }),
 			status: http.StatusUnauthorized,
 			err:    auth.ErrInvalidToken,
 		},
@@ -210,10 +198,8 @@ func TestMiddleware(t *testing.T) {
 		{
 			name: "realm of A, other issuer",
 			opts: static,
-			header: bearer(func(t *testing.T) string {
-				c := kaa.Claims("alice", time.Minute, readScope)
+			header: bearerWith(kaa, kaa.Claims("alice", time.Minute, readScope), func(c map[string]any) {
 				c["iss"] = "https://idp.example/auth/realms/kaa"
-				return kaa.Sign(t, c)
 			}),
 			status: http.StatusUnauthorized,
 			err:    auth.ErrIssuerMismatch,
@@ -497,6 +483,13 @@ func bearer(token func(t *testing.T) string) func(t *testing.T) string {
 	return func(t *testing.T) string { return "Bearer " + token(t) }
 }
 
+// bearerWith is the Authorization header of claims, changed by edit, then
+// signed by iss.
+func bearerWith(iss *authtest.Issuer, claims map[string]any, edit func(map[string]any)) func(t *testing.T) string {
+	edit(claims)
+	return bearer(func(t *testing.T) string { return iss.Sign(t, claims) })
+}
+
 // do sends one request with the Authorization header (none if "") through Middleware(readScope) on a real
 // server whose handler echoes the Principal.
 func do(t *testing.T, v *auth.Verifier, authorization string) (int, http.Header, []byte) {
@@ -510,23 +503,8 @@ func do(t *testing.T, v *auth.Verifier, authorization string) (int, http.Header,
 		_ = json.NewEncoder(w).Encode(p)
 	})))
 	defer srv.Close()
-	req, err := http.NewRequest(http.MethodGet, srv.URL+"/api/v1/applications/demo/binary-data", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if authorization != "" {
-		req.Header.Set("Authorization", authorization)
-	}
-	resp, err := srv.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, resp.Header, body
+	resp, body := testenv.HTTP(t, srv.Client(), http.MethodGet, srv.URL+"/api/v1/applications/demo/binary-data", nil, "Authorization", authorization)
+	return resp.StatusCode, resp.Header, []byte(body)
 }
 
 // unsignedToken builds a JWS by hand: "alg":"none" with an empty signature, or HS256 with secret.
