@@ -32,7 +32,7 @@ type wsListener struct {
 	ln        net.Listener
 	srv       *http.Server
 	establish listeners.EstablishFn // set by Serve before srv serves
-	conns     connSet                // upgraded connections, so that Close waits for them
+	conns     connSet               // upgraded connections, so that Close waits for them
 	once      sync.Once
 }
 
