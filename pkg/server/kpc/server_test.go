@@ -443,17 +443,24 @@ func TestHealthAndMetrics(t *testing.T) {
 	testenv.Eventually(t, 5*time.Second, "health 503 with NATS down", func() bool { return health(t, p) == 503 })
 }
 
+// shutdownInBackground runs KPC's Shutdown (deadline d) in a goroutine
+// and hands its error back, so the test can watch the drain meanwhile.
+func shutdownInBackground(p *platform, d time.Duration) <-chan error {
+	done := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), d)
+		defer cancel()
+		done <- p.kpc.Shutdown(ctx)
+	}()
+	return done
+}
+
 func TestShutdownDrainsInFlight(t *testing.T) {
 	p := startPlatform(t, nil)
 	c := testenv.MQTT(t, p.kpc.MQTTAddr(), "dev")
 	c.Publish(t, "kp1/app-v1/echo/tok1/hold/1", 1, "late")
 	<-p.ext.seen
-	done := make(chan error, 1)
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		done <- p.kpc.Shutdown(ctx)
-	}()
+	done := shutdownInBackground(p, 10*time.Second)
 	testenv.Eventually(t, 5*time.Second, "draining", func() bool { return health(t, p) == 503 })
 	close(p.ext.release)
 	if m := c.Expect(t, "kp1/app-v1/echo/tok1/hold/1/status", 5*time.Second); m.Payload != "late" {
@@ -476,12 +483,7 @@ func TestShutdownSkipsRequestsOfGoneClients(t *testing.T) {
 	testenv.Eventually(t, 5*time.Second, "session gone", func() bool {
 		return strings.Contains(metrics(t, p), "kaa_kpc_sessions 0")
 	})
-	done := make(chan error, 1)
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		done <- p.kpc.Shutdown(ctx)
-	}()
+	done := shutdownInBackground(p, 30*time.Second)
 	// The held request is never released: its reply would race the test's
 	// NATS cleanup, and nobody could receive it anyway.
 	select {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -188,7 +187,7 @@ func TestDashboardProgram(t *testing.T) {
 		for _, key := range []string{"q", "\x03"} {
 			in, keys := io.Pipe()
 			t.Cleanup(func() { keys.Close() })
-			var out syncBuffer
+			var out testenv.Buffer
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			v := startDashboard(&out, cancel, tea.WithInput(in), windowSize)
@@ -212,7 +211,7 @@ func TestDashboardProgram(t *testing.T) {
 	})
 
 	t.Run("Close without input", func(t *testing.T) {
-		var out syncBuffer
+		var out testenv.Buffer
 		cancelled := false
 		v := startDashboard(&out, func() { cancelled = true }, tea.WithInput(nil), windowSize)
 		v.Update(sim.Snapshot{Elapsed: time.Second, Phase: "done", Sent: 77})
@@ -229,7 +228,7 @@ func TestDashboardProgram(t *testing.T) {
 	t.Run("after leaving the dashboard updates go to a line", func(t *testing.T) {
 		in, keys := io.Pipe()
 		t.Cleanup(func() { keys.Close() })
-		var out syncBuffer
+		var out testenv.Buffer
 		v := startDashboard(&out, func() {}, tea.WithInput(in), windowSize)
 		for _, k := range []string{"q", "q"} {
 			if _, err := keys.Write([]byte(k)); err != nil {
@@ -251,23 +250,4 @@ func TestDashboardProgram(t *testing.T) {
 			t.Errorf("no progress line after the dashboard:\n%q", got)
 		}
 	})
-}
-
-// syncBuffer is a bytes.Buffer the program's goroutine may write while the
-// test reads it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf strings.Builder
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
