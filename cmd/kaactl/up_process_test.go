@@ -114,13 +114,9 @@ func (p *upProcess) stop(t *testing.T) {
 	if err := p.cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case <-p.exited:
-		if st := p.cmd.ProcessState; !st.Success() {
-			t.Fatalf("kaactl up exited with %v\n%s", st, p.out.String())
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("kaactl up did not exit within 20s of SIGINT")
+	testenv.Receive(t, p.exited, 20*time.Second, "kaactl up did not exit within 20s of SIGINT")
+	if st := p.cmd.ProcessState; !st.Success() {
+		t.Fatalf("kaactl up exited with %v\n%s", st, p.out.String())
 	}
 }
 
@@ -214,11 +210,7 @@ func TestUpProcess(t *testing.T) {
 	if resp, body = testenv.HTTP(t, nil, "POST", statusURL, strings.NewReader(`{"status":"revoked"}`), "Authorization", "Bearer "+p.admin); resp.StatusCode != 204 {
 		t.Fatalf("revoke: %d %s", resp.StatusCode, body)
 	}
-	select {
-	case <-dev.Lost:
-	case <-time.After(2 * time.Second):
-		t.Fatal("session of a revoked endpoint still open")
-	}
+	testenv.Receive(t, dev.Lost, 2*time.Second, "session of a revoked endpoint still open")
 	other := testenv.MQTT(t, p.mqtt, "device-3")
 	other.Publish(t, "kp1/demo-v1/echo/"+ep.Token+"/ping/2", 1, "x")
 	if m := other.Expect(t, "kp1/demo-v1/echo/"+ep.Token+"/ping/2/error", 5*time.Second); !strings.Contains(m.Payload, `"statusCode":401`) {

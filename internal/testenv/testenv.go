@@ -56,6 +56,20 @@ func Eventually(t testing.TB, within time.Duration, what string, cond func() boo
 	}
 }
 
+// Receive returns the next value from ch, or fails the test with failure
+// when none comes within d: a guard against a hang, not a measurement.
+func Receive[T any](t testing.TB, ch <-chan T, within time.Duration, failure string) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(within):
+		t.Fatal(failure)
+		var zero T
+		return zero
+	}
+}
+
 // Message is one PUBLISH a client received.
 type Message struct {
 	Topic   string

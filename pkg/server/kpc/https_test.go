@@ -119,11 +119,7 @@ func TestShutdownEndsWebSocketOnHTTPS(t *testing.T) {
 	if err := p.kpc.Shutdown(ctx); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case <-ws.Lost:
-	case <-time.After(5 * time.Second):
-		t.Fatal("wss client still connected after Shutdown")
-	}
+	testenv.Receive(t, ws.Lost, 5*time.Second, "wss client still connected after Shutdown")
 	pending.expectClosed(5 * time.Second)
 	// The mounted handler (as `kaactl up` mounts it) refuses from now on.
 	rec := httptest.NewRecorder()

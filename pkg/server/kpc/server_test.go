@@ -292,12 +292,8 @@ func TestRevocationClosesSessionAndELCE(t *testing.T) {
 
 	revoked := time.Now()
 	p.revoke(t)
-	select {
-	case <-c.Lost:
-		t.Logf("session closed %v after revocation", time.Since(revoked))
-	case <-time.After(time.Second):
-		t.Fatal("session still open 1s after its token was revoked")
-	}
+	testenv.Receive(t, c.Lost, time.Second, "session still open 1s after its token was revoked")
+	t.Logf("session closed %v after revocation", time.Since(revoked))
 	ev = <-events
 	var disc ism.EndpointDisconnected
 	if err := ism.Unmarshal(ev.Data, &disc); err != nil {
@@ -486,13 +482,8 @@ func TestShutdownSkipsRequestsOfGoneClients(t *testing.T) {
 	done := shutdownInBackground(p, 30*time.Second)
 	// The held request is never released: its reply would race the test's
 	// NATS cleanup, and nobody could receive it anyway.
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("shutdown: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("Shutdown still waits for the reply of a client that left")
+	if err := testenv.Receive(t, done, 10*time.Second, "Shutdown still waits for the reply of a client that left"); err != nil {
+		t.Errorf("shutdown: %v", err)
 	}
 }
 
@@ -618,11 +609,7 @@ func TestOversizedPublishDisconnectsOnlyThatClient(t *testing.T) {
 	big := testenv.MQTT(t, p.kpc.MQTTAddr(), "big")
 	other := testenv.MQTT(t, p.kpc.MQTTAddr(), "other")
 	big.Client.Publish("kp1/app-v1/echo/tok1/ping/1", 1, false, strings.Repeat("x", 200*1024))
-	select {
-	case <-big.Lost:
-	case <-time.After(5 * time.Second):
-		t.Fatal("client with an oversized packet still connected")
-	}
+	testenv.Receive(t, big.Lost, 5*time.Second, "client with an oversized packet still connected")
 	other.Publish(t, "kp1/app-v1/echo/tok2/ping/1", 1, "fine")
 	other.Expect(t, "kp1/app-v1/echo/tok2/ping/1/status", 5*time.Second)
 }

@@ -104,13 +104,7 @@ func listen(t testing.TB, nc *nats.Conn, subject string) chan *nats.Msg {
 
 func next(t testing.TB, ch chan *nats.Msg, what string) *nats.Msg {
 	t.Helper()
-	select {
-	case m := <-ch:
-		return m
-	case <-time.After(5 * time.Second):
-		t.Fatalf("no %s within 5s", what)
-	}
-	return nil
+	return testenv.Receive(t, ch, 5*time.Second, "no "+what+" within 5s")
 }
 
 // none checks that nothing arrived on ch after a round trip through the

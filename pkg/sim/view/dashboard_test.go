@@ -2,6 +2,7 @@ package view
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -171,11 +172,7 @@ func closeWithin(t *testing.T, v View) {
 	t.Helper()
 	closed := make(chan struct{})
 	go func() { v.Close(); close(closed) }()
-	select {
-	case <-closed:
-	case <-time.After(5 * time.Second):
-		t.Fatal("Close did not return")
-	}
+	testenv.Receive(t, closed, 5*time.Second, "Close did not return")
 }
 
 // windowSize stands in for the terminal's size, which bubbletea reads only
@@ -197,11 +194,7 @@ func TestDashboardProgram(t *testing.T) {
 			if _, err := keys.Write([]byte(key)); err != nil {
 				t.Fatal(err)
 			}
-			select {
-			case <-ctx.Done():
-			case <-time.After(5 * time.Second):
-				t.Fatalf("key %q did not cancel the run", key)
-			}
+			testenv.Receive(t, ctx.Done(), 5*time.Second, fmt.Sprintf("key %q did not cancel the run", key))
 			v.Update(sim.Snapshot{Elapsed: 2 * time.Second, Phase: "done", Endpoints: 5, OK: 654, Finished: 654})
 			closeWithin(t, v)
 			if got := out.String(); !strings.Contains(got, "654 ok") || !strings.Contains(got, "done") {
