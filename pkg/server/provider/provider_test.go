@@ -313,6 +313,22 @@ func endpointStatus(t testing.TB, p *Provider, app, id string) Status {
 	return ""
 }
 
+// demoEndpoint creates application demo of testTenant (auto-registering
+// endpoints or not) and one endpoint of it; it returns the endpoint and its
+// token.
+func demoEndpoint(t testing.TB, p *Provider, autoRegister bool) (Endpoint, string) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := p.CreateApp(ctx, testTenant, "demo", nil, autoRegister); err != nil {
+		t.Fatal(err)
+	}
+	ep, token, err := p.CreateEndpoint(ctx, testTenant, "demo", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ep, token
+}
+
 // request sends an ISM request to subject and decodes the answer into resp.
 func request(t testing.TB, nc *nats.Conn, subject string, req, resp any) {
 	t.Helper()
