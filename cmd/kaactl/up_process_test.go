@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -23,16 +22,6 @@ type upProcess struct {
 	mqtt, http, rest, bcx, provider, nat string
 	admin                                string
 	exited                               <-chan struct{} // closed when the process has exited (and been waited for)
-}
-
-func freePort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }
 
 func buildKaactl(t *testing.T) string {
@@ -63,9 +52,9 @@ func startUpProcess(t *testing.T, bin, dataDir string) *upProcess {
 // healthy; if it exits first, it returns its output instead.
 func tryStartUpProcess(t *testing.T, bin, dataDir string) (*upProcess, string) {
 	t.Helper()
-	p := &upProcess{out: &testenv.Buffer{}, mqtt: freePort(t), http: freePort(t), rest: freePort(t), bcx: freePort(t), provider: freePort(t), nat: freePort(t)}
+	p := &upProcess{out: &testenv.Buffer{}, mqtt: testenv.FreeAddr(t), http: testenv.FreeAddr(t), rest: testenv.FreeAddr(t), bcx: testenv.FreeAddr(t), provider: testenv.FreeAddr(t), nat: testenv.FreeAddr(t)}
 	p.cmd = exec.Command(bin, "up", "--data-dir", dataDir, "--nats-addr", p.nat, "--mqtt-addr", p.mqtt, "--http-addr", p.http,
-		"--rest-addr", p.rest, "--bcx-addr", p.bcx, "--mqtts-addr", freePort(t), "--ws-addr", freePort(t), "--https-addr", freePort(t), "--provider-addr", p.provider, "--log-level", "warn")
+		"--rest-addr", p.rest, "--bcx-addr", p.bcx, "--mqtts-addr", testenv.FreeAddr(t), "--ws-addr", testenv.FreeAddr(t), "--https-addr", testenv.FreeAddr(t), "--provider-addr", p.provider, "--log-level", "warn")
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -1,6 +1,7 @@
 package testenv
 
 import (
+	"net"
 	"testing"
 	"time"
 )
@@ -27,4 +28,13 @@ func TestReceive(t *testing.T) {
 	if got := Receive(r, ch, time.Millisecond, "no value"); got != 0 || r.failure != "no value" {
 		t.Errorf("Receive of an empty channel = %d with failure %q, want 0 with \"no value\"", got, r.failure)
 	}
+}
+
+// TestFreeAddr: the address is free to listen on.
+func TestFreeAddr(t *testing.T) {
+	l, err := net.Listen("tcp", FreeAddr(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Close()
 }
