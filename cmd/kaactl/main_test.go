@@ -124,13 +124,8 @@ func startUp(t *testing.T, dataDir string, mutate ...func(*upOptions)) (*upPlatf
 	}
 	stop := func() {
 		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("up returned %v", err)
-			}
-		case <-time.After(10 * time.Second):
-			t.Fatal("up did not stop within 10s of Ctrl-C")
+		if err := testenv.Receive(t, done, 10*time.Second, "up did not stop within 10s of Ctrl-C"); err != nil {
+			t.Errorf("up returned %v", err)
 		}
 	}
 	testenv.Eventually(t, 5*time.Second, "kpc ready", p.KPC().Ready)

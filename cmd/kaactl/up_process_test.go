@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -23,16 +22,6 @@ type upProcess struct {
 	mqtt, http, rest, bcx, provider, nat string
 	admin                                string
 	exited                               <-chan struct{} // closed when the process has exited (and been waited for)
-}
-
-func freePort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }
 
 func buildKaactl(t *testing.T) string {
@@ -63,9 +52,9 @@ func startUpProcess(t *testing.T, bin, dataDir string) *upProcess {
 // healthy; if it exits first, it returns its output instead.
 func tryStartUpProcess(t *testing.T, bin, dataDir string) (*upProcess, string) {
 	t.Helper()
-	p := &upProcess{out: &testenv.Buffer{}, mqtt: freePort(t), http: freePort(t), rest: freePort(t), bcx: freePort(t), provider: freePort(t), nat: freePort(t)}
+	p := &upProcess{out: &testenv.Buffer{}, mqtt: testenv.FreeAddr(t), http: testenv.FreeAddr(t), rest: testenv.FreeAddr(t), bcx: testenv.FreeAddr(t), provider: testenv.FreeAddr(t), nat: testenv.FreeAddr(t)}
 	p.cmd = exec.Command(bin, "up", "--data-dir", dataDir, "--nats-addr", p.nat, "--mqtt-addr", p.mqtt, "--http-addr", p.http,
-		"--rest-addr", p.rest, "--bcx-addr", p.bcx, "--mqtts-addr", freePort(t), "--ws-addr", freePort(t), "--https-addr", freePort(t), "--provider-addr", p.provider, "--log-level", "warn")
+		"--rest-addr", p.rest, "--bcx-addr", p.bcx, "--mqtts-addr", testenv.FreeAddr(t), "--ws-addr", testenv.FreeAddr(t), "--https-addr", testenv.FreeAddr(t), "--provider-addr", p.provider, "--log-level", "warn")
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -114,13 +103,9 @@ func (p *upProcess) stop(t *testing.T) {
 	if err := p.cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case <-p.exited:
-		if st := p.cmd.ProcessState; !st.Success() {
-			t.Fatalf("kaactl up exited with %v\n%s", st, p.out.String())
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("kaactl up did not exit within 20s of SIGINT")
+	testenv.Receive(t, p.exited, 20*time.Second, "kaactl up did not exit within 20s of SIGINT")
+	if st := p.cmd.ProcessState; !st.Success() {
+		t.Fatalf("kaactl up exited with %v\n%s", st, p.out.String())
 	}
 }
 
@@ -214,11 +199,7 @@ func TestUpProcess(t *testing.T) {
 	if resp, body = testenv.HTTP(t, nil, "POST", statusURL, strings.NewReader(`{"status":"revoked"}`), "Authorization", "Bearer "+p.admin); resp.StatusCode != 204 {
 		t.Fatalf("revoke: %d %s", resp.StatusCode, body)
 	}
-	select {
-	case <-dev.Lost:
-	case <-time.After(2 * time.Second):
-		t.Fatal("session of a revoked endpoint still open")
-	}
+	testenv.Receive(t, dev.Lost, 2*time.Second, "session of a revoked endpoint still open")
 	other := testenv.MQTT(t, p.mqtt, "device-3")
 	other.Publish(t, "kp1/demo-v1/echo/"+ep.Token+"/ping/2", 1, "x")
 	if m := other.Expect(t, "kp1/demo-v1/echo/"+ep.Token+"/ping/2/error", 5*time.Second); !strings.Contains(m.Payload, `"statusCode":401`) {

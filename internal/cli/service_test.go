@@ -45,13 +45,8 @@ func TestServiceCommand(t *testing.T) {
 	go func() { done <- cmd.ExecuteContext(ctx) }()
 	testenv.Eventually(t, 5*time.Second, "echo connected to NATS", func() bool { return ns.NumClients() == 1 })
 	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("run: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("the service did not stop")
+	if err := testenv.Receive(t, done, 10*time.Second, "the service did not stop"); err != nil {
+		t.Fatalf("run: %v", err)
 	}
 	testenv.Eventually(t, 5*time.Second, "echo gone from NATS", func() bool { return ns.NumClients() == 0 })
 

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -68,7 +67,7 @@ func S3(t testing.TB) S3Server {
 	// A free port can be taken between our probe and versitygw's bind; a
 	// few fresh ports make that harmless.
 	for attempt := 0; ; attempt++ {
-		p.addr = freeAddr(t)
+		p.addr = FreeAddr(t)
 		err = p.start()
 		if err == nil {
 			break
@@ -125,16 +124,6 @@ func findVersitygw() (string, error) {
 		}
 	}
 	return "", errors.New("versitygw not found on PATH or in $(go env GOBIN) or $(go env GOPATH)/bin")
-}
-
-func freeAddr(t testing.TB) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }
 
 // start runs versitygw and waits until it answers HTTP.

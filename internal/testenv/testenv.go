@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"crypto/tls"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -53,6 +54,33 @@ func Eventually(t testing.TB, within time.Duration, what string, cond func() boo
 			t.Fatalf("not within %v: %s", within, what)
 		}
 		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// FreeAddr is a loopback address no one listens on right now, for a
+// server a test starts later on a known address (a child process, a
+// restart on the same port).
+func FreeAddr(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// Receive returns the next value from ch, or fails the test with failure
+// when none comes within d: a guard against a hang, not a measurement.
+func Receive[T any](t testing.TB, ch <-chan T, within time.Duration, failure string) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(within):
+		t.Fatal(failure)
+		var zero T
+		return zero
 	}
 }
 

@@ -95,16 +95,9 @@ func (c *SessionsClient) List(ctx context.Context, f api.SessionFilter, limit in
 	type progress struct{ got, pages int }
 	seen := map[string]*progress{}
 	g := &Gathered{Sessions: []api.Session{}}
-	var failures []string
-	answered, missing, err := c.gather(ctx, api.AdminMsgSessions, req, func(data []byte) (string, []string, bool, error) {
-		var p api.SessionsPage
-		if err := json.Unmarshal(data, &p); err != nil || p.Replica == "" {
-			return "", nil, false, fmt.Errorf("bad answer: %v", err)
-		}
-		if p.Error != "" {
-			failures = append(failures, p.Replica+": "+p.Error)
-			return p.Replica, p.Peers, true, nil
-		}
+	answered, missing, err := gather(ctx, c, api.AdminMsgSessions, req, func(p *api.SessionsPage) replicaAnswer {
+		return replicaAnswer{p.Replica, p.Peers, p.Error}
+	}, func(p *api.SessionsPage) bool {
 		pr := seen[p.Replica]
 		if pr == nil {
 			pr = &progress{}
@@ -114,13 +107,10 @@ func (c *SessionsClient) List(ctx context.Context, f api.SessionFilter, limit in
 		pr.got++
 		pr.pages = p.Pages
 		g.Sessions = append(g.Sessions, p.Sessions...)
-		return p.Replica, p.Peers, pr.got >= pr.pages, nil
+		return pr.got >= pr.pages
 	})
 	if err != nil {
 		return nil, err
-	}
-	if len(failures) > 0 {
-		return nil, fmt.Errorf("%w: %s", ErrReplica, strings.Join(failures, "; "))
 	}
 	slices.SortStableFunc(g.Sessions, func(a, b api.Session) int {
 		return cmp.Or(cmp.Compare(a.Replica, b.Replica), a.ConnectedAt.Compare(b.ConnectedAt), cmp.Compare(a.ClientID, b.ClientID))
@@ -133,25 +123,17 @@ func (c *SessionsClient) List(ctx context.Context, f api.SessionFilter, limit in
 // ErrNotFound when no replica had it (naming missing replicas, which may).
 func (c *SessionsClient) Kick(ctx context.Context, replica, clientID, reason string) ([]string, error) {
 	req := api.KickRequest{V: api.SessionsAPIVersion, ClientID: clientID, Replica: replica, Reason: reason}
-	var kicked, failures []string
-	_, missing, err := c.gather(ctx, api.AdminMsgKick, req, func(data []byte) (string, []string, bool, error) {
-		var r api.KickReply
-		if err := json.Unmarshal(data, &r); err != nil || r.Replica == "" {
-			return "", nil, false, fmt.Errorf("bad answer: %v", err)
-		}
-		if r.Error != "" {
-			failures = append(failures, r.Replica+": "+r.Error)
-		}
+	var kicked []string
+	_, missing, err := gather(ctx, c, api.AdminMsgKick, req, func(r *api.KickReply) replicaAnswer {
+		return replicaAnswer{r.Replica, r.Peers, r.Error}
+	}, func(r *api.KickReply) bool {
 		if r.Kicked {
 			kicked = append(kicked, r.Replica)
 		}
-		return r.Replica, r.Peers, true, nil
+		return true
 	})
 	if err != nil {
 		return nil, err
-	}
-	if len(failures) > 0 {
-		return nil, fmt.Errorf("%w: %s", ErrReplica, strings.Join(failures, "; "))
 	}
 	if len(kicked) == 0 {
 		err := fmt.Errorf("%w: no session of client %q", ErrNotFound, clientID)
@@ -167,12 +149,23 @@ func (c *SessionsClient) Kick(ctx context.Context, replica, clientID, reason str
 	return kicked, nil
 }
 
-// gather publishes req on the admin subject msg and hands every answer to
-// onAnswer, which returns its replica, that replica's peers and whether the
-// replica has said all it will. It ends when every replica answered or
-// named as a peer is complete, or at the deadline; it returns the replicas
-// that answered and the peers that did not complete.
-func (c *SessionsClient) gather(ctx context.Context, msg string, req any, onAnswer func([]byte) (string, []string, bool, error)) (answered, missing []string, err error) {
+// replicaAnswer is what gather reads of every answer: the replica that
+// sent it, the peers that replica knows, and the error it reports instead
+// of an answer.
+type replicaAnswer struct {
+	replica string
+	peers   []string
+	failure string
+}
+
+// gather publishes req on the admin subject msg and decodes every answer
+// into an A: head says whose it is; one without a replica is not an answer,
+// one with a failure completes its replica, and every other goes to
+// onAnswer, which says whether its replica has said all it will. It ends
+// when every replica answered or named as a peer is complete, or at the
+// deadline; it returns the replicas that answered and the peers that did
+// not complete, or ErrReplica naming the failures.
+func gather[A any](ctx context.Context, c *SessionsClient, msg string, req any, head func(*A) replicaAnswer, onAnswer func(*A) bool) (answered, missing []string, err error) {
 	data, err := json.Marshal(req)
 	if err != nil {
 		return nil, nil, err
@@ -191,6 +184,7 @@ func (c *SessionsClient) gather(ctx context.Context, msg string, req any, onAnsw
 		return nil, nil, fmt.Errorf("%w: %w", ErrUnreachable, err)
 	}
 	complete := map[string]bool{} // replica -> done; false: expected, not done
+	var failures []string
 	for {
 		m, err := sub.NextMsgWithContext(ctx)
 		if err != nil {
@@ -199,9 +193,19 @@ func (c *SessionsClient) gather(ctx context.Context, msg string, req any, onAnsw
 			}
 			break // the deadline
 		}
-		replica, peers, done, err := onAnswer(m.Data)
-		if err != nil {
+		var a A
+		if err := json.Unmarshal(m.Data, &a); err != nil {
 			continue // not an answer of a replica
+		}
+		h := head(&a)
+		if h.replica == "" {
+			continue
+		}
+		replica, peers, done := h.replica, h.peers, true
+		if h.failure != "" {
+			failures = append(failures, replica+": "+h.failure)
+		} else {
+			done = onAnswer(&a)
 		}
 		if done || !complete[replica] {
 			complete[replica] = done
@@ -220,6 +224,9 @@ func (c *SessionsClient) gather(ctx context.Context, msg string, req any, onAnsw
 	}
 	if len(answered) == 0 {
 		return nil, nil, fmt.Errorf("%w: no KPC replica answered on %s within %v", ErrNoReplicas, c.subject(msg), cmp.Or(c.Timeout, DefaultGatherTimeout))
+	}
+	if len(failures) > 0 {
+		return nil, nil, fmt.Errorf("%w: %s", ErrReplica, strings.Join(failures, "; "))
 	}
 	for r, done := range complete {
 		if !done {

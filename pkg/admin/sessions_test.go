@@ -217,3 +217,28 @@ func TestDialNATSUnreachable(t *testing.T) {
 		t.Errorf("error %q shows the URL's secret", msg)
 	}
 }
+
+// TestSessionsReplicaError: a replica that answers with an error fails List
+// and Kick with ErrReplica naming it; an answer of no replica is ignored.
+func TestSessionsReplicaError(t *testing.T) {
+	ns := testenv.NATS(t)
+	nc := testenv.Conn(t, ns.ClientURL())
+	for msg, answer := range map[string]string{
+		api.AdminMsgSessions: `{"v":1,"replica":"r1","error":"store closed"}`,
+		api.AdminMsgKick:     `{"v":1,"replica":"r1","error":"store closed"}`,
+	} {
+		if _, err := nc.Subscribe(ism.ServiceSubject(admin.DefaultKPCInstance, api.AdminProto, msg), func(m *nats.Msg) {
+			_ = m.Respond([]byte(`{"v":1}`)) // no replica: not an answer
+			_ = m.Respond([]byte(answer))
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := &admin.SessionsClient{NC: testenv.Conn(t, ns.ClientURL()), Timeout: 3 * time.Second}
+	if _, err := c.List(context.Background(), api.SessionFilter{}, 0); !errors.Is(err, admin.ErrReplica) || !strings.Contains(err.Error(), "r1: store closed") {
+		t.Errorf("List: %v, want ErrReplica of r1", err)
+	}
+	if _, err := c.Kick(context.Background(), "", "dev", ""); !errors.Is(err, admin.ErrReplica) || !strings.Contains(err.Error(), "r1: store closed") {
+		t.Errorf("Kick: %v, want ErrReplica of r1", err)
+	}
+}

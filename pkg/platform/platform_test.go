@@ -115,12 +115,7 @@ func TestFailedStartReleasesEverything(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer taken.Close()
-	free, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	natsAddr := free.Addr().String()
-	free.Close()
+	natsAddr := testenv.FreeAddr(t)
 
 	o := platform.DefaultOptions()
 	o.DataDir, o.NATSAddr = t.TempDir(), natsAddr

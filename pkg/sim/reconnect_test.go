@@ -2,11 +2,11 @@ package sim_test
 
 import (
 	"context"
-	"net"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/kaactl/kaactl/internal/testenv"
 	"github.com/kaactl/kaactl/pkg/server/kpc"
 	"github.com/kaactl/kaactl/pkg/sim"
 )
@@ -16,12 +16,7 @@ import (
 // answers; the loss is counted.
 func TestReconnectAcrossKPCRestart(t *testing.T) {
 	natsURL := startBackend(t, true)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
+	addr := testenv.FreeAddr(t)
 	var current atomic.Pointer[kpc.Server]
 	current.Store(startKPC(t, natsURL, addr, 2*time.Second))
 	t.Cleanup(func() { shutdownKPC(t, current.Load()) })

@@ -36,13 +36,7 @@ func (s *screen) frame() string {
 	s.t.Helper()
 	ch := make(probe, 1)
 	s.tm.Send(ch)
-	select {
-	case f := <-ch:
-		return s.mask(ansi.Strip(f))
-	case <-time.After(5 * time.Second):
-		s.t.Fatal("the program does not answer")
-	}
-	return ""
+	return s.mask(ansi.Strip(testenv.Receive(s.t, ch, 5*time.Second, "the program does not answer")))
 }
 
 // waitFor returns the first frame with every want in it.

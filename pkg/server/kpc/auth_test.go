@@ -11,6 +11,7 @@ import (
 
 	"github.com/mochi-mqtt/server/v2/packets"
 
+	"github.com/kaactl/kaactl/internal/testenv"
 	"github.com/kaactl/kaactl/pkg/server/kpc"
 )
 
@@ -21,12 +22,12 @@ const devicePassword = "device-password-0123456789"
 
 // startAuthPlatform runs the platform with every MQTT transport on, and
 // X.509 client authentication on MQTT/TLS when ca is not nil.
-func startAuthPlatform(t *testing.T, ca *testCA, mutate func(*kpc.Options)) *platform {
+func startAuthPlatform(t *testing.T, ca *testenv.CA, mutate func(*kpc.Options)) *platform {
 	t.Helper()
 	dir := t.TempDir()
 	var caFile string
 	if ca != nil {
-		caFile = ca.file(t)
+		caFile = ca.File(t)
 	}
 	return startPlatform(t, func(o *kpc.Options) {
 		o.MQTTSAddr, o.WSAddr, o.WSSAddr = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
@@ -176,23 +177,23 @@ func TestCAPProviderDown(t *testing.T) {
 // expired one and one not meant for client authentication fail the TLS
 // handshake. A client without a certificate still connects.
 func TestX509Authentication(t *testing.T) {
-	ca, other := newCA(t, "Device CA"), newCA(t, "Other CA")
+	ca, other := testenv.NewCA(t, "Device CA"), testenv.NewCA(t, "Other CA")
 	p := startAuthPlatform(t, ca, nil)
-	good := ca.issue(t, "device-1", 1001)
-	unknown := ca.issue(t, "device-2", 1002)
-	foreign := other.issue(t, "device-3", 1003)
-	old := ca.issue(t, "device-4", 1004, expired)
-	serverOnly := ca.issue(t, "device-5", 1005, serverAuthOnly)
+	good := ca.Issue(t, "device-1", 1001)
+	unknown := ca.Issue(t, "device-2", 1002)
+	foreign := other.Issue(t, "device-3", 1003)
+	old := ca.Issue(t, "device-4", 1004, expired)
+	serverOnly := ca.Issue(t, "device-5", 1005, serverAuthOnly)
 	ctx := context.Background()
-	for _, d := range []deviceCert{good, foreign, old, serverOnly} { // known to the provider: TLS must refuse them anyway
-		if _, err := p.prov.AddCert(ctx, "kaa", d.pem); err != nil {
+	for _, d := range []testenv.Cert{good, foreign, old, serverOnly} { // known to the provider: TLS must refuse them anyway
+		if _, err := p.prov.AddCert(ctx, "kaa", d.PEM); err != nil {
 			t.Fatal(err)
 		}
 	}
 	base := trustedTLS(t, p)
 	tests := []struct {
 		name       string
-		cert       deviceCert
+		cert       testenv.Cert
 		v3, v5     byte
 		tlsRefused bool
 	}{
@@ -207,7 +208,7 @@ func TestX509Authentication(t *testing.T) {
 		for _, tc := range tests {
 			n++
 			t.Run(fmt.Sprintf("v%d/%s", version, tc.name), func(t *testing.T) {
-				c := dialRawTLS(t, p.kpc.MQTTSAddr(), tc.cert.with(base))
+				c := dialRawTLS(t, p.kpc.MQTTSAddr(), presenting(base, tc.cert))
 				if tc.tlsRefused {
 					_ = c.write(connectPacket(version, "x509-refused"))
 					if pk, err := c.read(5 * time.Second); err == nil || !strings.Contains(err.Error(), "tls") {

@@ -44,13 +44,7 @@ func ping(t *testing.T, c *testenv.MQTTClient, topic, payload string) {
 // extSeen returns the next request the test extension got.
 func extSeen(t *testing.T, p *platform) ism.ClientData {
 	t.Helper()
-	select {
-	case cd := <-p.ext.seen:
-		return cd
-	case <-time.After(5 * time.Second):
-		t.Fatal("the extension got no request within 5s")
-		return ism.ClientData{}
-	}
+	return testenv.Receive(t, p.ext.seen, 5*time.Second, "the extension got no request within 5s")
 }
 
 // TestWillsAreStripped: a client that sets a will on another endpoint's

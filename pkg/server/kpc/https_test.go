@@ -60,15 +60,15 @@ func TestHTTPSAndPathPrefix(t *testing.T) {
 			}
 		}
 	}
-	resp, body := getWith(t, c, https+"/kpc/api/v1/cert")
+	resp, body := testenv.HTTP(t, c, http.MethodGet, https+"/kpc/api/v1/cert", nil)
 	if resp.StatusCode != 200 || body != string(p.kpc.CertPEM()) {
 		t.Errorf("/kpc/api/v1/cert: %d", resp.StatusCode)
 	}
-	if resp, _ := getWith(t, c, https+"/kpc/health"); resp.StatusCode != 200 {
+	if resp, _ := testenv.HTTP(t, c, http.MethodGet, https+"/kpc/health", nil); resp.StatusCode != 200 {
 		t.Errorf("/kpc/health: %d", resp.StatusCode)
 	}
 	// The management port keeps its paths.
-	if resp, _ := get(t, "http://"+p.kpc.RESTAddr()+"/health"); resp.StatusCode != 200 {
+	if resp, _ := testenv.Get(t, "http://"+p.kpc.RESTAddr()+"/health"); resp.StatusCode != 200 {
 		t.Errorf("management /health: %d", resp.StatusCode)
 	}
 	// MQTT over secure WebSocket on the same port, isolated like the rest.
@@ -119,11 +119,7 @@ func TestShutdownEndsWebSocketOnHTTPS(t *testing.T) {
 	if err := p.kpc.Shutdown(ctx); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case <-ws.Lost:
-	case <-time.After(5 * time.Second):
-		t.Fatal("wss client still connected after Shutdown")
-	}
+	testenv.Receive(t, ws.Lost, 5*time.Second, "wss client still connected after Shutdown")
 	pending.expectClosed(5 * time.Second)
 	// The mounted handler (as `kaactl up` mounts it) refuses from now on.
 	rec := httptest.NewRecorder()
@@ -181,12 +177,7 @@ func TestShutdownDrainsHTTPS(t *testing.T) {
 		held <- answer{resp.StatusCode, string(b)}
 	}()
 	<-p.ext.seen
-	done := make(chan error, 1)
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		done <- p.kpc.Shutdown(ctx)
-	}()
+	done := shutdownInBackground(p, 10*time.Second)
 	testenv.Eventually(t, 5*time.Second, "draining", func() bool { return health(t, p) == 503 })
 	close(p.ext.release)
 	if a := <-held; a.status != 200 || a.body != "late" {

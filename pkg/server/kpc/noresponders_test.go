@@ -70,13 +70,8 @@ func TestSetApps(t *testing.T) {
 		n++
 		topic := fmt.Sprintf("kp1/%s/echo/tok1/ping/%d", version, n)
 		c.Publish(t, topic, 1, "x")
-		select {
-		case m := <-c.Msgs:
-			return strings.TrimPrefix(m.Topic, topic+"/")
-		case <-time.After(5 * time.Second):
-			t.Fatalf("no reply to %s", topic)
-		}
-		return ""
+		m := testenv.Receive(t, c.Msgs, 5*time.Second, "no reply to "+topic)
+		return strings.TrimPrefix(m.Topic, topic+"/")
 	}
 	only := func(version string) kaaconfig.AppConfig {
 		return kaaconfig.AppConfig{Applications: map[string]kaaconfig.Application{

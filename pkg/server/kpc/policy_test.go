@@ -163,13 +163,7 @@ func TestTenantPolicyThroughProvider(t *testing.T) {
 	basicTLS := connected(t, dialRawTLS(t, p.kpc.MQTTSAddr(), tlsConf), 4, "gw-t1-tls", t1Topic, login("gw@t1", devicePassword))
 	anonTCP := connected(t, dialRaw(t, p.kpc.MQTTAddr()), 4, "anon-t1-tcp", t1Topic, nil)
 
-	var cfg kaaconfig.TenantConfig
-	if err := cfg.Set(kaaconfig.TransportTLS, kaaconfig.AuthX509, true); err != nil {
-		t.Fatal(err)
-	}
-	if err := p.prov.SetTenantConfig(context.Background(), "t1", cfg); err != nil {
-		t.Fatal(err)
-	}
+	requireThroughProvider(t, p, "t1", kaaconfig.TransportTLS, kaaconfig.AuthX509)
 	closedWithin(t, basicTLS, time.Second)
 	stillServed(t, anonTCP, t1Topic)
 	if err := p.prov.DeleteTenantConfig(context.Background(), "t1"); err != nil {
@@ -195,6 +189,19 @@ func TestTenantPolicyFromConfigFile(t *testing.T) {
 	refused401(t, c, t1Topic)
 }
 
+// requireThroughProvider makes method required on transport for tenant in
+// the provider's tenant configuration (as `kaactl tenants policy set` does).
+func requireThroughProvider(t *testing.T, p *platform, tenant string, transport, method string) {
+	t.Helper()
+	var cfg kaaconfig.TenantConfig
+	if err := cfg.Set(transport, method, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.prov.SetTenantConfig(context.Background(), tenant, cfg); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // publishEvent publishes a JSON event on the platform's NATS.
 func publishEvent(t *testing.T, p *platform, subject, body string) {
 	t.Helper()
@@ -218,13 +225,7 @@ func TestTenantPolicySingleTenant(t *testing.T) {
 	idle.mustConnect(5, "idle-subscriber", nil)
 	authed := dialRaw(t, p.kpc.MQTTAddr())
 	authed.mustConnect(4, "gw", login("gw@kaa", devicePassword))
-	var cfg kaaconfig.TenantConfig
-	if err := cfg.Set(kaaconfig.TransportTCP, kaaconfig.AuthBasic, true); err != nil {
-		t.Fatal(err)
-	}
-	if err := p.prov.SetTenantConfig(context.Background(), "kaa", cfg); err != nil {
-		t.Fatal(err)
-	}
+	requireThroughProvider(t, p, "kaa", kaaconfig.TransportTCP, kaaconfig.AuthBasic)
 	closedWithin(t, idle, time.Second)
 	stillServed(t, authed, t1TopicKaa)
 	// Coming back anonymously is refused at CONNECT: it could carry no traffic.

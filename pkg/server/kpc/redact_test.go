@@ -1,13 +1,11 @@
 package kpc_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,24 +14,6 @@ import (
 	"github.com/kaactl/kaactl/internal/testenv"
 	"github.com/kaactl/kaactl/pkg/server/kpc"
 )
-
-// syncBuffer is a bytes.Buffer that many goroutines may log into.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
 
 // TestTokensAndCredentialsNotLogged: every way a client can get a topic or
 // a CONNECT logged (malformed 1/KP topics, publishes outside kp1/, protocol
@@ -45,7 +25,7 @@ func TestTokensAndCredentialsNotLogged(t *testing.T) {
 		token    = "S3CR3T-endpoint-token-0123456789"
 		password = "hunter2-device-password"
 	)
-	var logs syncBuffer
+	var logs testenv.Buffer
 	p := startPlatform(t, func(o *kpc.Options) {
 		o.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	})

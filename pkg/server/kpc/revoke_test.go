@@ -41,18 +41,18 @@ func startReplica(t *testing.T, p *platform) *kpc.Server {
 // every replica, within a second; other sessions stay; reconnecting with
 // them is refused.
 func TestCredentialRevocation(t *testing.T) {
-	ca := newCA(t, "Device CA")
+	ca := testenv.NewCA(t, "Device CA")
 	p := startAuthPlatform(t, ca, nil)
 	replica := startReplica(t, p)
 	ctx := context.Background()
 	basicID := mustBasic(t, p, "kaa", "dev1")
 	mustBasic(t, p, "kaa", "dev2")
-	device := ca.issue(t, "device-1", 2001)
-	cert, err := p.prov.AddCert(ctx, "kaa", device.pem)
+	device := ca.Issue(t, "device-1", 2001)
+	cert, err := p.prov.AddCert(ctx, "kaa", device.PEM)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tlsConf := device.with(trustedTLS(t, p))
+	tlsConf := presenting(trustedTLS(t, p), device)
 
 	here := connected(t, dialRaw(t, p.kpc.MQTTAddr()), 5, "dev1-here", t1TopicKaa, login("dev1@kaa", devicePassword))
 	there := connected(t, dialRaw(t, replica.MQTTAddr()), 4, "dev1-there", t1TopicKaa, login("dev1@kaa", devicePassword))
@@ -142,7 +142,7 @@ func TestSessionsAPI(t *testing.T) {
 		}
 	}
 	for _, path := range []string{"/health", "/metrics", "/api/v1/cert"} {
-		if resp, _ := get(t, "http://"+p.kpc.RESTAddr()+path); resp.StatusCode != http.StatusOK {
+		if resp, _ := testenv.Get(t, "http://"+p.kpc.RESTAddr()+path); resp.StatusCode != http.StatusOK {
 			t.Errorf("GET %s without a token: %d", path, resp.StatusCode)
 		}
 	}

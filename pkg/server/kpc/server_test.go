@@ -292,12 +292,8 @@ func TestRevocationClosesSessionAndELCE(t *testing.T) {
 
 	revoked := time.Now()
 	p.revoke(t)
-	select {
-	case <-c.Lost:
-		t.Logf("session closed %v after revocation", time.Since(revoked))
-	case <-time.After(time.Second):
-		t.Fatal("session still open 1s after its token was revoked")
-	}
+	testenv.Receive(t, c.Lost, time.Second, "session still open 1s after its token was revoked")
+	t.Logf("session closed %v after revocation", time.Since(revoked))
 	ev = <-events
 	var disc ism.EndpointDisconnected
 	if err := ism.Unmarshal(ev.Data, &disc); err != nil {
@@ -443,17 +439,24 @@ func TestHealthAndMetrics(t *testing.T) {
 	testenv.Eventually(t, 5*time.Second, "health 503 with NATS down", func() bool { return health(t, p) == 503 })
 }
 
+// shutdownInBackground runs KPC's Shutdown (deadline d) in a goroutine
+// and hands its error back, so the test can watch the drain meanwhile.
+func shutdownInBackground(p *platform, d time.Duration) <-chan error {
+	done := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), d)
+		defer cancel()
+		done <- p.kpc.Shutdown(ctx)
+	}()
+	return done
+}
+
 func TestShutdownDrainsInFlight(t *testing.T) {
 	p := startPlatform(t, nil)
 	c := testenv.MQTT(t, p.kpc.MQTTAddr(), "dev")
 	c.Publish(t, "kp1/app-v1/echo/tok1/hold/1", 1, "late")
 	<-p.ext.seen
-	done := make(chan error, 1)
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		done <- p.kpc.Shutdown(ctx)
-	}()
+	done := shutdownInBackground(p, 10*time.Second)
 	testenv.Eventually(t, 5*time.Second, "draining", func() bool { return health(t, p) == 503 })
 	close(p.ext.release)
 	if m := c.Expect(t, "kp1/app-v1/echo/tok1/hold/1/status", 5*time.Second); m.Payload != "late" {
@@ -476,21 +479,11 @@ func TestShutdownSkipsRequestsOfGoneClients(t *testing.T) {
 	testenv.Eventually(t, 5*time.Second, "session gone", func() bool {
 		return strings.Contains(metrics(t, p), "kaa_kpc_sessions 0")
 	})
-	done := make(chan error, 1)
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		done <- p.kpc.Shutdown(ctx)
-	}()
+	done := shutdownInBackground(p, 30*time.Second)
 	// The held request is never released: its reply would race the test's
 	// NATS cleanup, and nobody could receive it anyway.
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("shutdown: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("Shutdown still waits for the reply of a client that left")
+	if err := testenv.Receive(t, done, 10*time.Second, "Shutdown still waits for the reply of a client that left"); err != nil {
+		t.Errorf("shutdown: %v", err)
 	}
 }
 
@@ -616,11 +609,7 @@ func TestOversizedPublishDisconnectsOnlyThatClient(t *testing.T) {
 	big := testenv.MQTT(t, p.kpc.MQTTAddr(), "big")
 	other := testenv.MQTT(t, p.kpc.MQTTAddr(), "other")
 	big.Client.Publish("kp1/app-v1/echo/tok1/ping/1", 1, false, strings.Repeat("x", 200*1024))
-	select {
-	case <-big.Lost:
-	case <-time.After(5 * time.Second):
-		t.Fatal("client with an oversized packet still connected")
-	}
+	testenv.Receive(t, big.Lost, 5*time.Second, "client with an oversized packet still connected")
 	other.Publish(t, "kp1/app-v1/echo/tok2/ping/1", 1, "fine")
 	other.Expect(t, "kp1/app-v1/echo/tok2/ping/1/status", 5*time.Second)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -27,55 +26,24 @@ func startTLSPlatform(t *testing.T) (*platform, string) {
 	return p, dir
 }
 
-func get(t *testing.T, url string) (*http.Response, string) {
-	t.Helper()
-	return getBearer(t, url, "")
-}
-
-func getWith(t *testing.T, c *http.Client, url string) (*http.Response, string) {
-	t.Helper()
-	return getWithBearer(t, c, url, "")
-}
-
-// getBearer is get with Authorization: Bearer token (none when "").
+// getBearer is a GET with Authorization: Bearer token (none when "").
 func getBearer(t *testing.T, url, token string) (*http.Response, string) {
 	t.Helper()
-	return getWithBearer(t, http.DefaultClient, url, token)
-}
-
-func getWithBearer(t *testing.T, c *http.Client, url, token string) (*http.Response, string) {
-	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	var auth string
 	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
+		auth = "Bearer " + token
 	}
-	resp, err := c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp, string(body)
+	return testenv.Get(t, url, "Authorization", auth)
 }
 
 // trustedTLS fetches the server certificate from GET /api/v1/cert.
 func trustedTLS(t *testing.T, p *platform) *tls.Config {
 	t.Helper()
-	resp, body := get(t, "http://"+p.kpc.RESTAddr()+"/api/v1/cert")
+	resp, body := testenv.Get(t, "http://"+p.kpc.RESTAddr()+"/api/v1/cert")
 	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/x-pem-file" {
 		t.Fatalf("GET /api/v1/cert: %d %s %q", resp.StatusCode, resp.Header.Get("Content-Type"), body)
 	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM([]byte(body)) {
-		t.Fatalf("GET /api/v1/cert is not a PEM certificate: %q", body)
-	}
-	return &tls.Config{RootCAs: pool}
+	return testenv.TrustPEM(t, []byte(body))
 }
 
 func roundTrip(t *testing.T, c *testenv.MQTTClient, p *platform, payload string) {
@@ -138,7 +106,7 @@ func TestMQTTSRejectsUntrustingClient(t *testing.T) {
 func TestWebSocketOnlyOnWSPath(t *testing.T) {
 	p, _ := startTLSPlatform(t)
 	for _, path := range []string{"/", "/mqtt", "/ws/x"} {
-		if resp, _ := get(t, "http://"+p.kpc.WSAddr()+path); resp.StatusCode != http.StatusNotFound {
+		if resp, _ := testenv.Get(t, "http://"+p.kpc.WSAddr()+path); resp.StatusCode != http.StatusNotFound {
 			t.Errorf("GET %s: %d, want 404", path, resp.StatusCode)
 		}
 	}
@@ -149,7 +117,7 @@ func TestWebSocketOnlyOnWSPath(t *testing.T) {
 
 func TestCertNotFoundWithoutTLS(t *testing.T) {
 	p := startPlatform(t, nil)
-	resp, body := get(t, "http://"+p.kpc.RESTAddr()+"/api/v1/cert")
+	resp, body := testenv.Get(t, "http://"+p.kpc.RESTAddr()+"/api/v1/cert")
 	if resp.StatusCode != http.StatusNotFound || resp.Header.Get("Content-Type") != "application/json" || !strings.Contains(body, `"error"`) {
 		t.Fatalf("GET /api/v1/cert without TLS: %d %s %q", resp.StatusCode, resp.Header.Get("Content-Type"), body)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"sync"
@@ -37,12 +36,7 @@ func TestBindFlagsAndValidate(t *testing.T) {
 // TestConnectBeforeTheServer: a service started before NATS connects once
 // it is there, and counts the loss when it goes.
 func TestConnectBeforeTheServer(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
+	addr := testenv.FreeAddr(t)
 	var mu sync.Mutex
 	kinds := map[string]int{}
 	nc, err := natsconn.Connect(natsconn.Options{URL: "nats://" + addr}, "test", slog.New(slog.DiscardHandler), func(kind string) {

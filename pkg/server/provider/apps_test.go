@@ -136,13 +136,7 @@ func TestSecretsNotKept(t *testing.T) {
 	var logs bytes.Buffer
 	p := startProvider(t, Options{DataDir: dir, Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	ctx := context.Background()
-	if _, err := p.CreateApp(ctx, testTenant, "demo", nil, true); err != nil {
-		t.Fatal(err)
-	}
-	_, token, err := p.CreateEndpoint(ctx, testTenant, "demo", "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, token := demoEndpoint(t, p, true)
 	const password, wrong, autoToken = "clear-text-password", "wrong-password", "auto-registered-token"
 	if _, err := p.CreateBasic(ctx, testTenant, "user", password); err != nil {
 		t.Fatal(err)
@@ -179,13 +173,7 @@ func TestSecretsNotKept(t *testing.T) {
 func TestSetEndpointStatus(t *testing.T) {
 	p := openProvider(t, t.TempDir())
 	ctx := context.Background()
-	if _, err := p.CreateApp(ctx, testTenant, "demo", nil, false); err != nil {
-		t.Fatal(err)
-	}
-	ep, _, err := p.CreateEndpoint(ctx, testTenant, "demo", "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ep, _ := demoEndpoint(t, p, false)
 	steps := []struct {
 		name   string
 		tenant string

@@ -133,13 +133,7 @@ func TestRevokedEvents(t *testing.T) {
 			e := startEnv(t, "")
 			ctx := context.Background()
 			events := listen(t, e.nc, ism.EventSubject("*", ism.EntityEndpoint, ism.GroupToken, ism.EventRevoked))
-			if _, err := e.p.CreateApp(ctx, testTenant, "demo", nil, false); err != nil {
-				t.Fatal(err)
-			}
-			ep, token, err := e.p.CreateEndpoint(ctx, testTenant, "demo", "")
-			if err != nil {
-				t.Fatal(err)
-			}
+			ep, token := demoEndpoint(t, e.p, false)
 			if r := ecap(t, e.nc, "", "demo", token); r.StatusCode != 200 {
 				t.Fatalf("before: %d", r.StatusCode)
 			}
@@ -172,13 +166,7 @@ func TestRevokedEvents(t *testing.T) {
 func TestSuspendThenActivate(t *testing.T) {
 	e := startEnv(t, "")
 	ctx := context.Background()
-	if _, err := e.p.CreateApp(ctx, testTenant, "demo", nil, false); err != nil {
-		t.Fatal(err)
-	}
-	ep, token, err := e.p.CreateEndpoint(ctx, testTenant, "demo", "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ep, token := demoEndpoint(t, e.p, false)
 	steps := []struct {
 		status   Status
 		wantCode int32

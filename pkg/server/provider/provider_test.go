@@ -104,13 +104,7 @@ func listen(t testing.TB, nc *nats.Conn, subject string) chan *nats.Msg {
 
 func next(t testing.TB, ch chan *nats.Msg, what string) *nats.Msg {
 	t.Helper()
-	select {
-	case m := <-ch:
-		return m
-	case <-time.After(5 * time.Second):
-		t.Fatalf("no %s within 5s", what)
-	}
-	return nil
+	return testenv.Receive(t, ch, 5*time.Second, "no "+what+" within 5s")
 }
 
 // none checks that nothing arrived on ch after a round trip through the
@@ -317,6 +311,22 @@ func endpointStatus(t testing.TB, p *Provider, app, id string) Status {
 	}
 	t.Fatalf("endpoint %s not listed", id)
 	return ""
+}
+
+// demoEndpoint creates application demo of testTenant (auto-registering
+// endpoints or not) and one endpoint of it; it returns the endpoint and its
+// token.
+func demoEndpoint(t testing.TB, p *Provider, autoRegister bool) (Endpoint, string) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := p.CreateApp(ctx, testTenant, "demo", nil, autoRegister); err != nil {
+		t.Fatal(err)
+	}
+	ep, token, err := p.CreateEndpoint(ctx, testTenant, "demo", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ep, token
 }
 
 // request sends an ISM request to subject and decodes the answer into resp.

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"cmp"
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/json"
@@ -35,19 +36,19 @@ func (p *Provider) restHandler() http.Handler {
 	)
 	mux.HandleFunc("GET /health", p.getHealth)
 	mux.HandleFunc("POST "+apps, p.postApp)
-	mux.HandleFunc("GET "+apps, p.getApps)
+	mux.HandleFunc("GET "+apps, getOfTenant(p, p.ListApps))
 	mux.HandleFunc("POST "+eps, p.postEndpoint)
 	mux.HandleFunc("GET "+eps, p.getEndpoints)
 	mux.HandleFunc("POST "+eps+"/delete", p.postEndpointsDelete)
 	mux.HandleFunc("DELETE "+eps+"/{id}", p.deleteEndpoint)
 	mux.HandleFunc("POST "+eps+"/{id}/status", p.postEndpointStatus)
 	mux.HandleFunc("POST "+basic, p.postBasic)
-	mux.HandleFunc("GET "+basic, p.getBasic)
-	mux.HandleFunc("POST "+basic+"/{id}/revoke", p.postBasicRevoke)
+	mux.HandleFunc("GET "+basic, getOfTenant(p, p.ListBasic))
+	mux.HandleFunc("POST "+basic+"/{id}/revoke", revokeOfTenant(p, p.RevokeBasic))
 	mux.HandleFunc("POST "+x509, p.postCert)
-	mux.HandleFunc("GET "+x509, p.getCerts)
-	mux.HandleFunc("POST "+x509+"/{id}/revoke", p.postCertRevoke)
-	mux.HandleFunc("GET "+tenant+"/config", p.getTenantConfig)
+	mux.HandleFunc("GET "+x509, getOfTenant(p, p.ListCerts))
+	mux.HandleFunc("POST "+x509+"/{id}/revoke", revokeOfTenant(p, p.RevokeCert))
+	mux.HandleFunc("GET "+tenant+"/config", getOfTenant(p, p.GetTenantConfig))
 	mux.HandleFunc("PUT "+tenant+"/config", p.putTenantConfig)
 	mux.HandleFunc("DELETE "+tenant+"/config", p.deleteTenantConfig)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -154,6 +155,23 @@ func decodeBody(w http.ResponseWriter, r *http.Request, v any, emptyOK bool) boo
 	return false
 }
 
+// getOfTenant answers a GET with what get returns for the path's tenant.
+func getOfTenant[T any](p *Provider, get func(ctx context.Context, tenant string) (T, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		v, err := get(r.Context(), r.PathValue("tenant"))
+		p.respond(w, r, http.StatusOK, v, err)
+	}
+}
+
+// revokeOfTenant answers a POST .../{id}/revoke: revoke of the path's
+// tenant and ID, 204 when done.
+func revokeOfTenant(p *Provider, revoke func(ctx context.Context, tenant, id string) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		err := revoke(r.Context(), r.PathValue("tenant"), r.PathValue("id"))
+		p.respond(w, r, http.StatusNoContent, nil, err)
+	}
+}
+
 func (p *Provider) getHealth(w http.ResponseWriter, _ *http.Request) {
 	if nc := p.conn(); nc == nil || !nc.IsConnected() {
 		writeError(w, http.StatusServiceUnavailable, "nats unavailable")
@@ -169,11 +187,6 @@ func (p *Provider) postApp(w http.ResponseWriter, r *http.Request) {
 	}
 	app, err := p.CreateApp(r.Context(), r.PathValue("tenant"), body.Name, body.Versions, body.AutoRegister)
 	p.respond(w, r, http.StatusCreated, app, err)
-}
-
-func (p *Provider) getApps(w http.ResponseWriter, r *http.Request) {
-	apps, err := p.ListApps(r.Context(), r.PathValue("tenant"))
-	p.respond(w, r, http.StatusOK, apps, err)
 }
 
 func (p *Provider) postEndpoint(w http.ResponseWriter, r *http.Request) {
@@ -260,16 +273,6 @@ func (p *Provider) postBasic(w http.ResponseWriter, r *http.Request) {
 	p.respond(w, r, http.StatusCreated, cred, err)
 }
 
-func (p *Provider) getBasic(w http.ResponseWriter, r *http.Request) {
-	creds, err := p.ListBasic(r.Context(), r.PathValue("tenant"))
-	p.respond(w, r, http.StatusOK, creds, err)
-}
-
-func (p *Provider) postBasicRevoke(w http.ResponseWriter, r *http.Request) {
-	err := p.RevokeBasic(r.Context(), r.PathValue("tenant"), r.PathValue("id"))
-	p.respond(w, r, http.StatusNoContent, nil, err)
-}
-
 func (p *Provider) postCert(w http.ResponseWriter, r *http.Request) {
 	var body api.CertSpec
 	if !decodeBody(w, r, &body, false) {
@@ -290,21 +293,6 @@ func (p *Provider) postCert(w http.ResponseWriter, r *http.Request) {
 		err = errorf(ErrInvalid, "give pem, or issuer and serial")
 	}
 	p.respond(w, r, http.StatusCreated, cred, err)
-}
-
-func (p *Provider) getCerts(w http.ResponseWriter, r *http.Request) {
-	creds, err := p.ListCerts(r.Context(), r.PathValue("tenant"))
-	p.respond(w, r, http.StatusOK, creds, err)
-}
-
-func (p *Provider) postCertRevoke(w http.ResponseWriter, r *http.Request) {
-	err := p.RevokeCert(r.Context(), r.PathValue("tenant"), r.PathValue("id"))
-	p.respond(w, r, http.StatusNoContent, nil, err)
-}
-
-func (p *Provider) getTenantConfig(w http.ResponseWriter, r *http.Request) {
-	cfg, err := p.GetTenantConfig(r.Context(), r.PathValue("tenant"))
-	p.respond(w, r, http.StatusOK, cfg, err)
 }
 
 func (p *Provider) putTenantConfig(w http.ResponseWriter, r *http.Request) {

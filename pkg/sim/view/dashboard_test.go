@@ -2,9 +2,9 @@ package view
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -172,11 +172,7 @@ func closeWithin(t *testing.T, v View) {
 	t.Helper()
 	closed := make(chan struct{})
 	go func() { v.Close(); close(closed) }()
-	select {
-	case <-closed:
-	case <-time.After(5 * time.Second):
-		t.Fatal("Close did not return")
-	}
+	testenv.Receive(t, closed, 5*time.Second, "Close did not return")
 }
 
 // windowSize stands in for the terminal's size, which bubbletea reads only
@@ -188,7 +184,7 @@ func TestDashboardProgram(t *testing.T) {
 		for _, key := range []string{"q", "\x03"} {
 			in, keys := io.Pipe()
 			t.Cleanup(func() { keys.Close() })
-			var out syncBuffer
+			var out testenv.Buffer
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			v := startDashboard(&out, cancel, tea.WithInput(in), windowSize)
@@ -198,11 +194,7 @@ func TestDashboardProgram(t *testing.T) {
 			if _, err := keys.Write([]byte(key)); err != nil {
 				t.Fatal(err)
 			}
-			select {
-			case <-ctx.Done():
-			case <-time.After(5 * time.Second):
-				t.Fatalf("key %q did not cancel the run", key)
-			}
+			testenv.Receive(t, ctx.Done(), 5*time.Second, fmt.Sprintf("key %q did not cancel the run", key))
 			v.Update(sim.Snapshot{Elapsed: 2 * time.Second, Phase: "done", Endpoints: 5, OK: 654, Finished: 654})
 			closeWithin(t, v)
 			if got := out.String(); !strings.Contains(got, "654 ok") || !strings.Contains(got, "done") {
@@ -212,7 +204,7 @@ func TestDashboardProgram(t *testing.T) {
 	})
 
 	t.Run("Close without input", func(t *testing.T) {
-		var out syncBuffer
+		var out testenv.Buffer
 		cancelled := false
 		v := startDashboard(&out, func() { cancelled = true }, tea.WithInput(nil), windowSize)
 		v.Update(sim.Snapshot{Elapsed: time.Second, Phase: "done", Sent: 77})
@@ -229,7 +221,7 @@ func TestDashboardProgram(t *testing.T) {
 	t.Run("after leaving the dashboard updates go to a line", func(t *testing.T) {
 		in, keys := io.Pipe()
 		t.Cleanup(func() { keys.Close() })
-		var out syncBuffer
+		var out testenv.Buffer
 		v := startDashboard(&out, func() {}, tea.WithInput(in), windowSize)
 		for _, k := range []string{"q", "q"} {
 			if _, err := keys.Write([]byte(k)); err != nil {
@@ -251,23 +243,4 @@ func TestDashboardProgram(t *testing.T) {
 			t.Errorf("no progress line after the dashboard:\n%q", got)
 		}
 	})
-}
-
-// syncBuffer is a bytes.Buffer the program's goroutine may write while the
-// test reads it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf strings.Builder
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/creack/pty"
+
+	"github.com/kaactl/kaactl/internal/testenv"
 )
 
 func TestIsTerminal(t *testing.T) {
@@ -68,12 +70,7 @@ func TestNoTerminalQueryAtStart(t *testing.T) {
 		t.Fatal("child did not exit")
 	}
 	took := time.Since(start)
-	var got []byte
-	select {
-	case got = <-out:
-	case <-time.After(5 * time.Second):
-		t.Fatal("the terminal stayed open after the child exited")
-	}
+	got := testenv.Receive(t, out, 5*time.Second, "the terminal stayed open after the child exited")
 	if bytes.ContainsRune(got, 0x1b) {
 		t.Errorf("child wrote an escape sequence to the terminal: %q", got)
 	}
