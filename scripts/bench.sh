@@ -95,21 +95,23 @@ cleanup() {
   wait 2>/dev/null || true
   rm -rf "$work"
 }
-trap cleanup EXIT
-failed=""
-on_error() {
-  [ -n "$failed" ] && return
-  failed=1
-  echo "scripts/bench.sh: section ${section:-setup} failed at line $1 (exit $2): $3" >&2
-  local f
-  for f in "$work"/*.log; do
-    [ -s "$f" ] || continue
-    echo "--- last lines of ${f##*/}" >&2
-    tail -n 5 "$f" >&2
-  done
+# A failure names its section and command and shows the logs' last lines, before they go with $work.
+errline="" errcmd="" died=""
+trap 'errline=$LINENO errcmd=$BASH_COMMAND' ERR
+on_exit() {
+  local rc=$? f
+  if [ "$rc" -ne 0 ] && [ -z "$died" ]; then
+    echo "scripts/bench.sh: section ${section:-setup} failed (exit $rc) at line ${errline:-?}: ${errcmd:-?}" >&2
+    for f in "$work"/*.log; do
+      [ -s "$f" ] || continue
+      echo "--- last lines of ${f##*/}" >&2
+      tail -n 5 "$f" >&2
+    done
+  fi
+  cleanup
 }
-trap 'on_error $LINENO $? "$BASH_COMMAND"' ERR
-die() { echo "scripts/bench.sh: ${section:+section $section: }$*" >&2; exit 1; }
+trap on_exit EXIT
+die() { died=1; echo "scripts/bench.sh: ${section:+section $section: }$*" >&2; exit 1; }
 
 # build NAME PACKAGE: go build once per run.
 build() {
@@ -668,7 +670,7 @@ bench_connect() {
   for i in $(seq 0 $((n - 1))); do echo "dev-$i@kaa:bench-password-$i-0123456789"; done > "$work/passwd"
   mosquitto_passwd -U "$work/passwd"
   echo "# scripts/bench.sh connect — $(date -u +%F) — $(nproc) cores — $n clients held open, 64 CONNECTs in flight — ulimit -n $(ulimit -n)"
-  echo "# mosquitto $("$mosq" -h | head -1 | cut -d' ' -f3); password_file hashes \$$(head -1 "$work/passwd" | cut -d'$' -f2)\$ (7: sha512-pbkdf2), $(head -1 "$work/passwd" | cut -d'$' -f3) iterations"
+  echo "# mosquitto $("$mosq" -h 2>/dev/null | head -1 | cut -d' ' -f3 || true); password_file hashes \$$(head -1 "$work/passwd" | cut -d'$' -f2)\$ (7: sha512-pbkdf2), $(head -1 "$work/passwd" | cut -d'$' -f3) iterations"
   local label args
   for label in "mosquitto anonymous" "mosquitto password_file"; do
     local mport=$(free_port) conf="$work/mosquitto-$RANDOM.conf"
