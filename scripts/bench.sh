@@ -213,13 +213,20 @@ check_pprof() {
 pprof_get() { # pprof_get PATH OUT: from the KPC started last
   curl -fsS -m 120 -H "Authorization: Bearer $(cat "$kdata/admin.token")" "http://127.0.0.1:$krest/debug/pprof/$1" -o "$2"
 }
-# profile_cpu NAME DELAY SECONDS: in the background, after DELAY, a CPU profile of SECONDS.
+# profile_cpu NAME SECONDS [LOG]: in the background, a CPU profile of SECONDS, started when the
+# kpbench run that follows prints "kpbench measuring" to LOG, or at once without LOG.
 cpupid=""
 profile_cpu() {
   cpupid=""
   [ "$pprof" = yes ] || return 0
-  local out="$PROFILE_DIR/$1-cpu.pprof"
-  ( sleep "$2"; pprof_get "profile?seconds=$3" "$out" || echo "scripts/bench.sh: no CPU profile $out" >&2 ) & pids+=($!)
+  local out="$PROFILE_DIR/$1-cpu.pprof" log=${3:-}
+  [ -n "$log" ] && : > "$log"
+  (
+    if [ -n "$log" ]; then
+      for _ in $(seq 1 1200); do grep -q measuring "$log" 2>/dev/null && break; sleep 0.1; done
+    fi
+    pprof_get "profile?seconds=$2" "$out" || echo "scripts/bench.sh: no CPU profile $out" >&2
+  ) & pids+=($!)
   cpupid=$!
   profiles+=("$out")
 }
@@ -242,9 +249,12 @@ hold() {
   wait_ready "$work/$name-connbench.log" "connbench ready" "$cbpid"
 }
 
-# kpbench ARGS...: one kpbench load run with the common flags, its JSON result on stdout.
+# kpbench ARGS...: one kpbench load run with the common flags, its JSON result on stdout, its
+# messages appended to $work/kpbench.log.
 kpbench() {
-  "$work/kpbench" -size "$SIZE" -duration "$DURATION" -warmup "$WARMUP" -json "$@"
+  "$work/kpbench" -size "$SIZE" -duration "$DURATION" -warmup "$WARMUP" -json "$@" 2>>"$work/kpbench.log" ||
+    die "kpbench $* failed:
+$(tail -n 5 "$work/kpbench.log")"
 }
 
 bench_kp() {
@@ -262,7 +272,7 @@ bench_kp() {
   for q in "0 1" "1 1" "1 $INFLIGHT"; do
     set -- $q
     kpbench -addr "127.0.0.1:$mport" -qos "$1" -clients "$CLIENTS" -inflight "$2" -label mosquitto+responder | tee -a "$out" | format
-    [ "$q" = "1 $INFLIGHT" ] && profile_cpu kp "$(seconds "$WARMUP")" "$(seconds "$DURATION")"
+    [ "$q" = "1 $INFLIGHT" ] && profile_cpu kp "$(seconds "$DURATION")" "$work/kpbench.log"
     kpbench -addr "127.0.0.1:$kport" -qos "$1" -clients "$CLIENTS" -inflight "$2" -label kpc | tee -a "$out" | format
   done
   profile_heap kp
@@ -298,7 +308,7 @@ bench_http() {
   : > "$out"
   for n in $HTTP_CLIENTS; do
     kpbench -mode nats-load -addr "127.0.0.1:$nport" -clients "$n" -label nats | tee -a "$out" | format
-    [ "$n" = "$last" ] && profile_cpu http "$(seconds "$WARMUP")" "$(seconds "$DURATION")"
+    [ "$n" = "$last" ] && profile_cpu http "$(seconds "$DURATION")" "$work/kpbench.log"
     kpbench -mode http -addr "127.0.0.1:$khttp" -clients "$n" -label kpc-http | tee -a "$out" | format
   done
   profile_heap http
@@ -329,7 +339,7 @@ bench_idle() {
   kpbench -addr "127.0.0.1:$kport" -qos 1 -clients "$CLIENTS" -inflight "$INFLIGHT" -label "kpc, 0 idle" | tee "$out" | format
   hold idle-sessions -addr "127.0.0.1:$kport" -clients "$IDLE" -pid "$upid" -label "$IDLE idle"
   connect_format < "$work/idle-sessions.json"
-  profile_cpu idle "$(seconds "$WARMUP")" "$(seconds "$DURATION")"
+  profile_cpu idle "$(seconds "$DURATION")" "$work/kpbench.log"
   kpbench -addr "127.0.0.1:$kport" -qos 1 -clients "$CLIENTS" -inflight "$INFLIGHT" -label "kpc, $IDLE idle" | tee -a "$out" | format
   profile_heap idle
   stop "$cbpid"
@@ -370,7 +380,7 @@ bench_mem() {
   stop "$cbpid"; stop "$rpid"; stop "$mpid"
 
   start_up mem-kpc-idle
-  profile_cpu mem-idle 0 "$PROFILE_SECONDS"
+  profile_cpu mem-idle "$PROFILE_SECONDS"
   hold mem-kpc-idle -addr "127.0.0.1:$kport" -clients "$n" -pid "$upid" -label "kpc idle"
   profile_heap mem-idle
   connect_format < "$work/mem-kpc-idle.json"; cat "$work/mem-kpc-idle.json" >> "$out"
@@ -382,7 +392,7 @@ bench_mem() {
   stop "$upid"
   cp -r "$work/mem-kpc-register-data" "$work/mem-kpc-req-data"
   start_up mem-kpc-req
-  profile_cpu mem-requests 0 "$PROFILE_SECONDS"
+  profile_cpu mem-requests "$PROFILE_SECONDS"
   hold mem-kpc-req -addr "127.0.0.1:$kport" -clients "$n" -pid "$upid" -requests "$r" -label "kpc requests"
   profile_heap mem-requests
   connect_format < "$work/mem-kpc-req.json"; cat "$work/mem-kpc-req.json" >> "$out"
@@ -699,7 +709,7 @@ bench_connect() {
     start_up connect-provision-run
     args=() name=connect-anonymous
     [ "$label" = "kpc basic (CAP)" ] && args=(-user "$user" -password "$pass") name=connect-basic
-    profile_cpu "$name" 0 "$PROFILE_SECONDS"
+    profile_cpu "$name" "$PROFILE_SECONDS"
     hold "$name" -addr "127.0.0.1:$kport" -clients "$n" -pid "$upid" -label "$label" "${args[@]}"
     profile_heap "$name"
     connect_format < "$work/$name.json"; cat "$work/$name.json" >> "$out"
