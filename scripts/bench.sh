@@ -126,7 +126,21 @@ need_mosquitto() {
   fi
 }
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# free_port: a port nothing listens on, below the ephemeral range, so that no outgoing connection
+# (10,000 of them from connbench, the tests of others) takes it before our server binds it.
+free_port() {
+  python3 -c 'import random, socket
+lo = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+for _ in range(1000):
+    p = random.randrange(10000, lo if lo > 12000 else 65535)
+    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        s.bind(("127.0.0.1", p)); print(p); break
+    except OSError:
+        pass
+    finally:
+        s.close()'
+}
 
 # seconds DURATION: a Go duration (500ms, 10s, 1m30s) in whole seconds, at least 1.
 seconds() {
@@ -185,14 +199,25 @@ start_baseline() {
 # in one process on free ports, MQTT/TCP and HTTP only, with --pprof when profiling. Sets kport
 # (MQTT), khttp (1/KP over HTTP), krest (management), kdata (data dir), provport, upid.
 start_up() {
-  kport=$(free_port) provport=$(free_port) khttp=$(free_port) krest=$(free_port) kdata="$work/$1-data"
-  local extra=()
+  local extra=() try
   [ "$pprof" = yes ] && extra=(--pprof)
-  "$work/kaactl" up --log-level warn --auto-register --data-dir "$kdata" --nats-addr "127.0.0.1:$(free_port)" \
-    --mqtt-addr "127.0.0.1:$kport" --http-addr "127.0.0.1:$khttp" --rest-addr "127.0.0.1:$krest" \
-    --mqtts-addr "" --ws-addr "" --https-addr "" --bcx-addr "127.0.0.1:$(free_port)" --provider-addr "127.0.0.1:$provport" \
-    "${extra[@]}" >"$work/$1.log" 2>&1 & pids+=($!)
-  upid=$!
+  for try in 1 2 3; do
+    kport=$(free_port) provport=$(free_port) khttp=$(free_port) krest=$(free_port) kdata="$work/$1-data"
+    "$work/kaactl" up --log-level warn --auto-register --data-dir "$kdata" --nats-addr "127.0.0.1:$(free_port)" \
+      --mqtt-addr "127.0.0.1:$kport" --http-addr "127.0.0.1:$khttp" --rest-addr "127.0.0.1:$krest" \
+      --mqtts-addr "" --ws-addr "" --https-addr "" --bcx-addr "127.0.0.1:$(free_port)" --provider-addr "127.0.0.1:$provport" \
+      "${extra[@]}" >"$work/$1.log" 2>&1 & pids+=($!)
+    upid=$!
+    # A port taken between free_port and the bind: start again on other ports.
+    for _ in $(seq 1 600); do
+      (exec 3<>"/dev/tcp/127.0.0.1/$khttp") 2>/dev/null || ! kill -0 "$upid" 2>/dev/null && break
+      sleep 0.05
+    done
+    kill -0 "$upid" 2>/dev/null && break
+    grep -q "address already in use" "$work/$1.log" || break
+    wait "$upid" 2>/dev/null || true
+    echo "scripts/bench.sh: kaactl up: a port was taken ($(grep -m1 'address already in use' "$work/$1.log")); again on others" >&2
+  done
   wait_port "$kport" "$upid" "$work/$1.log"
   wait_port "$khttp" "$upid" "$work/$1.log"
 }
