@@ -78,40 +78,49 @@ MEM_REQUESTS=${MEM_REQUESTS:-10}
 SETTLE=${SETTLE:-2s}
 PROFILE_SECONDS=${PROFILE_SECONDS:-3}
 work=$(mktemp -d)
-pids=()
 profiles=()
 section=""
+# cleanup stops what the script started and is still running: its background jobs (a pid that
+# ended was waited for, so it is never someone else's by now).
 cleanup() {
-  local p
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  local p live
+  live=$(jobs -p)
+  for p in $live; do kill "$p" 2>/dev/null || true; done
   # A server that ignores SIGTERM for long must not keep the script (or CI) waiting.
   for _ in $(seq 1 100); do
     local alive=""
-    for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+    for p in $live; do kill -0 "$p" 2>/dev/null && alive=1; done
     [ -z "$alive" ] && break
     sleep 0.1
   done
-  for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+  for p in $live; do kill -KILL "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   rm -rf "$work"
 }
 # A failure names its section and command and shows the logs' last lines, before they go with $work.
+# Messages go to fd 9, the script's own stderr: a trap runs inside whatever redirection the
+# interrupted command had (run ... 2>log).
+exec 9>&2
 errline="" errcmd="" died=""
 trap 'errline=$LINENO errcmd=$BASH_COMMAND' ERR
 on_exit() {
   local rc=$? f
-  if [ "$rc" -ne 0 ] && [ -z "$died" ]; then
-    echo "scripts/bench.sh: section ${section:-setup} failed (exit $rc) at line ${errline:-?}: ${errcmd:-?}" >&2
+  if [ "$rc" -eq 130 ] || [ "$rc" -eq 143 ]; then
+    echo "scripts/bench.sh: interrupted in section ${section:-setup}; stopping what it started" >&9
+  elif [ "$rc" -ne 0 ] && [ -z "$died" ]; then
+    echo "scripts/bench.sh: section ${section:-setup} failed (exit $rc) at line ${errline:-?}: ${errcmd:-?}" >&9
     for f in "$work"/*.log; do
       [ -s "$f" ] || continue
-      echo "--- last lines of ${f##*/}" >&2
-      tail -n 5 "$f" >&2
+      echo "--- last lines of ${f##*/}" >&9
+      tail -n 5 "$f" >&9
     done
   fi
   cleanup
 }
 trap on_exit EXIT
-die() { died=1; echo "scripts/bench.sh: ${section:+section $section: }$*" >&2; exit 1; }
+trap 'exit 130' INT
+trap 'exit 143' TERM
+die() { died=1; echo "scripts/bench.sh: ${section:+section $section: }$*" >&9; exit 1; }
 
 # build NAME PACKAGE: go build once per run.
 build() {
@@ -187,10 +196,10 @@ start_baseline() {
   # user: as root, mosquitto would switch to "mosquitto", which cannot read the work dir.
   printf 'listener %s 127.0.0.1\nset_tcp_nodelay true\nallow_anonymous true\nmax_inflight_messages 0\nmax_queued_messages 0\nmax_connections -1\nuser %s\n' \
     "$mport" "$(id -un)" > "$work/$1.conf"
-  "$mosq" -c "$work/$1.conf" >"$work/$1.log" 2>&1 & pids+=($!)
+  "$mosq" -c "$work/$1.conf" >"$work/$1.log" 2>&1 &
   mpid=$!
   wait_port "$mport" "$mpid" "$work/$1.log"
-  "$work/kpbench" -mode responder -addr "127.0.0.1:$mport" -qos 1 2>"$work/$1-responder.log" & pids+=($!)
+  "$work/kpbench" -mode responder -addr "127.0.0.1:$mport" -qos 1 2>"$work/$1-responder.log" &
   rpid=$!
   wait_ready "$work/$1-responder.log" ready "$rpid"
 }
@@ -206,7 +215,7 @@ start_up() {
     "$work/kaactl" up --log-level warn --auto-register --data-dir "$kdata" --nats-addr "127.0.0.1:$(free_port)" \
       --mqtt-addr "127.0.0.1:$kport" --http-addr "127.0.0.1:$khttp" --rest-addr "127.0.0.1:$krest" \
       --mqtts-addr "" --ws-addr "" --https-addr "" --bcx-addr "127.0.0.1:$(free_port)" --provider-addr "127.0.0.1:$provport" \
-      "${extra[@]}" >"$work/$1.log" 2>&1 & pids+=($!)
+      "${extra[@]}" >"$work/$1.log" 2>&1 &
     upid=$!
     # A port taken between free_port and the bind: start again on other ports.
     for _ in $(seq 1 600); do
@@ -227,7 +236,10 @@ pprof=no
 check_pprof() {
   [ -z "${PROFILE_DIR:-}" ] && return 0
   [ "$pprof" = yes ] && return 0
-  if "$work/kaactl" up --help 2>&1 | grep -q -- '--pprof'; then
+  if ! command -v curl >/dev/null; then
+    [ "$pprof" != skipped ] && echo "PROFILE_DIR=$PROFILE_DIR: profiles are fetched with curl, which is not installed; running without profiles" >&2
+    pprof=skipped
+  elif "$work/kaactl" up --help 2>&1 | grep -q -- '--pprof'; then
     pprof=yes
     mkdir -p "$PROFILE_DIR"
   elif [ "$pprof" != skipped ]; then
@@ -251,7 +263,7 @@ profile_cpu() {
       for _ in $(seq 1 1200); do grep -q measuring "$log" 2>/dev/null && break; sleep 0.1; done
     fi
     pprof_get "profile?seconds=$2" "$out" || echo "scripts/bench.sh: no CPU profile $out" >&2
-  ) & pids+=($!)
+  ) &
   cpupid=$!
   profiles+=("$out")
 }
@@ -269,17 +281,28 @@ profile_heap() {
 hold() {
   local name=$1
   shift
-  "$work/connbench" -hold -settle "$SETTLE" "$@" >"$work/$name.json" 2>"$work/$name-connbench.log" & pids+=($!)
+  "$work/connbench" -hold -settle "$SETTLE" "$@" >"$work/$name.json" 2>"$work/$name-connbench.log" &
   cbpid=$!
   wait_ready "$work/$name-connbench.log" "connbench ready" "$cbpid"
 }
 
-# kpbench ARGS...: one kpbench load run with the common flags, its JSON result on stdout, its
-# messages appended to $work/kpbench.log.
+# run CMD...: CMD in the background, waited for, so that a signal stops the script (and, through
+# the EXIT trap, CMD) at once instead of when CMD ends.
+run() {
+  "$@" &
+  wait $!
+}
+
+# kpbench OUT ARGS...: one kpbench load run with the common flags; its JSON result is appended to
+# OUT and shown, its messages go to $work/kpbench.log.
 kpbench() {
-  "$work/kpbench" -size "$SIZE" -duration "$DURATION" -warmup "$WARMUP" -json "$@" 2>>"$work/kpbench.log" ||
+  local out=$1
+  shift
+  run "$work/kpbench" -size "$SIZE" -duration "$DURATION" -warmup "$WARMUP" -json "$@" >"$work/kpbench.json" 2>>"$work/kpbench.log" ||
     die "kpbench $* failed:
 $(tail -n 5 "$work/kpbench.log")"
+  cat "$work/kpbench.json" >> "$out"
+  format < "$work/kpbench.json"
 }
 
 bench_kp() {
@@ -296,9 +319,9 @@ bench_kp() {
   : > "$out"
   for q in "0 1" "1 1" "1 $INFLIGHT"; do
     set -- $q
-    kpbench -addr "127.0.0.1:$mport" -qos "$1" -clients "$CLIENTS" -inflight "$2" -label mosquitto+responder | tee -a "$out" | format
+    kpbench "$out" -addr "127.0.0.1:$mport" -qos "$1" -clients "$CLIENTS" -inflight "$2" -label mosquitto+responder
     [ "$q" = "1 $INFLIGHT" ] && profile_cpu kp "$(seconds "$DURATION")" "$work/kpbench.log"
-    kpbench -addr "127.0.0.1:$kport" -qos "$1" -clients "$CLIENTS" -inflight "$2" -label kpc | tee -a "$out" | format
+    kpbench "$out" -addr "127.0.0.1:$kport" -qos "$1" -clients "$CLIENTS" -inflight "$2" -label kpc
   done
   profile_heap kp
   python3 - "$out" <<'PY'
@@ -321,10 +344,10 @@ bench_http() {
     die "cannot build nats-server (github.com/nats-io/nats-server/v2 from go.mod) for the NATS floor"
   check_pprof
   local kport upid khttp nport=$(free_port) n
-  "$work/nats-server" -a 127.0.0.1 -p "$nport" >"$work/nats-server.log" 2>&1 & pids+=($!)
+  "$work/nats-server" -a 127.0.0.1 -p "$nport" >"$work/nats-server.log" 2>&1 &
   local npid=$!
   wait_port "$nport" "$npid" "$work/nats-server.log"
-  "$work/kpbench" -mode nats-responder -addr "127.0.0.1:$nport" 2>"$work/nats-responder.log" & pids+=($!)
+  "$work/kpbench" -mode nats-responder -addr "127.0.0.1:$nport" 2>"$work/nats-responder.log" &
   wait_ready "$work/nats-responder.log" ready $!
   start_up up-http
 
@@ -332,9 +355,9 @@ bench_http() {
   local out="$work/http.json" last=${HTTP_CLIENTS##* }
   : > "$out"
   for n in $HTTP_CLIENTS; do
-    kpbench -mode nats-load -addr "127.0.0.1:$nport" -clients "$n" -label nats | tee -a "$out" | format
+    kpbench "$out" -mode nats-load -addr "127.0.0.1:$nport" -clients "$n" -label nats
     [ "$n" = "$last" ] && profile_cpu http "$(seconds "$DURATION")" "$work/kpbench.log"
-    kpbench -mode http -addr "127.0.0.1:$khttp" -clients "$n" -label kpc-http | tee -a "$out" | format
+    kpbench "$out" -mode http -addr "127.0.0.1:$khttp" -clients "$n" -label kpc-http
   done
   profile_heap http
   python3 - "$out" <<'PY'
@@ -361,11 +384,12 @@ bench_idle() {
   start_up up-idle
   echo "# scripts/bench.sh idle — $(date -u +%F) — $(nproc) cores — KPC, QoS 1, $CLIENTS clients × $INFLIGHT in flight, duration $DURATION, ${SIZE} B — load avg $(cut -d' ' -f1-3 /proc/loadavg)"
   local out="$work/idle.json"
-  kpbench -addr "127.0.0.1:$kport" -qos 1 -clients "$CLIENTS" -inflight "$INFLIGHT" -label "kpc, 0 idle" | tee "$out" | format
+  : > "$out"
+  kpbench "$out" -addr "127.0.0.1:$kport" -qos 1 -clients "$CLIENTS" -inflight "$INFLIGHT" -label "kpc, 0 idle"
   hold idle-sessions -addr "127.0.0.1:$kport" -clients "$IDLE" -pid "$upid" -label "$IDLE idle"
   connect_format < "$work/idle-sessions.json"
   profile_cpu idle "$(seconds "$DURATION")" "$work/kpbench.log"
-  kpbench -addr "127.0.0.1:$kport" -qos 1 -clients "$CLIENTS" -inflight "$INFLIGHT" -label "kpc, $IDLE idle" | tee -a "$out" | format
+  kpbench "$out" -addr "127.0.0.1:$kport" -qos 1 -clients "$CLIENTS" -inflight "$INFLIGHT" -label "kpc, $IDLE idle"
   profile_heap idle
   stop "$cbpid"
   python3 - "$out" "$work/idle-sessions.json" <<'PY'
@@ -413,7 +437,7 @@ bench_mem() {
   # The first request of a token registers its endpoint (--auto-register); register them all in a
   # first run, so that the measured one only resolves tokens, as a fleet's replica does.
   start_up mem-kpc-register
-  "$work/connbench" -addr "127.0.0.1:$kport" -clients "$n" -requests 1 -settle 0s -label register >/dev/null
+  run "$work/connbench" -addr "127.0.0.1:$kport" -clients "$n" -requests 1 -settle 0s -label register >/dev/null
   stop "$upid"
   cp -r "$work/mem-kpc-register-data" "$work/mem-kpc-req-data"
   start_up mem-kpc-req
@@ -440,11 +464,11 @@ bench_upload() {
   local vgw=$(command -v versitygw || echo "$(go env GOPATH)/bin/versitygw")
   local sport=$(free_port) bport=$(free_port)
   mkdir -p "$work/s3"
-  ROOT_ACCESS_KEY=bench ROOT_SECRET_KEY=bench-secret "$vgw" --port "127.0.0.1:$sport" posix "$work/s3" >"$work/vgw.log" 2>&1 & pids+=($!)
+  ROOT_ACCESS_KEY=bench ROOT_SECRET_KEY=bench-secret "$vgw" --port "127.0.0.1:$sport" posix "$work/s3" >"$work/vgw.log" 2>&1 &
   wait_port "$sport" $! "$work/vgw.log"
   AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench-secret "$work/kaactl" serve bcx --log-level warn \
     --nats nats://127.0.0.1:1 --rest-addr "127.0.0.1:$bport" --backend s3 --s3-endpoint "http://127.0.0.1:$sport" \
-    --s3-path-style --s3-bucket bench-bcx --token-key-file "$work/bcx.key" --create-token-key >"$work/bcx.log" 2>&1 & pids+=($!)
+    --s3-path-style --s3-bucket bench-bcx --token-key-file "$work/bcx.key" --create-token-key >"$work/bcx.log" 2>&1 &
   local bcxpid=$!
   wait_port "$bport" "$bcxpid" "$work/bcx.log"
   echo "# scripts/bench.sh upload — $(date -u +%F) — $(nproc) cores — best of ${ROUNDS:-5} per size"
@@ -718,15 +742,16 @@ bench_connect() {
       printf 'allow_anonymous false\npassword_file %s\n' "$work/passwd" >> "$conf"
       args=(-user "$user" -password "$pass")
     fi
-    "$mosq" -c "$conf" >"$work/mosquitto-connect.log" 2>&1 & pids+=($!)
+    "$mosq" -c "$conf" >"$work/mosquitto-connect.log" 2>&1 &
     local mpid=$!
     wait_port "$mport" "$mpid" "$work/mosquitto-connect.log"
-    "$work/connbench" -addr "127.0.0.1:$mport" -clients "$n" -pid "$mpid" -settle "$SETTLE" -label "$label" "${args[@]}" | tee -a "$out" | connect_format
+    run "$work/connbench" -addr "127.0.0.1:$mport" -clients "$n" -pid "$mpid" -settle "$SETTLE" -label "$label" "${args[@]}" > "$work/connect-one.json"
+    connect_format < "$work/connect-one.json"; cat "$work/connect-one.json" >> "$out"
     stop "$mpid"
   done
   # The credentials go into the provider's store once; each KPC run starts a fresh `kaactl up` on it.
   start_up connect-provision
-  "$work/connbench" -provision "http://127.0.0.1:$provport" -token-file "$work/connect-provision-data/admin.token" -clients "$n" -user "$user" -password "$pass"
+  run "$work/connbench" -provision "http://127.0.0.1:$provport" -token-file "$work/connect-provision-data/admin.token" -clients "$n" -user "$user" -password "$pass"
   stop "$upid"
   local name
   for label in "kpc anonymous" "kpc basic (CAP)"; do
@@ -793,7 +818,9 @@ for s in "${sections[@]}"; do
   for section in "${list[@]}"; do
     [ -z "$first" ] && echo
     first=""
+    began=$SECONDS
     "bench_$section"
+    echo "# $section: $((SECONDS - began)) s, builds included"
   done
 done
 if [ ${#profiles[@]} -gt 0 ]; then
