@@ -30,8 +30,9 @@
 #            serve kpc` processes on one NATS), and the TUI's frame time at 10,000 sessions.
 #   all      all of them.
 #
-# --quick: tiny counts and 1 s runs (kp, http, connect, idle and mem finish in about a minute on
-# 2 cores once built); scripts/test.sh runs `scripts/bench.sh --quick kp http connect idle mem`.
+# --quick: tiny counts and 1 s runs (kp, http, connect, idle and mem: 2.5–3.5 min with builds on 2
+# cores shared with other work; each section prints its time); scripts/test.sh runs
+# `scripts/bench.sh --quick kp http connect idle mem`.
 # Any variable below set in the environment wins over --quick's value.
 #
 # Environment (default; --quick):
