@@ -1,83 +1,186 @@
 #!/usr/bin/env bash
-# Benchmarks, each next to a baseline measured in the same run.
+# Benchmarks, each next to a baseline measured in the same run; ratios printed, never asserted.
 #
-#   scripts/bench.sh kp      KPC (MQTT QoS 0 and 1, 256 B, 50 clients, closed loop) vs mosquitto
-#                            with an MQTT responder client doing the extension's job.
-#   scripts/bench.sh upload  BCX upload (S3 backend) vs a direct S3 PutObject of the same bytes
-#                            to the same versitygw, 1 MiB / 64 MiB / 1 GiB, and BCX peak RSS growth.
-#   scripts/bench.sh startup `kaactl up` from exec to ready (KPC and BCX /health 200), first start on
-#                            an empty data dir and restart on an existing one, 10 runs each.
-#   scripts/bench.sh sim     `kaactl sim` with the same load against mosquitto + an MQTT responder and
-#                            against `kaactl up --auto-register`, so the simulator's own ceiling shows:
-#                            closed loop with ENDPOINTS endpoints, then a fleet of FLEET endpoints at
-#                            FLEET_RATE requests/s each, connecting at CONNECT_RATE/s.
-#   scripts/bench.sh sessions `kaactl sessions ls`: time to gather SESSIONS (10000) sessions from two
-#                            KPC replicas (`kaactl serve kpc` processes on one NATS), and the TUI's
-#                            frame time at 10,000 sessions (go test -bench in pkg/admin/tui).
-#   scripts/bench.sh connect MQTT connects/s of CONNECT_CLIENTS (10000) clients held open, and the
-#                            server's resident memory per idle session: KPC (`kaactl up`) anonymous and
-#                            with basic auth through the CAP provider, mosquitto anonymous and with a
-#                            password_file made by mosquitto_passwd.
-#   scripts/bench.sh all     all of them.
+#   scripts/bench.sh [--quick] [SECTION...]      (default: kp)
 #
-# Environment: DURATION (default 10s), CLIENTS (50), SIZE (256); for sim also ENDPOINTS ("50 500"),
-# FLEET (10000, 0 skips it), FLEET_RATE (0.5), CONNECT_RATE (2000), FLEET_DURATION (20s).
-set -euo pipefail
+#   kp       1/KP over MQTT, 256 B, closed loop: QoS 0 and QoS 1 with CLIENTS clients, and QoS 1 with
+#            CLIENTS clients × INFLIGHT requests in flight each; KPC (`kaactl up --auto-register`) vs
+#            mosquitto (set_tcp_nodelay true) with a kpbench responder doing the extension's job.
+#   http     1/KP over HTTP (POST /kp1/demo-v1/echo/<token>/ping to KPC's HTTP listener, keep-alive,
+#            one request in flight per client) with HTTP_CLIENTS clients, vs the floor: a bare
+#            nats.go request/reply pair (kpbench nats-load + nats-responder) on a nats-server, same
+#            payload and client counts.
+#   connect  MQTT connects/s of CONNECT_CLIENTS clients held open, and the server's resident memory
+#            per idle session: KPC anonymous and with basic auth through the CAP provider, mosquitto
+#            anonymous and with a password_file made by mosquitto_passwd.
+#   idle     KPC 1/KP QoS 1 throughput (CLIENTS × INFLIGHT) with no other session, then with IDLE
+#            idle sessions held open by connbench, same KPC; both and the ratio (goal ≥ 0.9).
+#   mem      resident memory per session at MEM_CLIENTS sessions: idle, and after each session made
+#            MEM_REQUESTS requests with its own token (resolved, not registered: the tokens are
+#            registered by a first KPC run), KPC vs mosquitto + responder.
+#   upload   BCX upload (S3 backend) vs a direct S3 PutObject of the same bytes to the same
+#            versitygw, SIZES (1MiB,64MiB,1GiB), best of ROUNDS (5), and BCX peak RSS growth.
+#   startup  `kaactl up` from exec to ready (KPC and BCX /health 200), first start on an empty data
+#            dir and restart on an existing one, 10 runs each.
+#   sim      `kaactl sim` with the same load against mosquitto + an MQTT responder and against
+#            `kaactl up --auto-register`, so the simulator's own ceiling shows: closed loop with
+#            ENDPOINTS endpoints, then a fleet of FLEET endpoints at FLEET_RATE requests/s each,
+#            connecting at CONNECT_RATE/s.
+#   sessions `kaactl sessions ls`: time to gather SESSIONS sessions from two KPC replicas (`kaactl
+#            serve kpc` processes on one NATS), and the TUI's frame time at 10,000 sessions.
+#   all      all of them.
+#
+# --quick: tiny counts and 1 s runs (kp, http, connect, idle and mem: 2.5–3.5 min with builds on 2
+# cores shared with other work; each section prints its time); scripts/test.sh runs
+# `scripts/bench.sh --quick kp http connect idle mem`.
+# Any variable below set in the environment wins over --quick's value.
+#
+# Environment (default; --quick):
+#   DURATION (10s; 1s) measured run, WARMUP (2s; 500ms) unmeasured run before it, SIZE (256) bytes,
+#   CLIENTS (50; 10), INFLIGHT (2), HTTP_CLIENTS ("20 50"; "5 10"), CONNECT_CLIENTS (10000; 300),
+#   IDLE (10000; 1000), MEM_CLIENTS (10000; 300), MEM_REQUESTS (10; 3), SETTLE (2s; 500ms) wait
+#   before reading a server's memory;
+#   sim: ENDPOINTS ("50 500"), FLEET (10000, 0 skips it), FLEET_RATE (0.5), CONNECT_RATE (2000),
+#   FLEET_DURATION (20s); sessions: SESSIONS (10000); upload: SIZES, ROUNDS;
+#   PROFILE_DIR=dir: KPC runs with --pprof and each KPC section saves a CPU profile of KPC taken
+#   during its measured run and a heap profile after it (while sessions are held, for idle, connect
+#   and mem) as dir/<section>[-<case>]-cpu.pprof and -heap.pprof; PROFILE_SECONDS (3; 1) is the CPU
+#   profile's length where the run has no fixed duration (connect, mem). Skipped with a message if
+#   the kaactl built here has no --pprof.
+set -euo pipefail -o errtrace
+[ -n "${PROFILE_DIR:-}" ] && PROFILE_DIR=$(realpath -m "$PROFILE_DIR")
 cd "$(dirname "$0")/.."
 
-what=${1:-kp}
+quick=""
+sections=()
+for a in "$@"; do
+  case "$a" in
+    --quick) quick=1 ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    -*) echo "scripts/bench.sh: unknown option $a (try --help)" >&2; exit 2 ;;
+    *) sections+=("$a") ;;
+  esac
+done
+[ ${#sections[@]} -eq 0 ] && sections=(kp)
+if [ -n "$quick" ]; then
+  : "${DURATION:=1s}" "${WARMUP:=500ms}" "${CLIENTS:=10}" "${HTTP_CLIENTS:=5 10}" "${CONNECT_CLIENTS:=300}"
+  : "${IDLE:=1000}" "${MEM_CLIENTS:=300}" "${MEM_REQUESTS:=3}" "${SETTLE:=500ms}" "${PROFILE_SECONDS:=1}"
+fi
 DURATION=${DURATION:-10s}
+WARMUP=${WARMUP:-2s}
 CLIENTS=${CLIENTS:-50}
+INFLIGHT=${INFLIGHT:-2}
 SIZE=${SIZE:-256}
+HTTP_CLIENTS=${HTTP_CLIENTS:-20 50}
+CONNECT_CLIENTS=${CONNECT_CLIENTS:-10000}
+IDLE=${IDLE:-10000}
+MEM_CLIENTS=${MEM_CLIENTS:-10000}
+MEM_REQUESTS=${MEM_REQUESTS:-10}
+SETTLE=${SETTLE:-2s}
+PROFILE_SECONDS=${PROFILE_SECONDS:-3}
 work=$(mktemp -d)
-pids=()
+profiles=()
+section=""
+# cleanup stops what the script started and is still running: its background jobs (a pid that
+# ended was waited for, so it is never someone else's by now).
 cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  local p live
+  live=$(jobs -p)
+  for p in $live; do kill "$p" 2>/dev/null || true; done
+  # A server that ignores SIGTERM for long must not keep the script (or CI) waiting.
+  for _ in $(seq 1 100); do
+    local alive=""
+    for p in $live; do kill -0 "$p" 2>/dev/null && alive=1; done
+    [ -z "$alive" ] && break
+    sleep 0.1
+  done
+  for p in $live; do kill -KILL "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   rm -rf "$work"
 }
-trap cleanup EXIT
+# A failure names its section and command and shows the logs' last lines, before they go with $work.
+# Messages go to fd 9, the script's own stderr: a trap runs inside whatever redirection the
+# interrupted command had (run ... 2>log).
+exec 9>&2
+errline="" errcmd="" died=""
+trap 'errline=$LINENO errcmd=$BASH_COMMAND' ERR
+on_exit() {
+  local rc=$? f
+  if [ "$rc" -eq 130 ] || [ "$rc" -eq 143 ]; then
+    echo "scripts/bench.sh: interrupted in section ${section:-setup}; stopping what it started" >&9
+  elif [ "$rc" -ne 0 ] && [ -z "$died" ]; then
+    echo "scripts/bench.sh: section ${section:-setup} failed (exit $rc) at line ${errline:-?}: ${errcmd:-?}" >&9
+    for f in "$work"/*.log; do
+      [ -s "$f" ] || continue
+      echo "--- last lines of ${f##*/}" >&9
+      tail -n 5 "$f" >&9
+    done
+  fi
+  cleanup
+}
+trap on_exit EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+die() { died=1; echo "scripts/bench.sh: ${section:+section $section: }$*" >&9; exit 1; }
+
+# build NAME PACKAGE: go build once per run.
+build() {
+  [ -x "$work/$1" ] || go build -o "$work/$1" "$2"
+}
 
 need_mosquitto() {
   if ! command -v mosquitto >/dev/null && [ ! -x /usr/sbin/mosquitto ]; then
     echo "installing mosquitto (Debian package) for the baseline" >&2
-    apt-get update -qq >/dev/null && apt-get install -y -qq mosquitto >/dev/null
+    { apt-get update -qq >/dev/null && apt-get install -y -qq mosquitto >/dev/null; } ||
+      die "mosquitto is needed for the baseline and could not be installed (apt-get install mosquitto); SKIP_BENCH=1 skips scripts/test.sh's bench step"
   fi
 }
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# free_port: a port nothing listens on, below the ephemeral range, so that no outgoing connection
+# (10,000 of them from connbench, the tests of others) takes it before our server binds it.
+free_port() {
+  python3 -c 'import random, socket
+lo = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+for _ in range(1000):
+    p = random.randrange(10000, lo if lo > 12000 else 65535)
+    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        s.bind(("127.0.0.1", p)); print(p); break
+    except OSError:
+        pass
+    finally:
+        s.close()'
+}
 
+# seconds DURATION: a Go duration (500ms, 10s, 1m30s) in whole seconds, at least 1.
+seconds() {
+  python3 -c 'import math, re, sys
+u = {"ms": 0.001, "s": 1, "m": 60, "h": 3600}
+print(max(1, math.ceil(sum(float(n) * u[x] for n, x in re.findall(r"([\d.]+)(ms|s|m|h)", sys.argv[1])))))' "$1"
+}
+
+# wait_port PORT PID LOG: until something listens on PORT; fails if PID exits first.
 wait_port() {
-  for _ in $(seq 1 200); do
+  for _ in $(seq 1 600); do
     (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    kill -0 "$2" 2>/dev/null || die "process $2 exited before listening on port $1; its log $3:
+$(tail -n 20 "$3" 2>/dev/null)"
     sleep 0.05
   done
-  echo "port $1 never opened" >&2; return 1
+  die "port $1 never opened in 30 s; log $3:
+$(tail -n 20 "$3" 2>/dev/null)"
 }
 
-# start_baseline NAME: mosquitto (max_connections -1, so fleets fit) with a kpbench responder
-# client answering every kp1/ request on <topic>/status. Sets mport, mpid, rpid.
-start_baseline() {
-  local mosq=$(command -v mosquitto || echo /usr/sbin/mosquitto)
-  mport=$(free_port)
-  printf 'listener %s 127.0.0.1\nset_tcp_nodelay true\nallow_anonymous true\nmax_inflight_messages 0\nmax_queued_messages 0\nmax_connections -1\n' "$mport" > "$work/$1.conf"
-  "$mosq" -c "$work/$1.conf" >"$work/$1.log" 2>&1 & pids+=($!)
-  mpid=$!
-  wait_port "$mport"
-  "$work/kpbench" -mode responder -addr "127.0.0.1:$mport" -qos 1 2>"$work/$1-responder.log" & pids+=($!)
-  rpid=$!
-  until grep -q ready "$work/$1-responder.log" 2>/dev/null; do sleep 0.05; done
-}
-
-# start_up NAME: kaactl up --auto-register (embedded NATS, KPC, echo extension, token provider)
-# in one process on free ports, MQTT/TCP only. Sets kport, upid.
-start_up() {
-  kport=$(free_port) provport=$(free_port)
-  "$work/kaactl" up --log-level warn --auto-register --data-dir "$work/$1-data" --nats-addr "127.0.0.1:$(free_port)" \
-    --mqtt-addr "127.0.0.1:$kport" --http-addr "127.0.0.1:$(free_port)" --rest-addr "127.0.0.1:$(free_port)" \
-    --mqtts-addr "" --ws-addr "" --bcx-addr "127.0.0.1:$(free_port)" --provider-addr "127.0.0.1:$provport" >"$work/$1.log" 2>&1 & pids+=($!)
-  upid=$!
-  wait_port "$kport"
+# wait_ready LOG PATTERN PID: until LOG has PATTERN; fails if PID exits first.
+wait_ready() {
+  for _ in $(seq 1 3000); do
+    grep -q "$2" "$1" 2>/dev/null && return 0
+    kill -0 "$3" 2>/dev/null || die "process $3 exited before \"$2\"; its log $1:
+$(tail -n 20 "$1" 2>/dev/null)"
+    sleep 0.1
+  done
+  die "no \"$2\" in $1 after 300 s:
+$(tail -n 20 "$1" 2>/dev/null)"
 }
 
 # stop PID: SIGINT and wait, so that the next server starts on a quiet machine.
@@ -86,48 +189,289 @@ stop() {
   wait "$1" 2>/dev/null || true
 }
 
+# start_baseline NAME: mosquitto (max_connections -1, so fleets fit) with a kpbench responder
+# client answering every kp1/ request on <topic>/status. Sets mport, mpid, rpid.
+start_baseline() {
+  local mosq=$(command -v mosquitto || echo /usr/sbin/mosquitto)
+  mport=$(free_port)
+  # user: as root, mosquitto would switch to "mosquitto", which cannot read the work dir.
+  printf 'listener %s 127.0.0.1\nset_tcp_nodelay true\nallow_anonymous true\nmax_inflight_messages 0\nmax_queued_messages 0\nmax_connections -1\nuser %s\n' \
+    "$mport" "$(id -un)" > "$work/$1.conf"
+  "$mosq" -c "$work/$1.conf" >"$work/$1.log" 2>&1 &
+  mpid=$!
+  wait_port "$mport" "$mpid" "$work/$1.log"
+  "$work/kpbench" -mode responder -addr "127.0.0.1:$mport" -qos 1 2>"$work/$1-responder.log" &
+  rpid=$!
+  wait_ready "$work/$1-responder.log" ready "$rpid"
+}
+
+# start_up NAME: kaactl up --auto-register (embedded NATS, KPC, echo extension, token provider)
+# in one process on free ports, MQTT/TCP and HTTP only, with --pprof when profiling. Sets kport
+# (MQTT), khttp (1/KP over HTTP), krest (management), kdata (data dir), provport, upid.
+start_up() {
+  local extra=() try
+  [ "$pprof" = yes ] && extra=(--pprof)
+  for try in 1 2 3; do
+    kport=$(free_port) provport=$(free_port) khttp=$(free_port) krest=$(free_port) kdata="$work/$1-data"
+    "$work/kaactl" up --log-level warn --auto-register --data-dir "$kdata" --nats-addr "127.0.0.1:$(free_port)" \
+      --mqtt-addr "127.0.0.1:$kport" --http-addr "127.0.0.1:$khttp" --rest-addr "127.0.0.1:$krest" \
+      --mqtts-addr "" --ws-addr "" --https-addr "" --bcx-addr "127.0.0.1:$(free_port)" --provider-addr "127.0.0.1:$provport" \
+      "${extra[@]}" >"$work/$1.log" 2>&1 &
+    upid=$!
+    # A port taken between free_port and the bind: start again on other ports.
+    for _ in $(seq 1 600); do
+      (exec 3<>"/dev/tcp/127.0.0.1/$khttp") 2>/dev/null || ! kill -0 "$upid" 2>/dev/null && break
+      sleep 0.05
+    done
+    kill -0 "$upid" 2>/dev/null && break
+    grep -q "address already in use" "$work/$1.log" || break
+    wait "$upid" 2>/dev/null || true
+    echo "scripts/bench.sh: kaactl up: a port was taken ($(grep -m1 'address already in use' "$work/$1.log")); again on others" >&2
+  done
+  wait_port "$kport" "$upid" "$work/$1.log"
+  wait_port "$khttp" "$upid" "$work/$1.log"
+}
+
+# Profiling (PROFILE_DIR). pprof is yes once the kaactl built here is known to have --pprof.
+pprof=no
+check_pprof() {
+  [ -z "${PROFILE_DIR:-}" ] && return 0
+  [ "$pprof" = yes ] && return 0
+  if ! command -v curl >/dev/null; then
+    [ "$pprof" != skipped ] && echo "PROFILE_DIR=$PROFILE_DIR: profiles are fetched with curl, which is not installed; running without profiles" >&2
+    pprof=skipped
+  elif "$work/kaactl" up --help 2>&1 | grep -q -- '--pprof'; then
+    pprof=yes
+    mkdir -p "$PROFILE_DIR"
+  elif [ "$pprof" != skipped ]; then
+    pprof=skipped
+    echo "PROFILE_DIR=$PROFILE_DIR: this kaactl has no --pprof flag (see kaactl up --help); running without profiles" >&2
+  fi
+}
+pprof_get() { # pprof_get PATH OUT: from the KPC started last
+  curl -fsS -m 120 -H "Authorization: Bearer $(cat "$kdata/admin.token")" "http://127.0.0.1:$krest/debug/pprof/$1" -o "$2"
+}
+# profile_cpu NAME SECONDS [LOG]: in the background, a CPU profile of SECONDS, started when the
+# kpbench run that follows prints "kpbench measuring" to LOG, or at once without LOG.
+cpupid=""
+profile_cpu() {
+  cpupid=""
+  [ "$pprof" = yes ] || return 0
+  local out="$PROFILE_DIR/$1-cpu.pprof" log=${3:-}
+  [ -n "$log" ] && : > "$log"
+  (
+    if [ -n "$log" ]; then
+      for _ in $(seq 1 1200); do grep -q measuring "$log" 2>/dev/null && break; sleep 0.1; done
+    fi
+    pprof_get "profile?seconds=$2" "$out" || echo "scripts/bench.sh: no CPU profile $out" >&2
+  ) &
+  cpupid=$!
+  profiles+=("$out")
+}
+# profile_heap NAME: waits for the CPU profile, then takes a heap profile.
+profile_heap() {
+  [ "$pprof" = yes ] || return 0
+  [ -n "$cpupid" ] && { wait "$cpupid" 2>/dev/null || true; cpupid=""; }
+  local out="$PROFILE_DIR/$1-heap.pprof"
+  pprof_get "heap?gc=1" "$out" || echo "scripts/bench.sh: no heap profile $out" >&2
+  profiles+=("$out")
+}
+
+# hold NAME ARGS...: connbench -hold in the background until all its connections are up; its
+# JSON result goes to $work/NAME.json. Sets cbpid; stop "$cbpid" closes them.
+hold() {
+  local name=$1
+  shift
+  "$work/connbench" -hold -settle "$SETTLE" "$@" >"$work/$name.json" 2>"$work/$name-connbench.log" &
+  cbpid=$!
+  wait_ready "$work/$name-connbench.log" "connbench ready" "$cbpid"
+}
+
+# run CMD...: CMD in the background, waited for, so that a signal stops the script (and, through
+# the EXIT trap, CMD) at once instead of when CMD ends.
+run() {
+  "$@" &
+  wait $!
+}
+
+# kpbench OUT ARGS...: one kpbench load run with the common flags; its JSON result is appended to
+# OUT and shown, its messages go to $work/kpbench.log.
+kpbench() {
+  local out=$1
+  shift
+  run "$work/kpbench" -size "$SIZE" -duration "$DURATION" -warmup "$WARMUP" -json "$@" >"$work/kpbench.json" 2>>"$work/kpbench.log" ||
+    die "kpbench $* failed:
+$(tail -n 5 "$work/kpbench.log")"
+  cat "$work/kpbench.json" >> "$out"
+  format < "$work/kpbench.json"
+}
+
 bench_kp() {
   need_mosquitto
-  go build -o "$work/kaactl" ./cmd/kaactl
-  go build -o "$work/kpbench" ./internal/cmd/kpbench
+  build kaactl ./cmd/kaactl
+  build kpbench ./internal/cmd/kpbench
+  check_pprof
   local mport mpid rpid kport upid
   start_baseline mosquitto
   start_up up
 
-  echo "# scripts/bench.sh kp — $(date -u +%F) — $(nproc) cores — duration $DURATION, $CLIENTS clients, ${SIZE} B"
-  local out="$work/results"
+  echo "# scripts/bench.sh kp — $(date -u +%F) — $(nproc) cores — duration $DURATION, ${SIZE} B — load avg $(cut -d' ' -f1-3 /proc/loadavg)"
+  local out="$work/kp.json" q n
   : > "$out"
-  for qos in 0 1; do
-    "$work/kpbench" -addr "127.0.0.1:$mport" -qos $qos -clients "$CLIENTS" -size "$SIZE" -duration "$DURATION" -label mosquitto+responder -json | tee -a "$out" | format
-    "$work/kpbench" -addr "127.0.0.1:$kport" -qos $qos -clients "$CLIENTS" -size "$SIZE" -duration "$DURATION" -label kpc -json | tee -a "$out" | format
+  for q in "0 1" "1 1" "1 $INFLIGHT"; do
+    set -- $q
+    kpbench "$out" -addr "127.0.0.1:$mport" -qos "$1" -clients "$CLIENTS" -inflight "$2" -label mosquitto+responder
+    [ "$q" = "1 $INFLIGHT" ] && profile_cpu kp "$(seconds "$DURATION")" "$work/kpbench.log"
+    kpbench "$out" -addr "127.0.0.1:$kport" -qos "$1" -clients "$CLIENTS" -inflight "$2" -label kpc
   done
+  profile_heap kp
   python3 - "$out" <<'PY'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 print()
-print("| QoS | mosquitto+responder req/s | KPC req/s | ratio (KPC/baseline) | mosquitto p50/p99 ms | KPC p50/p99 ms |")
-print("|---|---|---|---|---|---|")
-for q in (0, 1):
-    b = next(r for r in rows if r["qos"] == q and r["label"] != "kpc")
-    k = next(r for r in rows if r["qos"] == q and r["label"] == "kpc")
-    print(f'| {q} | {b["requests_per_sec"]:.0f} | {k["requests_per_sec"]:.0f} | {k["requests_per_sec"]/b["requests_per_sec"]:.2f} | {b["p50_ms"]:.2f} / {b["p99_ms"]:.2f} | {k["p50_ms"]:.2f} / {k["p99_ms"]:.2f} |')
+print("| QoS | clients × in flight | mosquitto+responder req/s | KPC req/s | ratio (KPC/baseline) | mosquitto p50/p99 ms | KPC p50/p99 ms |")
+print("|---|---|---|---|---|---|---|")
+for b, k in zip(rows[0::2], rows[1::2]):
+    ratio = f'{k["requests_per_sec"]/b["requests_per_sec"]:.2f}' if b["requests_per_sec"] else "n/a"
+    print(f'| {k["qos"]} | {k["clients"]} × {k["inflight"]} | {b["requests_per_sec"]:.0f} | {k["requests_per_sec"]:.0f} | {ratio} | '
+          f'{b["p50_ms"]:.2f} / {b["p99_ms"]:.2f} | {k["p50_ms"]:.2f} / {k["p99_ms"]:.2f} |')
 PY
 }
 
+bench_http() {
+  build kaactl ./cmd/kaactl
+  build kpbench ./internal/cmd/kpbench
+  [ -x "$work/nats-server" ] || go build -o "$work/nats-server" github.com/nats-io/nats-server/v2 ||
+    die "cannot build nats-server (github.com/nats-io/nats-server/v2 from go.mod) for the NATS floor"
+  check_pprof
+  local kport upid khttp nport=$(free_port) n
+  "$work/nats-server" -a 127.0.0.1 -p "$nport" >"$work/nats-server.log" 2>&1 &
+  local npid=$!
+  wait_port "$nport" "$npid" "$work/nats-server.log"
+  "$work/kpbench" -mode nats-responder -addr "127.0.0.1:$nport" 2>"$work/nats-responder.log" &
+  wait_ready "$work/nats-responder.log" ready $!
+  start_up up-http
+
+  echo "# scripts/bench.sh http — $(date -u +%F) — $(nproc) cores — duration $DURATION, ${SIZE} B, one request in flight per client — load avg $(cut -d' ' -f1-3 /proc/loadavg)"
+  local out="$work/http.json" last=${HTTP_CLIENTS##* }
+  : > "$out"
+  for n in $HTTP_CLIENTS; do
+    kpbench "$out" -mode nats-load -addr "127.0.0.1:$nport" -clients "$n" -label nats
+    [ "$n" = "$last" ] && profile_cpu http "$(seconds "$DURATION")" "$work/kpbench.log"
+    kpbench "$out" -mode http -addr "127.0.0.1:$khttp" -clients "$n" -label kpc-http
+  done
+  profile_heap http
+  python3 - "$out" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+print()
+print("| clients | bare NATS req/s | KPC HTTP req/s | ratio (KPC/NATS) | NATS p50/p99 ms | KPC p50/p99 ms |")
+print("|---|---|---|---|---|---|")
+for b, k in zip(rows[0::2], rows[1::2]):
+    ratio = f'{k["requests_per_sec"]/b["requests_per_sec"]:.2f}' if b["requests_per_sec"] else "n/a"
+    print(f'| {k["clients"]} | {b["requests_per_sec"]:.0f} | {k["requests_per_sec"]:.0f} | {ratio} | '
+          f'{b["p50_ms"]:.2f} / {b["p99_ms"]:.2f} | {k["p50_ms"]:.2f} / {k["p99_ms"]:.2f} |')
+PY
+}
+
+bench_idle() {
+  build kaactl ./cmd/kaactl
+  build kpbench ./internal/cmd/kpbench
+  build connbench ./internal/cmd/connbench
+  check_pprof
+  ulimit -n "$(ulimit -Hn)" 2>/dev/null || true # a descriptor per session, in connbench and in KPC
+  [ "$(ulimit -n)" -gt $((IDLE + 200)) ] || die "idle: ulimit -n is $(ulimit -n), too low for IDLE=$IDLE sessions"
+  local kport upid cbpid
+  start_up up-idle
+  echo "# scripts/bench.sh idle — $(date -u +%F) — $(nproc) cores — KPC, QoS 1, $CLIENTS clients × $INFLIGHT in flight, duration $DURATION, ${SIZE} B — load avg $(cut -d' ' -f1-3 /proc/loadavg)"
+  local out="$work/idle.json"
+  : > "$out"
+  kpbench "$out" -addr "127.0.0.1:$kport" -qos 1 -clients "$CLIENTS" -inflight "$INFLIGHT" -label "kpc, 0 idle"
+  hold idle-sessions -addr "127.0.0.1:$kport" -clients "$IDLE" -pid "$upid" -label "$IDLE idle"
+  connect_format < "$work/idle-sessions.json"
+  profile_cpu idle "$(seconds "$DURATION")" "$work/kpbench.log"
+  kpbench "$out" -addr "127.0.0.1:$kport" -qos 1 -clients "$CLIENTS" -inflight "$INFLIGHT" -label "kpc, $IDLE idle"
+  profile_heap idle
+  stop "$cbpid"
+  python3 - "$out" "$work/idle-sessions.json" <<'PY'
+import json, sys
+a, b = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+s = json.loads(open(sys.argv[2]).read())
+print()
+print("| idle sessions | KPC req/s | p50/p99 ms | errors |")
+print("|---|---|---|---|")
+print(f'| 0 | {a["requests_per_sec"]:.0f} | {a["p50_ms"]:.2f} / {a["p99_ms"]:.2f} | {a["errors"]} |')
+print(f'| {s["connected"]} | {b["requests_per_sec"]:.0f} | {b["p50_ms"]:.2f} / {b["p99_ms"]:.2f} | {b["errors"]} |')
+ratio = f'{b["requests_per_sec"]/a["requests_per_sec"]:.2f}' if a["requests_per_sec"] else "n/a"
+print()
+print(f'ratio with/without idle sessions: {ratio} (goal ≥ 0.9)')
+PY
+}
+
+bench_mem() {
+  need_mosquitto
+  build kaactl ./cmd/kaactl
+  build kpbench ./internal/cmd/kpbench
+  build connbench ./internal/cmd/connbench
+  check_pprof
+  ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+  [ "$(ulimit -n)" -gt $((MEM_CLIENTS + 200)) ] || die "mem: ulimit -n is $(ulimit -n), too low for MEM_CLIENTS=$MEM_CLIENTS sessions"
+  local n=$MEM_CLIENTS r=$MEM_REQUESTS mport mpid rpid kport upid cbpid
+  local out="$work/mem.json"
+  : > "$out"
+  echo "# scripts/bench.sh mem — $(date -u +%F) — $(nproc) cores — $n sessions, idle and after $r QoS 1 requests of ${SIZE} B each with its token"
+  start_baseline mem-mosquitto-idle
+  hold mem-mosquitto-idle -addr "127.0.0.1:$mport" -clients "$n" -pid "$mpid" -label "mosquitto idle"
+  connect_format < "$work/mem-mosquitto-idle.json"; cat "$work/mem-mosquitto-idle.json" >> "$out"
+  stop "$cbpid"; stop "$rpid"; stop "$mpid"
+  start_baseline mem-mosquitto-req
+  hold mem-mosquitto-req -addr "127.0.0.1:$mport" -clients "$n" -pid "$mpid" -requests "$r" -label "mosquitto requests"
+  connect_format < "$work/mem-mosquitto-req.json"; cat "$work/mem-mosquitto-req.json" >> "$out"
+  stop "$cbpid"; stop "$rpid"; stop "$mpid"
+
+  start_up mem-kpc-idle
+  profile_cpu mem-idle "$PROFILE_SECONDS"
+  hold mem-kpc-idle -addr "127.0.0.1:$kport" -clients "$n" -pid "$upid" -label "kpc idle"
+  profile_heap mem-idle
+  connect_format < "$work/mem-kpc-idle.json"; cat "$work/mem-kpc-idle.json" >> "$out"
+  stop "$cbpid"; stop "$upid"
+  # The first request of a token registers its endpoint (--auto-register); register them all in a
+  # first run, so that the measured one only resolves tokens, as a fleet's replica does.
+  start_up mem-kpc-register
+  run "$work/connbench" -addr "127.0.0.1:$kport" -clients "$n" -requests 1 -settle 0s -label register >/dev/null
+  stop "$upid"
+  cp -r "$work/mem-kpc-register-data" "$work/mem-kpc-req-data"
+  start_up mem-kpc-req
+  profile_cpu mem-requests "$PROFILE_SECONDS"
+  hold mem-kpc-req -addr "127.0.0.1:$kport" -clients "$n" -pid "$upid" -requests "$r" -label "kpc requests"
+  profile_heap mem-requests
+  connect_format < "$work/mem-kpc-req.json"; cat "$work/mem-kpc-req.json" >> "$out"
+  stop "$cbpid"; stop "$upid"
+  python3 - "$out" "$r" <<'PY'
+import json, sys
+rows = {r["label"]: r for r in (json.loads(l) for l in open(sys.argv[1]) if l.strip())}
+print()
+print(f"| server | sessions | RSS per idle session KiB | RSS per session after {sys.argv[2]} requests KiB |")
+print("|---|---|---|---|")
+for s in ("mosquitto", "kpc"):
+    i, q = rows[f"{s} idle"], rows[f"{s} requests"]
+    print(f'| {s} | {i["connected"]} / {q["connected"]} of {i["clients"]} | {i["kib_per_session"]:.1f} | {q["kib_per_session"]:.1f} |')
+PY
+}
 bench_upload() {
   scripts/install-test-deps.sh
-  go build -o "$work/kaactl" ./cmd/kaactl
-  go build -o "$work/uploadbench" ./internal/cmd/uploadbench
+  build kaactl ./cmd/kaactl
+  build uploadbench ./internal/cmd/uploadbench
   local vgw=$(command -v versitygw || echo "$(go env GOPATH)/bin/versitygw")
   local sport=$(free_port) bport=$(free_port)
   mkdir -p "$work/s3"
-  ROOT_ACCESS_KEY=bench ROOT_SECRET_KEY=bench-secret "$vgw" --port "127.0.0.1:$sport" posix "$work/s3" >"$work/vgw.log" 2>&1 & pids+=($!)
-  wait_port "$sport"
+  ROOT_ACCESS_KEY=bench ROOT_SECRET_KEY=bench-secret "$vgw" --port "127.0.0.1:$sport" posix "$work/s3" >"$work/vgw.log" 2>&1 &
+  wait_port "$sport" $! "$work/vgw.log"
   AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench-secret "$work/kaactl" serve bcx --log-level warn \
     --nats nats://127.0.0.1:1 --rest-addr "127.0.0.1:$bport" --backend s3 --s3-endpoint "http://127.0.0.1:$sport" \
-    --s3-path-style --s3-bucket bench-bcx --token-key-file "$work/bcx.key" --create-token-key >"$work/bcx.log" 2>&1 & pids+=($!)
+    --s3-path-style --s3-bucket bench-bcx --token-key-file "$work/bcx.key" --create-token-key >"$work/bcx.log" 2>&1 &
   local bcxpid=$!
-  wait_port "$bport"
+  wait_port "$bport" "$bcxpid" "$work/bcx.log"
   echo "# scripts/bench.sh upload — $(date -u +%F) — $(nproc) cores — best of ${ROUNDS:-5} per size"
   "$work/uploadbench" -bcx "http://127.0.0.1:$bport" -bcx-pid "$bcxpid" -token-key-file "$work/bcx.key" \
     -s3-endpoint "http://127.0.0.1:$sport" -s3-access-key bench -s3-secret-key bench-secret \
@@ -145,7 +489,7 @@ PY
 }
 
 bench_startup() {
-  go build -o "$work/kaactl" ./cmd/kaactl
+  build kaactl ./cmd/kaactl
   echo "# scripts/bench.sh startup — $(date -u +%F) — $(nproc) cores — kaactl up, exec to KPC+BCX /health 200"
   python3 - "$work" <<'PY'
 import os, signal, socket, subprocess, sys, time, urllib.request, statistics
@@ -163,7 +507,7 @@ def once(datadir):
             "--nats-addr", f"127.0.0.1:{ports['nats']}", "--mqtt-addr", f"127.0.0.1:{ports['mqtt']}",
             "--http-addr", f"127.0.0.1:{ports['http']}", "--rest-addr", f"127.0.0.1:{ports['rest']}",
             "--bcx-addr", f"127.0.0.1:{ports['bcx']}", "--provider-addr", f"127.0.0.1:{ports['prov']}",
-            "--mqtts-addr", f"127.0.0.1:{ports['mqtts']}", "--ws-addr", f"127.0.0.1:{ports['ws']}"]
+            "--mqtts-addr", f"127.0.0.1:{ports['mqtts']}", "--ws-addr", f"127.0.0.1:{ports['ws']}", "--https-addr", ""]
     start = time.monotonic()
     p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -191,8 +535,8 @@ PY
 
 bench_sim() {
   need_mosquitto
-  go build -o "$work/kaactl" ./cmd/kaactl
-  go build -o "$work/kpbench" ./internal/cmd/kpbench
+  build kaactl ./cmd/kaactl
+  build kpbench ./internal/cmd/kpbench
   # Every MQTT connection is a descriptor in the simulator and in the broker it talks to; the
   # servers started below inherit this limit.
   ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
@@ -364,27 +708,29 @@ PY
 }
 
 bench_sessions() {
-  go build -o "$work/kaactl" ./cmd/kaactl
+  build kaactl ./cmd/kaactl
   echo "== sessions ls: gather ${SESSIONS:-10000} sessions from two replicas (20 runs)"
   go run ./internal/cmd/sessionsbench -kaactl "$work/kaactl" -sessions "${SESSIONS:-10000}" -runs 20
   echo "== TUI frame time at 10,000 sessions"
   go test -run '^$' -bench BenchmarkFrame -benchtime 200x ./pkg/admin/tui | grep Benchmark
 }
 
+
 bench_connect() {
   need_mosquitto
-  go build -o "$work/kaactl" ./cmd/kaactl
-  go build -o "$work/connbench" ./internal/cmd/connbench
+  build kaactl ./cmd/kaactl
+  build connbench ./internal/cmd/connbench
+  check_pprof
   ulimit -n "$(ulimit -Hn)" 2>/dev/null || true # a descriptor per client, in the generator and in the server
-  local n=${CONNECT_CLIENTS:-10000} mosq=$(command -v mosquitto || echo /usr/sbin/mosquitto)
-  local user='dev-%d@kaa' pass='bench-password-%d-0123456789' out="$work/connect.json" kport provport upid
+  local n=$CONNECT_CLIENTS mosq=$(command -v mosquitto || echo /usr/sbin/mosquitto)
+  local user='dev-%d@kaa' pass='bench-password-%d-0123456789' out="$work/connect.json" kport provport upid kdata krest cbpid
   : > "$out"
   # Device passwords are 27 random-looking bytes here; mosquitto_passwd -U hashes the file in place
   # with its default (sha512-pbkdf2).
   for i in $(seq 0 $((n - 1))); do echo "dev-$i@kaa:bench-password-$i-0123456789"; done > "$work/passwd"
   mosquitto_passwd -U "$work/passwd"
   echo "# scripts/bench.sh connect — $(date -u +%F) — $(nproc) cores — $n clients held open, 64 CONNECTs in flight — ulimit -n $(ulimit -n)"
-  echo "# mosquitto $("$mosq" -h | head -1 | cut -d' ' -f3); password_file hashes \$$(head -1 "$work/passwd" | cut -d'$' -f2)\$ (7: sha512-pbkdf2), $(head -1 "$work/passwd" | cut -d'$' -f3) iterations"
+  echo "# mosquitto $("$mosq" -h 2>/dev/null | head -1 | cut -d' ' -f3 || true); password_file hashes \$$(head -1 "$work/passwd" | cut -d'$' -f2)\$ (7: sha512-pbkdf2), $(head -1 "$work/passwd" | cut -d'$' -f3) iterations"
   local label args
   for label in "mosquitto anonymous" "mosquitto password_file"; do
     local mport=$(free_port) conf="$work/mosquitto-$RANDOM.conf"
@@ -397,22 +743,28 @@ bench_connect() {
       printf 'allow_anonymous false\npassword_file %s\n' "$work/passwd" >> "$conf"
       args=(-user "$user" -password "$pass")
     fi
-    "$mosq" -c "$conf" >"$work/mosquitto-connect.log" 2>&1 & pids+=($!)
+    "$mosq" -c "$conf" >"$work/mosquitto-connect.log" 2>&1 &
     local mpid=$!
-    wait_port "$mport"
-    "$work/connbench" -addr "127.0.0.1:$mport" -clients "$n" -pid "$mpid" -label "$label" "${args[@]}" | tee -a "$out" | connect_format
+    wait_port "$mport" "$mpid" "$work/mosquitto-connect.log"
+    run "$work/connbench" -addr "127.0.0.1:$mport" -clients "$n" -pid "$mpid" -settle "$SETTLE" -label "$label" "${args[@]}" > "$work/connect-one.json"
+    connect_format < "$work/connect-one.json"; cat "$work/connect-one.json" >> "$out"
     stop "$mpid"
   done
   # The credentials go into the provider's store once; each KPC run starts a fresh `kaactl up` on it.
   start_up connect-provision
-  "$work/connbench" -provision "http://127.0.0.1:$provport" -token-file "$work/connect-provision-data/admin.token" -clients "$n" -user "$user" -password "$pass"
+  run "$work/connbench" -provision "http://127.0.0.1:$provport" -token-file "$work/connect-provision-data/admin.token" -clients "$n" -user "$user" -password "$pass"
   stop "$upid"
+  local name
   for label in "kpc anonymous" "kpc basic (CAP)"; do
     rm -rf "$work/connect-provision-run-data"; cp -r "$work/connect-provision-data" "$work/connect-provision-run-data"
     start_up connect-provision-run
-    args=()
-    [ "$label" = "kpc basic (CAP)" ] && args=(-user "$user" -password "$pass")
-    "$work/connbench" -addr "127.0.0.1:$kport" -clients "$n" -pid "$upid" -label "$label" "${args[@]}" | tee -a "$out" | connect_format
+    args=() name=connect-anonymous
+    [ "$label" = "kpc basic (CAP)" ] && args=(-user "$user" -password "$pass") name=connect-basic
+    profile_cpu "$name" "$PROFILE_SECONDS"
+    hold "$name" -addr "127.0.0.1:$kport" -clients "$n" -pid "$upid" -label "$label" "${args[@]}"
+    profile_heap "$name"
+    connect_format < "$work/$name.json"; cat "$work/$name.json" >> "$out"
+    stop "$cbpid"
     stop "$upid"
   done
   python3 - "$out" <<'PY'
@@ -427,9 +779,9 @@ for label in ("mosquitto anonymous", "kpc anonymous", "mosquitto password_file",
     print(f'| {server} | {auth} | {r["connected"]} of {r["clients"]} | {r["connects_per_sec"]:.0f} | {r["kib_per_session"]:.1f} |')
 a, b = rows["kpc anonymous"], rows["mosquitto anonymous"]
 c, d = rows["kpc basic (CAP)"], rows["mosquitto password_file"]
+ratio = lambda x, y: f'{x["connects_per_sec"]/y["connects_per_sec"]:.2f}' if y["connects_per_sec"] else "n/a"
 print()
-print(f'ratio KPC/mosquitto connects/s: anonymous {a["connects_per_sec"]/b["connects_per_sec"]:.2f}, '
-      f'basic auth vs password_file {c["connects_per_sec"]/d["connects_per_sec"]:.2f}')
+print(f'ratio KPC/mosquitto connects/s: anonymous {ratio(a, b)}, basic auth vs password_file {ratio(c, d)}')
 PY
 }
 
@@ -447,16 +799,35 @@ format() {
 import json, sys
 for l in sys.stdin:
     r = json.loads(l)
-    print("%-22s qos=%d  %9.0f req/s  p50 %.3f ms  p99 %.3f ms  errors %d" % (r["label"], r["qos"], r["requests_per_sec"], r["p50_ms"], r["p99_ms"], r["errors"]))'
+    qos = "http" if r["mode"] == "http" else "nats" if r["mode"] == "nats-load" else "qos=%d" % r["qos"]
+    err = ("  first error: " + r["first_error"]) if r.get("first_error") else ""
+    print("%-22s %-6s %3d×%d  %9.0f req/s  p50 %.3f ms  p99 %.3f ms  errors %d%s" % (r["label"], qos, r["clients"], r["inflight"], r["requests_per_sec"], r["p50_ms"], r["p99_ms"], r["errors"], err))'
 }
 
-case "$what" in
-  kp) bench_kp ;;
-  upload) bench_upload ;;
-  startup) bench_startup ;;
-  sim) bench_sim ;;
-  sessions) bench_sessions ;;
-  connect) bench_connect ;;
-  all) bench_kp; echo; bench_upload; echo; bench_startup; echo; bench_sim; echo; bench_sessions; echo; bench_connect ;;
-  *) echo "usage: scripts/bench.sh kp|upload|startup|sim|sessions|connect|all" >&2; exit 2 ;;
-esac
+all=(kp http connect idle mem upload startup sim sessions)
+for s in "${sections[@]}"; do
+  case "$s" in
+    all) ;;
+    kp|http|connect|idle|mem|upload|startup|sim|sessions) ;;
+    *) echo "usage: scripts/bench.sh [--quick] [$(IFS='|'; echo "${all[*]}")|all]..." >&2; exit 2 ;;
+  esac
+done
+first=1
+for s in "${sections[@]}"; do
+  list=("$s")
+  [ "$s" = all ] && list=("${all[@]}")
+  for section in "${list[@]}"; do
+    [ -z "$first" ] && echo
+    first=""
+    began=$SECONDS
+    "bench_$section"
+    echo "# $section: $((SECONDS - began)) s, builds included"
+  done
+done
+if [ ${#profiles[@]} -gt 0 ]; then
+  echo
+  echo "# profiles of KPC (go tool pprof -top FILE; -http=: FILE for a browser):"
+  for f in "${profiles[@]}"; do
+    if [ -s "$f" ]; then echo "go tool pprof -top $f"; fi
+  done
+fi

@@ -2,7 +2,8 @@
 # Runs every test the way CI does: installs what the tests need, vets, runs
 # the whole suite with the race detector, then the README's commands
 # (scripts/readme-check.sh; SKIP_README_CHECK=1 skips that, e.g. while a
-# kaactl up holds its ports).
+# kaactl up holds its ports), then the benchmarks' quick mode, which checks that
+# they run and prints figures without asserting them (SKIP_BENCH=1 skips it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,4 +32,9 @@ echo "== examples/extension (its own module)"
 if [ -z "${SKIP_README_CHECK:-}" ]; then
   echo "== README commands (scripts/readme-check.sh)"
   scripts/readme-check.sh
+fi
+
+if [ -z "${SKIP_BENCH:-}" ]; then
+  echo "== benchmarks, quick: figures printed, not asserted (scripts/bench.sh --quick)"
+  scripts/bench.sh --quick kp http connect idle mem
 fi

@@ -5,6 +5,13 @@
 // closes them. scripts/bench.sh connect runs it against KPC and mosquitto
 // in the same run. It speaks MQTT 3.1.1 over plain sockets, so that the
 // load generator costs little next to the servers it measures.
+//
+// With -requests N each client first makes N 1/KP requests with its own
+// token (kp1/<app>/<ext>/tok-<n>/ping/<id>, QoS 1) and waits for each reply
+// before it goes idle: the memory of a session that resolved a token and
+// made requests (bench.sh mem). With -hold it keeps the connections until
+// SIGINT or SIGTERM, printing the result and "connbench ready" on stderr
+// once all are connected (bench.sh idle, mem).
 package main
 
 import (
@@ -16,10 +23,12 @@ import (
 	"io"
 	"net"
 	"os"
+	"os/signal"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/kaactl/kaactl/pkg/admin"
@@ -33,6 +42,9 @@ type config struct {
 	settle            time.Duration
 	providerURL       string // provision the basic credentials there first
 	tokenFile         string
+	requests          int
+	app, ext          string
+	hold              bool
 }
 
 type result struct {
@@ -45,6 +57,7 @@ type result struct {
 	ConnectsPerSec float64 `json:"connects_per_sec"`
 	RSSBeforeKiB   int64   `json:"rss_before_kib"`
 	RSSAfterKiB    int64   `json:"rss_after_kib"`
+	Requests       int     `json:"requests_per_client"`
 	KiBPerSession  float64 `json:"kib_per_session"`
 }
 
@@ -60,6 +73,10 @@ func main() {
 	flag.DurationVar(&c.settle, "settle", 2*time.Second, "wait after the last CONNACK before reading the server's memory")
 	flag.StringVar(&c.providerURL, "provision", "", "create the -user/-password credentials (user@tenant) in the provider at this URL first, then exit")
 	flag.StringVar(&c.tokenFile, "token-file", "", "the provider's admin token file (-provision)")
+	flag.IntVar(&c.requests, "requests", 0, "1/KP requests each client makes (QoS 1, token tok-<n>, waiting for each reply) before going idle")
+	flag.StringVar(&c.app, "app", "demo-v1", "application version of the requests")
+	flag.StringVar(&c.ext, "ext", "echo", "extension instance of the requests")
+	flag.BoolVar(&c.hold, "hold", false, `keep the connections open until SIGINT or SIGTERM; print the result and "connbench ready" (stderr) when all are connected`)
 	flag.Parse()
 	if c.providerURL != "" {
 		if err := provision(c); err != nil {
@@ -68,19 +85,31 @@ func main() {
 		}
 		return
 	}
-	r, err := run(c)
+	r, conns, err := run(c)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "connbench:", err)
 		os.Exit(1)
 	}
 	_ = json.NewEncoder(os.Stdout).Encode(r)
+	if c.hold {
+		fmt.Fprintln(os.Stderr, "connbench ready")
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+		<-sig
+	}
+	for _, conn := range conns {
+		if conn != nil {
+			_ = conn.Close()
+		}
+	}
 }
 
-func run(c config) (result, error) {
-	r := result{Label: c.label, Clients: c.clients}
+// run opens the connections and measures; it returns them open.
+func run(c config) (result, []net.Conn, error) {
+	r := result{Label: c.label, Clients: c.clients, Requests: c.requests}
 	var err error
 	if r.RSSBeforeKiB, err = rss(c.pid); err != nil {
-		return r, err
+		return r, nil, err
 	}
 	conns := make([]net.Conn, c.clients)
 	var (
@@ -111,17 +140,12 @@ func run(c config) (result, error) {
 	r.ConnectsPerSec = float64(r.Connected) / r.Seconds
 	time.Sleep(c.settle) // the server finishes its own work on the last connections
 	if r.RSSAfterKiB, err = rss(c.pid); err != nil {
-		return r, err
+		return r, conns, err
 	}
 	if r.Connected > 0 && c.pid != 0 {
 		r.KiBPerSession = float64(r.RSSAfterKiB-r.RSSBeforeKiB) / float64(r.Connected)
 	}
-	for _, conn := range conns {
-		if conn != nil {
-			_ = conn.Close()
-		}
-	}
-	return r, nil
+	return r, conns, nil
 }
 
 // provision creates the basic credentials of every client.
@@ -177,6 +201,12 @@ func dial(c config, i int) (net.Conn, error) {
 	if ack[0] != 0x20 || ack[3] != 0 {
 		conn.Close()
 		return nil, fmt.Errorf("CONNACK %#x return code %d", ack[0], ack[3])
+	}
+	if c.requests > 0 {
+		if err := request(conn, c, i); err != nil {
+			conn.Close()
+			return nil, err
+		}
 	}
 	_ = conn.SetDeadline(time.Time{})
 	return conn, nil
