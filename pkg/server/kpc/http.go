@@ -158,5 +158,6 @@ func (s *Server) restHandler() http.Handler {
 		}
 		_ = json.NewEncoder(w).Encode(map[string]any{"replicaId": s.opts.ReplicaID, "sessions": sessions})
 	})))
+	s.mountPprof(mux)
 	return httpx.JSONErrors(mux)
 }

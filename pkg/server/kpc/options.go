@@ -66,6 +66,9 @@ type Options struct {
 	PathPrefix string
 	// RESTAddr is the management listen address (/health, /metrics); "" disables it.
 	RESTAddr string
+	// Pprof serves net/http/pprof under /debug/pprof/ on RESTAddr, with
+	// the credentials of /api/v1/sessions.
+	Pprof bool
 	// ECAPProvider is the service instance answering ep-token-request (Kaa's CM).
 	ECAPProvider string
 	// CAPProvider is the service instance answering 22/CAP basic-request
@@ -263,6 +266,7 @@ func (o *Options) BindFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.HTTPSAddr, "https-addr", o.HTTPSAddr, `HTTPS listen address, e.g. :8443: 1/KP over HTTP, MQTT over WebSocket on /ws, /api/v1/cert, /health ("" disables; needs --tls-cert/--tls-key or --tls-generate)`)
 	fs.StringVar(&o.PathPrefix, "path-prefix", o.PathPrefix, "serve the paths of --http-addr and --https-addr under this prefix, e.g. /kpc as in Kaa's cloud (https://<host>/kpc/kp1/...)")
 	fs.StringVar(&o.RESTAddr, "rest-addr", o.RESTAddr, `management listen address: /health, /metrics, /api/v1/cert, /api/v1/sessions ("" disables)`)
+	fs.BoolVar(&o.Pprof, "pprof", o.Pprof, "serve Go profiles under /debug/pprof/ on --rest-addr (with the credentials of /api/v1/sessions)")
 	fs.StringVar(&o.ECAPProvider, "ecap-provider", o.ECAPProvider, "service instance answering ECAP ep-token-request (Kaa's CM)")
 	fs.StringVar(&o.CAPProvider, "cap-provider", o.CAPProvider, "service instance answering 22/CAP basic-request and certificate-request (Kaa's CCM)")
 	fs.DurationVar(&o.AuthTimeout, "auth-timeout", o.AuthTimeout, `wait for the CAP provider's verdict on an MQTT CONNECT before refusing it with "server unavailable"`)
@@ -356,6 +360,9 @@ func (o *Options) validate() error {
 	}
 	if err := httpx.ValidPrefix(o.PathPrefix); err != nil {
 		errs = append(errs, fmt.Errorf("path-prefix: %w", err))
+	}
+	if o.Pprof && o.RESTAddr == "" {
+		errs = append(errs, errors.New("pprof needs rest-addr (profiles are served on the management address)"))
 	}
 	if o.ClientCA != "" && o.MQTTSAddr == "" {
 		errs = append(errs, errors.New("client-ca needs mqtts-addr (X.509 client authentication is on MQTT/TLS)"))
