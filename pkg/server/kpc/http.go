@@ -85,7 +85,7 @@ func (s *Server) serveKP(w http.ResponseWriter, r *http.Request) {
 	}
 	var endpointID *string
 	if req.Token != "" {
-		res, errReply := s.identify(r.Context(), appName, req.Token)
+		res, errReply := s.identifyCached(r.Context(), appName, req.Token)
 		if errReply != nil {
 			s.metrics.request(transportHTTP, req.Extension, errReply.status)
 			writeKPError(w, errReply.status, errReply.reason)

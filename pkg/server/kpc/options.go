@@ -89,6 +89,12 @@ type Options struct {
 	RequestTimeout time.Duration
 	// MaxPayload bounds one request payload (MQTT packet size and HTTP body).
 	MaxPayload int
+	// TokenCacheSize bounds the endpoint tokens 1/KP over HTTP remembers
+	// (0 disables the cache); TokenCacheTTL is how long one is trusted
+	// without asking the ECAP provider again. Revocation events drop
+	// entries at once.
+	TokenCacheSize int
+	TokenCacheTTL  time.Duration
 	// Apps is the Kaa application configuration (kaa.applications / kaa.extension-instances).
 	Apps kaaconfig.AppConfig
 
@@ -243,6 +249,8 @@ func DefaultOptions() Options {
 		AuthTimeout:    DefaultAuthTimeout,
 		RequestTimeout: DefaultRequestTimeout,
 		MaxPayload:     DefaultMaxPayload,
+		TokenCacheSize: DefaultTokenCacheSize,
+		TokenCacheTTL:  DefaultTokenCacheTTL,
 		DeviceLimits:   DefaultDeviceLimits(),
 	}
 }
@@ -274,6 +282,8 @@ func (o *Options) BindFlags(fs *pflag.FlagSet) {
 	fs.StringSliceVar(&o.Issuers, "issuer", o.Issuers, "static tenant issuer of JWTs for GET /api/v1/sessions, tenant=URL (repeatable)")
 	fs.DurationVar(&o.RequestTimeout, "request-timeout", o.RequestTimeout, "wait for an extension's answer before replying 504")
 	fs.IntVar(&o.MaxPayload, "max-payload", o.MaxPayload, "largest request payload in bytes (MQTT and HTTP)")
+	fs.IntVar(&o.TokenCacheSize, "token-cache-size", o.TokenCacheSize, "endpoint tokens 1/KP over HTTP remembers, least recently used dropped first (0 disables: every request asks the ECAP provider)")
+	fs.DurationVar(&o.TokenCacheTTL, "token-cache-ttl", o.TokenCacheTTL, "how long 1/KP over HTTP trusts a resolved endpoint token before asking the ECAP provider again (revocations drop it at once)")
 	o.DeviceLimits.BindFlags(fs)
 }
 
@@ -360,6 +370,12 @@ func (o *Options) validate() error {
 	}
 	if err := httpx.ValidPrefix(o.PathPrefix); err != nil {
 		errs = append(errs, fmt.Errorf("path-prefix: %w", err))
+	}
+	if o.TokenCacheSize < 0 {
+		errs = append(errs, fmt.Errorf("token cache size %d must not be negative", o.TokenCacheSize))
+	}
+	if o.TokenCacheSize > 0 && o.TokenCacheTTL <= 0 {
+		errs = append(errs, fmt.Errorf("token cache ttl %v must be positive (or token-cache-size 0)", o.TokenCacheTTL))
 	}
 	if o.Pprof && o.RESTAddr == "" {
 		errs = append(errs, errors.New("pprof needs rest-addr (profiles are served on the management address)"))

@@ -306,6 +306,23 @@ func (s *Server) onTokenResponse(m *nats.Msg) {
 	s.tokenReplies.deliver(resp.CorrelationID, r)
 }
 
+// identifyCached is identify through the token cache (1/KP over HTTP).
+func (s *Server) identifyCached(ctx context.Context, appName, token string) (tokenResult, *reply) {
+	res, gen, ok := s.tokens.get(appName, token)
+	if ok {
+		s.metrics.tokenCache.WithLabelValues("hit").Inc()
+		return res, nil
+	}
+	if s.tokens != nil {
+		s.metrics.tokenCache.WithLabelValues("miss").Inc()
+	}
+	res, errReply := s.identify(ctx, appName, token)
+	if errReply == nil {
+		s.tokens.put(appName, token, res, gen)
+	}
+	return res, errReply
+}
+
 // identify resolves a token to an endpoint, or returns the error reply.
 func (s *Server) identify(ctx context.Context, appName, token string) (tokenResult, *reply) {
 	res, err := s.resolveToken(ctx, appName, token)

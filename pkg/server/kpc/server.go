@@ -59,6 +59,7 @@ type Server struct {
 	restSrv  *httpx.Server
 	sessions *sessionRegistry
 	pending  *pendingTable
+	tokens   *tokenCache // of 1/KP over HTTP; nil when off
 	metrics  *metrics
 	admin    *adminAPI
 	auth     auth.Authenticator // of GET /api/v1/sessions
@@ -93,6 +94,7 @@ func New(opts Options) (*Server, error) {
 		log:                  log.With("service", "kpc", "replica", opts.ReplicaID),
 		sessions:             newSessionRegistry(),
 		pending:              newPendingTable(),
+		tokens:               newTokenCache(opts.TokenCacheSize, opts.TokenCacheTTL, time.Now),
 		policies:             newPolicies(opts.Apps.Tenants),
 		espReplySubject:      ism.ReplicaSubject(opts.ReplicaID, ism.ProtoESP, ism.MsgExtensionData),
 		ecapReplySubject:     ism.ReplicaSubject(opts.ReplicaID, ism.ProtoECAP, ism.MsgEPTokenResponse),
@@ -125,6 +127,21 @@ func (s *Server) Start(ctx context.Context) error {
 		return err
 	}
 	s.nc = nc
+	// Revocation events sent while disconnected are lost: forget every
+	// cached token on both edges of the gap.
+	onDisconnect, onReconnect := nc.Opts.DisconnectedErrCB, nc.Opts.ReconnectedCB
+	nc.SetDisconnectErrHandler(func(c *nats.Conn, err error) {
+		s.tokens.clear()
+		if onDisconnect != nil {
+			onDisconnect(c, err)
+		}
+	})
+	nc.SetReconnectHandler(func(c *nats.Conn) {
+		s.tokens.clear()
+		if onReconnect != nil {
+			onReconnect(c)
+		}
+	})
 	subs := []struct {
 		subj string
 		fn   nats.MsgHandler
