@@ -36,6 +36,9 @@ const (
 	transportHTTP = "http"
 )
 
+// mochiReadBuffer is the read buffer of one MQTT connection.
+const mochiReadBuffer = 512
+
 // Server is one KPC replica.
 type Server struct {
 	opts Options
@@ -236,8 +239,9 @@ func (s *Server) startMQTT() error {
 	caps.ReceiveMaximum = uint16(s.opts.MaxInFlight) // inbound QoS 2 awaiting PUBREL
 	caps.MaximumInflight = uint16(s.opts.MaxInFlight)
 	// mochi allocates this queue per client up front (8192 pointers by
-	// default); it carries only routed messages, and KPC routes none.
-	caps.MaximumClientWritesPending = 64
+	// default); it carries only routed messages, and KPC routes none
+	// (replies are written straight to their client, see writePublish).
+	caps.MaximumClientWritesPending = 8
 	s.mqtt = mqtt.New(&mqtt.Options{
 		Capabilities: caps,
 		Logger:       newMochiLogger(s.log.With("component", "mqtt")),
@@ -245,6 +249,11 @@ func (s *Server) startMQTT() error {
 		// Serve, then cleared) instead of every second, which also spares a
 		// stop-the-world ReadMemStats per second.
 		SysTopicResendInterval: math.MaxInt32,
+		// Allocated per client at accept (2 KiB by default) and held while
+		// it idles. A packet larger than the buffer is read straight into
+		// its own slice, so a small one costs only more reads when small
+		// packets arrive back to back.
+		ClientNetReadBufferSize: mochiReadBuffer,
 	})
 	if err := s.mqtt.AddHook(&hook{s: s}, nil); err != nil {
 		return fmt.Errorf("mqtt hook: %w", err)
