@@ -77,6 +77,9 @@ type Server struct {
 	capBasicReplySubject string
 	capCertReplySubject  string
 
+	espSubjects  sync.Map // extension instance -> 4/ESP ClientData subject (espSubject)
+	espSubjectsN atomic.Int32
+
 	httpRequestIDs atomic.Uint32
 	draining       atomic.Bool
 	shutdownOnce   sync.Once
