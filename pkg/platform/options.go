@@ -102,6 +102,9 @@ func (o *Options) BindFlags(fs *pflag.FlagSet) {
 		flagset.Reuse{Name: "http-addr", Usage: "1/KP over HTTP listen address"},
 		flagset.Reuse{Name: "rest-addr", Usage: "KPC management listen address (/health, /metrics, /api/v1/cert; /api/v1/sessions with the admin token)"},
 		flagset.Reuse{Name: "request-timeout"},
+		flagset.Reuse{Name: "token-cache-size"},
+		flagset.Reuse{Name: "token-cache-ttl"},
+		flagset.Reuse{Name: "pprof", Usage: "serve Go profiles of KPC under /debug/pprof/ on --rest-addr, with the admin token"},
 		flagset.Reuse{Name: "tls-hosts", Usage: "host names and IPs of the platform certificate made on first start (default localhost,127.0.0.1,::1; delete <data-dir>/kpc-tls.* to make a new one)"},
 	)
 	b := flagset.Scratch()

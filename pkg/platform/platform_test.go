@@ -48,8 +48,11 @@ func TestBindFlags(t *testing.T) {
 			t.Errorf("up has --%s, which the platform sets itself", absent)
 		}
 	}
-	if err := fs.Parse([]string{"--rest-addr", ":1", "--bcx-addr", ":2", "--provider-addr", ":3", "--s3-bucket", "b", "--bcx-token-ttl", "1m"}); err != nil {
+	if err := fs.Parse([]string{"--rest-addr", ":1", "--bcx-addr", ":2", "--provider-addr", ":3", "--s3-bucket", "b", "--bcx-token-ttl", "1m", "--pprof"}); err != nil {
 		t.Fatal(err)
+	}
+	if !o.KPC.Pprof {
+		t.Error("--pprof did not turn KPC's profiles on")
 	}
 	if o.KPC.RESTAddr != ":1" || o.BCX.RESTAddr != ":2" || o.Provider.RESTAddr != ":3" || o.BCX.Blobs.S3.Bucket != "b" || o.BCX.TokenTTL != time.Minute {
 		t.Errorf("flags wrote %q %q %q %q %v", o.KPC.RESTAddr, o.BCX.RESTAddr, o.Provider.RESTAddr, o.BCX.Blobs.S3.Bucket, o.BCX.TokenTTL)

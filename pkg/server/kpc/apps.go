@@ -16,6 +16,7 @@ func (s *Server) SetApps(c kaaconfig.AppConfig) error {
 		return fmt.Errorf("kpc applications: %w", err)
 	}
 	s.apps.Store(&c)
+	s.tokens.clear() // an application may have gone, or moved to another tenant
 	return nil
 }
 

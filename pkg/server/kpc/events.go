@@ -42,6 +42,7 @@ func (s *Server) onTokenRevoked(m *nats.Msg) {
 		s.log.Warn("bad token revoked event", "subject", m.Subject, "error", err)
 		return
 	}
+	s.tokens.revoke(ev.EndpointID, ev.TokenIDs)
 	for _, sess := range s.sessions.forTokenIDs(ev.TokenIDs) {
 		s.log.Info("closing session: endpoint token revoked", "client", sess.cl.ID, "endpointId", ev.EndpointID)
 		sess.cl.Stop(errTokenRevoked)

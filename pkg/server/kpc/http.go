@@ -85,7 +85,7 @@ func (s *Server) serveKP(w http.ResponseWriter, r *http.Request) {
 	}
 	var endpointID *string
 	if req.Token != "" {
-		res, errReply := s.identify(r.Context(), appName, req.Token)
+		res, errReply := s.identifyCached(r.Context(), appName, req.Token)
 		if errReply != nil {
 			s.metrics.request(transportHTTP, req.Extension, errReply.status)
 			writeKPError(w, errReply.status, errReply.reason)
@@ -158,5 +158,6 @@ func (s *Server) restHandler() http.Handler {
 		}
 		_ = json.NewEncoder(w).Encode(map[string]any{"replicaId": s.opts.ReplicaID, "sessions": sessions})
 	})))
+	s.mountPprof(mux)
 	return httpx.JSONErrors(mux)
 }

@@ -24,6 +24,7 @@ type metrics struct {
 	adjusted       *prometheus.CounterVec
 	auth           *prometheus.CounterVec
 	configEvents   *prometheus.CounterVec
+	tokenCache     *prometheus.CounterVec
 
 	// extension label values are bounded: a client may invent names.
 	mu        sync.Mutex
@@ -101,10 +102,13 @@ func newMetrics(sessions, connections func() float64) *metrics {
 		configEvents: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "kaa_kpc_config_events_total", Help: "17/SCMP tenant configuration events by result (applied, invalid).",
 		}, []string{"result"}),
+		tokenCache: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kaa_kpc_token_cache_total", Help: "1/KP over HTTP endpoint token lookups in the token cache by result (hit, miss).",
+		}, []string{"result"}),
 		extLabels: make(map[string]struct{}),
 	}
 	m.reg.MustRegister(m.sessions, m.requests, m.latency, m.natsErrors, m.repliesDropped, m.lateReplies, m.rejected,
-		m.rejectedSubs, m.connections, m.closed, m.adjusted, m.auth, m.configEvents,
+		m.rejectedSubs, m.connections, m.closed, m.adjusted, m.auth, m.configEvents, m.tokenCache,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

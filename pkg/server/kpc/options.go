@@ -66,6 +66,9 @@ type Options struct {
 	PathPrefix string
 	// RESTAddr is the management listen address (/health, /metrics); "" disables it.
 	RESTAddr string
+	// Pprof serves net/http/pprof under /debug/pprof/ on RESTAddr, with
+	// the credentials of /api/v1/sessions.
+	Pprof bool
 	// ECAPProvider is the service instance answering ep-token-request (Kaa's CM).
 	ECAPProvider string
 	// CAPProvider is the service instance answering 22/CAP basic-request
@@ -86,6 +89,12 @@ type Options struct {
 	RequestTimeout time.Duration
 	// MaxPayload bounds one request payload (MQTT packet size and HTTP body).
 	MaxPayload int
+	// TokenCacheSize bounds the endpoint tokens 1/KP over HTTP remembers
+	// (0 disables the cache); TokenCacheTTL is how long one is trusted
+	// without asking the ECAP provider again. Revocation events drop
+	// entries at once.
+	TokenCacheSize int
+	TokenCacheTTL  time.Duration
 	// Apps is the Kaa application configuration (kaa.applications / kaa.extension-instances).
 	Apps kaaconfig.AppConfig
 
@@ -240,6 +249,8 @@ func DefaultOptions() Options {
 		AuthTimeout:    DefaultAuthTimeout,
 		RequestTimeout: DefaultRequestTimeout,
 		MaxPayload:     DefaultMaxPayload,
+		TokenCacheSize: DefaultTokenCacheSize,
+		TokenCacheTTL:  DefaultTokenCacheTTL,
 		DeviceLimits:   DefaultDeviceLimits(),
 	}
 }
@@ -263,6 +274,7 @@ func (o *Options) BindFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.HTTPSAddr, "https-addr", o.HTTPSAddr, `HTTPS listen address, e.g. :8443: 1/KP over HTTP, MQTT over WebSocket on /ws, /api/v1/cert, /health ("" disables; needs --tls-cert/--tls-key or --tls-generate)`)
 	fs.StringVar(&o.PathPrefix, "path-prefix", o.PathPrefix, "serve the paths of --http-addr and --https-addr under this prefix, e.g. /kpc as in Kaa's cloud (https://<host>/kpc/kp1/...)")
 	fs.StringVar(&o.RESTAddr, "rest-addr", o.RESTAddr, `management listen address: /health, /metrics, /api/v1/cert, /api/v1/sessions ("" disables)`)
+	fs.BoolVar(&o.Pprof, "pprof", o.Pprof, "serve Go profiles under /debug/pprof/ on --rest-addr (with the credentials of /api/v1/sessions)")
 	fs.StringVar(&o.ECAPProvider, "ecap-provider", o.ECAPProvider, "service instance answering ECAP ep-token-request (Kaa's CM)")
 	fs.StringVar(&o.CAPProvider, "cap-provider", o.CAPProvider, "service instance answering 22/CAP basic-request and certificate-request (Kaa's CCM)")
 	fs.DurationVar(&o.AuthTimeout, "auth-timeout", o.AuthTimeout, `wait for the CAP provider's verdict on an MQTT CONNECT before refusing it with "server unavailable"`)
@@ -270,6 +282,8 @@ func (o *Options) BindFlags(fs *pflag.FlagSet) {
 	fs.StringSliceVar(&o.Issuers, "issuer", o.Issuers, "static tenant issuer of JWTs for GET /api/v1/sessions, tenant=URL (repeatable)")
 	fs.DurationVar(&o.RequestTimeout, "request-timeout", o.RequestTimeout, "wait for an extension's answer before replying 504")
 	fs.IntVar(&o.MaxPayload, "max-payload", o.MaxPayload, "largest request payload in bytes (MQTT and HTTP)")
+	fs.IntVar(&o.TokenCacheSize, "token-cache-size", o.TokenCacheSize, "endpoint tokens 1/KP over HTTP remembers, least recently used dropped first (0 disables: every request asks the ECAP provider)")
+	fs.DurationVar(&o.TokenCacheTTL, "token-cache-ttl", o.TokenCacheTTL, "how long 1/KP over HTTP trusts a resolved endpoint token before asking the ECAP provider again (revocations drop it at once)")
 	o.DeviceLimits.BindFlags(fs)
 }
 
@@ -356,6 +370,15 @@ func (o *Options) validate() error {
 	}
 	if err := httpx.ValidPrefix(o.PathPrefix); err != nil {
 		errs = append(errs, fmt.Errorf("path-prefix: %w", err))
+	}
+	if o.TokenCacheSize < 0 {
+		errs = append(errs, fmt.Errorf("token cache size %d must not be negative", o.TokenCacheSize))
+	}
+	if o.TokenCacheSize > 0 && o.TokenCacheTTL <= 0 {
+		errs = append(errs, fmt.Errorf("token cache ttl %v must be positive (or token-cache-size 0)", o.TokenCacheTTL))
+	}
+	if o.Pprof && o.RESTAddr == "" {
+		errs = append(errs, errors.New("pprof needs rest-addr (profiles are served on the management address)"))
 	}
 	if o.ClientCA != "" && o.MQTTSAddr == "" {
 		errs = append(errs, errors.New("client-ca needs mqtts-addr (X.509 client authentication is on MQTT/TLS)"))

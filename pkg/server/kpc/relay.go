@@ -31,6 +31,10 @@ type pendingRequest struct {
 	deliver   func(reply)     // exactly once, from whoever removes the entry
 	gone      <-chan struct{} // closed when nobody can receive the reply any more (session closed, HTTP client left)
 	timer     *time.Timer
+	// cd is the request as sent; here rather than on its own, since
+	// Marshal's interface moves it to the heap anyway (one allocation less
+	// per request).
+	cd ism.ClientData
 }
 
 const pendingShards = 64
@@ -110,7 +114,9 @@ func (t *pendingTable) awaited() int {
 // when the requester can no longer receive it (a shutdown stops waiting then).
 func (s *Server) relay(req kp.Request, endpointID *string, payload []byte, transport string, gone <-chan struct{}, deliver func(reply)) {
 	start := time.Now()
-	cd := ism.ClientData{
+	p := &pendingRequest{req: req, transport: transport, start: start, deliver: deliver, gone: gone}
+	cd := &p.cd
+	*cd = ism.ClientData{
 		CorrelationID:  ism.NewCorrelationID(),
 		Timestamp:      start.UnixMilli(),
 		Timeout:        s.opts.RequestTimeout.Milliseconds(),
@@ -120,16 +126,15 @@ func (s *Server) relay(req kp.Request, endpointID *string, payload []byte, trans
 		Payload:        payload,
 	}
 	if req.HasRequestID {
-		id := req.RequestID
-		cd.RequestID = &id
+		cd.RequestID = &p.req.RequestID
 	}
-	data, err := ism.Marshal(&cd)
+	data, err := ism.Marshal(cd)
+	cd.Payload = nil // held until the answer: not the payload too
 	if err != nil {
 		s.metrics.natsErrors.WithLabelValues("encode").Inc()
 		deliver(reply{status: http.StatusInternalServerError, reason: "cannot encode request"})
 		return
 	}
-	p := &pendingRequest{req: req, transport: transport, start: start, deliver: deliver, gone: gone}
 	s.pending.put(cd.CorrelationID, p)
 	p.timer = time.AfterFunc(s.opts.RequestTimeout, func() {
 		if p := s.pending.take(cd.CorrelationID); p != nil {
@@ -138,7 +143,7 @@ func (s *Server) relay(req kp.Request, endpointID *string, payload []byte, trans
 		}
 	})
 	msg := &nats.Msg{
-		Subject: ism.ServiceSubject(req.Extension, ism.ProtoESP, ism.MsgClientData),
+		Subject: s.espSubject(req.Extension),
 		Reply:   requestReplySubject(s.espReplySubject, cd.CorrelationID),
 		Data:    data,
 	}
@@ -150,6 +155,25 @@ func (s *Server) relay(req kp.Request, endpointID *string, payload []byte, trans
 			s.observe(p, http.StatusServiceUnavailable)
 		}
 	}
+}
+
+// maxESPSubjects bounds the extension subjects espSubject remembers: the
+// extensions an application config allows, so few.
+const maxESPSubjects = 1024
+
+// espSubject is the 4/ESP ClientData subject of an extension instance,
+// built once per instance instead of once per request.
+func (s *Server) espSubject(ext string) string {
+	if v, ok := s.espSubjects.Load(ext); ok {
+		return v.(string)
+	}
+	subj := ism.ServiceSubject(ext, ism.ProtoESP, ism.MsgClientData)
+	if s.espSubjectsN.Load() < maxESPSubjects {
+		if _, loaded := s.espSubjects.LoadOrStore(ext, subj); !loaded {
+			s.espSubjectsN.Add(1)
+		}
+	}
+	return subj
 }
 
 func (s *Server) observe(p *pendingRequest, status int) {
@@ -304,6 +328,23 @@ func (s *Server) onTokenResponse(m *nats.Msg) {
 		r.status, r.reason = http.StatusForbidden, "token provider returned no endpoint"
 	}
 	s.tokenReplies.deliver(resp.CorrelationID, r)
+}
+
+// identifyCached is identify through the token cache (1/KP over HTTP).
+func (s *Server) identifyCached(ctx context.Context, appName, token string) (tokenResult, *reply) {
+	res, gen, ok := s.tokens.get(appName, token)
+	if ok {
+		s.metrics.tokenCache.WithLabelValues("hit").Inc()
+		return res, nil
+	}
+	if s.tokens != nil {
+		s.metrics.tokenCache.WithLabelValues("miss").Inc()
+	}
+	res, errReply := s.identify(ctx, appName, token)
+	if errReply == nil {
+		s.tokens.put(appName, token, res, gen)
+	}
+	return res, errReply
 }
 
 // identify resolves a token to an endpoint, or returns the error reply.

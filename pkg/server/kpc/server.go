@@ -36,6 +36,9 @@ const (
 	transportHTTP = "http"
 )
 
+// mochiReadBuffer is the read buffer of one MQTT connection.
+const mochiReadBuffer = 512
+
 // Server is one KPC replica.
 type Server struct {
 	opts Options
@@ -59,6 +62,7 @@ type Server struct {
 	restSrv  *httpx.Server
 	sessions *sessionRegistry
 	pending  *pendingTable
+	tokens   *tokenCache // of 1/KP over HTTP; nil when off
 	metrics  *metrics
 	admin    *adminAPI
 	auth     auth.Authenticator // of GET /api/v1/sessions
@@ -72,6 +76,9 @@ type Server struct {
 	ecapReplySubject     string
 	capBasicReplySubject string
 	capCertReplySubject  string
+
+	espSubjects  sync.Map // extension instance -> 4/ESP ClientData subject (espSubject)
+	espSubjectsN atomic.Int32
 
 	httpRequestIDs atomic.Uint32
 	draining       atomic.Bool
@@ -93,6 +100,7 @@ func New(opts Options) (*Server, error) {
 		log:                  log.With("service", "kpc", "replica", opts.ReplicaID),
 		sessions:             newSessionRegistry(),
 		pending:              newPendingTable(),
+		tokens:               newTokenCache(opts.TokenCacheSize, opts.TokenCacheTTL, time.Now),
 		policies:             newPolicies(opts.Apps.Tenants),
 		espReplySubject:      ism.ReplicaSubject(opts.ReplicaID, ism.ProtoESP, ism.MsgExtensionData),
 		ecapReplySubject:     ism.ReplicaSubject(opts.ReplicaID, ism.ProtoECAP, ism.MsgEPTokenResponse),
@@ -125,6 +133,21 @@ func (s *Server) Start(ctx context.Context) error {
 		return err
 	}
 	s.nc = nc
+	// Revocation events sent while disconnected are lost: forget every
+	// cached token on both edges of the gap.
+	onDisconnect, onReconnect := nc.Opts.DisconnectedErrCB, nc.Opts.ReconnectedCB
+	nc.SetDisconnectErrHandler(func(c *nats.Conn, err error) {
+		s.tokens.clear()
+		if onDisconnect != nil {
+			onDisconnect(c, err)
+		}
+	})
+	nc.SetReconnectHandler(func(c *nats.Conn) {
+		s.tokens.clear()
+		if onReconnect != nil {
+			onReconnect(c)
+		}
+	})
 	subs := []struct {
 		subj string
 		fn   nats.MsgHandler
@@ -219,8 +242,9 @@ func (s *Server) startMQTT() error {
 	caps.ReceiveMaximum = uint16(s.opts.MaxInFlight) // inbound QoS 2 awaiting PUBREL
 	caps.MaximumInflight = uint16(s.opts.MaxInFlight)
 	// mochi allocates this queue per client up front (8192 pointers by
-	// default); it carries only routed messages, and KPC routes none.
-	caps.MaximumClientWritesPending = 64
+	// default); it carries only routed messages, and KPC routes none
+	// (replies are written straight to their client, see writePublish).
+	caps.MaximumClientWritesPending = 8
 	s.mqtt = mqtt.New(&mqtt.Options{
 		Capabilities: caps,
 		Logger:       newMochiLogger(s.log.With("component", "mqtt")),
@@ -228,6 +252,11 @@ func (s *Server) startMQTT() error {
 		// Serve, then cleared) instead of every second, which also spares a
 		// stop-the-world ReadMemStats per second.
 		SysTopicResendInterval: math.MaxInt32,
+		// Allocated per client at accept (2 KiB by default) and held while
+		// it idles. A packet larger than the buffer is read straight into
+		// its own slice, so a small one costs only more reads when small
+		// packets arrive back to back.
+		ClientNetReadBufferSize: mochiReadBuffer,
 	})
 	if err := s.mqtt.AddHook(&hook{s: s}, nil); err != nil {
 		return fmt.Errorf("mqtt hook: %w", err)

@@ -72,8 +72,8 @@ type session struct {
 	unacked   map[uint16]int          // packet id -> size of a QoS 1 reply not yet acknowledged
 	writing   bool                    // a writer goroutine is running
 	broken    bool                    // a write failed: the connection is going away
-	byToken   map[string]*endpointRef // appName + "\x00" + token
-	endpoints map[string]*endpointRef // endpointID
+	byToken   map[string]*endpointRef // appName + "\x00" + token; nil until the first
+	endpoints map[string]*endpointRef // endpointID; nil until the first
 	closed    bool
 	done      chan struct{}
 	acked     chan struct{} // wakes a writer waiting for window room
@@ -86,8 +86,6 @@ func newSession(cl *mqtt.Client, id identity, limits sessionLimits) *session {
 		auth:      id,
 		transport: transportOf(cl.Net.Listener),
 		limits:    limits,
-		byToken:   make(map[string]*endpointRef),
-		endpoints: make(map[string]*endpointRef),
 		done:      make(chan struct{}),
 		acked:     make(chan struct{}, 1),
 	}
@@ -147,6 +145,10 @@ func (s *session) cached(appName, token string) *endpointRef {
 func (s *session) remember(ref *endpointRef) (newEndpoint bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.byToken == nil { // most sessions never resolve a token: no maps until one does
+		s.byToken = make(map[string]*endpointRef, 1)
+		s.endpoints = make(map[string]*endpointRef, 1)
+	}
 	s.byToken[tokenKey(ref.appName, ref.token)] = ref
 	if _, ok := s.endpoints[ref.endpointID]; ok {
 		return false
