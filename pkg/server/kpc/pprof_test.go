@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kaactl/kaactl/internal/testenv"
 	"github.com/kaactl/kaactl/pkg/server/kpc"
 )
 
@@ -65,10 +66,10 @@ func TestPprofWithoutAuthenticator(t *testing.T) {
 		defer cancel()
 		_ = k.Shutdown(ctx)
 	})
-	if resp, body := get(t, "http://"+k.RESTAddr()+"/debug/pprof/heap"); resp.StatusCode != http.StatusOK {
+	if resp, body := testenv.Get(t, "http://"+k.RESTAddr()+"/debug/pprof/heap"); resp.StatusCode != http.StatusOK {
 		t.Fatalf("heap: %d %s", resp.StatusCode, body)
 	}
-	if resp, _ := get(t, "http://"+k.RESTAddr()+"/api/v1/sessions"); resp.StatusCode != http.StatusUnauthorized {
+	if resp, _ := testenv.Get(t, "http://"+k.RESTAddr()+"/api/v1/sessions"); resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("sessions stay closed: %d", resp.StatusCode)
 	}
 }
