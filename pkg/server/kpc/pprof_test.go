@@ -48,7 +48,7 @@ func TestPprof(t *testing.T) {
 }
 
 // TestPprofWithoutAuthenticator: a replica that cannot verify callers (no
-// admin token, no issuer) serves the profiles its operator turned on.
+// admin token, no issuer) keeps its profiles closed, like its sessions.
 func TestPprofWithoutAuthenticator(t *testing.T) {
 	p := startPlatform(t, nil)
 	o := kpc.DefaultOptions()
@@ -66,8 +66,8 @@ func TestPprofWithoutAuthenticator(t *testing.T) {
 		defer cancel()
 		_ = k.Shutdown(ctx)
 	})
-	if resp, body := testenv.Get(t, "http://"+k.RESTAddr()+"/debug/pprof/heap"); resp.StatusCode != http.StatusOK {
-		t.Fatalf("heap: %d %s", resp.StatusCode, body)
+	if resp, body := testenv.Get(t, "http://"+k.RESTAddr()+"/debug/pprof/heap"); resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("heap without credentials: %d %s", resp.StatusCode, body)
 	}
 	if resp, _ := testenv.Get(t, "http://"+k.RESTAddr()+"/api/v1/sessions"); resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("sessions stay closed: %d", resp.StatusCode)
