@@ -38,7 +38,10 @@ func newEndpoint(r *run, i int) *endpoint {
 	close(lost)
 	e := &endpoint{r: r, i: i, token: r.o.Tokens(i), scen: r.scenarios[i], pending: map[uint64]call{},
 		lost: true, lostCh: lost, done: make(chan struct{}, 1)}
-	if !r.payload.perRequest {
+	switch {
+	case r.static != nil:
+		e.payload = r.static
+	case !r.payload.perRequest:
 		e.payload = r.payload.render(i, e.token, 0, time.Time{})
 	}
 	return e

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 )
 
@@ -53,6 +52,7 @@ type Report struct {
 	Elapsed       time.Duration     // of the load phase
 	RampElapsed   time.Duration
 	CPUPerRequest time.Duration // the simulator's own process CPU (user+sys) per finished request and upload
+	CPU           CPUUse        // the simulator's own CPU over the load phase, and whether it saturated
 	Interrupted   bool          // the context was cancelled before the run ended
 
 	// Uploaded are the paths of the blobs stored, with Options.KeepUploads
@@ -84,6 +84,8 @@ type run struct {
 	gate      *gate      // holds the mix's weights in operations started (nil: one scenario)
 	blob      []byte
 	kpHTTP    *http.Client // 1/KP over HTTP
+	keeper    *keeper      // pings the MQTT connections
+	static    []byte       // the kp payload of every endpoint, when the template has no placeholder
 	bcxHTTP   *http.Client // uploads
 
 	hist, upHist, connHist histogram
@@ -134,14 +136,6 @@ func newRunID() string {
 	return hex.EncodeToString(b[:])
 }
 
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // Run connects o.Endpoints endpoints (at o.ConnectRate), then runs each
 // endpoint's scenario until o.Duration passes or o.Requests are done, waits
 // up to o.Timeout for the replies still due, and disconnects. progress, if
@@ -161,7 +155,10 @@ func Run(ctx context.Context, o Options, progress func(Snapshot)) (Report, error
 		}
 	}
 	r := &run{o: o, transport: transport, runID: newRunID(), payload: tpl, errs: map[string]int64{}, samples: map[string]string{},
-		scenarios: o.Scenario.Assign(o.Endpoints), gate: newGate(o.Scenario)}
+		scenarios: o.Scenario.Assign(o.Endpoints), gate: newGate(o.Scenario), keeper: newKeeper()}
+	if !tpl.hasPlaceholders() {
+		r.static = tpl.render(0, "", 0, time.Time{}) // shared: paho copies a payload into its packet
+	}
 	if o.Scenario.Has(ScenarioUpload) {
 		r.blob = make([]byte, o.BlobSize)
 		for i := range r.blob {
@@ -178,6 +175,8 @@ func Run(ctx context.Context, o Options, progress func(Snapshot)) (Report, error
 	cpu0 := cpuTime()
 	snap := func() Snapshot { return r.snapshot(began, cpu0) }
 	stopProgress := r.reportProgress(progress, snap)
+	stopKeeper := every(r.keeper.tick, r.keeper.sweep)
+	defer stopKeeper()
 
 	all, interrupted := r.ramp(ctx, began)
 	rampElapsed := time.Since(began)
@@ -185,11 +184,11 @@ func Run(ctx context.Context, o Options, progress func(Snapshot)) (Report, error
 	defer r.disconnectAll(all)
 
 	r.phase.Store("running")
-	loadStart := time.Now()
+	loadStart, loadCPU := time.Now(), cpuTime()
 	if !interrupted && (connected > 0 || o.Reconnect) {
 		interrupted = r.load(ctx, all)
 	}
-	loadElapsed := time.Since(loadStart)
+	loadElapsed, loadCPU := time.Since(loadStart), cpuTime()-loadCPU
 	r.phase.Store("done")
 	stopProgress()
 
@@ -198,6 +197,10 @@ func Run(ctx context.Context, o Options, progress func(Snapshot)) (Report, error
 		if !e.connectedOnce() {
 			rep.NeverConnected++
 		}
+	}
+	rep.CPU = cpuUse(loadCPU, loadElapsed, cores())
+	if loadElapsed <= 0 { // interrupted in the ramp: its CPU is all there is
+		rep.CPU = cpuUse(cpuTime()-cpu0, rampElapsed, cores())
 	}
 	if rep.Requests+rep.UploadAttempts > 0 {
 		rep.CPUPerRequest = (cpuTime() - cpu0) / time.Duration(rep.Requests+rep.UploadAttempts)
