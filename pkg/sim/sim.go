@@ -291,13 +291,25 @@ func (r *run) ramp(ctx context.Context, began time.Time) (all []*endpoint, inter
 
 // disconnectAll closes every connection, then the idle HTTP connections:
 // keep-alive ones, and spares the transport dialed but never used, would
-// otherwise hold a server's graceful shutdown.
+// otherwise hold a server's graceful shutdown. A thousand at a time: a
+// goroutine each (and paho's own for its DISCONNECT) would add a fleet's
+// worth of stacks at the very end of a run.
 func (r *run) disconnectAll(all []*endpoint) {
+	next := make(chan *endpoint)
 	var wg sync.WaitGroup
-	for _, e := range all {
+	for range min(len(all), 1024) {
 		wg.Add(1)
-		go func() { defer wg.Done(); e.disconnect() }()
+		go func() {
+			defer wg.Done()
+			for e := range next {
+				e.disconnect()
+			}
+		}()
 	}
+	for _, e := range all {
+		next <- e
+	}
+	close(next)
 	wg.Wait() // each disconnect is bounded (closePaho)
 	for _, hc := range []*http.Client{r.kpHTTP, r.bcxHTTP} {
 		if hc != nil {

@@ -156,6 +156,9 @@ func (r *run) dialMQTT(ctx context.Context, e *endpoint, gen uint64) (conn, erro
 			}
 			return nil, errors.New("subscribe: no SUBACK in time")
 		}
+		// paho's reader holds on to the last packet it read, and a SUBACK
+		// keeps a 1 KiB buffer: a PINGRESP takes its place at once.
+		nc.ping(r.o.Timeout)
 	}
 	r.keeper.add(nc)
 	return &mqttConn{cl: cl, prefix: prefix, token: e.token, qos: r.o.QoS}, nil
