@@ -112,7 +112,7 @@ func withKeepAlive(p []byte, seconds uint16) ([]byte, bool) {
 		return nil, false
 	}
 	i += 2 + (int(p[i])<<8 | int(p[i+1])) // protocol name
-	i += 2                              // protocol level, connect flags
+	i += 2                                // protocol level, connect flags
 	if i+2 > len(p) {
 		return nil, false
 	}
