@@ -330,6 +330,7 @@ func (r *run) load(ctx context.Context, all []*endpoint) (interrupted bool) {
 	// budget. When they have all ended, a budget run is over even if
 	// connect loops could churn on.
 	var lwg, spenders sync.WaitGroup
+	var timed []*timedLoop
 	for _, e := range all {
 		if !e.live() && e.scen != ScenarioConnect && !o.Reconnect {
 			continue // never connected (connect endpoints, and all with Reconnect, keep trying)
@@ -338,6 +339,10 @@ func (r *run) load(ctx context.Context, all []*endpoint) (interrupted bool) {
 		lwg.Add(1)
 		if spends {
 			spenders.Add(1)
+		}
+		if e.scen == ScenarioKP && r.timedKP() {
+			timed = append(timed, e.kpTimed(stop, func() { spenders.Done(); lwg.Done() }))
+			continue
 		}
 		r.gate.enter(e.scen) // before any loop starts, so no scenario runs ahead of one not started yet
 		go func() {
@@ -377,6 +382,9 @@ func (r *run) load(ctx context.Context, all []*endpoint) (interrupted bool) {
 		interrupted = true
 	}
 	close(stop)
+	for _, l := range timed {
+		l.end()
+	}
 	r.phase.Store("draining")
 	<-allDone // loops end promptly; uploads in flight finish (bounded by UploadTimeout, or ctx)
 	if !interrupted {
