@@ -31,6 +31,9 @@ type netConn struct {
 
 	wmu         sync.Mutex // paho's writes and the keeper's pings, a packet at a time
 	connectSent bool       // under wmu
+	held        []byte     // PUBACKs not written yet, under wmu (see Write)
+	heldBuf     [4 * 4]byte
+	flush       *time.Timer // writes held PUBACKs that no packet took along
 
 	wrote, read atomic.Bool // since the keeper's last sweep
 	closed      atomic.Bool
@@ -56,6 +59,11 @@ func (c *netConn) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// Write writes paho's packets. A PUBACK (of a QoS 1 reply) waits up to
+// holdAcks for the next packet and goes out with it in one write: in a
+// closed loop that is the next request, which the reply has just released,
+// so each request costs the simulator one write instead of two (and KPC a
+// read).
 func (c *netConn) Write(p []byte) (int, error) {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
@@ -68,7 +76,43 @@ func (c *netConn) Write(p []byte) (int, error) {
 	if !c.wrote.Load() {
 		c.wrote.Store(true)
 	}
-	return c.Conn.Write(p)
+	if isPuback(p) && len(c.held)+len(p) <= len(c.heldBuf) {
+		if len(c.held) == 0 {
+			c.held = c.heldBuf[:0]
+			if c.flush == nil {
+				c.flush = time.AfterFunc(holdAcks, c.writeHeld)
+			} else {
+				c.flush.Reset(holdAcks)
+			}
+		}
+		c.held = append(c.held, p...)
+		return len(p), nil
+	}
+	if len(c.held) == 0 {
+		return c.Conn.Write(p)
+	}
+	c.flush.Stop()
+	bufs := net.Buffers{c.held, p} // one writev on a TCP connection
+	c.held = nil
+	if _, err := bufs.WriteTo(c.Conn); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// holdAcks is how long a PUBACK waits for a packet to go out with.
+const holdAcks = time.Millisecond
+
+func isPuback(p []byte) bool { return len(p) == 4 && p[0] == 0x40 && p[1] == 2 }
+
+// writeHeld writes the PUBACKs no packet took along in time.
+func (c *netConn) writeHeld() {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if len(c.held) > 0 {
+		_, _ = c.Conn.Write(c.held) // a failure shows on paho's next write or read
+		c.held = nil
+	}
 }
 
 func (c *netConn) Close() error {

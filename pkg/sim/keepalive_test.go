@@ -6,6 +6,8 @@ import (
 	"io"
 	"net"
 	"os"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -146,5 +148,56 @@ func TestKeeper(t *testing.T) {
 	k.sweep()
 	if len(k.conns) != 0 {
 		t.Errorf("closed connection still kept: %d", len(k.conns))
+	}
+}
+
+// writes records what a netConn writes, one entry per Write.
+type writes struct {
+	net.Conn // nil: only Write is called
+	mu       sync.Mutex
+	got      [][]byte
+	wrote    chan struct{}
+}
+
+func (w *writes) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	w.got = append(w.got, bytes.Clone(p))
+	w.mu.Unlock()
+	w.wrote <- struct{}{}
+	return len(p), nil
+}
+
+func (w *writes) all() [][]byte {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return slices.Clone(w.got)
+}
+
+// TestHeldAcks: a PUBACK goes out with the next packet, after it in no
+// case, or on its own when none follows.
+func TestHeldAcks(t *testing.T) {
+	w := &writes{wrote: make(chan struct{}, 8)}
+	c := &netConn{Conn: w, connectSent: true}
+	puback := []byte{0x40, 0x02, 0x00, 0x07}
+	publish := []byte{0x32, 0x05, 0x00, 0x01, 'a', 0x00, 0x08}
+	if n, err := c.Write(puback); n != 4 || err != nil {
+		t.Fatalf("Write(PUBACK) = %d, %v", n, err)
+	}
+	if n, err := c.Write(publish); n != len(publish) || err != nil {
+		t.Fatalf("Write(PUBLISH) = %d, %v", n, err)
+	}
+	<-w.wrote
+	<-w.wrote
+	if got := bytes.Join(w.all(), nil); !bytes.Equal(got, append(bytes.Clone(puback), publish...)) {
+		t.Fatalf("wrote %x, want the PUBACK, then the PUBLISH", got)
+	}
+
+	// A PUBACK alone goes out when the hold ends.
+	if _, err := c.Write(puback); err != nil {
+		t.Fatal(err)
+	}
+	<-w.wrote
+	if got := w.all(); len(got) != 3 || !bytes.Equal(got[2], puback) {
+		t.Fatalf("wrote %x, want the lone PUBACK last", got)
 	}
 }
