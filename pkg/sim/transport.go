@@ -93,7 +93,11 @@ func (r *run) dialMQTT(ctx context.Context, e *endpoint, gen uint64) (conn, erro
 		SetClientID("kaasim-" + r.runID + "-" + strconv.Itoa(e.i) + "-" + strconv.FormatUint(gen, 10)).
 		SetAutoReconnect(false).SetConnectRetry(false).SetOrderMatters(true).SetCleanSession(true).
 		SetConnectTimeout(r.o.Timeout).SetWriteTimeout(0).SetKeepAlive(0).SetStore(noStore{}).
-		SetDefaultPublishHandler(func(_ paho.Client, m paho.Message) { e.onMessage(m.Topic(), m.Payload()) }).
+		// The reply's PUBACK first, then the reply (which may release the
+		// next request): so the PUBACK is already held when the request is
+		// written, and goes with it (see netConn.Write).
+		SetAutoAckDisabled(true).
+		SetDefaultPublishHandler(func(_ paho.Client, m paho.Message) { m.Ack(); e.onMessage(m.Topic(), m.Payload()) }).
 		SetConnectionLostHandler(func(_ paho.Client, err error) {
 			if nc != nil && nc.timedOut.Load() {
 				err = errPingTimeout
