@@ -31,6 +31,7 @@ type endpoint struct {
 	lostEarly uint64        // a connection lost before connect marked it live
 	lostCh    chan struct{} // closed when lost turns true
 	done      chan struct{} // a load request finished (closed loop wakes on it)
+	timed     *timedLoop    // the kp loop at a fixed rate, ended when the connection is lost
 }
 
 func newEndpoint(r *run, i int) *endpoint {
@@ -38,7 +39,10 @@ func newEndpoint(r *run, i int) *endpoint {
 	close(lost)
 	e := &endpoint{r: r, i: i, token: r.o.Tokens(i), scen: r.scenarios[i], pending: map[uint64]call{},
 		lost: true, lostCh: lost, done: make(chan struct{}, 1)}
-	if !r.payload.perRequest {
+	switch {
+	case r.static != nil:
+		e.payload = r.static
+	case !r.payload.perRequest:
 		e.payload = r.payload.render(i, e.token, 0, time.Time{})
 	}
 	return e
@@ -154,8 +158,14 @@ func (e *endpoint) lose(gen uint64, cause error) {
 	lostCh := e.lostCh // closed once the loss is counted: loops waiting on it may end the run
 	pend := e.pending
 	e.pending = map[uint64]call{}
+	timed := e.timed
 	e.mu.Unlock()
-	defer close(lostCh)
+	defer func() {
+		close(lostCh)
+		if timed != nil {
+			timed.end()
+		}
+	}()
 	e.r.connected.Add(-1)
 	e.r.lost.Add(1)
 	why := "connection lost"

@@ -36,10 +36,11 @@ endpoints the run provisioned and the blobs it uploaded once it is over.
 
 On a terminal a live dashboard shows progress (q or Ctrl-C stops the run and
 still prints the report); otherwise a progress line goes to stderr every few
-seconds. The report (table, or -o json) has connects/s, requests/s,
+seconds. The report (table, or -o json / -o yaml) has connects/s, requests/s,
 p50/p90/p99/max latency from a histogram, errors by kind, uploads and MB/s,
-and the simulator's own CPU per operation, so you can tell when the
-simulator is the bottleneck.
+and the simulator's own CPU: per operation, and as a share of its cores in
+the load phase (cpu_saturated at 90% or more: the simulator, not the
+server, may have set the figures).
 
 Exit status: 0 when the run passed; 1 when it failed, with the reason on one
 line (an endpoint never connected; without --reconnect, a connection failed

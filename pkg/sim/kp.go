@@ -1,6 +1,8 @@
 package sim
 
 import (
+	"math/rand/v2"
+	"sync"
 	"time"
 )
 
@@ -43,5 +45,102 @@ func (e *endpoint) kpLoop(stop <-chan struct{}) {
 		if !p.wait(stop, lost, e.done) {
 			return
 		}
+	}
+}
+
+// timedKP reports whether kp endpoints run as timed loops: at a fixed rate,
+// in a run of kp alone (no gate to wait at) that does not reconnect.
+func (r *run) timedKP() bool { return r.o.Rate > 0 && r.gate == nil && !r.o.Reconnect }
+
+// kpTimed is kpLoop at a fixed rate without a goroutine: a timer waits
+// between requests, where a goroutine and its ticker per endpoint would be a
+// tenth of what an endpoint of a large, slow fleet costs. The loop ends,
+// calling done once, when it finds stop closed, the connection lost or the
+// budget spent; the caller ends it at once when stop closes, and lose does
+// when the connection is lost.
+func (e *endpoint) kpTimed(stop <-chan struct{}, done func()) *timedLoop {
+	period := time.Duration(float64(time.Second) / e.r.o.Rate)
+	lost := e.lostChan()
+	first := time.Duration(rand.Int64N(int64(period) + 1)) // endpoints do not fire together
+	next := time.Now().Add(first)
+	l := &timedLoop{done: done}
+	l.start(first, func() (time.Duration, bool) {
+		select {
+		case <-stop:
+			return 0, false
+		case <-lost:
+			return 0, false
+		default:
+		}
+		if !e.sendLoad() {
+			return 0, false
+		}
+		next = next.Add(period) // on the rate's schedule, however late this one was
+		return max(time.Until(next), 0), true
+	})
+	e.mu.Lock()
+	e.timed = l
+	e.mu.Unlock()
+	select {
+	case <-lost: // lost before lose could see l
+		l.end()
+	default:
+	}
+	return l
+}
+
+// timedLoop runs fire on a timer until fire says stop or end is called,
+// then calls done, once.
+type timedLoop struct {
+	done func()
+
+	mu     sync.Mutex
+	t      *time.Timer
+	firing bool // fire runs: it calls done if the loop ends meanwhile
+	ended  bool
+}
+
+// start runs fire after d, and again after the delay it returns while it
+// returns true. fire runs one call at a time.
+func (l *timedLoop) start(d time.Duration, fire func() (time.Duration, bool)) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.t = time.AfterFunc(d, func() {
+		l.mu.Lock()
+		if l.ended {
+			l.mu.Unlock()
+			return // end called done
+		}
+		l.firing = true
+		l.mu.Unlock()
+		again, ok := fire()
+		l.mu.Lock()
+		l.firing = false
+		ended := l.ended || !ok
+		if ended {
+			l.ended = true
+		} else {
+			l.t.Reset(again)
+		}
+		l.mu.Unlock()
+		if ended {
+			l.done()
+		}
+	})
+}
+
+// end stops the loop; done is called now, or by the fire in progress.
+func (l *timedLoop) end() {
+	l.mu.Lock()
+	if l.ended {
+		l.mu.Unlock()
+		return
+	}
+	l.ended = true
+	l.t.Stop()
+	firing := l.firing
+	l.mu.Unlock()
+	if !firing {
+		l.done()
 	}
 }

@@ -74,6 +74,17 @@ func (t payloadTemplate) render(i int, tok string, seq uint64, now time.Time) []
 	return b
 }
 
+// hasPlaceholders reports whether the template renders differently per
+// endpoint or request.
+func (t payloadTemplate) hasPlaceholders() bool {
+	for _, p := range t.parts {
+		if p.v != "" {
+			return true
+		}
+	}
+	return false
+}
+
 // CheckPayloadTemplate reports whether s is a valid Options.Payload.
 func CheckPayloadTemplate(s string) error {
 	_, err := parseTemplate(s)

@@ -103,3 +103,33 @@ func runAsync(ctx context.Context, o sim.Options, progress func(sim.Snapshot)) <
 	}()
 	return ran
 }
+
+// TestSlowFleetEndsOnLoss: kp endpoints at a slow fixed rate (timed loops,
+// no goroutine waiting between requests) end as soon as KPC goes away, not
+// at their next request 20s later, so a budget run ends.
+func TestSlowFleetEndsOnLoss(t *testing.T) {
+	natsURL := startBackend(t, true)
+	k := startKPC(t, natsURL, "127.0.0.1:0", 2*time.Second)
+	stopped := make(chan struct{})
+	var once atomic.Bool
+	ran := runAsync(context.Background(), sim.Options{URL: "tcp://" + k.MQTTAddr(), Endpoints: 50, Rate: 0.05, Requests: 1_000_000},
+		func(s sim.Snapshot) {
+			if s.OK >= 2 && once.CompareAndSwap(false, true) {
+				close(stopped)
+			}
+		})
+	select {
+	case <-stopped:
+		shutdownKPC(t, k)
+	case res := <-ran:
+		t.Fatalf("run ended early: %+v, %v", res.rep, res.err)
+	}
+	select {
+	case res := <-ran:
+		if res.err != nil || res.rep.Interrupted || res.rep.Lost != 50 {
+			t.Errorf("report %+v, err %v", res.rep, res.err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("run still going 15s after its endpoints lost KPC")
+	}
+}

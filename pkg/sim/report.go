@@ -45,12 +45,18 @@ type reportJSON struct {
 	ElapsedS        float64           `json:"elapsed_s"`
 	RampS           float64           `json:"ramp_s"`
 	CPUPerRequestUs float64           `json:"cpu_per_request_us"`
+	CPUSeconds      float64           `json:"cpu_s"`
+	CPUCores        int               `json:"cpu_cores"`
+	CPUUtilization  float64           `json:"cpu_utilization"`
+	CPUSaturated    bool              `json:"cpu_saturated"`
 	Interrupted     bool              `json:"interrupted"`
 }
 
 // JSON encodes the report with snake_case keys; durations are in
-// milliseconds (p50_ms, ...), seconds (elapsed_s, ramp_s) or microseconds
-// (cpu_per_request_us).
+// milliseconds (p50_ms, ...), seconds (elapsed_s, ramp_s, cpu_s) or
+// microseconds (cpu_per_request_us); cpu_utilization is the share of
+// cpu_cores the simulator kept busy in the load phase, and cpu_saturated
+// says it was 90% or more (the figures then measure the simulator too).
 func (r Report) JSON() ([]byte, error) {
 	errs, samples := r.Errors, r.ErrorSamples
 	if errs == nil {
@@ -70,6 +76,7 @@ func (r Report) JSON() ([]byte, error) {
 		P50ms: ms(r.LatencyP50), P90ms: ms(r.LatencyP90), P99ms: ms(r.LatencyP99), Maxms: ms(r.LatencyMax),
 		Errors: errs, ErrorSamples: samples, ErrorCount: r.ErrorCount(), ElapsedS: r.Elapsed.Seconds(), RampS: r.RampElapsed.Seconds(),
 		CPUPerRequestUs: float64(r.CPUPerRequest) / float64(time.Microsecond), Interrupted: r.Interrupted,
+		CPUSeconds: r.CPU.Seconds, CPUCores: r.CPU.Cores, CPUUtilization: r.CPU.Utilization, CPUSaturated: r.CPU.Saturated,
 	})
 }
 
@@ -119,6 +126,7 @@ func (r Report) WriteTable(ios *output.IOStreams) error {
 		}
 	}
 	row("sim cpu/op", "%.1f µs", float64(r.CPUPerRequest)/float64(time.Microsecond))
+	row("sim cpu", "%s", r.CPU)
 	if r.Interrupted {
 		row("interrupted", "yes")
 	}

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 )
 
@@ -53,6 +52,7 @@ type Report struct {
 	Elapsed       time.Duration     // of the load phase
 	RampElapsed   time.Duration
 	CPUPerRequest time.Duration // the simulator's own process CPU (user+sys) per finished request and upload
+	CPU           CPUUse        // the simulator's own CPU over the load phase, and whether it saturated
 	Interrupted   bool          // the context was cancelled before the run ended
 
 	// Uploaded are the paths of the blobs stored, with Options.KeepUploads
@@ -84,6 +84,8 @@ type run struct {
 	gate      *gate      // holds the mix's weights in operations started (nil: one scenario)
 	blob      []byte
 	kpHTTP    *http.Client // 1/KP over HTTP
+	keeper    *keeper      // pings the MQTT connections
+	static    []byte       // the kp payload of every endpoint, when the template has no placeholder
 	bcxHTTP   *http.Client // uploads
 
 	hist, upHist, connHist histogram
@@ -134,14 +136,6 @@ func newRunID() string {
 	return hex.EncodeToString(b[:])
 }
 
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // Run connects o.Endpoints endpoints (at o.ConnectRate), then runs each
 // endpoint's scenario until o.Duration passes or o.Requests are done, waits
 // up to o.Timeout for the replies still due, and disconnects. progress, if
@@ -161,7 +155,10 @@ func Run(ctx context.Context, o Options, progress func(Snapshot)) (Report, error
 		}
 	}
 	r := &run{o: o, transport: transport, runID: newRunID(), payload: tpl, errs: map[string]int64{}, samples: map[string]string{},
-		scenarios: o.Scenario.Assign(o.Endpoints), gate: newGate(o.Scenario)}
+		scenarios: o.Scenario.Assign(o.Endpoints), gate: newGate(o.Scenario), keeper: newKeeper()}
+	if !tpl.hasPlaceholders() {
+		r.static = tpl.render(0, "", 0, time.Time{}) // shared: paho copies a payload into its packet
+	}
 	if o.Scenario.Has(ScenarioUpload) {
 		r.blob = make([]byte, o.BlobSize)
 		for i := range r.blob {
@@ -178,6 +175,8 @@ func Run(ctx context.Context, o Options, progress func(Snapshot)) (Report, error
 	cpu0 := cpuTime()
 	snap := func() Snapshot { return r.snapshot(began, cpu0) }
 	stopProgress := r.reportProgress(progress, snap)
+	stopKeeper := every(r.keeper.tick, r.keeper.sweep)
+	defer stopKeeper()
 
 	all, interrupted := r.ramp(ctx, began)
 	rampElapsed := time.Since(began)
@@ -185,11 +184,11 @@ func Run(ctx context.Context, o Options, progress func(Snapshot)) (Report, error
 	defer r.disconnectAll(all)
 
 	r.phase.Store("running")
-	loadStart := time.Now()
+	loadStart, loadCPU := time.Now(), cpuTime()
 	if !interrupted && (connected > 0 || o.Reconnect) {
 		interrupted = r.load(ctx, all)
 	}
-	loadElapsed := time.Since(loadStart)
+	loadElapsed, loadCPU := time.Since(loadStart), cpuTime()-loadCPU
 	r.phase.Store("done")
 	stopProgress()
 
@@ -198,6 +197,10 @@ func Run(ctx context.Context, o Options, progress func(Snapshot)) (Report, error
 		if !e.connectedOnce() {
 			rep.NeverConnected++
 		}
+	}
+	rep.CPU = cpuUse(loadCPU, loadElapsed, cores())
+	if loadElapsed <= 0 { // interrupted in the ramp: its CPU is all there is
+		rep.CPU = cpuUse(cpuTime()-cpu0, rampElapsed, cores())
 	}
 	if rep.Requests+rep.UploadAttempts > 0 {
 		rep.CPUPerRequest = (cpuTime() - cpu0) / time.Duration(rep.Requests+rep.UploadAttempts)
@@ -288,13 +291,25 @@ func (r *run) ramp(ctx context.Context, began time.Time) (all []*endpoint, inter
 
 // disconnectAll closes every connection, then the idle HTTP connections:
 // keep-alive ones, and spares the transport dialed but never used, would
-// otherwise hold a server's graceful shutdown.
+// otherwise hold a server's graceful shutdown. A thousand at a time: a
+// goroutine each (and paho's own for its DISCONNECT) would add a fleet's
+// worth of stacks at the very end of a run.
 func (r *run) disconnectAll(all []*endpoint) {
+	next := make(chan *endpoint)
 	var wg sync.WaitGroup
-	for _, e := range all {
+	for range min(len(all), 1024) {
 		wg.Add(1)
-		go func() { defer wg.Done(); e.disconnect() }()
+		go func() {
+			defer wg.Done()
+			for e := range next {
+				e.disconnect()
+			}
+		}()
 	}
+	for _, e := range all {
+		next <- e
+	}
+	close(next)
 	wg.Wait() // each disconnect is bounded (closePaho)
 	for _, hc := range []*http.Client{r.kpHTTP, r.bcxHTTP} {
 		if hc != nil {
@@ -315,6 +330,7 @@ func (r *run) load(ctx context.Context, all []*endpoint) (interrupted bool) {
 	// budget. When they have all ended, a budget run is over even if
 	// connect loops could churn on.
 	var lwg, spenders sync.WaitGroup
+	var timed []*timedLoop
 	for _, e := range all {
 		if !e.live() && e.scen != ScenarioConnect && !o.Reconnect {
 			continue // never connected (connect endpoints, and all with Reconnect, keep trying)
@@ -323,6 +339,10 @@ func (r *run) load(ctx context.Context, all []*endpoint) (interrupted bool) {
 		lwg.Add(1)
 		if spends {
 			spenders.Add(1)
+		}
+		if e.scen == ScenarioKP && r.timedKP() {
+			timed = append(timed, e.kpTimed(stop, func() { spenders.Done(); lwg.Done() }))
+			continue
 		}
 		r.gate.enter(e.scen) // before any loop starts, so no scenario runs ahead of one not started yet
 		go func() {
@@ -362,6 +382,9 @@ func (r *run) load(ctx context.Context, all []*endpoint) (interrupted bool) {
 		interrupted = true
 	}
 	close(stop)
+	for _, l := range timed {
+		l.end()
+	}
 	r.phase.Store("draining")
 	<-allDone // loops end promptly; uploads in flight finish (bounded by UploadTimeout, or ctx)
 	if !interrupted {

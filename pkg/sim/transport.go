@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/tls"
@@ -17,6 +16,7 @@ import (
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
+	"github.com/eclipse/paho.mqtt.golang/packets"
 )
 
 // conn is one endpoint's connection to KPC. send fires a 1/KP request; its
@@ -79,13 +79,39 @@ func closePaho(cl paho.Client) {
 
 // dialMQTT connects endpoint e (one paho client per connection). gen tags
 // the connection so that a late loss of an old one is ignored.
+//
+// The options trim what paho holds and does per client, a fleet being
+// thousands of them: no pinger (the run's keeper pings, see netConn), no
+// store (a clean session that never resumes has nothing to keep; paho's
+// memory store would put and delete every QoS 1 packet), replies handled on
+// paho's router goroutine (onMessage never blocks; unordered, paho starts a
+// goroutine per message) and no write deadline per packet (a stuck
+// connection shows as an unanswered ping instead).
 func (r *run) dialMQTT(ctx context.Context, e *endpoint, gen uint64) (conn, error) {
+	var nc *netConn // set by paho's connect goroutine before tok is done
 	opts := paho.NewClientOptions().AddBroker(r.o.URL).
 		SetClientID("kaasim-" + r.runID + "-" + strconv.Itoa(e.i) + "-" + strconv.FormatUint(gen, 10)).
-		SetAutoReconnect(false).SetConnectRetry(false).SetOrderMatters(false).SetCleanSession(true).
-		SetConnectTimeout(r.o.Timeout).SetWriteTimeout(10 * time.Second).SetKeepAlive(60 * time.Second).
-		SetDefaultPublishHandler(func(_ paho.Client, m paho.Message) { e.onMessage(m.Topic(), m.Payload()) }).
-		SetConnectionLostHandler(func(_ paho.Client, err error) { e.lose(gen, err) })
+		SetAutoReconnect(false).SetConnectRetry(false).SetOrderMatters(true).SetCleanSession(true).
+		SetConnectTimeout(r.o.Timeout).SetWriteTimeout(0).SetKeepAlive(0).SetStore(noStore{}).
+		// The reply's PUBACK first, then the reply (which may release the
+		// next request): so the PUBACK is already held when the request is
+		// written, and goes with it (see netConn.Write).
+		SetAutoAckDisabled(true).
+		SetDefaultPublishHandler(func(_ paho.Client, m paho.Message) { m.Ack(); e.onMessage(m.Topic(), m.Payload()) }).
+		SetConnectionLostHandler(func(_ paho.Client, err error) {
+			if nc != nil && nc.timedOut.Load() {
+				err = errPingTimeout
+			}
+			e.lose(gen, err)
+		}).
+		SetCustomOpenConnectionFn(func(uri *url.URL, o paho.ClientOptions) (net.Conn, error) {
+			c, err := r.open(uri, o)
+			if err != nil {
+				return nil, err
+			}
+			nc = c
+			return c, nil
+		})
 	tlsConf, err := r.tlsFor(e)
 	if err != nil {
 		return nil, err
@@ -96,9 +122,6 @@ func (r *run) dialMQTT(ctx context.Context, e *endpoint, gen uint64) (conn, erro
 	if r.o.Credentials != nil {
 		user, pass := r.o.Credentials(e.i)
 		opts.SetUsername(user).SetPassword(pass)
-	}
-	if scheme, _, _ := strings.Cut(r.o.URL, "://"); scheme == "tcp" || scheme == "mqtt" {
-		opts.SetCustomOpenConnectionFn(dialBuffered)
 	}
 	cl := paho.NewClient(opts)
 	tok := cl.Connect()
@@ -137,26 +160,12 @@ func (r *run) dialMQTT(ctx context.Context, e *endpoint, gen uint64) (conn, erro
 			}
 			return nil, errors.New("subscribe: no SUBACK in time")
 		}
+		// paho's reader holds on to the last packet it read, and a SUBACK
+		// keeps a 1 KiB buffer: a PINGRESP takes its place at once.
+		nc.ping(r.o.Timeout)
 	}
+	r.keeper.add(nc)
 	return &mqttConn{cl: cl, prefix: prefix, token: e.token, qos: r.o.QoS}, nil
-}
-
-// bufferedConn reads through a buffer: paho reads every packet with three
-// or more small reads (type byte, length bytes, body), each a syscall on a
-// bare TCP connection. (TLS connections buffer records already.)
-type bufferedConn struct {
-	net.Conn
-	r *bufio.Reader
-}
-
-func (c *bufferedConn) Read(p []byte) (int, error) { return c.r.Read(p) }
-
-func dialBuffered(uri *url.URL, o paho.ClientOptions) (net.Conn, error) {
-	c, err := (&net.Dialer{Timeout: o.ConnectTimeout}).Dial("tcp", uri.Host)
-	if err != nil {
-		return nil, err
-	}
-	return &bufferedConn{Conn: c, r: bufio.NewReaderSize(c, 2048)}, nil
 }
 
 // httpConn sends each request as POST /kp1/<app>/<ext>/<token>/<resource>
@@ -250,3 +259,17 @@ func newHTTPClient(endpoints int, tlsConf *tls.Config) *http.Client {
 	}
 	return &http.Client{Transport: tr}
 }
+
+// noStore is a paho Store that keeps nothing: sessions are clean and never
+// resumed, so there is nothing to send again after a reconnect.
+type noStore struct{}
+
+func (noStore) Open()                             {}
+func (noStore) Put(string, packets.ControlPacket) {}
+func (noStore) Get(string) packets.ControlPacket  { return nil }
+func (noStore) All() []string                     { return nil }
+func (noStore) Del(string)                        {}
+func (noStore) Close()                            {}
+func (noStore) Reset()                            {}
+
+var _ paho.Store = noStore{}
