@@ -306,6 +306,24 @@ $(tail -n 5 "$work/kpbench.log")"
   format < "$work/kpbench.json"
 }
 
+# ratio_table FILE HEADER KEYS prints FILE's kpbench rows, taken in pairs
+# (baseline, KPC), as a Markdown table: HEADER is its header row, KEYS the
+# cells before the req/s columns (str.format over the KPC row).
+ratio_table() {
+  python3 - "$@" <<'PY'
+import json, sys
+path, header, keys = sys.argv[1:4]
+rows = [json.loads(l) for l in open(path) if l.strip()]
+print()
+print(header)
+print("|---" * (header.count("|") - 1) + "|")
+for b, k in zip(rows[0::2], rows[1::2]):
+    ratio = f'{k["requests_per_sec"]/b["requests_per_sec"]:.2f}' if b["requests_per_sec"] else "n/a"
+    print(f'| {keys.format(**k)} | {b["requests_per_sec"]:.0f} | {k["requests_per_sec"]:.0f} | {ratio} | '
+          f'{b["p50_ms"]:.2f} / {b["p99_ms"]:.2f} | {k["p50_ms"]:.2f} / {k["p99_ms"]:.2f} |')
+PY
+}
+
 bench_kp() {
   need_mosquitto
   build kaactl ./cmd/kaactl
@@ -325,17 +343,8 @@ bench_kp() {
     kpbench "$out" -addr "127.0.0.1:$kport" -qos "$1" -clients "$CLIENTS" -inflight "$2" -label kpc
   done
   profile_heap kp
-  python3 - "$out" <<'PY'
-import json, sys
-rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-print()
-print("| QoS | clients × in flight | mosquitto+responder req/s | KPC req/s | ratio (KPC/baseline) | mosquitto p50/p99 ms | KPC p50/p99 ms |")
-print("|---|---|---|---|---|---|---|")
-for b, k in zip(rows[0::2], rows[1::2]):
-    ratio = f'{k["requests_per_sec"]/b["requests_per_sec"]:.2f}' if b["requests_per_sec"] else "n/a"
-    print(f'| {k["qos"]} | {k["clients"]} × {k["inflight"]} | {b["requests_per_sec"]:.0f} | {k["requests_per_sec"]:.0f} | {ratio} | '
-          f'{b["p50_ms"]:.2f} / {b["p99_ms"]:.2f} | {k["p50_ms"]:.2f} / {k["p99_ms"]:.2f} |')
-PY
+  ratio_table "$out" "| QoS | clients × in flight | mosquitto+responder req/s | KPC req/s | ratio (KPC/baseline) | mosquitto p50/p99 ms | KPC p50/p99 ms |" \
+    '{qos} | {clients} × {inflight}'
 }
 
 bench_http() {
@@ -361,17 +370,7 @@ bench_http() {
     kpbench "$out" -mode http -addr "127.0.0.1:$khttp" -clients "$n" -label kpc-http
   done
   profile_heap http
-  python3 - "$out" <<'PY'
-import json, sys
-rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-print()
-print("| clients | bare NATS req/s | KPC HTTP req/s | ratio (KPC/NATS) | NATS p50/p99 ms | KPC p50/p99 ms |")
-print("|---|---|---|---|---|---|")
-for b, k in zip(rows[0::2], rows[1::2]):
-    ratio = f'{k["requests_per_sec"]/b["requests_per_sec"]:.2f}' if b["requests_per_sec"] else "n/a"
-    print(f'| {k["clients"]} | {b["requests_per_sec"]:.0f} | {k["requests_per_sec"]:.0f} | {ratio} | '
-          f'{b["p50_ms"]:.2f} / {b["p99_ms"]:.2f} | {k["p50_ms"]:.2f} / {k["p99_ms"]:.2f} |')
-PY
+  ratio_table "$out" "| clients | bare NATS req/s | KPC HTTP req/s | ratio (KPC/NATS) | NATS p50/p99 ms | KPC p50/p99 ms |" '{clients}'
 }
 
 bench_idle() {

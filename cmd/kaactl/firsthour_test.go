@@ -52,9 +52,6 @@ func TestSimFailsWhenKPCGoesAway(t *testing.T) {
 // TestSimFileLimit: a fleet larger than the file limit is refused before
 // anything is dialed (the URL is not even listening), saying what to do.
 func TestSimFileLimit(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the binary")
-	}
 	bin := buildKaactl(t)
 	out, err := exec.Command("sh", "-c", `ulimit -n 200 && exec "$0" sim --url tcp://127.0.0.1:1 --provision never --endpoints 1000`, bin).CombinedOutput()
 	var exit *exec.ExitError

@@ -287,9 +287,6 @@ func TestSimTokensFile(t *testing.T) {
 // TestSimInterrupt: Ctrl-C (SIGINT) stops a long run promptly and the report
 // is still printed.
 func TestSimInterrupt(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the binary")
-	}
 	bin := buildKaactl(t)
 	p, _, stop := startUp(t, t.TempDir())
 	defer stop()

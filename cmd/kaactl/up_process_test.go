@@ -24,8 +24,13 @@ type upProcess struct {
 	exited                               <-chan struct{} // closed when the process has exited (and been waited for)
 }
 
+// buildKaactl builds the binary for a test that runs it; under -short it
+// skips the test instead.
 func buildKaactl(t *testing.T) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
 	bin := filepath.Join(t.TempDir(), "kaactl")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
@@ -113,9 +118,6 @@ func (p *upProcess) stop(t *testing.T) {
 // network interfaces, the way the README's walkthrough does; then restarts
 // it on the same data dir and revokes the endpoint.
 func TestUpProcess(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the binary")
-	}
 	bin := buildKaactl(t)
 	dir := t.TempDir()
 	p := startUpProcess(t, bin, dir)

@@ -26,17 +26,13 @@ func (c *ProviderClient) Health(ctx context.Context) error {
 
 // CreateApp creates an application of tenant; no versions means NAME-v1.
 func (c *ProviderClient) CreateApp(ctx context.Context, tenant, name string, versions []string, autoRegister bool) (api.App, error) {
-	var app api.App
-	err := c.do(ctx, http.MethodPost, tenantPath(tenant, "applications"),
-		api.AppSpec{Name: name, Versions: versions, AutoRegister: autoRegister}, &app, http.StatusCreated)
-	return app, err
+	return fetch[api.App](ctx, c, http.MethodPost, tenantPath(tenant, "applications"),
+		api.AppSpec{Name: name, Versions: versions, AutoRegister: autoRegister}, http.StatusCreated)
 }
 
 // ListApps lists tenant's applications.
 func (c *ProviderClient) ListApps(ctx context.Context, tenant string) ([]api.App, error) {
-	var apps []api.App
-	err := c.do(ctx, http.MethodGet, tenantPath(tenant, "applications"), nil, &apps, http.StatusOK)
-	return apps, err
+	return fetch[[]api.App](ctx, c, http.MethodGet, tenantPath(tenant, "applications"), nil, http.StatusOK)
 }
 
 // CreateEndpoint creates an endpoint and returns it with its token ("" has
@@ -47,16 +43,13 @@ func (c *ProviderClient) CreateEndpoint(ctx context.Context, tenant, app, token 
 
 // CreateEndpointWith is CreateEndpoint with optional metadata.
 func (c *ProviderClient) CreateEndpointWith(ctx context.Context, tenant, app string, spec api.EndpointSpec) (api.Endpoint, string, error) {
-	var ep api.CreatedEndpoint
-	err := c.do(ctx, http.MethodPost, tenantPath(tenant, "applications", app, "endpoints"), spec, &ep, http.StatusCreated)
+	ep, err := fetch[api.CreatedEndpoint](ctx, c, http.MethodPost, tenantPath(tenant, "applications", app, "endpoints"), spec, http.StatusCreated)
 	return ep.Endpoint, ep.Token, err
 }
 
 // ListEndpoints lists the endpoints of tenant's application app.
 func (c *ProviderClient) ListEndpoints(ctx context.Context, tenant, app string) ([]api.Endpoint, error) {
-	var eps []api.Endpoint
-	err := c.do(ctx, http.MethodGet, tenantPath(tenant, "applications", app, "endpoints"), nil, &eps, http.StatusOK)
-	return eps, err
+	return fetch[[]api.Endpoint](ctx, c, http.MethodGet, tenantPath(tenant, "applications", app, "endpoints"), nil, http.StatusOK)
 }
 
 // ListEndpointsPage lists at most limit endpoints of tenant's application
@@ -132,8 +125,7 @@ func (c *ProviderClient) DeleteAllEndpoints(ctx context.Context, tenant, app str
 }
 
 func (c *ProviderClient) deleteEndpoints(ctx context.Context, tenant, app string, spec api.DeleteEndpointsSpec) (int, error) {
-	var out api.DeletedEndpoints
-	err := c.do(ctx, http.MethodPost, tenantPath(tenant, "applications", app, "endpoints", "delete"), spec, &out, http.StatusOK)
+	out, err := fetch[api.DeletedEndpoints](ctx, c, http.MethodPost, tenantPath(tenant, "applications", app, "endpoints", "delete"), spec, http.StatusOK)
 	return out.Deleted, err
 }
 
@@ -150,16 +142,12 @@ func (c *ProviderClient) CreateBasic(ctx context.Context, tenant, username, pass
 
 // CreateBasicWith is CreateBasic with an explicit client ID.
 func (c *ProviderClient) CreateBasicWith(ctx context.Context, tenant string, spec api.BasicSpec) (api.BasicCredential, error) {
-	var cred api.BasicCredential
-	err := c.do(ctx, http.MethodPost, tenantPath(tenant, "credentials", "basic"), spec, &cred, http.StatusCreated)
-	return cred, err
+	return fetch[api.BasicCredential](ctx, c, http.MethodPost, tenantPath(tenant, "credentials", "basic"), spec, http.StatusCreated)
 }
 
 // ListBasic lists tenant's basic credentials.
 func (c *ProviderClient) ListBasic(ctx context.Context, tenant string) ([]api.BasicCredential, error) {
-	var creds []api.BasicCredential
-	err := c.do(ctx, http.MethodGet, tenantPath(tenant, "credentials", "basic"), nil, &creds, http.StatusOK)
-	return creds, err
+	return fetch[[]api.BasicCredential](ctx, c, http.MethodGet, tenantPath(tenant, "credentials", "basic"), nil, http.StatusOK)
 }
 
 // RevokeBasic revokes basic credentials.
@@ -180,16 +168,12 @@ func (c *ProviderClient) AddCertBySerial(ctx context.Context, tenant, issuer, se
 // AddCertWith registers X.509 credentials: spec has a PEM certificate, or
 // an issuer DN and a base-10 serial.
 func (c *ProviderClient) AddCertWith(ctx context.Context, tenant string, spec api.CertSpec) (api.CertCredential, error) {
-	var cred api.CertCredential
-	err := c.do(ctx, http.MethodPost, tenantPath(tenant, "credentials", "x509"), spec, &cred, http.StatusCreated)
-	return cred, err
+	return fetch[api.CertCredential](ctx, c, http.MethodPost, tenantPath(tenant, "credentials", "x509"), spec, http.StatusCreated)
 }
 
 // ListCerts lists tenant's X.509 credentials.
 func (c *ProviderClient) ListCerts(ctx context.Context, tenant string) ([]api.CertCredential, error) {
-	var creds []api.CertCredential
-	err := c.do(ctx, http.MethodGet, tenantPath(tenant, "credentials", "x509"), nil, &creds, http.StatusOK)
-	return creds, err
+	return fetch[[]api.CertCredential](ctx, c, http.MethodGet, tenantPath(tenant, "credentials", "x509"), nil, http.StatusOK)
 }
 
 // RevokeCert revokes X.509 credentials.
@@ -200,9 +184,7 @@ func (c *ProviderClient) RevokeCert(ctx context.Context, tenant, id string) erro
 // TenantConfig returns tenant's configuration: its client authentication
 // policy per MQTT transport (nothing required when none was set).
 func (c *ProviderClient) TenantConfig(ctx context.Context, tenant string) (api.TenantConfig, error) {
-	var cfg api.TenantConfig
-	err := c.do(ctx, http.MethodGet, tenantPath(tenant, "config"), nil, &cfg, http.StatusOK)
-	return cfg, err
+	return fetch[api.TenantConfig](ctx, c, http.MethodGet, tenantPath(tenant, "config"), nil, http.StatusOK)
 }
 
 // SetTenantConfig replaces tenant's configuration; the provider broadcasts
@@ -219,6 +201,13 @@ func (c *ProviderClient) DeleteTenantConfig(ctx context.Context, tenant string) 
 // do sends one call of the provider API and decodes its answer into out.
 func (c *ProviderClient) do(ctx context.Context, method, path string, in, out any, want int) error {
 	return c.call(ctx, request{api: "provider api", method: method, path: path, body: in, want: want}, out)
+}
+
+// fetch is do for an answer of type T.
+func fetch[T any](ctx context.Context, c *ProviderClient, method, path string, in any, want int) (T, error) {
+	var out T
+	err := c.do(ctx, method, path, in, &out, want)
+	return out, err
 }
 
 // tenantPath is /api/v1/tenants/<tenant>/<segments...>, each segment escaped.

@@ -117,21 +117,10 @@ func scopeToTenant(sessions []api.Session, tenant string, tenantOf func(appName 
 	return out
 }
 
-// snapshot is every live session.
-func (r *sessionRegistry) snapshot() []*session {
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	out := make([]*session, 0, len(r.byClient))
-	for _, s := range r.byClient {
-		out = append(out, s)
-	}
-	return out
-}
-
 // sessionInfos describes the sessions matching f, oldest first.
 func (s *Server) sessionInfos(f api.SessionFilter) []api.Session {
 	out := []api.Session{}
-	for _, sess := range s.sessions.snapshot() {
+	for _, sess := range s.sessions.all() {
 		if info := sess.info(s); f.Match(&info) {
 			out = append(out, info)
 		}

@@ -205,9 +205,7 @@ func (s *Server) askCAP(req any, correlationID, msgType, reply string) (capVerdi
 
 func (s *Server) onBasicResponse(m *nats.Msg) {
 	var r ism.BasicAuthenticationResponse
-	if err := ism.Unmarshal(m.Data, &r); err != nil {
-		s.metrics.natsErrors.WithLabelValues("decode").Inc()
-		s.log.Warn("bad basic-response", "error", err)
+	if !s.decode(m, &r, "basic-response") {
 		return
 	}
 	s.capReplies.deliver(r.CorrelationID, capVerdict{status: int(r.StatusCode), reason: deref(r.ReasonPhrase),
@@ -216,9 +214,7 @@ func (s *Server) onBasicResponse(m *nats.Msg) {
 
 func (s *Server) onCertificateResponse(m *nats.Msg) {
 	var r ism.CertificateAuthenticationResponse
-	if err := ism.Unmarshal(m.Data, &r); err != nil {
-		s.metrics.natsErrors.WithLabelValues("decode").Inc()
-		s.log.Warn("bad certificate-response", "error", err)
+	if !s.decode(m, &r, "certificate-response") {
 		return
 	}
 	s.capReplies.deliver(r.CorrelationID, capVerdict{status: int(r.StatusCode), reason: deref(r.ReasonPhrase),

@@ -153,28 +153,35 @@ func connOf(c net.Conn) *deviceConn {
 // limits. mochi's listeners.TCP has none: it handshakes TLS lazily in the
 // first read, under no deadline, and reads CONNECT under none either.
 type deviceListener struct {
-	id, addr string
-	tls      *tls.Config
-	limits   *connLimits
-	ln       net.Listener
-	conns    connSet
+	boundAddr
+	id     string
+	tls    *tls.Config
+	limits *connLimits
+	conns  connSet
 }
 
 var _ listeners.Listener = (*deviceListener)(nil)
 
 func newDeviceListener(id, addr string, tlsConfig *tls.Config, limits *connLimits) *deviceListener {
-	return &deviceListener{id: id, addr: addr, tls: tlsConfig, limits: limits}
+	return &deviceListener{boundAddr: boundAddr{addr: addr}, id: id, tls: tlsConfig, limits: limits}
+}
+
+// boundAddr is a listener's address: the configured one until Init binds
+// ln, then the bound one (":0" becomes a port).
+type boundAddr struct {
+	addr string
+	ln   net.Listener
+}
+
+func (b *boundAddr) Address() string {
+	if b.ln != nil {
+		return b.ln.Addr().String()
+	}
+	return b.addr
 }
 
 func (l *deviceListener) ID() string       { return l.id }
 func (l *deviceListener) Protocol() string { return "tcp" }
-
-func (l *deviceListener) Address() string {
-	if l.ln != nil {
-		return l.ln.Addr().String()
-	}
-	return l.addr
-}
 
 func (l *deviceListener) Init(*slog.Logger) error {
 	ln, err := net.Listen("tcp", l.addr)

@@ -37,9 +37,7 @@ func (s *Server) publishConnectivity(eventType string, endpoints map[string]stri
 // "immediate measures for terminating active sessions").
 func (s *Server) onTokenRevoked(m *nats.Msg) {
 	var ev ism.EndpointTokenRevokedEvent
-	if err := ism.Unmarshal(m.Data, &ev); err != nil {
-		s.metrics.natsErrors.WithLabelValues("decode").Inc()
-		s.log.Warn("bad token revoked event", "subject", m.Subject, "error", err)
+	if !s.decode(m, &ev, "token revoked event") {
 		return
 	}
 	s.tokens.revoke(ev.EndpointID, ev.TokenIDs)
@@ -59,9 +57,7 @@ var errCredentialsRevoked = errors.New("client credentials revoked")
 // event. A reconnect with them is refused by the provider.
 func (s *Server) onCredentialsRevoked(m *nats.Msg) {
 	var ev ism.CredentialsRevokedEvent
-	if err := ism.Unmarshal(m.Data, &ev); err != nil {
-		s.metrics.natsErrors.WithLabelValues("decode").Inc()
-		s.log.Warn("bad credentials revoked event", "subject", m.Subject, "error", err)
+	if !s.decode(m, &ev, "credentials revoked event") {
 		return
 	}
 	method := kaaconfig.AuthBasic

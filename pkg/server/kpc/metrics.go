@@ -64,48 +64,26 @@ func newMetrics(sessions, connections func() float64) *metrics {
 		sessions: prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "kaa_kpc_sessions", Help: "Live MQTT sessions on this replica.",
 		}, sessions),
-		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "kaa_kpc_requests_total", Help: "1/KP requests by transport, extension instance and reply status code.",
-		}, []string{"transport", "extension", "status"}),
+		requests: counterVec("kaa_kpc_requests_total", "1/KP requests by transport, extension instance and reply status code.", "transport", "extension", "status"),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "kaa_kpc_request_duration_seconds",
 			Help:    "Time from a request's arrival to its reply.",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 		}, []string{"transport"}),
-		natsErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "kaa_kpc_nats_errors_total", Help: "NATS publish, decode and connection errors.",
-		}, []string{"op"}),
-		repliesDropped: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "kaa_kpc_replies_dropped_total", Help: "Replies dropped because the session was gone or its queue full.",
-		}),
-		lateReplies: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "kaa_kpc_late_replies_total", Help: "Extension replies that arrived after their request timed out.",
-		}),
-		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "kaa_kpc_rejected_publishes_total", Help: "MQTT publishes rejected before relay, by reason.",
-		}, []string{"reason"}),
-		rejectedSubs: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "kaa_kpc_rejected_subscriptions_total", Help: "MQTT subscriptions refused, by reason.",
-		}, []string{"reason"}),
+		natsErrors:     counterVec("kaa_kpc_nats_errors_total", "NATS publish, decode and connection errors.", "op"),
+		repliesDropped: counter("kaa_kpc_replies_dropped_total", "Replies dropped because the session was gone or its queue full."),
+		lateReplies:    counter("kaa_kpc_late_replies_total", "Extension replies that arrived after their request timed out."),
+		rejected:       counterVec("kaa_kpc_rejected_publishes_total", "MQTT publishes rejected before relay, by reason.", "reason"),
+		rejectedSubs:   counterVec("kaa_kpc_rejected_subscriptions_total", "MQTT subscriptions refused, by reason.", "reason"),
 		connections: prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "kaa_kpc_connections", Help: "Open MQTT device connections (TCP, TLS, WebSocket), CONNECT or not.",
 		}, connections),
-		closed: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "kaa_kpc_connections_closed_total", Help: "MQTT device connections KPC refused or closed, by reason.",
-		}, []string{"reason"}),
-		adjusted: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "kaa_kpc_connect_adjusted_total", Help: "CONNECT requests KPC changed before accepting them (will stripped, clean start forced, keepalive bounded).",
-		}, []string{"what"}),
-		auth: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "kaa_kpc_auth_total", Help: "MQTT CONNECT authentications by method (anonymous, basic, x509) and result (ok, refused, unavailable).",
-		}, []string{"method", "result"}),
-		configEvents: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "kaa_kpc_config_events_total", Help: "17/SCMP tenant configuration events by result (applied, invalid).",
-		}, []string{"result"}),
-		tokenCache: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "kaa_kpc_token_cache_total", Help: "1/KP over HTTP endpoint token lookups in the token cache by result (hit, miss).",
-		}, []string{"result"}),
-		extLabels: make(map[string]struct{}),
+		closed:       counterVec("kaa_kpc_connections_closed_total", "MQTT device connections KPC refused or closed, by reason.", "reason"),
+		adjusted:     counterVec("kaa_kpc_connect_adjusted_total", "CONNECT requests KPC changed before accepting them (will stripped, clean start forced, keepalive bounded).", "what"),
+		auth:         counterVec("kaa_kpc_auth_total", "MQTT CONNECT authentications by method (anonymous, basic, x509) and result (ok, refused, unavailable).", "method", "result"),
+		configEvents: counterVec("kaa_kpc_config_events_total", "17/SCMP tenant configuration events by result (applied, invalid).", "result"),
+		tokenCache:   counterVec("kaa_kpc_token_cache_total", "1/KP over HTTP endpoint token lookups in the token cache by result (hit, miss).", "result"),
+		extLabels:    make(map[string]struct{}),
 	}
 	m.reg.MustRegister(m.sessions, m.requests, m.latency, m.natsErrors, m.repliesDropped, m.lateReplies, m.rejected,
 		m.rejectedSubs, m.connections, m.closed, m.adjusted, m.auth, m.configEvents, m.tokenCache,
@@ -128,4 +106,14 @@ func (m *metrics) extLabel(ext string) string {
 
 func (m *metrics) request(transport, ext string, status int) {
 	m.requests.WithLabelValues(transport, m.extLabel(ext), strconv.Itoa(status)).Inc()
+}
+
+// counter and counterVec are the counters of newMetrics, the latter
+// partitioned by labels.
+func counter(name, help string) prometheus.Counter {
+	return prometheus.NewCounter(prometheus.CounterOpts{Name: name, Help: help})
+}
+
+func counterVec(name, help string, labels ...string) *prometheus.CounterVec {
+	return prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, labels)
 }

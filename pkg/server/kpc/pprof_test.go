@@ -1,11 +1,9 @@
 package kpc_test
 
 import (
-	"context"
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/kaactl/kaactl/internal/testenv"
 	"github.com/kaactl/kaactl/pkg/server/kpc"
@@ -51,20 +49,8 @@ func TestPprof(t *testing.T) {
 // admin token, no issuer) keeps its profiles closed, like its sessions.
 func TestPprofWithoutAuthenticator(t *testing.T) {
 	p := startPlatform(t, nil)
-	o := kpc.DefaultOptions()
-	o.NATS.URL = p.url
-	o.MQTTAddr, o.HTTPAddr, o.RESTAddr, o.Pprof = "", "127.0.0.1:0", "127.0.0.1:0", true
-	k, err := kpc.New(o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := k.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = k.Shutdown(ctx)
+	k := startKPC(t, p, func(o *kpc.Options) {
+		o.MQTTAddr, o.HTTPAddr, o.RESTAddr, o.Pprof = "", "127.0.0.1:0", "127.0.0.1:0", true
 	})
 	if resp, body := testenv.Get(t, "http://"+k.RESTAddr()+"/debug/pprof/heap"); resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("heap without credentials: %d %s", resp.StatusCode, body)

@@ -14,6 +14,8 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/mochi-mqtt/server/v2/packets"
+
+	"github.com/kaactl/kaactl/pkg/server/kpc"
 )
 
 // rawClient speaks MQTT over a plain socket with mochi's packet codec, for
@@ -63,40 +65,7 @@ func dialRawWS(t testing.TB, url string, conf *tls.Config) *rawClient {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	return newRaw(t, &wsClientConn{Conn: c.NetConn(), ws: c})
-}
-
-// wsClientConn is a client's net.Conn over binary WebSocket messages.
-type wsClientConn struct {
-	net.Conn // deadlines, addresses, Close
-	ws       *websocket.Conn
-	r        io.Reader
-}
-
-func (c *wsClientConn) Read(p []byte) (int, error) {
-	for {
-		if c.r == nil {
-			_, r, err := c.ws.NextReader()
-			if err != nil {
-				return 0, err
-			}
-			c.r = r
-		}
-		n, err := c.r.Read(p)
-		if errors.Is(err, io.EOF) {
-			c.r, err = nil, nil
-		}
-		if n > 0 || err != nil {
-			return n, err
-		}
-	}
-}
-
-func (c *wsClientConn) Write(p []byte) (int, error) {
-	if err := c.ws.WriteMessage(websocket.BinaryMessage, p); err != nil {
-		return 0, err
-	}
-	return len(p), nil
+	return newRaw(t, kpc.NewWSConn(c))
 }
 
 // connectPacket is a CONNECT with clean start on and a 30 s keepalive.

@@ -205,9 +205,7 @@ func (s *Server) onReplicaMessage(m *nats.Msg) {
 // it answers none, to the session of its endpoint (extension-initiated).
 func (s *Server) onExtensionData(m *nats.Msg, replica bool) {
 	var ed ism.ExtensionData
-	if err := ism.Unmarshal(m.Data, &ed); err != nil {
-		s.metrics.natsErrors.WithLabelValues("decode").Inc()
-		s.log.Warn("bad ExtensionData", "subject", m.Subject, "error", err)
+	if !s.decode(m, &ed, "ExtensionData") {
 		return
 	}
 	r := reply{status: int(ed.StatusCode), payload: ed.Payload}
@@ -308,9 +306,7 @@ func (s *Server) resolveToken(ctx context.Context, appName, token string) (token
 
 func (s *Server) onTokenResponse(m *nats.Msg) {
 	var resp ism.EndpointTokenValidationResponse
-	if err := ism.Unmarshal(m.Data, &resp); err != nil {
-		s.metrics.natsErrors.WithLabelValues("decode").Inc()
-		s.log.Warn("bad ep-token-response", "error", err)
+	if !s.decode(m, &resp, "ep-token-response") {
 		return
 	}
 	r := tokenResult{status: int(resp.StatusCode)}

@@ -6,6 +6,8 @@ import (
 	"sync"
 
 	"github.com/nats-io/nats.go"
+
+	"github.com/kaactl/kaactl/pkg/ism"
 )
 
 // replies are this replica's NATS requests waiting for their answers, by
@@ -55,4 +57,15 @@ func (s *Server) request(subject, reply string, data []byte) error {
 		return err
 	}
 	return nil
+}
+
+// decode unmarshals m into v; a message that does not decode is counted and
+// logged as a bad what, and decode reports false.
+func (s *Server) decode(m *nats.Msg, v any, what string) bool {
+	if err := ism.Unmarshal(m.Data, v); err != nil {
+		s.metrics.natsErrors.WithLabelValues("decode").Inc()
+		s.log.Warn("bad "+what, "subject", m.Subject, "error", err)
+		return false
+	}
+	return true
 }

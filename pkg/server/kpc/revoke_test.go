@@ -17,22 +17,23 @@ import (
 // startReplica runs a second KPC replica on the platform's NATS, MQTT/TCP only.
 func startReplica(t *testing.T, p *platform) *kpc.Server {
 	t.Helper()
+	k := startKPC(t, p, func(o *kpc.Options) { o.MQTTAddr, o.HTTPAddr, o.RESTAddr = "127.0.0.1:0", "", "" })
+	testenv.Eventually(t, 5*time.Second, "second replica ready", k.Ready)
+	return k
+}
+
+// startKPC starts one more KPC on the platform's NATS, with its default
+// options changed by mutate; it shuts down at cleanup.
+func startKPC(t *testing.T, p *platform, mutate func(*kpc.Options)) *kpc.Server {
+	t.Helper()
 	o := kpc.DefaultOptions()
 	o.NATS.URL = p.url
-	o.MQTTAddr, o.HTTPAddr, o.RESTAddr = "127.0.0.1:0", "", ""
+	mutate(&o)
 	k, err := kpc.New(o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := k.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = k.Shutdown(ctx)
-	})
-	testenv.Eventually(t, 5*time.Second, "second replica ready", k.Ready)
+	testenv.Start(t, "kpc", k)
 	return k
 }
 

@@ -377,37 +377,28 @@ func (s *Server) startHTTP() error {
 }
 
 // MQTTAddr is the bound MQTT/TCP address ("" when disabled).
-func (s *Server) MQTTAddr() string {
-	if s.mqttLn == nil {
-		return ""
-	}
-	return s.mqttLn.Address()
-}
+func (s *Server) MQTTAddr() string { return addressOf(s.mqttLn) }
 
 // MQTTSAddr is the bound MQTT/TLS address ("" when disabled).
-func (s *Server) MQTTSAddr() string {
-	if s.mqttsLn == nil {
-		return ""
-	}
-	return s.mqttsLn.Address()
-}
+func (s *Server) MQTTSAddr() string { return addressOf(s.mqttsLn) }
 
 // WSAddr is the bound MQTT over WebSocket address ("" when disabled); the
 // WebSocket path is WSPath.
-func (s *Server) WSAddr() string {
-	if s.wsLn == nil {
-		return ""
-	}
-	return s.wsLn.Address()
-}
+func (s *Server) WSAddr() string { return addressOf(s.wsLn) }
 
 // WSSAddr is the bound MQTT over secure WebSocket address ("" when
 // disabled); the WebSocket path is WSPath.
-func (s *Server) WSSAddr() string {
-	if s.wssLn == nil {
+func (s *Server) WSSAddr() string { return addressOf(s.wssLn) }
+
+// addressOf is l's address, "" when the listener is disabled (nil).
+func addressOf[L interface {
+	*deviceListener | *wsListener
+	Address() string
+}](l L) string {
+	if l == nil {
 		return ""
 	}
-	return s.wssLn.Address()
+	return l.Address()
 }
 
 // CertPEM is the server certificate (PEM) of MQTT/TLS, secure WebSocket and

@@ -27,9 +27,8 @@ const WSPath = "/ws"
 // busy port; this one binds in Init.
 type wsListener struct {
 	wsEndpoint
-	addr      string
+	boundAddr
 	tls       *tls.Config // nil: plain WebSocket
-	ln        net.Listener
 	srv       *http.Server
 	establish listeners.EstablishFn // set by Serve before srv serves
 	conns     connSet               // upgraded connections, so that Close waits for them
@@ -43,7 +42,7 @@ func newWSListener(id, addr string, tlsConfig *tls.Config, limits *connLimits) *
 		tlsConfig = tlsConfig.Clone()
 		tlsConfig.NextProtos = []string{"http/1.1"} // a WebSocket upgrade is HTTP/1.1
 	}
-	return &wsListener{wsEndpoint: newWSEndpoint(id, limits), addr: addr, tls: tlsConfig}
+	return &wsListener{wsEndpoint: newWSEndpoint(id, limits), boundAddr: boundAddr{addr: addr}, tls: tlsConfig}
 }
 
 // wsEndpoint upgrades requests to MQTT over WebSocket and hands the
@@ -104,13 +103,6 @@ func refuseNonUpgrade(w http.ResponseWriter, r *http.Request) bool {
 
 func (l *wsListener) ID() string       { return l.id }
 func (l *wsListener) Protocol() string { return "ws" }
-
-func (l *wsListener) Address() string {
-	if l.ln != nil {
-		return l.ln.Addr().String()
-	}
-	return l.addr
-}
 
 func (l *wsListener) Init(*slog.Logger) error {
 	ln, err := net.Listen("tcp", l.addr)

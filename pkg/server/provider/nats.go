@@ -111,7 +111,6 @@ func (p *Provider) answerBasic(req *ism.BasicAuthenticationRequest) any {
 	resp := ism.BasicAuthenticationResponse{
 		CorrelationID: req.CorrelationID,
 		Timestamp:     ism.NowMillis(),
-		StatusCode:    http.StatusOK,
 	}
 	tenant, username := req.TenantID, req.Username
 	if i := strings.LastIndexByte(username, '@'); tenant == "" && i >= 0 {
@@ -119,15 +118,9 @@ func (p *Provider) answerBasic(req *ism.BasicAuthenticationRequest) any {
 		tenant, username = username[i+1:], username[:i]
 	}
 	cred, ok, err := p.authenticateBasic(tenant, username, req.Password)
-	switch {
-	case err != nil:
-		p.log.Error("basic authentication failed", "tenant", tenant, "error", err)
-		resp.StatusCode, resp.ReasonPhrase = http.StatusInternalServerError, ptr("internal error")
-	case ok:
+	resp.StatusCode, resp.ReasonPhrase = p.capVerdict("basic", ok, err, "invalid username or password", "tenant", tenant, "username", username)
+	if resp.StatusCode == http.StatusOK {
 		resp.CredentialsID, resp.ClientID = &cred.ID, &cred.ClientID
-	default:
-		p.log.Debug("basic authentication refused", "tenant", tenant, "username", username)
-		resp.StatusCode, resp.ReasonPhrase = http.StatusUnauthorized, ptr("invalid username or password")
 	}
 	return &resp
 }
@@ -136,20 +129,29 @@ func (p *Provider) answerCertificate(req *ism.CertificateAuthenticationRequest) 
 	resp := ism.CertificateAuthenticationResponse{
 		CorrelationID: req.CorrelationID,
 		Timestamp:     ism.NowMillis(),
-		StatusCode:    http.StatusOK,
 	}
 	cred, ok, err := p.authenticateCert(req.Issuer, req.SerialNumber)
-	switch {
-	case err != nil:
-		p.log.Error("certificate authentication failed", "error", err)
-		resp.StatusCode, resp.ReasonPhrase = http.StatusInternalServerError, ptr("internal error")
-	case ok:
+	resp.StatusCode, resp.ReasonPhrase = p.capVerdict("certificate", ok, err, "unknown or revoked certificate", "issuer", req.Issuer, "serial", req.SerialNumber)
+	if resp.StatusCode == http.StatusOK {
 		resp.TenantID, resp.CredentialsID = &cred.Tenant, &cred.ID
-	default:
-		p.log.Debug("certificate authentication refused", "issuer", req.Issuer, "serial", req.SerialNumber)
-		resp.StatusCode, resp.ReasonPhrase = http.StatusUnauthorized, ptr("unknown or revoked certificate")
 	}
 	return &resp
+}
+
+// capVerdict is the status code and reason phrase of a 22/CAP answer to a
+// method ("basic", "certificate") authentication that failed (err: 500),
+// was refused (!ok: 401, refused) or passed; args describe the request in
+// the logs.
+func (p *Provider) capVerdict(method string, ok bool, err error, refused string, args ...any) (int32, *string) {
+	switch {
+	case err != nil:
+		p.log.Error(method+" authentication failed", append(args, "error", err)...)
+		return http.StatusInternalServerError, ptr("internal error")
+	case !ok:
+		p.log.Debug(method+" authentication refused", args...)
+		return http.StatusUnauthorized, ptr(refused)
+	}
+	return http.StatusOK, nil
 }
 
 // publishTokenRevoked broadcasts the 16/ECAP endpoint token revoked event.

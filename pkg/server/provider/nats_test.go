@@ -20,34 +20,19 @@ import (
 func ecap(t testing.TB, nc *nats.Conn, instance, app, token string) ism.EndpointTokenValidationResponse {
 	t.Helper()
 	req := ism.EndpointTokenValidationRequest{CorrelationID: ism.NewCorrelationID(), Timestamp: ism.NowMillis(), AppName: app, Token: token}
-	var resp ism.EndpointTokenValidationResponse
-	request(t, nc, ism.ServiceSubject(cmp.Or(instance, DefaultInstance), ism.ProtoECAP, ism.MsgEPTokenRequest), &req, &resp)
-	if resp.CorrelationID != req.CorrelationID {
-		t.Fatalf("correlationId %q, want %q", resp.CorrelationID, req.CorrelationID)
-	}
-	return resp
+	return request[ism.EndpointTokenValidationResponse](t, nc, ism.ServiceSubject(cmp.Or(instance, DefaultInstance), ism.ProtoECAP, ism.MsgEPTokenRequest), &req)
 }
 
 func basicAuth(t testing.TB, nc *nats.Conn, instance, tenant, user, password string) ism.BasicAuthenticationResponse {
 	t.Helper()
 	req := ism.BasicAuthenticationRequest{CorrelationID: ism.NewCorrelationID(), Timestamp: ism.NowMillis(), TenantID: tenant, Username: user, Password: password}
-	var resp ism.BasicAuthenticationResponse
-	request(t, nc, ism.ServiceSubject(cmp.Or(instance, DefaultCAPInstance), ism.ProtoCAP, ism.MsgBasicRequest), &req, &resp)
-	if resp.CorrelationID != req.CorrelationID {
-		t.Fatalf("correlationId %q, want %q", resp.CorrelationID, req.CorrelationID)
-	}
-	return resp
+	return request[ism.BasicAuthenticationResponse](t, nc, ism.ServiceSubject(cmp.Or(instance, DefaultCAPInstance), ism.ProtoCAP, ism.MsgBasicRequest), &req)
 }
 
 func certAuth(t testing.TB, nc *nats.Conn, instance, issuer, serial string) ism.CertificateAuthenticationResponse {
 	t.Helper()
 	req := ism.CertificateAuthenticationRequest{CorrelationID: ism.NewCorrelationID(), Timestamp: ism.NowMillis(), Issuer: issuer, SerialNumber: serial}
-	var resp ism.CertificateAuthenticationResponse
-	request(t, nc, ism.ServiceSubject(cmp.Or(instance, DefaultCAPInstance), ism.ProtoCAP, ism.MsgCertificateRequest), &req, &resp)
-	if resp.CorrelationID != req.CorrelationID {
-		t.Fatalf("correlationId %q, want %q", resp.CorrelationID, req.CorrelationID)
-	}
-	return resp
+	return request[ism.CertificateAuthenticationResponse](t, nc, ism.ServiceSubject(cmp.Or(instance, DefaultCAPInstance), ism.ProtoCAP, ism.MsgCertificateRequest), &req)
 }
 
 func str(p *string) string {

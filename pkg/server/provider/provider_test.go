@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -330,7 +331,9 @@ func demoEndpoint(t testing.TB, p *Provider, autoRegister bool) (Endpoint, strin
 }
 
 // request sends an ISM request to subject and decodes the answer into resp.
-func request(t testing.TB, nc *nats.Conn, subject string, req, resp any) {
+// request sends req to subject and returns the answer, which must carry
+// req's correlation ID.
+func request[Resp any](t testing.TB, nc *nats.Conn, subject string, req any) Resp {
 	t.Helper()
 	data, err := ism.Marshal(req)
 	if err != nil {
@@ -340,9 +343,19 @@ func request(t testing.TB, nc *nats.Conn, subject string, req, resp any) {
 	if err != nil {
 		t.Fatalf("request %s: %v", subject, err)
 	}
-	if err := ism.Unmarshal(m.Data, resp); err != nil {
+	var resp Resp
+	if err := ism.Unmarshal(m.Data, &resp); err != nil {
 		t.Fatal(err)
 	}
+	if got, want := correlationID(&resp), correlationID(req); got != want {
+		t.Fatalf("correlationId %q, want %q", got, want)
+	}
+	return resp
+}
+
+// correlationID is the CorrelationID of the ISM message msg points to.
+func correlationID(msg any) string {
+	return reflect.ValueOf(msg).Elem().FieldByName("CorrelationID").String()
 }
 
 // TestShutdownAnswersInFlight checks that requests received before Shutdown
