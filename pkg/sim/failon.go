@@ -28,11 +28,7 @@ type FailOn struct{ Conds []Condition }
 // second), mbps (MB uploaded per second). Operators: >, >=, <, <=.
 func ParseFailOn(s string) (FailOn, error) {
 	var f FailOn
-	for part := range strings.SplitSeq(s, ",") {
-		part = strings.TrimSpace(part)
-		if part == "" {
-			continue
-		}
+	for part := range listItems(s) {
 		i := strings.IndexAny(part, "<>")
 		if i <= 0 {
 			return FailOn{}, fmt.Errorf("fail-on %q: want <metric><op><value>, e.g. p99>200ms", part)

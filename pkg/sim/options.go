@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"iter"
 	"net/url"
 	"slices"
 	"strconv"
@@ -41,11 +42,7 @@ type MixPart struct {
 // "kp=80,upload=15,connect=5".
 func ParseMix(s string) (Mix, error) {
 	var m Mix
-	for part := range strings.SplitSeq(s, ",") {
-		part = strings.TrimSpace(part)
-		if part == "" {
-			continue
-		}
+	for part := range listItems(s) {
 		name, w, hasW := strings.Cut(part, "=")
 		p := MixPart{Scenario: Scenario(strings.TrimSpace(name)), Weight: 1}
 		if !slices.Contains(scenarios, p.Scenario) {
@@ -279,4 +276,16 @@ func (o *Options) defaults() (transport string, err error) {
 		}
 	}
 	return transport, nil
+}
+
+// listItems yields the non-empty items of a comma-separated flag value,
+// trimmed, as --scenario and --fail-on take them ("kp=80, upload=20,").
+func listItems(s string) iter.Seq[string] {
+	return func(yield func(string) bool) {
+		for part := range strings.SplitSeq(s, ",") {
+			if part = strings.TrimSpace(part); part != "" && !yield(part) {
+				return
+			}
+		}
+	}
 }

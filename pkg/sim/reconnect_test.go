@@ -63,15 +63,26 @@ func TestReconnectAcrossKPCRestart(t *testing.T) {
 func TestBudgetRunEndsWithoutSpenders(t *testing.T) {
 	natsURL := startBackend(t, true)
 	k := startKPC(t, natsURL, "127.0.0.1:0", 2*time.Second)
+	res := runThenStopKPC(t, k, sim.Options{URL: "tcp://" + k.MQTTAddr(), Endpoints: 4, Rate: 20, Requests: 1_000_000,
+		Scenario: sim.Mix{{Scenario: sim.ScenarioKP, Weight: 1}, {Scenario: sim.ScenarioConnect, Weight: 1}}, Hold: 50 * time.Millisecond},
+		10, 20*time.Second)
+	if res.err != nil || res.rep.Interrupted || res.rep.Errors["disconnected"] < 2 {
+		t.Errorf("report %+v, err %v", res.rep, res.err)
+	}
+}
+
+// runThenStopKPC runs the simulation, stops KPC once ok requests were
+// answered, and returns the run's result, which must come within the given
+// time of losing KPC: a budget run whose endpoints are gone must not go on.
+func runThenStopKPC(t *testing.T, k *kpc.Server, o sim.Options, ok int64, within time.Duration) runResult {
+	t.Helper()
 	stopped := make(chan struct{})
 	var once atomic.Bool
-	ran := runAsync(context.Background(), sim.Options{URL: "tcp://" + k.MQTTAddr(), Endpoints: 4, Rate: 20, Requests: 1_000_000,
-		Scenario: sim.Mix{{Scenario: sim.ScenarioKP, Weight: 1}, {Scenario: sim.ScenarioConnect, Weight: 1}}, Hold: 50 * time.Millisecond},
-		func(s sim.Snapshot) {
-			if s.OK >= 10 && once.CompareAndSwap(false, true) {
-				close(stopped)
-			}
-		})
+	ran := runAsync(context.Background(), o, func(s sim.Snapshot) {
+		if s.OK >= ok && once.CompareAndSwap(false, true) {
+			close(stopped)
+		}
+	})
 	select {
 	case <-stopped:
 		shutdownKPC(t, k)
@@ -80,11 +91,10 @@ func TestBudgetRunEndsWithoutSpenders(t *testing.T) {
 	}
 	select {
 	case res := <-ran:
-		if res.err != nil || res.rep.Interrupted || res.rep.Errors["disconnected"] < 2 {
-			t.Errorf("report %+v, err %v", res.rep, res.err)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("budget run still going 20s after its kp endpoints lost KPC")
+		return res
+	case <-time.After(within):
+		t.Fatalf("run still going %s after its endpoints lost KPC", within)
+		return runResult{}
 	}
 }
 
@@ -110,26 +120,8 @@ func runAsync(ctx context.Context, o sim.Options, progress func(sim.Snapshot)) <
 func TestSlowFleetEndsOnLoss(t *testing.T) {
 	natsURL := startBackend(t, true)
 	k := startKPC(t, natsURL, "127.0.0.1:0", 2*time.Second)
-	stopped := make(chan struct{})
-	var once atomic.Bool
-	ran := runAsync(context.Background(), sim.Options{URL: "tcp://" + k.MQTTAddr(), Endpoints: 50, Rate: 0.05, Requests: 1_000_000},
-		func(s sim.Snapshot) {
-			if s.OK >= 2 && once.CompareAndSwap(false, true) {
-				close(stopped)
-			}
-		})
-	select {
-	case <-stopped:
-		shutdownKPC(t, k)
-	case res := <-ran:
-		t.Fatalf("run ended early: %+v, %v", res.rep, res.err)
-	}
-	select {
-	case res := <-ran:
-		if res.err != nil || res.rep.Interrupted || res.rep.Lost != 50 {
-			t.Errorf("report %+v, err %v", res.rep, res.err)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("run still going 15s after its endpoints lost KPC")
+	res := runThenStopKPC(t, k, sim.Options{URL: "tcp://" + k.MQTTAddr(), Endpoints: 50, Rate: 0.05, Requests: 1_000_000}, 2, 15*time.Second)
+	if res.err != nil || res.rep.Interrupted || res.rep.Lost != 50 {
+		t.Errorf("report %+v, err %v", res.rep, res.err)
 	}
 }
