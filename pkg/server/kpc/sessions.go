@@ -436,21 +436,24 @@ func (r *sessionRegistry) len() int {
 	return len(r.byClient)
 }
 
-func addIndex(m map[string]map[*session]struct{}, key string, s *session) {
+// addIndex files v under key in an index of sets (the session registry's
+// and the token cache's); an empty key is not indexed.
+func addIndex[T comparable](m map[string]map[T]struct{}, key string, v T) {
 	if key == "" {
 		return
 	}
 	set := m[key]
 	if set == nil {
-		set = make(map[*session]struct{})
+		set = make(map[T]struct{}, 1)
 		m[key] = set
 	}
-	set[s] = struct{}{}
+	set[v] = struct{}{}
 }
 
-func dropIndex(m map[string]map[*session]struct{}, key string, s *session) {
+// dropIndex removes v from key's set, and the set once it is empty.
+func dropIndex[T comparable](m map[string]map[T]struct{}, key string, v T) {
 	if set := m[key]; set != nil {
-		delete(set, s)
+		delete(set, v)
 		if len(set) == 0 {
 			delete(m, key)
 		}

@@ -95,8 +95,8 @@ func (c *tokenCache) put(appName, token string, res tokenResult, gen uint64) {
 	}
 	el := c.lru.PushFront(&tokenEntry{key: key, res: res, expires: c.now().Add(c.ttl)})
 	c.byKey[key] = el
-	addElement(c.byTokenID, res.tokenID, el)
-	addElement(c.byEndpoint, res.endpointID, el)
+	addIndex(c.byTokenID, res.tokenID, el)
+	addIndex(c.byEndpoint, res.endpointID, el)
 }
 
 // revoke drops the entries of an endpoint or of any of the token IDs.
@@ -148,27 +148,6 @@ func (c *tokenCache) removeLocked(el *list.Element) {
 	e := el.Value.(*tokenEntry)
 	c.lru.Remove(el)
 	delete(c.byKey, e.key)
-	dropElement(c.byTokenID, e.res.tokenID, el)
-	dropElement(c.byEndpoint, e.res.endpointID, el)
-}
-
-func addElement(m map[string]map[*list.Element]struct{}, key string, el *list.Element) {
-	if key == "" {
-		return
-	}
-	set := m[key]
-	if set == nil {
-		set = make(map[*list.Element]struct{}, 1)
-		m[key] = set
-	}
-	set[el] = struct{}{}
-}
-
-func dropElement(m map[string]map[*list.Element]struct{}, key string, el *list.Element) {
-	if set := m[key]; set != nil {
-		delete(set, el)
-		if len(set) == 0 {
-			delete(m, key)
-		}
-	}
+	dropIndex(c.byTokenID, e.res.tokenID, el)
+	dropIndex(c.byEndpoint, e.res.endpointID, el)
 }
