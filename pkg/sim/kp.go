@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"math/rand/v2"
 	"sync"
 	"time"
 )
@@ -59,9 +58,8 @@ func (r *run) timedKP() bool { return r.o.Rate > 0 && r.gate == nil && !r.o.Reco
 // budget spent; the caller ends it at once when stop closes, and lose does
 // when the connection is lost.
 func (e *endpoint) kpTimed(stop <-chan struct{}, done func()) *timedLoop {
-	period := time.Duration(float64(time.Second) / e.r.o.Rate)
+	period, first := pace(e.r.o.Rate)
 	lost := e.lostChan()
-	first := time.Duration(rand.Int64N(int64(period) + 1)) // endpoints do not fire together
 	next := time.Now().Add(first)
 	l := &timedLoop{done: done}
 	l.start(first, func() (time.Duration, bool) {
@@ -78,13 +76,14 @@ func (e *endpoint) kpTimed(stop <-chan struct{}, done func()) *timedLoop {
 		next = next.Add(period) // on the rate's schedule, however late this one was
 		return max(time.Until(next), 0), true
 	})
+	// Under e.mu, so that lose either sees l and ends it or has set lost,
+	// which this sees: lose closes the lost channel only after unlocking.
 	e.mu.Lock()
 	e.timed = l
+	gone := e.lost
 	e.mu.Unlock()
-	select {
-	case <-lost: // lost before lose could see l
+	if gone {
 		l.end()
-	default:
 	}
 	return l
 }

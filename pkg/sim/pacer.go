@@ -15,8 +15,8 @@ func newPacer(rate float64, stop, lost <-chan struct{}) (*pacer, bool) {
 	if rate <= 0 {
 		return &pacer{}, true
 	}
-	period := time.Duration(float64(time.Second) / rate)
-	first := time.NewTimer(time.Duration(rand.Int64N(int64(period) + 1)))
+	period, offset := pace(rate)
+	first := time.NewTimer(offset)
 	defer first.Stop()
 	select {
 	case <-first.C:
@@ -65,4 +65,11 @@ func (p *pacer) close() {
 	if p.t != nil {
 		p.t.Stop()
 	}
+}
+
+// pace is the period of an operation at rate per second and a random first
+// offset within it, so that endpoints started together do not fire together.
+func pace(rate float64) (period, first time.Duration) {
+	period = time.Duration(float64(time.Second) / rate)
+	return period, time.Duration(rand.Int64N(int64(period) + 1))
 }

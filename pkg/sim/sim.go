@@ -185,7 +185,8 @@ func Run(ctx context.Context, o Options, progress func(Snapshot)) (Report, error
 
 	r.phase.Store("running")
 	loadStart, loadCPU := time.Now(), cpuTime()
-	if !interrupted && (connected > 0 || o.Reconnect) {
+	ran := !interrupted && (connected > 0 || o.Reconnect)
+	if ran {
 		interrupted = r.load(ctx, all)
 	}
 	loadElapsed, loadCPU := time.Since(loadStart), cpuTime()-loadCPU
@@ -199,7 +200,7 @@ func Run(ctx context.Context, o Options, progress func(Snapshot)) (Report, error
 		}
 	}
 	rep.CPU = cpuUse(loadCPU, loadElapsed, cores())
-	if loadElapsed <= 0 { // interrupted in the ramp: its CPU is all there is
+	if !ran { // no load phase (interrupted in the ramp, nothing connected): the ramp's CPU is all there is
 		rep.CPU = cpuUse(cpuTime()-cpu0, rampElapsed, cores())
 	}
 	if rep.Requests+rep.UploadAttempts > 0 {
