@@ -241,7 +241,7 @@ func (s *Server) Start(ctx context.Context) (err error) {
 			}
 		}
 	}()
-	if s.nc, err = natsconn.Connect(s.opts.NATS, "kaactl bcx", s.log, nil); err != nil {
+	if s.nc, err = natsconn.Connect(s.opts.NATS, "kaactl bcx", s.log, natsconn.Events{}); err != nil {
 		return err
 	}
 	subj := ism.ServiceSubject(s.opts.Instance, ism.ProtoESP, ism.MsgClientData)

@@ -92,7 +92,7 @@ func New(opts Options) (*Service, error) {
 // Start connects to NATS (retrying in the background if it is not up yet)
 // and subscribes.
 func (s *Service) Start(_ context.Context) error {
-	nc, err := natsconn.Connect(s.opts.NATS, "kaactl echo", s.log, nil)
+	nc, err := natsconn.Connect(s.opts.NATS, "kaactl echo", s.log, natsconn.Events{})
 	if err != nil {
 		return err
 	}

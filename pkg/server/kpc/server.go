@@ -126,28 +126,16 @@ func New(opts Options) (*Server, error) {
 // Start connects to NATS and opens the listeners. NATS may come later: the
 // replica keeps retrying and reports 503 on /health until it is connected.
 func (s *Server) Start(ctx context.Context) error {
-	nc, err := natsconn.Connect(s.opts.NATS, "kaactl kpc "+s.opts.ReplicaID, s.log, func(kind string) {
-		s.metrics.natsErrors.WithLabelValues(kind).Inc()
+	// Revocation events missed in a gap (a disconnect, a slow consumer)
+	// would leave revoked tokens cached: forget every cached token then.
+	nc, err := natsconn.Connect(s.opts.NATS, "kaactl kpc "+s.opts.ReplicaID, s.log, natsconn.Events{
+		Error: func(kind string) { s.metrics.natsErrors.WithLabelValues(kind).Inc() },
+		Gap:   s.tokens.clear,
 	})
 	if err != nil {
 		return err
 	}
 	s.nc = nc
-	// Revocation events sent while disconnected are lost: forget every
-	// cached token on both edges of the gap.
-	onDisconnect, onReconnect := nc.Opts.DisconnectedErrCB, nc.Opts.ReconnectedCB
-	nc.SetDisconnectErrHandler(func(c *nats.Conn, err error) {
-		s.tokens.clear()
-		if onDisconnect != nil {
-			onDisconnect(c, err)
-		}
-	})
-	nc.SetReconnectHandler(func(c *nats.Conn) {
-		s.tokens.clear()
-		if onReconnect != nil {
-			onReconnect(c)
-		}
-	})
 	subs := []struct {
 		subj string
 		fn   nats.MsgHandler

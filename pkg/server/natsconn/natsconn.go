@@ -105,15 +105,31 @@ func (o Options) Validate() error {
 	return nil
 }
 
+// Events is what the owner of a connection hears of it; nil fields are
+// skipped.
+type Events struct {
+	// Error counts losses and asynchronous errors by kind: "disconnect" or
+	// "async".
+	Error func(kind string)
+	// Gap tells that messages may have been missed: the connection dropped
+	// or came back, or a slow subscription dropped messages. Whoever caches
+	// what events invalidate forgets it here.
+	Gap func()
+}
+
 // Connect opens a connection named name. It returns at once when the server
 // is not up yet and keeps trying in the background (subscriptions made
 // meanwhile take effect on connect); it reconnects forever. Losing the
-// connection and asynchronous errors are logged, and onError (if not nil)
-// counts them by kind: "disconnect" or "async".
-func Connect(o Options, name string, log *slog.Logger, onError func(kind string)) (*nats.Conn, error) {
+// connection and asynchronous errors are logged and reported to ev.
+func Connect(o Options, name string, log *slog.Logger, ev Events) (*nats.Conn, error) {
 	count := func(kind string) {
-		if onError != nil {
-			onError(kind)
+		if ev.Error != nil {
+			ev.Error(kind)
+		}
+	}
+	gap := func() {
+		if ev.Gap != nil {
+			ev.Gap()
 		}
 	}
 	tok, err := o.token()
@@ -126,14 +142,21 @@ func Connect(o Options, name string, log *slog.Logger, onError func(kind string)
 		nats.MaxReconnects(-1),
 		nats.ReconnectWait(reconnectWait),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			gap()
 			if err == nil { // our own Close
 				return
 			}
 			count("disconnect")
 			log.Warn("nats disconnected", "error", err)
 		}),
-		nats.ReconnectHandler(func(c *nats.Conn) { log.Info("nats reconnected", "url", c.ConnectedUrlRedacted()) }),
+		nats.ReconnectHandler(func(c *nats.Conn) {
+			gap()
+			log.Info("nats reconnected", "url", c.ConnectedUrlRedacted())
+		}),
 		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
+			if errors.Is(err, nats.ErrSlowConsumer) {
+				gap()
+			}
 			count("async")
 			log.Warn("nats error", "error", err)
 		}),

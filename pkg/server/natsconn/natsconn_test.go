@@ -34,15 +34,27 @@ func TestBindFlagsAndValidate(t *testing.T) {
 }
 
 // TestConnectBeforeTheServer: a service started before NATS connects once
-// it is there, and counts the loss when it goes.
+// it is there, counts the loss when it goes, and hears of the gap on both
+// of its edges.
 func TestConnectBeforeTheServer(t *testing.T) {
 	addr := testenv.FreeAddr(t)
 	var mu sync.Mutex
 	kinds := map[string]int{}
-	nc, err := natsconn.Connect(natsconn.Options{URL: "nats://" + addr}, "test", slog.New(slog.DiscardHandler), func(kind string) {
-		mu.Lock()
-		kinds[kind]++
-		mu.Unlock()
+	gaps := 0
+	count := func(what string) func() bool {
+		return func() bool { mu.Lock(); defer mu.Unlock(); return kinds[what] == 1 }
+	}
+	nc, err := natsconn.Connect(natsconn.Options{URL: "nats://" + addr}, "test", slog.New(slog.DiscardHandler), natsconn.Events{
+		Error: func(kind string) {
+			mu.Lock()
+			kinds[kind]++
+			mu.Unlock()
+		},
+		Gap: func() {
+			mu.Lock()
+			gaps++
+			mu.Unlock()
+		},
 	})
 	if err != nil {
 		t.Fatalf("Connect without a server: %v", err)
@@ -56,11 +68,18 @@ func TestConnectBeforeTheServer(t *testing.T) {
 	}
 	testenv.Eventually(t, 5*time.Second, "connected once NATS is up", nc.IsConnected)
 	ns.Shutdown()
-	testenv.Eventually(t, 5*time.Second, "disconnect counted", func() bool {
-		mu.Lock()
-		defer mu.Unlock()
-		return kinds["disconnect"] == 1
-	})
+	testenv.Eventually(t, 5*time.Second, "disconnect counted", count("disconnect"))
+	mu.Lock()
+	if gaps != 1 {
+		t.Errorf("gaps after the disconnect: %d, want 1", gaps)
+	}
+	mu.Unlock()
+	if ns, err = embednats.Start(addr, ""); err != nil {
+		t.Fatal(err)
+	}
+	testenv.Eventually(t, 5*time.Second, "reconnected", nc.IsConnected)
+	testenv.Eventually(t, 5*time.Second, "the reconnect is a gap too", func() bool { mu.Lock(); defer mu.Unlock(); return gaps == 2 })
+	ns.Shutdown()
 	if err := natsconn.Close(context.Background(), nc); err != nil || !nc.IsClosed() {
 		t.Errorf("Close while disconnected: %v, closed %v", err, nc.IsClosed())
 	}
@@ -76,7 +95,7 @@ func TestCloseFlushes(t *testing.T) {
 	if err := sub.Flush(); err != nil {
 		t.Fatal(err)
 	}
-	nc, err := natsconn.Connect(natsconn.Options{URL: ns.ClientURL()}, "test", slog.New(slog.DiscardHandler), nil)
+	nc, err := natsconn.Connect(natsconn.Options{URL: ns.ClientURL()}, "test", slog.New(slog.DiscardHandler), natsconn.Events{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +153,7 @@ func TestToken(t *testing.T) {
 	if err := fs.Parse([]string{"--nats-token-file", file}); err != nil {
 		t.Fatal(err)
 	}
-	nc, err := natsconn.Connect(o, "test", slog.New(slog.DiscardHandler), nil)
+	nc, err := natsconn.Connect(o, "test", slog.New(slog.DiscardHandler), natsconn.Events{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +165,7 @@ func TestToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, f := range []string{empty, filepath.Join(dir, "missing")} {
-		if _, err := natsconn.Connect(natsconn.Options{URL: ns.ClientURL(), TokenFile: f}, "test", slog.New(slog.DiscardHandler), nil); err == nil {
+		if _, err := natsconn.Connect(natsconn.Options{URL: ns.ClientURL(), TokenFile: f}, "test", slog.New(slog.DiscardHandler), natsconn.Events{}); err == nil {
 			t.Errorf("Connect with token file %s: no error", f)
 		}
 	}

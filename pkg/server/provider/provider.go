@@ -115,7 +115,7 @@ func (p *Provider) Start(ctx context.Context) (err error) {
 			p.nc, p.subs = nil, nil
 		}
 	}()
-	if p.nc, err = natsconn.Connect(p.opts.NATS, "kaactl provider", p.log, nil); err != nil {
+	if p.nc, err = natsconn.Connect(p.opts.NATS, "kaactl provider", p.log, natsconn.Events{}); err != nil {
 		return err
 	}
 	if p.subs, err = p.subscribe(p.nc); err != nil {
