@@ -26,6 +26,9 @@ fi
 echo "== go test -race"
 go test -race -count=1 -timeout 20m "$@" ./...
 
+echo "== third_party/mochi: the patches to mochi (its own module)"
+(cd third_party/mochi && go vet . && go test -race -count=1 -timeout 5m ./...)
+
 echo "== examples/extension (its own module)"
 (cd examples/extension && go vet ./... && go test -race -count=1 -timeout 5m ./...)
 

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/kaactl/kaactl/internal/workpool"
 	"github.com/mochi-mqtt/server/v2/listeners"
 	"github.com/mochi-mqtt/server/v2/packets"
 )
@@ -152,18 +153,31 @@ func connOf(c net.Conn) *deviceConn {
 // deviceListener is MQTT over TCP or TLS with the replica's connection
 // limits. mochi's listeners.TCP has none: it handshakes TLS lazily in the
 // first read, under no deadline, and reads CONNECT under none either.
+//
+// A connection's handshakes (TLS, then CONNECT and its authentication) run
+// on a pool of handshake workers, and mochi reads the established client's
+// packets on a goroutine of its own (EstablishConnectionAsync, patched into
+// third_party/mochi). The handshakes grow a goroutine's stack to 16 KiB or
+// more; on a worker that stack is reused by the next connection, while the
+// goroutine that stays with an idle client keeps a small one. On a machine
+// where a page fault costs 10–25 µs, fresh stack pages were the largest
+// part of a connect (docs/ARCHITECTURE.md, BENCHMARKS.md).
 type deviceListener struct {
 	boundAddr
-	id     string
-	tls    *tls.Config
-	limits *connLimits
-	conns  connSet
+	id      string
+	tls     *tls.Config
+	limits  *connLimits
+	conns   connSet
+	workers *workpool.Pool // handshakes
+	// establish is mochi's EstablishConnectionAsync; nil: the EstablishFn
+	// that mochi gives Serve, on the connection's own goroutine.
+	establish func(listener string, c net.Conn, ended func(error))
 }
 
 var _ listeners.Listener = (*deviceListener)(nil)
 
 func newDeviceListener(id, addr string, tlsConfig *tls.Config, limits *connLimits) *deviceListener {
-	return &deviceListener{boundAddr: boundAddr{addr: addr}, id: id, tls: tlsConfig, limits: limits}
+	return &deviceListener{boundAddr: boundAddr{addr: addr}, id: id, tls: tlsConfig, limits: limits, workers: workpool.New(handshakeIdle)}
 }
 
 // boundAddr is a listener's address: the configured one until Init binds
@@ -184,7 +198,11 @@ func (l *deviceListener) ID() string       { return l.id }
 func (l *deviceListener) Protocol() string { return "tcp" }
 
 func (l *deviceListener) Init(*slog.Logger) error {
-	ln, err := net.Listen("tcp", l.addr)
+	// No TCP keepalive: the MQTT keepalive, which KPC clamps and never lets
+	// be zero, closes a half-open connection, and Go's keepalive costs four
+	// setsockopt calls on every accept.
+	lc := net.ListenConfig{KeepAliveConfig: net.KeepAliveConfig{Enable: false}, KeepAlive: -1}
+	ln, err := lc.Listen(context.Background(), "tcp", l.addr)
 	if err != nil {
 		return err
 	}
@@ -215,12 +233,17 @@ func (l *deviceListener) Serve(establish listeners.EstablishFn) {
 			_ = bc.Close()
 			return
 		}
-		go l.serveConn(bc, establish)
+		if l.establish == nil {
+			go l.serveConn(bc, func(listener string, c net.Conn, ended func(error)) { ended(establish(listener, c)) })
+			continue
+		}
+		l.workers.Go(func() { l.serveConn(bc, l.establish) })
 	}
 }
 
-func (l *deviceListener) serveConn(bc *boundedConn, establish listeners.EstablishFn) {
-	defer l.conns.done(bc)
+// serveConn handshakes TLS (on MQTT/TLS) and has mochi establish the
+// client; the connection is done once establish calls ended.
+func (l *deviceListener) serveConn(bc *boundedConn, establish func(string, net.Conn, func(error))) {
 	dc := &deviceConn{Conn: bc}
 	if l.tls != nil {
 		tc := tls.Server(bc, l.tls)
@@ -234,6 +257,7 @@ func (l *deviceListener) serveConn(bc *boundedConn, establish listeners.Establis
 			}
 			l.limits.metrics.closed.WithLabelValues(reason).Inc()
 			l.limits.log.Info(msg, "listener", l.id, "remote", bc.RemoteAddr().String(), "error", err)
+			l.conns.done(bc)
 			return
 		}
 		dc.Conn = tc
@@ -241,8 +265,15 @@ func (l *deviceListener) serveConn(bc *boundedConn, establish listeners.Establis
 			dc.cert = st.PeerCertificates[0]
 		}
 	}
-	l.limits.ended(l.id, dc, establish(l.id, dc))
+	establish(l.id, dc, func(err error) {
+		l.limits.ended(l.id, dc, err)
+		l.conns.done(bc)
+	})
 }
+
+// handshakeIdle is how long a handshake worker waits for the next
+// connection before it ends.
+const handshakeIdle = 10 * time.Second
 
 // Close stops accepting, has mochi disconnect its clients, closes the
 // connections still before CONNECT (or in their TLS handshake), and returns

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"net"
 	"net/http"
 	"os"
 	"sync"
@@ -259,12 +260,14 @@ func (s *Server) startMQTT() error {
 	}
 	if s.opts.MQTTAddr != "" {
 		s.mqttLn = newDeviceListener(listenerTCP, s.opts.MQTTAddr, nil, s.conns)
+		s.mqttLn.establish = s.establishAsync()
 		if err := add("mqtt", s.opts.MQTTAddr, s.mqttLn); err != nil {
 			return err
 		}
 	}
 	if s.opts.MQTTSAddr != "" {
 		s.mqttsLn = newDeviceListener(listenerTLS, s.opts.MQTTSAddr, tlsConfig, s.conns)
+		s.mqttsLn.establish = s.establishAsync()
 		if err := add("mqtts", s.opts.MQTTSAddr, s.mqttsLn); err != nil {
 			return err
 		}
@@ -293,6 +296,21 @@ func (s *Server) startMQTT() error {
 		s.mqtt.Topics.RetainMessage(packets.Packet{TopicName: topic})
 	}
 	s.wsMount.open(s.mqtt.EstablishConnection)
+	return nil
+}
+
+// asyncEstablisher is the mochi of third_party/mochi (go.mod's replace).
+type asyncEstablisher interface {
+	EstablishConnectionAsync(listener string, c net.Conn, ended func(error))
+}
+
+// establishAsync is mochi's EstablishConnectionAsync, or nil when KPC is
+// built (as a library, whose users' go.mod lacks kaactl's replace) against
+// upstream mochi: each connection then keeps the goroutine that accepted it.
+func (s *Server) establishAsync() func(string, net.Conn, func(error)) {
+	if a, ok := any(s.mqtt).(asyncEstablisher); ok {
+		return a.EstablishConnectionAsync
+	}
 	return nil
 }
 
