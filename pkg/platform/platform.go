@@ -170,7 +170,7 @@ func (p *Platform) Start(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	s := p.opts.services(natsconn.Options{URL: p.ns.ClientURL(), Token: p.natsToken}, p.adminToken, cert)
+	s := p.opts.services(natsconn.Options{URL: p.ns.ClientURL(), Token: p.natsToken, InProcess: p.ns}, p.adminToken, cert)
 	s.provider.OnAppsChange = p.syncApps
 	p.blobs = s.blobs
 	if p.provider, err = provider.New(s.provider); err != nil {

@@ -48,6 +48,9 @@ type Options struct {
 	// Connect when Token is empty: `kaactl up` keeps its NATS token in
 	// <data-dir>/nats.token.
 	TokenFile string
+	// InProcess, when set, is a NATS server in this process, reached
+	// without a socket (`kaactl up`, tests); URL is then only reported.
+	InProcess nats.InProcessConnProvider `yaml:"-" json:"-"`
 }
 
 // Redacted is URL with any user:password or token in it masked, for logs
@@ -163,6 +166,9 @@ func Connect(o Options, name string, log *slog.Logger, ev Events) (*nats.Conn, e
 	}
 	if tok != "" {
 		opts = append(opts, nats.Token(tok))
+	}
+	if o.InProcess != nil {
+		opts = append(opts, nats.InProcessServer(o.InProcess))
 	}
 	nc, err := nats.Connect(o.URL, opts...)
 	if err != nil {

@@ -132,7 +132,7 @@ func (p *Provider) authenticateBasic(tenant, username, password string) (cred Ba
 			return nil
 		}
 		var err error
-		rec, found, err = getJSON[basicRecord](tx.Bucket(bucketBasic), key(tenant, string(id)))
+		rec, found, err = p.basicRecords.get(tx.Bucket(bucketBasic), key(tenant, string(id)))
 		return err
 	})
 	if err != nil {

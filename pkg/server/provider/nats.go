@@ -45,9 +45,11 @@ func (p *Provider) subscribe(nc *nats.Conn) ([]*nats.Subscription, error) {
 	return subs, nil
 }
 
-// async runs fn on its own goroutine once one of the maxInFlight slots is
+// async runs fn on a worker of its own once one of the maxInFlight slots is
 // free: NATS calls a subscription's handler serially, and one store write
 // (or legacy bcrypt comparison) must not hold up the requests behind it.
+// The workers are reused (workpool), so a request does not grow a new
+// goroutine's stack through bbolt, JSON and Avro again.
 func (p *Provider) async(fn func(*nats.Msg)) nats.MsgHandler {
 	return func(m *nats.Msg) {
 		select {
@@ -55,10 +57,10 @@ func (p *Provider) async(fn func(*nats.Msg)) nats.MsgHandler {
 		case <-p.stopping:
 			return
 		}
-		go func() {
+		p.workers.Go(func() {
 			defer func() { <-p.slots }()
 			fn(m)
-		}()
+		})
 	}
 }
 

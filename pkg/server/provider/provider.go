@@ -18,12 +18,17 @@ import (
 	bolt "go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
 
+	"github.com/kaactl/kaactl/internal/workpool"
 	"github.com/kaactl/kaactl/pkg/server/natsconn"
 )
 
 // maxInFlight bounds the NATS requests handled at once (token validation and
 // first uses may write to the store).
 const maxInFlight = 64
+
+// workerIdle is how long a request worker waits for the next request
+// before it ends.
+const workerIdle = 10 * time.Second
 
 // Provider is the credential provider service: a store plus its NATS and
 // REST faces.
@@ -34,7 +39,10 @@ type Provider struct {
 
 	// slots is a semaphore of maxInFlight slots, one per NATS request being
 	// handled; Shutdown takes them all to wait for the last one.
-	slots chan struct{}
+	slots   chan struct{}
+	workers *workpool.Pool // run what async hands them
+	// basicRecords are the basic credentials decoded for authentication.
+	basicRecords *recordCache[basicRecord]
 	// stopping is closed when Shutdown stops waiting for the subscriptions
 	// to drain, so that late messages are dropped instead of waiting for a
 	// slot that Shutdown holds.
@@ -71,10 +79,13 @@ func New(opts Options) (*Provider, error) {
 	}
 	log := cmp.Or(opts.Logger, slog.New(slog.DiscardHandler))
 	return &Provider{
-		opts:     opts,
-		log:      log.With("service", "provider", "instance", opts.Instance, "cap_instance", opts.CAPInstance),
-		slots:    make(chan struct{}, maxInFlight),
-		stopping: make(chan struct{}),
+		opts:    opts,
+		log:     log.With("service", "provider", "instance", opts.Instance, "cap_instance", opts.CAPInstance),
+		slots:   make(chan struct{}, maxInFlight),
+		workers: workpool.New(workerIdle),
+
+		basicRecords: newRecordCache[basicRecord](recordCacheSize),
+		stopping:     make(chan struct{}),
 
 		dummyHash:    hashPassword("no such credentials"),
 		summaryEvery: summaryEvery,
@@ -106,6 +117,10 @@ func (p *Provider) Start(ctx context.Context) (err error) {
 		return err
 	}
 	p.log.Info("provider store opened", "path", p.db.Path())
+	if err := p.basicRecords.warm(p.db, bucketBasic); err != nil {
+		_ = p.db.Close()
+		return fmt.Errorf("provider store %s: %w", p.db.Path(), err)
+	}
 	defer func() {
 		if err != nil { // Shutdown closes what Start opened only once started
 			_ = p.db.Close()

@@ -1,0 +1,96 @@
+package provider
+
+import (
+	"context"
+	"testing"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// TestAuthenticateSeesEveryWrite: authentication decodes basic credentials
+// through a cache (warmed at start); whatever writes the store, through the
+// API or not, the next authentication sees it.
+func TestAuthenticateSeesEveryWrite(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	p := openProvider(t, dir)
+	a, err := p.CreateBasic(ctx, testTenant, "a", "password-of-a-0123456789")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.CreateBasic(ctx, testTenant, "b", "password-of-b-0123456789"); err != nil {
+		t.Fatal(err)
+	}
+	auth := func(p *Provider, user, password string, want bool) {
+		t.Helper()
+		if _, ok, err := p.authenticateBasic(testTenant, user, password); err != nil || ok != want {
+			t.Fatalf("authenticate %s: %v %v, want %v", user, ok, err, want)
+		}
+	}
+	auth(p, "a", "password-of-a-0123456789", true) // now decoded and kept
+	if err := p.RevokeBasic(ctx, testTenant, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	auth(p, "a", "password-of-a-0123456789", false)
+
+	// A write that knows nothing of the cache: b's hash replaced by c's.
+	auth(p, "b", "password-of-b-0123456789", true)
+	c, err := p.CreateBasic(ctx, testTenant, "c", "password-of-c-0123456789")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bID string
+	err = p.db.Update(func(tx *bolt.Tx) error {
+		bID = string(tx.Bucket(bucketBasicUsers).Get(key(testTenant, "b")))
+		crec, _, err := getJSON[basicRecord](tx.Bucket(bucketBasic), key(testTenant, c.ID))
+		if err != nil {
+			return err
+		}
+		brec, _, err := getJSON[basicRecord](tx.Bucket(bucketBasic), key(testTenant, bID))
+		if err != nil {
+			return err
+		}
+		brec.PasswordHash = crec.PasswordHash
+		return putJSON(tx.Bucket(bucketBasic), key(testTenant, bID), brec)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	auth(p, "b", "password-of-b-0123456789", false)
+	auth(p, "b", "password-of-c-0123456789", true)
+
+	// A restart warms the cache from the store as it is.
+	if err := p.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	p = openProvider(t, dir)
+	if n := p.basicRecords.len(); n != 3 {
+		t.Fatalf("warm cache holds %d records, want 3", n)
+	}
+	auth(p, "a", "password-of-a-0123456789", false)
+	auth(p, "b", "password-of-c-0123456789", true)
+	auth(p, "c", "password-of-c-0123456789", true)
+}
+
+// TestRecordCacheBounded: a full cache keeps what it has and still answers
+// for records it does not hold.
+func TestRecordCacheBounded(t *testing.T) {
+	p := openProvider(t, t.TempDir())
+	p.basicRecords = newRecordCache[basicRecord](1)
+	ctx := context.Background()
+	for _, u := range []string{"a", "b"} {
+		if _, err := p.CreateBasic(ctx, testTenant, u, "password-of-"+u+"-0123456789"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 2 {
+		for _, u := range []string{"a", "b"} {
+			if _, ok, err := p.authenticateBasic(testTenant, u, "password-of-"+u+"-0123456789"); err != nil || !ok {
+				t.Fatalf("authenticate %s: %v %v", u, ok, err)
+			}
+		}
+	}
+	if n := p.basicRecords.len(); n != 1 {
+		t.Fatalf("cache of 1 holds %d", n)
+	}
+}
