@@ -2,6 +2,8 @@ package provider
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
@@ -92,5 +94,47 @@ func TestRecordCacheBounded(t *testing.T) {
 	}
 	if n := p.basicRecords.len(); n != 1 {
 		t.Fatalf("cache of 1 holds %d", n)
+	}
+}
+
+// TestRevokeWhileAuthenticating: once RevokeBasic returns, no check accepts
+// the credentials, however many checks ran around it.
+func TestRevokeWhileAuthenticating(t *testing.T) {
+	p := openProvider(t, t.TempDir())
+	ctx := context.Background()
+	const password = "password-of-x-0123456789"
+	for i := range 20 {
+		user := fmt.Sprintf("x%d", i)
+		cred, err := p.CreateBasic(ctx, testTenant, user, password)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stop := make(chan struct{})
+		var wg sync.WaitGroup
+		for range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					if _, _, err := p.authenticateBasic(testTenant, user, password); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			}()
+		}
+		if err := p.RevokeBasic(ctx, testTenant, cred.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok, _ := p.authenticateBasic(testTenant, user, password); ok {
+			t.Fatalf("%s accepted after its revocation", user)
+		}
+		close(stop)
+		wg.Wait()
 	}
 }
