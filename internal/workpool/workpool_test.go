@@ -1,7 +1,6 @@
 package workpool
 
 import (
-	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -32,25 +31,29 @@ func TestRunsConcurrently(t *testing.T) {
 	wg.Wait()
 }
 
-// TestWorkersEnd: idle workers end after the idle time, and a worker that
-// finished one function takes the next.
-func TestWorkersEnd(t *testing.T) {
-	before := runtime.NumGoroutine()
+// TestWorkerEnds: a worker runs what it is handed while busy or idle, and
+// ends once it has been idle for the pool's idle time.
+func TestWorkerEnds(t *testing.T) {
 	p := New(50 * time.Millisecond)
-	for i := range 100 {
-		done := make(chan struct{})
-		p.Go(func() { close(done) })
+	ran := make(chan int, 100)
+	ended := make(chan struct{})
+	go func() {
+		p.work(func() { ran <- 0 })
+		close(ended)
+	}()
+	for i := 1; i < 100; i++ {
+		p.Go(func() { ran <- i }) // to the worker when it waits, else to a new one
+	}
+	for range 100 {
 		select {
-		case <-done:
+		case <-ran:
 		case <-time.After(10 * time.Second):
-			t.Fatalf("function %d did not run", i)
+			t.Fatal("a function did not run")
 		}
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for runtime.NumGoroutine() > before {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d goroutines left, %d before", runtime.NumGoroutine(), before)
-		}
-		time.Sleep(10 * time.Millisecond) // polling a count under a deadline
+	select {
+	case <-ended:
+	case <-time.After(10 * time.Second):
+		t.Fatal("an idle worker did not end")
 	}
 }

@@ -6,6 +6,8 @@ import (
 	rtmetrics "runtime/metrics"
 	"testing"
 	"time"
+
+	"github.com/kaactl/kaactl/internal/testenv"
 )
 
 // TestIdleSessionHoldsOneGoroutine: an established MQTT session costs one
@@ -41,13 +43,10 @@ func TestIdleSessionHoldsOneGoroutine(t *testing.T) {
 	for _, c := range clients {
 		c.conn.Close()
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for runtime.NumGoroutine()-before > n/4 {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d goroutines left after the sessions ended", runtime.NumGoroutine()-before)
-		}
-		time.Sleep(10 * time.Millisecond) // polling a count under a deadline
-	}
+	waitSessions(t, p, 0)
+	testenv.Eventually(t, 10*time.Second, "the sessions' goroutines end", func() bool {
+		return runtime.NumGoroutine()-before <= n/4
+	})
 }
 
 // stackBytes is the memory of all goroutine stacks.
