@@ -497,7 +497,7 @@ func (s *Server) connectClient(cl *Client, listener string) error {
 
 	err = s.SendConnack(cl, code, sessionPresent, nil) // [MQTT-3.1.4-5] [MQTT-3.2.0-1] [MQTT-3.2.0-2] &[MQTT-3.14.0-1]
 	if err != nil {
-		return s.endClient(cl, listener, fmt.Errorf("ack connection packet: %w", err))
+		return s.dropClient(cl, listener, fmt.Errorf("ack connection packet: %w", err))
 	}
 
 	s.loop.willDelayed.Delete(cl.ID) // [MQTT-3.1.3-9]
@@ -505,7 +505,7 @@ func (s *Server) connectClient(cl *Client, listener string) error {
 	if sessionPresent {
 		err = cl.ResendInflightMessages(true)
 		if err != nil {
-			return s.endClient(cl, listener, fmt.Errorf("resend inflight: %w", err))
+			return s.dropClient(cl, listener, fmt.Errorf("resend inflight: %w", err))
 		}
 	}
 
@@ -528,6 +528,13 @@ func (s *Server) serveClient(cl *Client, listener string) error {
 	} else {
 		cl.Properties.Will = Will{} // [MQTT-3.14.4-3] [MQTT-3.1.2-10]
 	}
+	return s.endClient(cl, listener, err)
+}
+
+// dropClient stops a registered client that failed before it was served,
+// as serveClient stops one whose read failed, and ends it.
+func (s *Server) dropClient(cl *Client, listener string, err error) error {
+	cl.Stop(err)
 	return s.endClient(cl, listener, err)
 }
 
