@@ -2,8 +2,6 @@ package provider
 
 import (
 	"bytes"
-	"encoding/json"
-	"fmt"
 	"sync"
 
 	bolt "go.etcd.io/bbolt"
@@ -48,8 +46,9 @@ func (c *recordCache[T]) get(b *bolt.Bucket, k []byte) (T, bool, error) {
 	if ok && bytes.Equal(e.raw, data) {
 		return e.v, true, nil
 	}
-	if err := json.Unmarshal(data, &v); err != nil {
-		return v, false, fmt.Errorf("corrupt record %q: %w", k, err)
+	v, err := decodeJSON[T](k, data)
+	if err != nil {
+		return v, false, err
 	}
 	c.put(k, data, v)
 	return v, true, nil
@@ -71,9 +70,9 @@ func (c *recordCache[T]) warm(db *bolt.DB, bucket []byte) error {
 	return db.View(func(tx *bolt.Tx) error {
 		cur := tx.Bucket(bucket).Cursor()
 		for k, data := cur.First(); k != nil && c.len() < c.max; k, data = cur.Next() {
-			var v T
-			if err := json.Unmarshal(data, &v); err != nil {
-				return fmt.Errorf("corrupt record %q: %w", k, err)
+			v, err := decodeJSON[T](k, data)
+			if err != nil {
+				return err
 			}
 			c.put(k, data, v)
 		}

@@ -83,15 +83,22 @@ func tokenKey(app, token string) []byte {
 }
 
 func getJSON[T any](b *bolt.Bucket, k []byte) (T, bool, error) {
-	var v T
 	data := b.Get(k)
 	if data == nil {
+		var v T
 		return v, false, nil
 	}
+	v, err := decodeJSON[T](k, data)
+	return v, err == nil, err
+}
+
+// decodeJSON decodes the record data stored under k.
+func decodeJSON[T any](k, data []byte) (T, error) {
+	var v T
 	if err := json.Unmarshal(data, &v); err != nil {
-		return v, false, fmt.Errorf("corrupt record %q: %w", k, err)
+		return v, fmt.Errorf("corrupt record %q: %w", k, err)
 	}
-	return v, true, nil
+	return v, nil
 }
 
 func putJSON(b *bolt.Bucket, k []byte, v any) error {
