@@ -10,9 +10,11 @@
 #            one request in flight per client) with HTTP_CLIENTS clients, vs the floor: a bare
 #            nats.go request/reply pair (kpbench nats-load + nats-responder) on a nats-server, same
 #            payload and client counts.
-#   connect  MQTT connects/s of CONNECT_CLIENTS clients held open, and the server's resident memory
-#            per idle session: KPC anonymous and with basic auth through the CAP provider, mosquitto
-#            anonymous and with a password_file made by mosquitto_passwd.
+#   connect  MQTT connects/s of CONNECT_CLIENTS clients held open, the server's CPU and page faults
+#            per connect, and its resident memory per idle session: KPC anonymous and with basic auth
+#            through the CAP provider, mosquitto anonymous and with a password_file made by
+#            mosquitto_passwd; CONNECT_ROUNDS rounds of all four, each KPC case right after its
+#            mosquitto baseline; the ratios of each round and their medians.
 #   idle     KPC 1/KP QoS 1 throughput (CLIENTS × INFLIGHT) with no other session, then with IDLE
 #            idle sessions held open by connbench, same KPC; both and the ratio (goal ≥ 0.9).
 #   mem      resident memory per session at MEM_CLIENTS sessions: idle, and after each session made
@@ -38,8 +40,8 @@
 # Environment (default; --quick):
 #   DURATION (10s; 1s) measured run, WARMUP (2s; 500ms) unmeasured run before it, SIZE (256) bytes,
 #   CLIENTS (50; 10), INFLIGHT (2), HTTP_CLIENTS ("20 50"; "5 10"), CONNECT_CLIENTS (10000; 300),
-#   IDLE (10000; 1000), MEM_CLIENTS (10000; 300), MEM_REQUESTS (10; 3), SETTLE (2s; 500ms) wait
-#   before reading a server's memory;
+#   CONNECT_ROUNDS (3; 1), IDLE (10000; 1000), MEM_CLIENTS (10000; 300), MEM_REQUESTS (10; 3),
+#   SETTLE (2s; 500ms) wait before reading a server's memory;
 #   sim: ENDPOINTS ("50 500"), FLEET (10000, 0 skips it), FLEET_RATE (0.5), CONNECT_RATE (2000),
 #   FLEET_DURATION (20s); sessions: SESSIONS (10000); upload: SIZES, ROUNDS;
 #   PROFILE_DIR=dir: KPC runs with --pprof and each KPC section saves a CPU profile of KPC taken
@@ -65,6 +67,7 @@ done
 if [ -n "$quick" ]; then
   : "${DURATION:=1s}" "${WARMUP:=500ms}" "${CLIENTS:=10}" "${HTTP_CLIENTS:=5 10}" "${CONNECT_CLIENTS:=300}"
   : "${IDLE:=1000}" "${MEM_CLIENTS:=300}" "${MEM_REQUESTS:=3}" "${SETTLE:=500ms}" "${PROFILE_SECONDS:=1}"
+  : "${CONNECT_ROUNDS:=1}"
 fi
 DURATION=${DURATION:-10s}
 WARMUP=${WARMUP:-2s}
@@ -73,6 +76,7 @@ INFLIGHT=${INFLIGHT:-2}
 SIZE=${SIZE:-256}
 HTTP_CLIENTS=${HTTP_CLIENTS:-20 50}
 CONNECT_CLIENTS=${CONNECT_CLIENTS:-10000}
+CONNECT_ROUNDS=${CONNECT_ROUNDS:-3}
 IDLE=${IDLE:-10000}
 MEM_CLIENTS=${MEM_CLIENTS:-10000}
 MEM_REQUESTS=${MEM_REQUESTS:-10}
@@ -728,59 +732,82 @@ bench_connect() {
   # with its default (sha512-pbkdf2).
   for i in $(seq 0 $((n - 1))); do echo "dev-$i@kaa:bench-password-$i-0123456789"; done > "$work/passwd"
   mosquitto_passwd -U "$work/passwd"
-  echo "# scripts/bench.sh connect — $(date -u +%F) — $(nproc) cores — $n clients held open, 64 CONNECTs in flight — ulimit -n $(ulimit -n)"
+  echo "# scripts/bench.sh connect — $(date -u +%F) — $(nproc) cores — $n clients held open, 64 CONNECTs in flight — ulimit -n $(ulimit -n) — rounds: $CONNECT_ROUNDS"
   echo "# mosquitto $("$mosq" -h 2>/dev/null | head -1 | cut -d' ' -f3 || true); password_file hashes \$$(head -1 "$work/passwd" | cut -d'$' -f2)\$ (7: sha512-pbkdf2), $(head -1 "$work/passwd" | cut -d'$' -f3) iterations"
-  local label args
-  for label in "mosquitto anonymous" "mosquitto password_file"; do
-    local mport=$(free_port) conf="$work/mosquitto-$RANDOM.conf"
-    # user: as root, mosquitto would switch to "mosquitto", which cannot read the work dir.
-    printf 'listener %s 127.0.0.1\nmax_connections -1\nuser %s\n' "$mport" "$(id -un)" > "$conf"
-    args=()
-    if [ "$label" = "mosquitto anonymous" ]; then
-      echo "allow_anonymous true" >> "$conf"
-    else
-      printf 'allow_anonymous false\npassword_file %s\n' "$work/passwd" >> "$conf"
-      args=(-user "$user" -password "$pass")
-    fi
-    "$mosq" -c "$conf" >"$work/mosquitto-connect.log" 2>&1 &
-    local mpid=$!
-    wait_port "$mport" "$mpid" "$work/mosquitto-connect.log"
-    run "$work/connbench" -addr "127.0.0.1:$mport" -clients "$n" -pid "$mpid" -settle "$SETTLE" -label "$label" "${args[@]}" > "$work/connect-one.json"
-    connect_format < "$work/connect-one.json"; cat "$work/connect-one.json" >> "$out"
-    stop "$mpid"
-  done
-  # The credentials go into the provider's store once; each KPC run starts a fresh `kaactl up` on it.
+  # The credentials go into the provider's store once; each KPC run starts a fresh `kaactl up` on a
+  # copy of it.
   start_up connect-provision
   run "$work/connbench" -provision "http://127.0.0.1:$provport" -token-file "$work/connect-provision-data/admin.token" -clients "$n" -user "$user" -password "$pass"
   stop "$upid"
-  local name
-  for label in "kpc anonymous" "kpc basic (CAP)"; do
-    rm -rf "$work/connect-provision-run-data"; cp -r "$work/connect-provision-data" "$work/connect-provision-run-data"
-    start_up connect-provision-run
-    args=() name=connect-anonymous
-    [ "$label" = "kpc basic (CAP)" ] && args=(-user "$user" -password "$pass") name=connect-basic
-    profile_cpu "$name" "$PROFILE_SECONDS"
-    hold "$name" -addr "127.0.0.1:$kport" -clients "$n" -pid "$upid" -label "$label" "${args[@]}"
-    profile_heap "$name"
-    connect_format < "$work/$name.json"; cat "$work/$name.json" >> "$out"
-    stop "$cbpid"
-    stop "$upid"
+  # Each round runs the four cases back to back, each server paired with its baseline right after
+  # it, so that a slow spell of a shared machine lands on both sides of a ratio.
+  local round label args name
+  for round in $(seq 1 "$CONNECT_ROUNDS"); do
+    for label in "mosquitto anonymous" "kpc anonymous" "mosquitto password_file" "kpc basic (CAP)"; do
+      args=()
+      case "$label" in
+      *password_file | *basic*) args=(-user "$user" -password "$pass") ;;
+      esac
+      if [ "${label%% *}" = mosquitto ]; then
+        local mport=$(free_port) conf="$work/mosquitto-$RANDOM.conf"
+        # user: as root, mosquitto would switch to "mosquitto", which cannot read the work dir.
+        printf 'listener %s 127.0.0.1\nmax_connections -1\nuser %s\n' "$mport" "$(id -un)" > "$conf"
+        if [ "$label" = "mosquitto anonymous" ]; then
+          echo "allow_anonymous true" >> "$conf"
+        else
+          printf 'allow_anonymous false\npassword_file %s\n' "$work/passwd" >> "$conf"
+        fi
+        "$mosq" -c "$conf" >"$work/mosquitto-connect.log" 2>&1 &
+        local mpid=$!
+        wait_port "$mport" "$mpid" "$work/mosquitto-connect.log"
+        run "$work/connbench" -addr "127.0.0.1:$mport" -clients "$n" -pid "$mpid" -settle "$SETTLE" -label "$label" "${args[@]}" > "$work/connect-one.json"
+        stop "$mpid"
+      else
+        rm -rf "$work/connect-provision-run-data"; cp -r "$work/connect-provision-data" "$work/connect-provision-run-data"
+        start_up connect-provision-run
+        name=connect-anonymous
+        [ "$label" = "kpc basic (CAP)" ] && name=connect-basic
+        [ "$round" = 1 ] && profile_cpu "$name" "$PROFILE_SECONDS"
+        hold "$name" -addr "127.0.0.1:$kport" -clients "$n" -pid "$upid" -label "$label" "${args[@]}"
+        [ "$round" = 1 ] && profile_heap "$name"
+        cp "$work/$name.json" "$work/connect-one.json"
+        stop "$cbpid"
+        stop "$upid"
+      fi
+      connect_format < "$work/connect-one.json"
+      python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); r["round"] = int(sys.argv[2]); print(json.dumps(r))' \
+        "$work/connect-one.json" "$round" >> "$out"
+    done
   done
   python3 - "$out" <<'PY'
-import json, sys
-rows = {r["label"]: r for r in (json.loads(l) for l in open(sys.argv[1]) if l.strip())}
+import json, statistics, sys
+runs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+rounds = sorted({r["round"] for r in runs})
+by = {(r["round"], r["label"]): r for r in runs}
+labels = ("mosquitto anonymous", "kpc anonymous", "mosquitto password_file", "kpc basic (CAP)")
+med = lambda label, key: statistics.median(by[(k, label)].get(key, 0) for k in rounds)
 print()
-print("| server | auth | connected | connects/s | RSS per idle session KiB |")
-print("|---|---|---|---|---|")
-for label in ("mosquitto anonymous", "kpc anonymous", "mosquitto password_file", "kpc basic (CAP)"):
-    r = rows[label]
+print(f"Medians of {len(rounds)} rounds:" if len(rounds) > 1 else "One round:")
+print()
+print("| server | auth | connected | connects/s | server CPU µs / faults per connect | RSS per idle session KiB |")
+print("|---|---|---|---|---|---|")
+for label in labels:
     server, auth = label.split(" ", 1)
-    print(f'| {server} | {auth} | {r["connected"]} of {r["clients"]} | {r["connects_per_sec"]:.0f} | {r["kib_per_session"]:.1f} |')
-a, b = rows["kpc anonymous"], rows["mosquitto anonymous"]
-c, d = rows["kpc basic (CAP)"], rows["mosquitto password_file"]
-ratio = lambda x, y: f'{x["connects_per_sec"]/y["connects_per_sec"]:.2f}' if y["connects_per_sec"] else "n/a"
+    connected = min(by[(k, label)]["connected"] for k in rounds)
+    print(f'| {server} | {auth} | {connected} of {runs[0]["clients"]} | {med(label, "connects_per_sec"):.0f} | '
+          f'{med(label, "server_cpu_us_per_connect"):.0f} / {med(label, "server_faults_per_connect"):.1f} | {med(label, "kib_per_session"):.1f} |')
+def ratios(a, b):
+    out = []
+    for k in rounds:
+        y = by[(k, b)]["connects_per_sec"]
+        out.append(by[(k, a)]["connects_per_sec"] / y if y else 0)
+    return out
+anon = ratios("kpc anonymous", "mosquitto anonymous")
+basic = ratios("kpc basic (CAP)", "mosquitto password_file")
+show = lambda rs: ", ".join(f"{x:.2f}" for x in rs)
 print()
-print(f'ratio KPC/mosquitto connects/s: anonymous {ratio(a, b)}, basic auth vs password_file {ratio(c, d)}')
+print(f"ratio KPC/mosquitto connects/s, by round: anonymous {show(anon)}; basic auth vs password_file {show(basic)}")
+print(f"ratio KPC/mosquitto connects/s, median: anonymous {statistics.median(anon):.2f}, basic auth vs password_file {statistics.median(basic):.2f}")
 PY
 }
 
@@ -790,7 +817,10 @@ import json, sys
 for l in sys.stdin:
     r = json.loads(l)
     err = (" first error: " + r["first_error"]) if r.get("first_error") else ""
-    print("%-24s %6d of %d connected  %8.0f connects/s  %6.1f KiB/session%s" % (r["label"], r["connected"], r["clients"], r["connects_per_sec"], r["kib_per_session"], err))'
+    cpu = ""
+    if r.get("server_cpu_us_per_connect"):
+        cpu = "  server %4.0f µs CPU %4.1f faults, connbench %4.0f µs CPU per connect" % (r["server_cpu_us_per_connect"], r["server_faults_per_connect"], r["client_cpu_us_per_connect"])
+    print("%-24s %6d of %d connected  %8.0f connects/s  %6.1f KiB/session%s%s" % (r["label"], r["connected"], r["clients"], r["connects_per_sec"], r["kib_per_session"], cpu, err))'
 }
 
 format() {

@@ -59,6 +59,12 @@ type result struct {
 	RSSAfterKiB    int64   `json:"rss_after_kib"`
 	Requests       int     `json:"requests_per_client"`
 	KiBPerSession  float64 `json:"kib_per_session"`
+	// CPU and page faults of the server (-pid) and of connbench itself per
+	// connect, over the connecting phase: on a machine the two share, the
+	// server's CPU per connect is steadier than connects/s.
+	ServerCPUPerConnectUS  float64 `json:"server_cpu_us_per_connect"`
+	ServerFaultsPerConnect float64 `json:"server_faults_per_connect"`
+	ClientCPUPerConnectUS  float64 `json:"client_cpu_us_per_connect"`
 }
 
 func main() {
@@ -111,6 +117,11 @@ func run(c config) (result, []net.Conn, error) {
 	if r.RSSBeforeKiB, err = rss(c.pid); err != nil {
 		return r, nil, err
 	}
+	srv0, err := procStat(c.pid)
+	if err != nil {
+		return r, nil, err
+	}
+	self0 := selfCPU()
 	conns := make([]net.Conn, c.clients)
 	var (
 		next, connected, failed atomic.Int64
@@ -138,6 +149,15 @@ func run(c config) (result, []net.Conn, error) {
 	r.Seconds = time.Since(start).Seconds()
 	r.Connected, r.Failures = connected.Load(), failed.Load()
 	r.ConnectsPerSec = float64(r.Connected) / r.Seconds
+	srv1, err := procStat(c.pid)
+	if err != nil {
+		return r, nil, err
+	}
+	if n := float64(r.Connected + r.Failures); n > 0 {
+		r.ServerCPUPerConnectUS = (srv1.cpu - srv0.cpu).Seconds() * 1e6 / n
+		r.ServerFaultsPerConnect = float64(srv1.faults-srv0.faults) / n
+		r.ClientCPUPerConnectUS = (selfCPU() - self0).Seconds() * 1e6 / n
+	}
 	time.Sleep(c.settle) // the server finishes its own work on the last connections
 	if r.RSSAfterKiB, err = rss(c.pid); err != nil {
 		return r, conns, err
@@ -239,6 +259,42 @@ func connectPacket(clientID, user, password string) []byte {
 		}
 	}
 	return append(pk, body...)
+}
+
+// stat is a process's CPU time (user and system) and minor page faults.
+type stat struct {
+	cpu    time.Duration
+	faults int64
+}
+
+// procStat reads pid's stat from /proc (zero for pid 0).
+func procStat(pid int) (stat, error) {
+	if pid == 0 {
+		return stat{}, nil
+	}
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return stat{}, err
+	}
+	// The command name (field 2) may hold spaces; the fields after it do not.
+	i := strings.LastIndexByte(string(data), ')')
+	f := strings.Fields(string(data[i+1:]))
+	if len(f) < 13 {
+		return stat{}, fmt.Errorf("/proc/%d/stat: %d fields", pid, len(f))
+	}
+	// Fields 10, 14 and 15 of proc(5): minflt, utime, stime (in clock ticks,
+	// 100 a second on Linux).
+	minflt, _ := strconv.ParseInt(f[7], 10, 64)
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	return stat{cpu: time.Duration(utime+stime) * 10 * time.Millisecond, faults: minflt}, nil
+}
+
+// selfCPU is connbench's own CPU time, user and system.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // rss is the resident memory of pid in KiB (0 for pid 0).

@@ -13,13 +13,14 @@ import (
 // TestIdleSessionHoldsOneGoroutine: an established MQTT session costs one
 // goroutine (mochi's reader) and nothing queued to write starts another,
 // the handshakes run on reused workers, and the goroutines go when the
-// sessions do. Upstream mochi holds two per session plus, in KPC before
+// sessions do, and an idle reader's stack stays at the runtime's minimum.
+// Upstream mochi holds two per session plus, in KPC before
 // third_party/mochi, the accepting goroutine's stack grown by the
 // handshake: what an idle fleet costs in memory, and a connect storm in
 // page faults (BENCHMARKS.md).
 func TestIdleSessionHoldsOneGoroutine(t *testing.T) {
 	p := startPlatform(t, nil)
-	const n = 100
+	const n = 1000
 	before, stacks := runtime.NumGoroutine(), stackBytes()
 	clients := make([]*rawClient, n)
 	for i := range clients {
@@ -35,10 +36,16 @@ func TestIdleSessionHoldsOneGoroutine(t *testing.T) {
 	}
 	perSession := float64(stackBytes()-stacks) / n / 1024
 	t.Logf("goroutine stacks: %.1f KiB per idle session", perSession)
-	// 4–5 KiB (8 KiB under -race); 16 KiB when the handshake's goroutine
-	// stays with the session.
-	if perSession > 12 {
-		t.Errorf("goroutine stacks: %.1f KiB per idle session, want under 12", perSession)
+	// The reader waits in the runtime's smallest stack, 2 KiB (about 5 KiB
+	// under -race). It was 4.8 KiB (8 under -race) while mochi's read loop
+	// held a whole packet in its frame, and 16 KiB when the handshake's
+	// goroutine stayed with the session.
+	limit := 3.0
+	if testenv.Race {
+		limit = 6
+	}
+	if perSession > limit {
+		t.Errorf("goroutine stacks: %.1f KiB per idle session, want under %.0f", perSession, limit)
 	}
 	for _, c := range clients {
 		c.conn.Close()
