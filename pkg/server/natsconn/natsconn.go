@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -185,6 +186,11 @@ func Close(ctx context.Context, nc *nats.Conn) error {
 		return nil
 	}
 	defer nc.Close()
+	// A connection lost during the flush has no server to flush to either,
+	// but nats.go would wait for the PONG until ctx ends: the flush ends
+	// with the connection.
+	lost := nc.StatusChanged(nats.RECONNECTING, nats.DISCONNECTED, nats.CLOSED)
+	defer nc.RemoveStatusListener(lost)
 	if !nc.IsConnected() {
 		return nil
 	}
@@ -193,7 +199,20 @@ func Close(ctx context.Context, nc *nats.Conn) error {
 		ctx, cancel = context.WithTimeout(ctx, flushTimeout)
 		defer cancel()
 	}
-	if err := nc.FlushWithContext(ctx); err != nil && !errors.Is(err, nats.ErrConnectionClosed) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var gone atomic.Bool
+	go func() {
+		select {
+		case _, ok := <-lost: // closed (!ok) by RemoveStatusListener on return
+			if ok {
+				gone.Store(true)
+				cancel()
+			}
+		case <-ctx.Done():
+		}
+	}()
+	if err := nc.FlushWithContext(ctx); err != nil && !errors.Is(err, nats.ErrConnectionClosed) && !gone.Load() {
 		return fmt.Errorf("nats flush: %w", err)
 	}
 	return nil

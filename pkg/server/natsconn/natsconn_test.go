@@ -1,11 +1,15 @@
 package natsconn_test
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"io"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -110,6 +114,67 @@ func TestCloseFlushes(t *testing.T) {
 	}
 	if err := natsconn.Close(context.Background(), nil); err != nil {
 		t.Errorf("Close(nil): %v", err)
+	}
+}
+
+// TestCloseWhenLostDuringFlush: a connection that drops while Close waits
+// for the server's PONG closes without an error at once, like one that was
+// down before Close, instead of waiting out the flush deadline (a shutdown
+// racing a NATS restart). nats.go itself ends a flush whose PING went out
+// before the loss; Close also ends the one whose PING was queued after
+// nats.go saw the loss (TestConnectBeforeTheServer hit that window in CI).
+func TestCloseWhenLostDuringFlush(t *testing.T) {
+	ns := testenv.NATS(t)
+	// A proxy that drops the connection when it sees the client's second
+	// PING (the first is part of connecting), and takes no reconnect.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		c, err := ln.Accept()
+		ln.Close()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		up, err := net.Dial("tcp", strings.TrimPrefix(ns.ClientURL(), "nats://"))
+		if err != nil {
+			return
+		}
+		defer up.Close()
+		go func() { _, _ = io.Copy(c, up) }()
+		rd, pings := bufio.NewReader(c), 0
+		for {
+			line, err := rd.ReadString('\n')
+			if err != nil {
+				return
+			}
+			if line == "PING\r\n" {
+				if pings++; pings == 2 {
+					return
+				}
+			}
+			if _, err := io.WriteString(up, line); err != nil {
+				return
+			}
+		}
+	}()
+	nc, err := natsconn.Connect(natsconn.Options{URL: "nats://" + ln.Addr().String()}, "test", slog.New(slog.DiscardHandler), natsconn.Events{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !nc.IsConnected() {
+		t.Fatal("not connected through the proxy")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := natsconn.Close(ctx, nc); err != nil || !nc.IsClosed() {
+		t.Errorf("Close of a connection lost during its flush: %v, closed %v", err, nc.IsClosed())
+	}
+	if ctx.Err() != nil {
+		t.Error("Close waited out its deadline")
 	}
 }
 
