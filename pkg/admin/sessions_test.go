@@ -234,6 +234,11 @@ func TestSessionsReplicaError(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// The answers come from another connection than the requests: the
+	// server must have the subscriptions before the first request.
+	if err := nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
 	c := &admin.SessionsClient{NC: testenv.Conn(t, ns.ClientURL()), Timeout: 3 * time.Second}
 	if _, err := c.List(context.Background(), api.SessionFilter{}, 0); !errors.Is(err, admin.ErrReplica) || !strings.Contains(err.Error(), "r1: store closed") {
 		t.Errorf("List: %v, want ErrReplica of r1", err)
