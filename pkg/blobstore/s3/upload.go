@@ -19,8 +19,10 @@ import (
 )
 
 const (
-	// abortTimeout bounds an abort after a failed upload; the janitor retries.
-	abortTimeout = 30 * time.Second
+	// abortTimeout bounds an abort after a failed upload, abortAttempts
+	// its tries; the janitor retries later.
+	abortTimeout  = 30 * time.Second
+	abortAttempts = 3
 
 	metaName    = "name"
 	metaCreated = "created"
@@ -263,8 +265,12 @@ func (s *Store) uploadParts(ctx context.Context, key, uploadID string, first *pa
 func (s *Store) abortAfterFailure(ctx context.Context, key, uploadID string) {
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), abortTimeout)
 	defer cancel()
-	// One attempt: the janitor retries, the caller should not wait on it.
-	err := s.abort(actx, key, uploadID, func(o *awss3.Options) { o.RetryMaxAttempts = 1 })
+	// Few attempts: the janitor retries, the caller should not wait long
+	// on an S3 that is down. But more than one: parts whose requests were
+	// cancelled by the failure may still be landing, and S3 says an abort
+	// may then have to be repeated (versitygw answers it with a 500,
+	// "directory not empty").
+	err := s.abort(actx, key, uploadID, func(o *awss3.Options) { o.RetryMaxAttempts = abortAttempts })
 	if err != nil {
 		s.opts.Logger.Warn("abort of failed multipart upload failed, will retry",
 			"bucket", s.opts.Bucket, "key", key, "uploadId", uploadID, "err", err)
