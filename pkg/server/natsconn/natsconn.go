@@ -13,7 +13,6 @@ import (
 	"net/url"
 	"os"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -199,21 +198,23 @@ func Close(ctx context.Context, nc *nats.Conn) error {
 		ctx, cancel = context.WithTimeout(ctx, flushTimeout)
 		defer cancel()
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var gone atomic.Bool
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
 	go func() {
 		select {
 		case _, ok := <-lost: // closed (!ok) by RemoveStatusListener on return
 			if ok {
-				gone.Store(true)
-				cancel()
+				cancel(errLost)
 			}
 		case <-ctx.Done():
 		}
 	}()
-	if err := nc.FlushWithContext(ctx); err != nil && !errors.Is(err, nats.ErrConnectionClosed) && !gone.Load() {
+	err := nc.FlushWithContext(ctx)
+	if err != nil && !errors.Is(err, nats.ErrConnectionClosed) && !errors.Is(context.Cause(ctx), errLost) {
 		return fmt.Errorf("nats flush: %w", err)
 	}
 	return nil
 }
+
+// errLost ends Close's flush when the connection goes.
+var errLost = errors.New("nats connection lost")
