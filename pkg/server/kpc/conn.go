@@ -176,8 +176,11 @@ type deviceListener struct {
 
 var _ listeners.Listener = (*deviceListener)(nil)
 
-func newDeviceListener(id, addr string, tlsConfig *tls.Config, limits *connLimits) *deviceListener {
-	return &deviceListener{boundAddr: boundAddr{addr: addr}, id: id, tls: tlsConfig, limits: limits, workers: workpool.New(handshakeIdle)}
+// newDeviceListener's establish is mochi's EstablishConnectionAsync, or nil
+// (see deviceListener.establish).
+func newDeviceListener(id, addr string, tlsConfig *tls.Config, limits *connLimits, establish func(string, net.Conn, func(error))) *deviceListener {
+	return &deviceListener{boundAddr: boundAddr{addr: addr}, id: id, tls: tlsConfig, limits: limits,
+		workers: workpool.New(handshakeIdle), establish: establish}
 }
 
 // boundAddr is a listener's address: the configured one until Init binds

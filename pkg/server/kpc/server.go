@@ -258,16 +258,15 @@ func (s *Server) startMQTT() error {
 		}
 		return nil
 	}
+	establish := s.establishAsync()
 	if s.opts.MQTTAddr != "" {
-		s.mqttLn = newDeviceListener(listenerTCP, s.opts.MQTTAddr, nil, s.conns)
-		s.mqttLn.establish = s.establishAsync()
+		s.mqttLn = newDeviceListener(listenerTCP, s.opts.MQTTAddr, nil, s.conns, establish)
 		if err := add("mqtt", s.opts.MQTTAddr, s.mqttLn); err != nil {
 			return err
 		}
 	}
 	if s.opts.MQTTSAddr != "" {
-		s.mqttsLn = newDeviceListener(listenerTLS, s.opts.MQTTSAddr, tlsConfig, s.conns)
-		s.mqttsLn.establish = s.establishAsync()
+		s.mqttsLn = newDeviceListener(listenerTLS, s.opts.MQTTSAddr, tlsConfig, s.conns, establish)
 		if err := add("mqtts", s.opts.MQTTSAddr, s.mqttsLn); err != nil {
 			return err
 		}
