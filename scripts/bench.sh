@@ -838,9 +838,14 @@ for s in "${sections[@]}"; do
   case "$s" in
     all) ;;
     kp|http|connect|idle|mem|upload|startup|sim|sessions) ;;
-    *) echo "usage: scripts/bench.sh [--quick] [$(IFS='|'; echo "${all[*]}")|all]..." >&2; exit 2 ;;
+    *) died=1; echo "usage: scripts/bench.sh [--quick] [$(IFS='|'; echo "${all[*]}")|all]..." >&2; exit 2 ;;
   esac
 done
+if ! [[ "$CONNECT_ROUNDS" =~ ^[1-9][0-9]*$ ]]; then
+  died=1
+  echo "scripts/bench.sh: CONNECT_ROUNDS=$CONNECT_ROUNDS: want a whole number of rounds, 1 or more" >&2
+  exit 2
+fi
 first=1
 for s in "${sections[@]}"; do
   list=("$s")
