@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -143,21 +144,23 @@ type Will struct {
 
 // ClientState tracks the state of the client.
 type ClientState struct {
-	TopicAliases    TopicAliases         // a map of topic aliases
-	stopCause       atomic.Value         // reason for stopping
-	Inflight        *Inflight            // a map of in-flight qos messages
-	Subscriptions   *Subscriptions       // a map of the subscription filters a client maintains
-	disconnected    int64                // the time the client disconnected in unix time, for calculating expiry
-	outbound        chan *packets.Packet // queue for pending outbound packets
-	writeLoop       sync.Once            // kaactl: starts WriteLoop with the first queued packet
-	endOnce         sync.Once            // only end once
-	isTakenOver     atomic.Bool          // used to identify orphaned clients
-	packetID        uint32               // the current highest packetID
-	open            context.Context      // indicate that the client is open for packet exchange
-	cancelOpen      context.CancelFunc   // cancel function for open context
-	outboundQty     int32                // number of messages currently in the outbound queue
-	Keepalive       uint16               // the number of seconds the connection can wait
-	ServerKeepalive bool                 // keepalive was set by the server
+	TopicAliases    TopicAliases           // a map of topic aliases
+	stopCause       atomic.Value           // reason for stopping
+	Inflight        *Inflight              // a map of in-flight qos messages
+	Subscriptions   *Subscriptions         // a map of the subscription filters a client maintains
+	disconnected    int64                  // the time the client disconnected in unix time, for calculating expiry
+	outbound        chan *packets.Packet   // queue for pending outbound packets
+	writeLoop       sync.Once              // kaactl: starts WriteLoop with the first queued packet
+	endOnce         sync.Once              // only end once
+	isTakenOver     atomic.Bool            // used to identify orphaned clients
+	packetID        uint32                 // the current highest packetID
+	open            context.Context        // indicate that the client is open for packet exchange
+	cancelOpen      context.CancelFunc     // cancel function for open context
+	readDeadline    time.Time              // kaactl: the keepalive's read deadline, zero for none
+	onStop          atomic.Pointer[func()] // kaactl: wakes a client waiting in AwaitReadable
+	outboundQty     int32                  // number of messages currently in the outbound queue
+	Keepalive       uint16                 // the number of seconds the connection can wait
+	ServerKeepalive bool                   // keepalive was set by the server
 }
 
 // newClient returns a new instance of Client. This is almost exclusively used by Server
@@ -274,6 +277,7 @@ func (cl *Client) refreshDeadline(keepalive uint16) {
 		expiry = time.Now().Add(time.Duration(keepalive+(keepalive/2)) * time.Second) // [MQTT-3.1.2-22]
 	}
 
+	cl.State.readDeadline = expiry // kaactl: for a client waiting without a goroutine
 	if cl.Net.Conn != nil {
 		_ = cl.Net.Conn.SetDeadline(expiry) // [MQTT-3.1.2-22]
 	}
@@ -372,6 +376,17 @@ func (cl *Client) ClearExpiredInflights(now, maximumExpiry int64) []uint16 {
 // Read reads incoming packets from the connected client and transforms them into
 // packets to be handled by the packetHandler.
 func (cl *Client) Read(packetHandler ReadFn) error {
+	return cl.read(packetHandler, 0)
+}
+
+// errReadIdle: the client sent nothing for the idle time read was given.
+var errReadIdle = errors.New("client idle")
+
+// read is Read, but it returns errReadIdle once the client sent nothing for
+// idle (when idle is above 0 and shorter than the keepalive), with nothing
+// of the next packet read (kaactl patch: the caller then waits for the
+// client without a goroutine, see Server.SetAwaitReadable).
+func (cl *Client) read(packetHandler ReadFn, idle time.Duration) error {
 	var err error
 
 	for {
@@ -380,6 +395,18 @@ func (cl *Client) Read(packetHandler ReadFn) error {
 		}
 
 		cl.refreshDeadline(cl.State.Keepalive)
+		if idle > 0 && cl.Net.bconn.Buffered() == 0 {
+			if d := cl.State.readDeadline; d.IsZero() || time.Until(d) > idle {
+				_ = cl.Net.Conn.SetDeadline(time.Now().Add(idle))
+				if _, err = cl.Net.bconn.Peek(1); err != nil {
+					if errors.Is(err, os.ErrDeadlineExceeded) {
+						return errReadIdle
+					}
+					return err
+				}
+				cl.refreshDeadline(cl.State.Keepalive) // the packet's arrival counts
+			}
+		}
 		fh := new(packets.FixedHeader)
 		err = cl.ReadFixedHeader(fh)
 		if err != nil {
@@ -425,6 +452,10 @@ func (cl *Client) Stop(err error) {
 		}
 
 		atomic.StoreInt64(&cl.State.disconnected, time.Now().Unix())
+
+		if f := cl.State.onStop.Load(); f != nil { // kaactl: after cancelOpen, see Server.awaitPacket
+			(*f)()
+		}
 	})
 }
 

@@ -6,6 +6,7 @@
 package mqtt
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"math"
@@ -15,6 +16,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -144,6 +146,10 @@ type Server struct {
 	Log          *slog.Logger         // minimal no-alloc logger
 	hooks        *Hooks               // hooks contains hooks for extra functionality such as auth and persistent storage
 	inlineClient *Client              // inlineClient is a special client used for inline subscriptions and inline Publish
+
+	awaitReadable AwaitReadable // kaactl: see SetAwaitReadable
+	readIdle      time.Duration // kaactl: see SetAwaitReadable
+	readers       sync.Pool     // kaactl: read buffers of the clients being read
 }
 
 // loop contains interval tickers for the system events loop.
@@ -419,11 +425,134 @@ func (s *Server) EstablishConnectionAsync(listener string, c net.Conn, ended fun
 		ended(err)
 		return
 	}
-	go func() {
-		err := s.serveClient(cl, listener)
+	s.readAsync(cl, listener, ended)
+}
+
+// AwaitReadable, when set with SetAwaitReadable, waits for a connection to
+// become readable (data, end of stream or error) without a goroutine, then
+// calls ready(false) once; or ready(true) once deadline (zero: none) passes
+// first. ready runs on a goroutine that may not block. cancel ends a wait
+// (ready may still be called once after it). ok is false for connections
+// it cannot wait for: those are read on a goroutine of their own.
+type AwaitReadable = func(c net.Conn, deadline time.Time, ready func(expired bool)) (cancel func(), ok bool)
+
+// SetAwaitReadable has the clients of EstablishConnectionAsync wait for
+// their next packet in await instead of on a goroutine: right after
+// CONNECT, and whenever they sent nothing for idle (0: only after CONNECT).
+// While a client waits, its read buffer goes back to a pool. Call it
+// before Serve.
+//
+// kaactl patch: a goroutine and its stack per idle connection were most of
+// an idle session's memory and of a connect's cost (fresh stack pages).
+// The keepalive still holds: await wakes a client at its read deadline, and
+// it is ended as a read timeout would end it.
+func (s *Server) SetAwaitReadable(await AwaitReadable, idle time.Duration) {
+	s.awaitReadable, s.readIdle = await, idle
+	size := s.Options.ClientNetReadBufferSize
+	s.readers.New = func() any { return bufio.NewReaderSize(nil, size) }
+}
+
+// ErrKeepaliveTimeout ends a client that waited in AwaitReadable past its
+// keepalive deadline (kaactl patch).
+var ErrKeepaliveTimeout = fmt.Errorf("keepalive timeout: %w", os.ErrDeadlineExceeded)
+
+// readAsync reads the packets of a client that connectClient connected, on
+// a goroutine while it is active and in s.awaitReadable while it idles,
+// then ends it and calls ended (kaactl patch).
+func (s *Server) readAsync(cl *Client, listener string, ended func(error)) {
+	idle := time.Duration(0)
+	if s.awaitReadable != nil {
+		idle = s.readIdle
+	}
+	var read func(woken error)
+	read = func(woken error) {
+		if cl.Net.bconn == nil { // it waited in AwaitReadable
+			cl.Net.bconn = s.reader(cl)
+		}
+		err := woken
+		if err == nil {
+			err = cl.read(s.receivePacket, idle)
+			for err == errReadIdle {
+				if s.awaitPacket(cl, read) {
+					return
+				}
+				idle = 0 // it cannot wait elsewhere: read it here for good
+				err = cl.read(s.receivePacket, idle)
+			}
+		}
+		err = s.finishClient(cl, listener, err)
 		s.Listeners.ClientsWg.Done()
 		ended(err)
-	}()
+	}
+	if !s.awaitPacket(cl, read) {
+		go read(nil)
+	}
+}
+
+// packetWait is a client waiting in AwaitReadable: the first of readable,
+// keepalive deadline and Stop wakes it, once (kaactl patch).
+type packetWait struct {
+	woken  atomic.Bool
+	cl     *Client
+	read   func(error)
+	cancel func()
+}
+
+// awaitPacket has cl wait in AwaitReadable; read(nil) runs on a new
+// goroutine once it is readable or stopped, read(ErrKeepaliveTimeout) once
+// its keepalive deadline passes. False: cl was not handed over (nothing to
+// wait with, or bytes of its next packet are already buffered).
+func (s *Server) awaitPacket(cl *Client, read func(error)) bool {
+	if s.awaitReadable == nil || cl.Net.Conn == nil || cl.Net.bconn.Buffered() > 0 {
+		return false
+	}
+	w := &packetWait{cl: cl, read: read}
+	buf := cl.Net.bconn
+	cl.Net.bconn = nil // back with the wake-up; nothing else reads it
+	buf.Reset(nil)
+	s.readers.Put(buf)
+	cancel, ok := s.awaitReadable(cl.Net.Conn, cl.State.readDeadline, w.ready)
+	if !ok {
+		cl.Net.bconn = s.reader(cl)
+		return false
+	}
+	w.cancel = cancel
+	stopped := w.stopped
+	cl.State.onStop.Store(&stopped)
+	if cl.Closed() { // stopped before the hook was in place
+		w.stopped()
+	}
+	return true
+}
+
+// ready is the wait's end in AwaitReadable.
+func (w *packetWait) ready(expired bool) {
+	if !w.woken.CompareAndSwap(false, true) {
+		return
+	}
+	w.cl.State.onStop.Store(nil)
+	if expired {
+		go w.read(ErrKeepaliveTimeout)
+	} else {
+		go w.read(nil)
+	}
+}
+
+// stopped is the wait's end by Client.Stop.
+func (w *packetWait) stopped() {
+	if !w.woken.CompareAndSwap(false, true) {
+		return
+	}
+	w.cl.State.onStop.Store(nil)
+	w.cancel()
+	go w.read(nil)
+}
+
+// reader is a read buffer for cl from the pool.
+func (s *Server) reader(cl *Client) *bufio.Reader {
+	r := s.readers.Get().(*bufio.Reader)
+	r.Reset(cl.Net.Conn)
+	return r
 }
 
 // attachClient validates an incoming client connection and if viable, attaches the client
@@ -518,10 +647,14 @@ func (s *Server) connectClient(cl *Client, listener string) error {
 // until it is gone, then disconnects it (kaactl patch: the second half of
 // upstream's attachClient).
 func (s *Server) serveClient(cl *Client, listener string) error {
+	return s.finishClient(cl, listener, cl.Read(s.receivePacket))
+}
+
+// finishClient disconnects a served client once reading it ended with err.
+func (s *Server) finishClient(cl *Client, listener string, err error) error {
 	defer cl.Stop(nil)
 	defer atomic.AddInt64(&s.Info.ClientsConnected, -1)
 
-	err := cl.Read(s.receivePacket)
 	if err != nil {
 		s.sendLWT(cl)
 		cl.Stop(err)

@@ -137,6 +137,11 @@ type DeviceLimits struct {
 	MaxQueuedBytes int
 	// HTTPBodyTimeout bounds reading one 1/KP over HTTP request body.
 	HTTPBodyTimeout time.Duration
+
+	// readIdle is how long an MQTT/TCP session may send nothing before it
+	// waits for its next packet without a goroutine; 0: sessionReadIdle.
+	// Tests shorten it.
+	readIdle time.Duration
 }
 
 // Defaults match Kaa's where Kaa has one.

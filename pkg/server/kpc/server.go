@@ -24,6 +24,7 @@ import (
 	"github.com/mochi-mqtt/server/v2/packets"
 	"github.com/nats-io/nats.go"
 
+	"github.com/kaactl/kaactl/internal/netpoll"
 	"github.com/kaactl/kaactl/pkg/ism"
 	"github.com/kaactl/kaactl/pkg/kaaconfig"
 	"github.com/kaactl/kaactl/pkg/server/httpx"
@@ -53,6 +54,7 @@ type Server struct {
 	wsLn     *wsListener
 	wssLn    *wsListener
 	wsMount  *wsMount             // MQTT over WebSocket on HTTPS ports
+	idle     *netpoll.Poller      // where idle MQTT/TCP sessions wait; nil without mochi's patch
 	conns    *connLimits          // shared by the MQTT listeners
 	cert     *tlsutil.Certificate // of MQTT/TLS, secure WebSocket and HTTPS; nil when TLS is off
 	kp       http.Handler         // KPHandler
@@ -259,6 +261,9 @@ func (s *Server) startMQTT() error {
 		return nil
 	}
 	establish := s.establishAsync()
+	if err := s.startIdlePoller(); err != nil {
+		return err
+	}
 	if s.opts.MQTTAddr != "" {
 		s.mqttLn = newDeviceListener(listenerTCP, s.opts.MQTTAddr, nil, s.conns, establish)
 		if err := add("mqtt", s.opts.MQTTAddr, s.mqttLn); err != nil {
@@ -313,6 +318,51 @@ func (s *Server) establishAsync() func(string, net.Conn, func(error)) {
 	return nil
 }
 
+// sessionReadIdle is how long an MQTT/TCP session may send nothing before
+// it waits for its next packet without a goroutine: a session that idles
+// holds no goroutine or stack (about 2.5 KiB), and a connect does not make
+// one (docs/ARCHITECTURE.md). A session becomes active again with its next
+// packet, on a new goroutine.
+const sessionReadIdle = 10 * time.Second
+
+// awaiter is the mochi of third_party/mochi (go.mod's replace); its
+// mqtt.AwaitReadable is spelled out, as upstream mochi lacks the name.
+type awaiter interface {
+	SetAwaitReadable(await func(c net.Conn, deadline time.Time, ready func(expired bool)) (cancel func(), ok bool), idle time.Duration)
+}
+
+// startIdlePoller has idle MQTT/TCP sessions wait in a netpoll.Poller
+// instead of on a goroutine each. Not MQTT/TLS or WebSocket: crypto/tls
+// and the WebSocket framing may hold bytes of the next packet already read
+// off the socket, which a readiness wait would never see.
+func (s *Server) startIdlePoller() error {
+	a, ok := any(s.mqtt).(awaiter)
+	if !ok {
+		return nil
+	}
+	p, err := netpoll.New()
+	if err != nil {
+		return fmt.Errorf("mqtt idle poller: %w", err)
+	}
+	s.idle = p
+	idle := s.opts.readIdle
+	if idle == 0 {
+		idle = sessionReadIdle
+	}
+	a.SetAwaitReadable(func(c net.Conn, deadline time.Time, ready func(bool)) (func(), bool) {
+		dc, ok := c.(*deviceConn)
+		if !ok {
+			return nil, false
+		}
+		bc, ok := dc.Conn.(*boundedConn)
+		if !ok {
+			return nil, false
+		}
+		return p.Await(bc.Conn, deadline, ready)
+	}, idle)
+	return nil
+}
+
 // sessionLimits are a new session's limits; an MQTT v5 client may ask for a
 // smaller window (its Receive Maximum, which mochi caps at MaxInFlight).
 func (s *Server) sessionLimits(cl *mqtt.Client) sessionLimits {
@@ -340,6 +390,9 @@ func (s *Server) closeMQTT() {
 	s.mqttOnce.Do(func() {
 		s.mqtt.Listeners.CloseAll(s.disconnectListenerClients) // returns once every client goroutine has ended
 		_ = s.mqtt.Close()
+		if s.idle != nil {
+			_ = s.idle.Close()
+		}
 	})
 }
 
