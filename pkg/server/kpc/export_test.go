@@ -16,9 +16,4 @@ func NewWSConn(c *websocket.Conn) net.Conn { return &wsConn{Conn: c.NetConn(), c
 func SetReadIdle(o *Options, d time.Duration) { o.readIdle = d }
 
 // IdleWaiting is the number of MQTT/TCP sessions waiting without a goroutine.
-func (s *Server) IdleWaiting() int {
-	if s.idle == nil {
-		return 0
-	}
-	return s.idle.Len()
-}
+func (s *Server) IdleWaiting() int { return int(s.idleWaiting()) }

@@ -32,6 +32,7 @@ func TestIdleSessionsHoldNoGoroutine(t *testing.T) {
 		clients[i].mustConnect(byte(4+i%2), fmt.Sprintf("idle-%d", i), nil)
 	}
 	testenv.Eventually(t, 10*time.Second, "every session waits in the poller", func() bool { return p.kpc.IdleWaiting() == n })
+	waitMetric(t, p, fmt.Sprintf("kaa_kpc_sessions_waiting %d", n))
 	if got := runtime.NumGoroutine() - before; got > n/10 {
 		t.Errorf("%d idle sessions hold %d goroutines, want none each", n, got)
 	}

@@ -12,6 +12,7 @@ import (
 type metrics struct {
 	reg            *prometheus.Registry
 	sessions       prometheus.GaugeFunc
+	waiting        prometheus.GaugeFunc
 	requests       *prometheus.CounterVec
 	latency        *prometheus.HistogramVec
 	natsErrors     *prometheus.CounterVec
@@ -58,12 +59,15 @@ const (
 	reasonShutdown           = "shutdown"
 )
 
-func newMetrics(sessions, connections func() float64) *metrics {
+func newMetrics(sessions, connections, waiting func() float64) *metrics {
 	m := &metrics{
 		reg: prometheus.NewRegistry(),
 		sessions: prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "kaa_kpc_sessions", Help: "Live MQTT sessions on this replica.",
 		}, sessions),
+		waiting: prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "kaa_kpc_sessions_waiting", Help: "MQTT/TCP sessions idling in the poller, without a reader goroutine.",
+		}, waiting),
 		requests: counterVec("kaa_kpc_requests_total", "1/KP requests by transport, extension instance and reply status code.", "transport", "extension", "status"),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "kaa_kpc_request_duration_seconds",
@@ -85,7 +89,7 @@ func newMetrics(sessions, connections func() float64) *metrics {
 		tokenCache:   counterVec("kaa_kpc_token_cache_total", "1/KP over HTTP endpoint token lookups in the token cache by result (hit, miss).", "result"),
 		extLabels:    make(map[string]struct{}),
 	}
-	m.reg.MustRegister(m.sessions, m.requests, m.latency, m.natsErrors, m.repliesDropped, m.lateReplies, m.rejected,
+	m.reg.MustRegister(m.sessions, m.waiting, m.requests, m.latency, m.natsErrors, m.repliesDropped, m.lateReplies, m.rejected,
 		m.rejectedSubs, m.connections, m.closed, m.adjusted, m.auth, m.configEvents, m.tokenCache,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m

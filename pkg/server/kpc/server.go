@@ -53,13 +53,13 @@ type Server struct {
 	mqttsLn  *deviceListener
 	wsLn     *wsListener
 	wssLn    *wsListener
-	wsMount  *wsMount             // MQTT over WebSocket on HTTPS ports
-	idle     *netpoll.Poller      // where idle MQTT/TCP sessions wait; nil without mochi's patch
-	conns    *connLimits          // shared by the MQTT listeners
-	cert     *tlsutil.Certificate // of MQTT/TLS, secure WebSocket and HTTPS; nil when TLS is off
-	kp       http.Handler         // KPHandler
-	rest     http.Handler         // RESTHandler
-	device   http.Handler         // DeviceHandler
+	wsMount  *wsMount                       // MQTT over WebSocket on HTTPS ports
+	idle     atomic.Pointer[netpoll.Poller] // where idle MQTT/TCP sessions wait; nil without mochi's patch
+	conns    *connLimits                    // shared by the MQTT listeners
+	cert     *tlsutil.Certificate           // of MQTT/TLS, secure WebSocket and HTTPS; nil when TLS is off
+	kp       http.Handler                   // KPHandler
+	rest     http.Handler                   // RESTHandler
+	device   http.Handler                   // DeviceHandler
 	httpSrv  *httpx.Server
 	httpsSrv *httpx.Server
 	restSrv  *httpx.Server
@@ -110,7 +110,7 @@ func New(opts Options) (*Server, error) {
 		capBasicReplySubject: ism.ReplicaSubject(opts.ReplicaID, ism.ProtoCAP, ism.MsgBasicResponse),
 		capCertReplySubject:  ism.ReplicaSubject(opts.ReplicaID, ism.ProtoCAP, ism.MsgCertificateResponse),
 	}
-	s.metrics = newMetrics(func() float64 { return float64(s.sessions.len()) }, func() float64 { return float64(s.conns.open.Load()) })
+	s.metrics = newMetrics(func() float64 { return float64(s.sessions.len()) }, func() float64 { return float64(s.conns.open.Load()) }, s.idleWaiting)
 	s.conns = &connLimits{
 		max:            int64(opts.MaxConnections),
 		connectTimeout: opts.ConnectTimeout,
@@ -344,7 +344,7 @@ func (s *Server) startIdlePoller() error {
 	if err != nil {
 		return fmt.Errorf("mqtt idle poller: %w", err)
 	}
-	s.idle = p
+	s.idle.Store(p)
 	idle := s.opts.readIdle
 	if idle == 0 {
 		idle = sessionReadIdle
@@ -361,6 +361,14 @@ func (s *Server) startIdlePoller() error {
 		return p.Await(bc.Conn, deadline, ready)
 	}, idle)
 	return nil
+}
+
+// idleWaiting is the number of MQTT/TCP sessions waiting in the poller.
+func (s *Server) idleWaiting() float64 {
+	if p := s.idle.Load(); p != nil {
+		return float64(p.Len())
+	}
+	return 0
 }
 
 // sessionLimits are a new session's limits; an MQTT v5 client may ask for a
@@ -390,8 +398,8 @@ func (s *Server) closeMQTT() {
 	s.mqttOnce.Do(func() {
 		s.mqtt.Listeners.CloseAll(s.disconnectListenerClients) // returns once every client goroutine has ended
 		_ = s.mqtt.Close()
-		if s.idle != nil {
-			_ = s.idle.Close()
+		if p := s.idle.Load(); p != nil {
+			_ = p.Close()
 		}
 	})
 }
