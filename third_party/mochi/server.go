@@ -525,27 +525,29 @@ func (s *Server) awaitPacket(cl *Client, read func(error)) bool {
 	return true
 }
 
-// ready is the wait's end in AwaitReadable.
+// ready is the wait's end in AwaitReadable; stopped its end by Stop.
 func (w *packetWait) ready(expired bool) {
-	if !w.woken.CompareAndSwap(false, true) {
-		return
-	}
-	w.cl.State.onStop.Store(nil)
 	if expired {
-		go w.read(ErrKeepaliveTimeout)
+		w.end(ErrKeepaliveTimeout, false)
 	} else {
-		go w.read(nil)
+		w.end(nil, false)
 	}
 }
 
-// stopped is the wait's end by Client.Stop.
-func (w *packetWait) stopped() {
+func (w *packetWait) stopped() { w.end(nil, true) }
+
+// end reads the client again (read(err)) for the first of its wake-ups;
+// cancel ends its wait in AwaitReadable. Not when AwaitReadable woke it:
+// that may come before awaitPacket has w.cancel, and the wait is over.
+func (w *packetWait) end(err error, cancel bool) {
 	if !w.woken.CompareAndSwap(false, true) {
 		return
 	}
 	w.cl.State.onStop.Store(nil)
-	w.cancel()
-	go w.read(nil)
+	if cancel {
+		w.cancel()
+	}
+	go w.read(err)
 }
 
 // reader is a read buffer for cl from the pool.
