@@ -380,18 +380,18 @@ type sessionRegistry struct {
 	mu            sync.RWMutex
 	byClient      map[*mqtt.Client]*session
 	byClientID    map[string]*session // the newest session of each client ID
-	byEndpoint    map[string]map[*session]struct{}
-	byTokenID     map[string]map[*session]struct{}
-	byCredentials map[string]map[*session]struct{} // identity.credentialsKey()
+	byEndpoint    setIndex[*session]
+	byTokenID     setIndex[*session]
+	byCredentials setIndex[*session] // identity.credentialsKey()
 }
 
 func newSessionRegistry() *sessionRegistry {
 	return &sessionRegistry{
 		byClient:      make(map[*mqtt.Client]*session),
 		byClientID:    make(map[string]*session),
-		byEndpoint:    make(map[string]map[*session]struct{}),
-		byTokenID:     make(map[string]map[*session]struct{}),
-		byCredentials: make(map[string]map[*session]struct{}),
+		byEndpoint:    setIndex[*session]{},
+		byTokenID:     setIndex[*session]{},
+		byCredentials: setIndex[*session]{},
 	}
 }
 
@@ -400,7 +400,7 @@ func (r *sessionRegistry) add(s *session) {
 	defer r.mu.Unlock()
 	r.byClient[s.cl] = s
 	r.byClientID[s.cl.ID] = s
-	addIndex(r.byCredentials, s.auth.credentialsKey(), s)
+	r.byCredentials.add(s.auth.credentialsKey(), s)
 }
 
 // mayTakeOver reports whether a client authenticated as id may use
@@ -436,30 +436,6 @@ func (r *sessionRegistry) len() int {
 	return len(r.byClient)
 }
 
-// addIndex files v under key in an index of sets (the session registry's
-// and the token cache's); an empty key is not indexed.
-func addIndex[T comparable](m map[string]map[T]struct{}, key string, v T) {
-	if key == "" {
-		return
-	}
-	set := m[key]
-	if set == nil {
-		set = make(map[T]struct{}, 1)
-		m[key] = set
-	}
-	set[v] = struct{}{}
-}
-
-// dropIndex removes v from key's set, and the set once it is empty.
-func dropIndex[T comparable](m map[string]map[T]struct{}, key string, v T) {
-	if set := m[key]; set != nil {
-		delete(set, v)
-		if len(set) == 0 {
-			delete(m, key)
-		}
-	}
-}
-
 // bind indexes a resolved endpoint of a session.
 func (r *sessionRegistry) bind(s *session, ref *endpointRef) {
 	r.mu.Lock()
@@ -467,8 +443,8 @@ func (r *sessionRegistry) bind(s *session, ref *endpointRef) {
 	if _, live := r.byClient[s.cl]; !live {
 		return
 	}
-	addIndex(r.byEndpoint, ref.endpointID, s)
-	addIndex(r.byTokenID, ref.tokenID, s)
+	r.byEndpoint.add(ref.endpointID, s)
+	r.byTokenID.add(ref.tokenID, s)
 }
 
 // remove forgets a session and all its indexes.
@@ -483,11 +459,11 @@ func (r *sessionRegistry) remove(cl *mqtt.Client) *session {
 	if r.byClientID[cl.ID] == s {
 		delete(r.byClientID, cl.ID)
 	}
-	dropIndex(r.byCredentials, s.auth.credentialsKey(), s)
+	r.byCredentials.drop(s.auth.credentialsKey(), s)
 	s.mu.Lock()
 	for _, ref := range s.byToken {
-		dropIndex(r.byEndpoint, ref.endpointID, s)
-		dropIndex(r.byTokenID, ref.tokenID, s)
+		r.byEndpoint.drop(ref.endpointID, s)
+		r.byTokenID.drop(ref.tokenID, s)
 	}
 	s.mu.Unlock()
 	return s
@@ -497,11 +473,7 @@ func (r *sessionRegistry) remove(cl *mqtt.Client) *session {
 func (r *sessionRegistry) forEndpoint(endpointID string) []*session {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	out := make([]*session, 0, len(r.byEndpoint[endpointID]))
-	for s := range r.byEndpoint[endpointID] {
-		out = append(out, s)
-	}
-	return out
+	return r.byEndpoint.values(endpointID)
 }
 
 // forTokenIDs returns the sessions using any of the token IDs.
@@ -516,13 +488,13 @@ func (r *sessionRegistry) forCredentials(key string) []*session {
 }
 
 // lookup returns the sessions of index under any of keys, once each.
-func (r *sessionRegistry) lookup(index map[string]map[*session]struct{}, keys []string) []*session {
+func (r *sessionRegistry) lookup(index setIndex[*session], keys []string) []*session {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	seen := make(map[*session]struct{})
 	var out []*session
 	for _, k := range keys {
-		for s := range index[k] {
+		for _, s := range index.values(k) {
 			if _, dup := seen[s]; !dup {
 				seen[s] = struct{}{}
 				out = append(out, s)

@@ -29,8 +29,8 @@ type tokenCache struct {
 	gen        uint64                   // bumped by every invalidation: a resolution begun before one is not stored
 	lru        *list.List               // of *tokenEntry, most recent first
 	byKey      map[string]*list.Element // tokenKey(appName, token)
-	byTokenID  map[string]map[*list.Element]struct{}
-	byEndpoint map[string]map[*list.Element]struct{}
+	byTokenID  setIndex[*list.Element]
+	byEndpoint setIndex[*list.Element]
 }
 
 type tokenEntry struct {
@@ -49,8 +49,8 @@ func newTokenCache(size int, ttl time.Duration, now func() time.Time) *tokenCach
 		size: size, ttl: ttl, now: now,
 		lru:        list.New(),
 		byKey:      make(map[string]*list.Element),
-		byTokenID:  make(map[string]map[*list.Element]struct{}),
-		byEndpoint: make(map[string]map[*list.Element]struct{}),
+		byTokenID:  setIndex[*list.Element]{},
+		byEndpoint: setIndex[*list.Element]{},
 	}
 }
 
@@ -95,8 +95,8 @@ func (c *tokenCache) put(appName, token string, res tokenResult, gen uint64) {
 	}
 	el := c.lru.PushFront(&tokenEntry{key: key, res: res, expires: c.now().Add(c.ttl)})
 	c.byKey[key] = el
-	addIndex(c.byTokenID, res.tokenID, el)
-	addIndex(c.byEndpoint, res.endpointID, el)
+	c.byTokenID.add(res.tokenID, el)
+	c.byEndpoint.add(res.endpointID, el)
 }
 
 // revoke drops the entries of an endpoint or of any of the token IDs.
@@ -108,15 +108,17 @@ func (c *tokenCache) revoke(endpointID string, tokenIDs []string) int {
 	defer c.mu.Unlock()
 	c.gen++
 	n := 0
-	drop := func(set map[*list.Element]struct{}) {
-		for el := range set {
-			c.removeLocked(el)
-			n++
+	drop := func(els []*list.Element) {
+		for _, el := range els {
+			if c.byKey[el.Value.(*tokenEntry).key] == el { // not dropped under another key already
+				c.removeLocked(el)
+				n++
+			}
 		}
 	}
-	drop(c.byEndpoint[endpointID])
+	drop(c.byEndpoint.values(endpointID))
 	for _, id := range tokenIDs {
-		drop(c.byTokenID[id])
+		drop(c.byTokenID.values(id))
 	}
 	return n
 }
@@ -148,6 +150,6 @@ func (c *tokenCache) removeLocked(el *list.Element) {
 	e := el.Value.(*tokenEntry)
 	c.lru.Remove(el)
 	delete(c.byKey, e.key)
-	dropIndex(c.byTokenID, e.res.tokenID, el)
-	dropIndex(c.byEndpoint, e.res.endpointID, el)
+	c.byTokenID.drop(e.res.tokenID, el)
+	c.byEndpoint.drop(e.res.endpointID, el)
 }

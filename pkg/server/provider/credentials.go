@@ -124,30 +124,40 @@ func revoke[R any](ctx context.Context, p *Provider, tenant, id string, bucket [
 // comparison and yield ok == false. A legacy bcrypt hash that matches is
 // replaced by a fast one, so that the next check is fast too.
 func (p *Provider) authenticateBasic(tenant, username, password string) (cred BasicCredential, ok bool, err error) {
-	var rec basicRecord
-	found := false
-	err = p.db.View(func(tx *bolt.Tx) error {
-		id := tx.Bucket(bucketBasicUsers).Get(key(tenant, username))
-		if id == nil {
-			return nil
+	k := key(tenant, username)
+	writes := p.db.writes.Load()
+	e := p.basicCache.current(k, writes)
+	if e == nil {
+		err = p.db.View(func(tx *bolt.Tx) error {
+			var data []byte
+			if id := tx.Bucket(bucketBasicUsers).Get(k); id != nil {
+				data = tx.Bucket(bucketBasic).Get(key(tenant, string(id)))
+			}
+			if data == nil {
+				p.basicCache.drop(k) // deleted since it was kept
+				return nil
+			}
+			var err error
+			e, err = p.basicCache.get(k, data, writes)
+			return err
+		})
+		if err != nil {
+			return BasicCredential{}, false, err
 		}
-		var err error
-		rec, found, err = p.basicRecords.get(tx.Bucket(bucketBasic), key(tenant, string(id)))
-		return err
-	})
-	if err != nil {
-		return BasicCredential{}, false, err
 	}
 	hash := p.dummyHash
-	if found {
-		hash = rec.PasswordHash
+	if e != nil {
+		hash = e.hash
 	}
-	match, legacy := checkPassword(hash, password)
-	ok = found && match && rec.Status == StatusActive
+	match, legacy := hash.check(password)
+	if e == nil {
+		return BasicCredential{}, false, nil
+	}
+	ok = match && e.rec.Status == StatusActive
 	if ok && legacy {
-		p.upgradeHash(rec, password)
+		p.upgradeHash(e.rec, password)
 	}
-	return rec.BasicCredential, ok, nil
+	return e.rec.BasicCredential, ok, nil
 }
 
 // upgradeHash replaces the legacy hash of rec with a fast one, unless the

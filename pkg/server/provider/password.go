@@ -54,21 +54,37 @@ func formatHash(salt, mac []byte) []byte {
 	return []byte(hashPrefix + enc.EncodeToString(salt) + "$" + enc.EncodeToString(mac))
 }
 
-// checkPassword reports whether password matches hash, and whether hash is
-// a legacy (bcrypt) one that should be replaced. The comparison takes the
-// same time however much of the MAC matches.
-func checkPassword(hash []byte, password string) (match, legacy bool) {
+// passwordHash is a stored hash, parsed once: the salt and MAC of this
+// scheme, or a legacy (bcrypt) hash as stored.
+type passwordHash struct {
+	salt, mac []byte
+	bcrypt    []byte // a legacy hash, or garbage that bcrypt refuses
+}
+
+func parseHash(hash []byte) passwordHash {
 	rest, ok := bytes.CutPrefix(hash, []byte(hashPrefix))
 	if !ok {
-		// A legacy bcrypt hash (or garbage, which bcrypt refuses).
-		return len(password) <= maxBcryptPassword && bcrypt.CompareHashAndPassword(hash, []byte(password)) == nil, true
+		return passwordHash{bcrypt: bytes.Clone(hash)}
 	}
 	enc := base64.RawURLEncoding
 	s, m, ok := bytes.Cut(rest, []byte("$"))
 	salt, err1 := enc.DecodeString(string(s))
-	want, err2 := enc.DecodeString(string(m))
-	if !ok || err1 != nil || err2 != nil || len(want) != sha256.Size {
+	mac, err2 := enc.DecodeString(string(m))
+	if !ok || err1 != nil || err2 != nil || len(mac) != sha256.Size {
+		return passwordHash{} // matches nothing
+	}
+	return passwordHash{salt: salt, mac: mac}
+}
+
+// check reports whether password matches h, and whether h is a legacy
+// (bcrypt) one that should be replaced. The comparison takes the same time
+// however much of the MAC matches.
+func (h passwordHash) check(password string) (match, legacy bool) {
+	switch {
+	case h.bcrypt != nil:
+		return len(password) <= maxBcryptPassword && bcrypt.CompareHashAndPassword(h.bcrypt, []byte(password)) == nil, true
+	case h.mac == nil:
 		return false, false
 	}
-	return subtle.ConstantTimeCompare(macOf(salt, password), want) == 1, false
+	return subtle.ConstantTimeCompare(macOf(h.salt, password), h.mac) == 1, false
 }

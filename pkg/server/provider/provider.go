@@ -35,14 +35,14 @@ const workerIdle = 10 * time.Second
 type Provider struct {
 	opts Options
 	log  *slog.Logger
-	db   *bolt.DB
+	db   *storeDB
 
 	// slots is a semaphore of maxInFlight slots, one per NATS request being
 	// handled; Shutdown takes them all to wait for the last one.
 	slots   chan struct{}
 	workers *workpool.Pool // run what async hands them
-	// basicRecords are the basic credentials decoded for authentication.
-	basicRecords *recordCache[basicRecord]
+	// basicCache holds the basic credentials decoded for authentication.
+	basicCache *basicCache
 	// stopping is closed when Shutdown stops waiting for the subscriptions
 	// to drain, so that late messages are dropped instead of waiting for a
 	// slot that Shutdown holds.
@@ -56,7 +56,7 @@ type Provider struct {
 
 	// dummyHash is compared against when a username is unknown, so that the
 	// answer takes as long as for a known one.
-	dummyHash []byte
+	dummyHash passwordHash
 
 	restSrv *http.Server // set by Start, under mu
 	restLn  net.Listener
@@ -84,10 +84,10 @@ func New(opts Options) (*Provider, error) {
 		slots:   make(chan struct{}, maxInFlight),
 		workers: workpool.New(workerIdle),
 
-		basicRecords: newRecordCache[basicRecord](recordCacheSize),
-		stopping:     make(chan struct{}),
+		basicCache: newBasicCache(basicCacheSize),
+		stopping:   make(chan struct{}),
 
-		dummyHash:    hashPassword("no such credentials"),
+		dummyHash:    parseHash(hashPassword("no such credentials")),
 		summaryEvery: summaryEvery,
 	}, nil
 }
@@ -117,7 +117,7 @@ func (p *Provider) Start(ctx context.Context) (err error) {
 		return err
 	}
 	p.log.Info("provider store opened", "path", p.db.Path())
-	if err := p.basicRecords.warm(p.db, bucketBasic); err != nil {
+	if err := p.basicCache.warm(p.db); err != nil {
 		_ = p.db.Close()
 		return fmt.Errorf("provider store %s: %w", p.db.Path(), err)
 	}
@@ -167,7 +167,7 @@ func (p *Provider) Start(ctx context.Context) (err error) {
 
 // openStore opens (or creates) the bbolt file in dir: the directory with
 // mode 0700, the file with 0600.
-func openStore(dir string) (*bolt.DB, error) {
+func openStore(dir string) (*storeDB, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("provider data dir: %w", err)
 	}
@@ -183,7 +183,7 @@ func openStore(dir string) (*bolt.DB, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("provider store %s: %w", path, err)
 	}
-	return db, nil
+	return &storeDB{DB: db}, nil
 }
 
 // RESTAddr is the bound management address ("" when disabled or not started).

@@ -112,7 +112,7 @@ func putJSON(b *bolt.Bucket, k []byte, v any) error {
 // list reads the records under prefix in bucket in one read transaction,
 // after check (when not nil) passes in it, and returns what the API shows of
 // each (public), oldest first: by creation time, then by ID (key).
-func list[R, T any](db *bolt.DB, bucket []byte, prefix string, check func(*bolt.Tx) error, public func(R) T, key func(T) (time.Time, string)) ([]T, error) {
+func list[R, T any](db *storeDB, bucket []byte, prefix string, check func(*bolt.Tx) error, public func(R) T, key func(T) (time.Time, string)) ([]T, error) {
 	var recs []R
 	err := db.View(func(tx *bolt.Tx) error {
 		if check != nil {

@@ -66,7 +66,7 @@ func TestAuthenticateSeesEveryWrite(t *testing.T) {
 		t.Fatal(err)
 	}
 	p = openProvider(t, dir)
-	if n := p.basicRecords.len(); n != 3 {
+	if n := p.basicCache.len(); n != 3 {
 		t.Fatalf("warm cache holds %d records, want 3", n)
 	}
 	auth(p, "a", "password-of-a-0123456789", false)
@@ -76,9 +76,9 @@ func TestAuthenticateSeesEveryWrite(t *testing.T) {
 
 // TestRecordCacheBounded: a full cache keeps what it has and still answers
 // for records it does not hold.
-func TestRecordCacheBounded(t *testing.T) {
+func TestBasicCacheBounded(t *testing.T) {
 	p := openProvider(t, t.TempDir())
-	p.basicRecords = newRecordCache[basicRecord](1)
+	p.basicCache = newBasicCache(1)
 	ctx := context.Background()
 	for _, u := range []string{"a", "b"} {
 		if _, err := p.CreateBasic(ctx, testTenant, u, "password-of-"+u+"-0123456789"); err != nil {
@@ -92,7 +92,7 @@ func TestRecordCacheBounded(t *testing.T) {
 			}
 		}
 	}
-	if n := p.basicRecords.len(); n != 1 {
+	if n := p.basicCache.len(); n != 1 {
 		t.Fatalf("cache of 1 holds %d", n)
 	}
 }
@@ -137,4 +137,76 @@ func TestRevokeWhileAuthenticating(t *testing.T) {
 		close(stop)
 		wg.Wait()
 	}
+}
+
+// TestAuthenticateFromMemory: once warm, checks open no read transaction
+// while nothing writes the store; after a write, a credential is read once
+// more and then answered from memory again, with what the write changed.
+func TestAuthenticateFromMemory(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	p := openProvider(t, dir)
+	for _, u := range []string{"a", "b"} {
+		if _, err := p.CreateBasic(ctx, testTenant, u, "password-of-"+u+"-0123456789"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := p.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	p = openProvider(t, dir) // warmed from the store
+	reads := func() int { return p.db.Stats().TxN }
+	auth := func(user, password string, want bool) {
+		t.Helper()
+		if _, ok, err := p.authenticateBasic(testTenant, user, password); err != nil || ok != want {
+			t.Fatalf("authenticate %s: %v %v, want %v", user, ok, err, want)
+		}
+	}
+	before := reads()
+	for range 10 {
+		auth("a", "password-of-a-0123456789", true)
+		auth("b", "password-of-b-0123456789", true)
+		auth("a", "password-of-b-0123456789", false)
+	}
+	if n := reads() - before; n != 0 {
+		t.Fatalf("30 checks of warm credentials opened %d read transactions, want 0", n)
+	}
+
+	// A new password under the same username: the old one is refused at once.
+	list, err := p.ListBasic(ctx, testTenant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range list {
+		if c.Username == "a" {
+			if err := p.RevokeBasic(ctx, testTenant, c.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if _, err := p.CreateBasic(ctx, testTenant, "a", "new-password-of-a-0123456789"); err != nil {
+		t.Fatal(err)
+	}
+	before = reads()
+	auth("a", "password-of-a-0123456789", false)
+	auth("a", "new-password-of-a-0123456789", true)
+	auth("b", "password-of-b-0123456789", true)
+	if n := reads() - before; n != 2 {
+		t.Fatalf("first checks after a write opened %d read transactions, want 2 (one per credential)", n)
+	}
+	before = reads()
+	auth("a", "new-password-of-a-0123456789", true)
+	auth("b", "password-of-b-0123456789", true)
+	if n := reads() - before; n != 0 {
+		t.Fatalf("checks after the re-read opened %d read transactions, want 0", n)
+	}
+
+	// A write behind the API's back, through the store handle, is seen too.
+	err = p.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketBasicUsers).Delete(key(testTenant, "b"))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	auth("b", "password-of-b-0123456789", false)
 }
