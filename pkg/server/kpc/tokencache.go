@@ -108,12 +108,11 @@ func (c *tokenCache) revoke(endpointID string, tokenIDs []string) int {
 	defer c.mu.Unlock()
 	c.gen++
 	n := 0
+	// Each set is read after the drops before it, so no entry comes twice.
 	drop := func(els []*list.Element) {
 		for _, el := range els {
-			if c.byKey[el.Value.(*tokenEntry).key] == el { // not dropped under another key already
-				c.removeLocked(el)
-				n++
-			}
+			c.removeLocked(el)
+			n++
 		}
 	}
 	drop(c.byEndpoint.values(endpointID))
