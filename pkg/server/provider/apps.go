@@ -81,7 +81,7 @@ func (p *Provider) SetAutoRegister(ctx context.Context, tenant, name string, on 
 			return err
 		}
 		if app.AutoRegister == on {
-			return nil
+			return errUnchanged
 		}
 		app.AutoRegister, changed = on, true
 		return putJSON(tx.Bucket(bucketApps), []byte(name), app)

@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"errors"
 	"sync/atomic"
 
 	bolt "go.etcd.io/bbolt"
@@ -20,12 +21,23 @@ type storeDB struct {
 
 func (d *storeDB) wrote() { d.writes.Add(1) }
 
-// Update is bolt's Update, counted.
+// errUnchanged, returned by an Update function that found nothing to change,
+// rolls the transaction back and makes Update return nil. A transaction that
+// commits counts as a write even when it changed nothing, and a write sends
+// every cached credential back to the store once: `kaactl up` sets its demo
+// application's auto-register flag on every start, mostly to what it was.
+var errUnchanged = errors.New("provider store: nothing to change")
+
+// Update is bolt's Update, counted; see errUnchanged.
 func (d *storeDB) Update(fn func(*bolt.Tx) error) error {
-	return d.DB.Update(func(tx *bolt.Tx) error {
+	err := d.DB.Update(func(tx *bolt.Tx) error {
 		tx.OnCommit(d.wrote)
 		return fn(tx)
 	})
+	if errors.Is(err, errUnchanged) {
+		return nil
+	}
+	return err
 }
 
 // Batch is bolt's Batch, counted (fn may run more than once; only the

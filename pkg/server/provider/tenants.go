@@ -48,7 +48,9 @@ func (p *Provider) DeleteTenantConfig(ctx context.Context, tenant string) error 
 	existed := false
 	err := p.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketTenantConfig)
-		existed = b.Get([]byte(tenant)) != nil
+		if existed = b.Get([]byte(tenant)) != nil; !existed {
+			return errUnchanged
+		}
 		return b.Delete([]byte(tenant))
 	})
 	if err != nil || !existed {
