@@ -3,7 +3,6 @@ package sim
 import (
 	"fmt"
 	"runtime"
-	"syscall"
 	"time"
 )
 
@@ -28,14 +27,6 @@ func cpuUse(cpu, wall time.Duration, cores int) CPUUse {
 		u.Saturated = u.Utilization >= saturatedAt
 	}
 	return u
-}
-
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // cores is what the process may run on at once (GOMAXPROCS follows the

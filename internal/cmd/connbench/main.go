@@ -1,9 +1,12 @@
+//go:build linux
+
 // Command connbench measures MQTT connects per second and the server's
 // resident memory per idle session: it opens -clients connections with a
 // bounded number of CONNECTs in flight (optionally with user names and
 // passwords), keeps them all open and idle, reads the server's RSS, and
 // closes them. scripts/bench.sh connect runs it against KPC and mosquitto
-// in the same run. It speaks MQTT 3.1.1 over plain sockets, so that the
+// in the same run; it reads the server's figures from /proc, so it is
+// Linux-only. It speaks MQTT 3.1.1 over plain sockets, so that the
 // load generator costs little next to the servers it measures.
 //
 // With -requests N each client first makes N 1/KP requests with its own
