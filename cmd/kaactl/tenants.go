@@ -41,7 +41,9 @@ func newPolicySetCmd(m *cli.Manage, runF func(context.Context, *policySetOptions
 secure WebSocket too): the provider stores it and broadcasts it (17/SCMP), and
 KPC at once disconnects the tenant's sessions on that transport that did not
 authenticate with a required method, and refuses their requests (401) after.
-TENANT defaults to --tenant.`,
+TENANT defaults to --tenant. A tenant of which the provider holds no
+application or credentials gets a warning on stderr (a typo?); its policy is
+stored all the same, for the applications still to come.`,
 		Example: `  kaactl tenants policy set kaa --transport tcp --basic-auth required
   kaactl tenants policy set kaa --transport tls --x509-auth required --basic-auth optional`,
 	}
@@ -69,8 +71,25 @@ TENANT defaults to --tenant.`,
 		if err != nil {
 			return err
 		}
+		if known, err := tenantKnown(ctx, c, o.Tenant); err == nil && !known {
+			_ = o.Note("warning: tenant %q has no applications or credentials in this provider (a typo?); the policy is stored and applies once it has", o.Tenant)
+		}
 		return tables.Policies().Print(o.Printer, cfg, cfg.Policies()...)
 	}), runF)
+}
+
+// tenantKnown reports whether the provider holds any application or
+// credentials of tenant: tenants exist only through them, so a policy for
+// an unknown one is more likely a typo than a tenant still to come.
+func tenantKnown(ctx context.Context, c *admin.ProviderClient, tenant string) (bool, error) {
+	if apps, err := c.ListApps(ctx, tenant); err != nil || len(apps) > 0 {
+		return err == nil, err
+	}
+	if basic, err := c.ListBasic(ctx, tenant); err != nil || len(basic) > 0 {
+		return err == nil, err
+	}
+	certs, err := c.ListCerts(ctx, tenant)
+	return len(certs) > 0, err
 }
 
 // policyGetOptions are the flags of `kaactl tenants policy get`.

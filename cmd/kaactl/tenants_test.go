@@ -21,6 +21,14 @@ func TestTenantsPolicy(t *testing.T) {
 	if err != nil || out != "tcp\trequired\toptional\ntls\toptional\toptional\nws\toptional\toptional\n" {
 		t.Fatalf("set: %v %q %q", err, out, errOut)
 	}
+	if errOut != "" {
+		t.Errorf("set for kaa wrote to stderr: %q", errOut)
+	}
+	// A tenant the provider knows nothing of: stored, with a warning on stderr.
+	out, errOut, err = execute(t, append([]string{"tenants", "policy", "set", "kaaa", "--transport", "tcp", "--basic-auth", "required"}, conn...)...)
+	if err != nil || !strings.HasPrefix(out, "tcp\trequired") || !strings.Contains(errOut, `warning: tenant "kaaa" has no applications or credentials`) {
+		t.Fatalf("set for an unknown tenant: %v %q %q", err, out, errOut)
+	}
 	out, _, err = execute(t, append([]string{"tenants", "policy", "get", "-o", "json"}, conn...)...)
 	var cfg api.TenantConfig
 	if err != nil || json.Unmarshal([]byte(out), &cfg) != nil || !cfg.Auth("tcp").BasicAuth.Required {
