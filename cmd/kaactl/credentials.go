@@ -29,13 +29,29 @@ func newCredentialsCmd(ios *output.IOStreams) *cobra.Command {
 	m := newManageGroup(ios, cmd)
 	b, c := basicKind(), certKind()
 	basic := &cobra.Command{Use: "basic", Short: "Username/password client credentials", RunE: cli.GroupRunE,
-		Example: "  kaactl credentials basic ls\n  kaactl credentials basic revoke <credentialsId>"}
-	basic.AddCommand(newBasicCreateCmd(m, nil), newCredLsCmd(m, b, nil), newCredRevokeCmd(m, b, nil))
+		Example: "  kaactl credentials basic ls\n  kaactl credentials basic suspend <credentialsId>\n  kaactl credentials basic revoke <credentialsId>"}
+	basic.AddCommand(newBasicCreateCmd(m, nil), newCredLsCmd(m, b, nil))
+	addCredStatusCmds(basic, m, b)
 	cert := &cobra.Command{Use: "cert", Aliases: []string{"x509"}, Short: "X.509 client certificate credentials", RunE: cli.GroupRunE,
 		Example: "  kaactl credentials cert add --pem device.crt\n  kaactl credentials cert ls"}
-	cert.AddCommand(newCertAddCmd(m, nil), newCredLsCmd(m, c, nil), newCredRevokeCmd(m, c, nil))
+	cert.AddCommand(newCertAddCmd(m, nil), newCredLsCmd(m, c, nil))
+	addCredStatusCmds(cert, m, c)
 	cmd.AddCommand(basic, cert)
 	return cmd
+}
+
+// addCredStatusCmds adds revoke, suspend and activate to group.
+func addCredStatusCmds[C, S any](group *cobra.Command, m *cli.Manage, k credKind[C, S]) {
+	for _, st := range []struct {
+		verb, short string
+		status      api.Status
+	}{
+		{"revoke", "Revoke " + k.name + " credentials for good (their sessions are closed)", api.StatusRevoked},
+		{"suspend", "Suspend " + k.name + " credentials until activated (their sessions are closed)", api.StatusSuspended},
+		{"activate", "Re-activate suspended " + k.name + " credentials", api.StatusActive},
+	} {
+		group.AddCommand(newCredStatusCmd(m, k, st.verb, st.short, st.status, nil))
+	}
 }
 
 // credKind is what tells basic and X.509 credentials (C, created from a
@@ -45,19 +61,19 @@ type credKind[C, S any] struct {
 	lsShort string
 	create  func(*admin.ProviderClient, context.Context, string, S) (C, error)
 	list    func(*admin.ProviderClient, context.Context, string) ([]C, error)
-	revoke  func(*admin.ProviderClient, context.Context, string, string) error
+	status  func(*admin.ProviderClient, context.Context, string, string, api.Status) error
 	table   output.Columns[C]
 }
 
 func basicKind() credKind[api.BasicCredential, api.BasicSpec] {
 	return credKind[api.BasicCredential, api.BasicSpec]{name: "basic", lsShort: "List basic credentials (never their passwords)",
-		create: (*admin.ProviderClient).CreateBasicWith, list: (*admin.ProviderClient).ListBasic, revoke: (*admin.ProviderClient).RevokeBasic,
+		create: (*admin.ProviderClient).CreateBasicWith, list: (*admin.ProviderClient).ListBasic, status: (*admin.ProviderClient).SetBasicStatus,
 		table: tables.Basic()}
 }
 
 func certKind() credKind[api.CertCredential, api.CertSpec] {
 	return credKind[api.CertCredential, api.CertSpec]{name: "cert", lsShort: "List X.509 credentials",
-		create: (*admin.ProviderClient).AddCertWith, list: (*admin.ProviderClient).ListCerts, revoke: (*admin.ProviderClient).RevokeCert,
+		create: (*admin.ProviderClient).AddCertWith, list: (*admin.ProviderClient).ListCerts, status: (*admin.ProviderClient).SetCertStatus,
 		table: tables.Certs()}
 }
 
@@ -182,26 +198,29 @@ func newCredLsCmd[C, S any](m *cli.Manage, k credKind[C, S], runF func(context.C
 	}), runF)
 }
 
-// credRevokeOptions are the flags of `kaactl credentials basic|cert revoke`.
-type credRevokeOptions struct {
+// credStatusOptions are the flags of `kaactl credentials basic|cert
+// revoke|suspend|activate`.
+type credStatusOptions struct {
 	*cli.Manage
-	id string
+	id     string
+	status api.Status
 }
 
-func newCredRevokeCmd[C, S any](m *cli.Manage, k credKind[C, S], runF func(context.Context, *credRevokeOptions) error) *cobra.Command {
-	o := &credRevokeOptions{Manage: m}
+func newCredStatusCmd[C, S any](m *cli.Manage, k credKind[C, S], verb, short string, status api.Status,
+	runF func(context.Context, *credStatusOptions) error) *cobra.Command {
+	o := &credStatusOptions{Manage: m, status: status}
 	cmd := &cobra.Command{
-		Use:     "revoke ID",
-		Short:   "Revoke " + k.name + " credentials for good",
-		Example: "  kaactl credentials " + k.name + " revoke <credentialsId>",
+		Use:     verb + " ID",
+		Short:   short,
+		Example: "  kaactl credentials " + k.name + " " + verb + " <credentialsId>",
 		Args:    cli.ExactArgs(1),
 	}
-	return cli.Leaf(cmd, o, func(args []string) error { o.id = args[0]; return nil }, cli.WithProvider(m, func(ctx context.Context, c *admin.ProviderClient, o *credRevokeOptions) error {
-		if err := k.revoke(c, ctx, o.Tenant, o.id); err != nil {
+	return cli.Leaf(cmd, o, func(args []string) error { o.id = args[0]; return nil }, cli.WithProvider(m, func(ctx context.Context, c *admin.ProviderClient, o *credStatusOptions) error {
+		if err := k.status(c, ctx, o.Tenant, o.id, o.status); err != nil {
 			return err
 		}
-		return o.Print(map[string]string{"credentialsId": o.id, "status": string(api.StatusRevoked)}, func() error {
-			return o.Say("credentials %s revoked", o.id)
+		return o.Print(map[string]string{"credentialsId": o.id, "status": string(o.status)}, func() error {
+			return o.Say("credentials %s are %s", o.id, o.status)
 		})
 	}), runF)
 }

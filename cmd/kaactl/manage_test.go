@@ -188,7 +188,22 @@ func TestManage(t *testing.T) {
 		if err != nil || !strings.Contains(errOut, "shell history") {
 			t.Errorf("--password: %v %q", err, errOut)
 		}
+		if out := kaactl(t, "credentials", "basic", "suspend", cred.ID); out != "credentials "+cred.ID+" are suspended\n" {
+			t.Errorf("suspend: %q", out)
+		}
+		if out := kaactl(t, "credentials", "basic", "ls"); !strings.HasPrefix(out, cred.ID+"\tsensor-1\tsensor-1\tsuspended\t") {
+			t.Errorf("ls after suspend:\n%s", out)
+		}
+		if out := kaactl(t, "credentials", "basic", "activate", cred.ID, "-o", "json"); !strings.Contains(out, `"status":"active"`) && !strings.Contains(out, `"status": "active"`) {
+			t.Errorf("activate: %q", out)
+		}
+		if err := fails(t, "", "credentials", "basic", "suspend", "no-such-id"); !strings.Contains(err.Error(), "not found") {
+			t.Errorf("suspend unknown: %v", err)
+		}
 		kaactl(t, "credentials", "basic", "revoke", cred.ID)
+		if err := fails(t, "", "credentials", "basic", "activate", cred.ID); !strings.Contains(err.Error(), "revocation is final") {
+			t.Errorf("activate revoked: %v", err)
+		}
 		var creds []api.BasicCredential
 		if decode(t, &creds, "credentials", "basic", "ls"); len(creds) != 2 {
 			t.Fatalf("ls json: %+v", creds)

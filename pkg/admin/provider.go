@@ -155,6 +155,12 @@ func (c *ProviderClient) RevokeBasic(ctx context.Context, tenant, id string) err
 	return c.do(ctx, http.MethodPost, tenantPath(tenant, "credentials", "basic", id, "revoke"), nil, nil, http.StatusNoContent)
 }
 
+// SetBasicStatus suspends, revokes or re-activates basic credentials.
+func (c *ProviderClient) SetBasicStatus(ctx context.Context, tenant, id string, status api.Status) error {
+	return c.do(ctx, http.MethodPost, tenantPath(tenant, "credentials", "basic", id, "status"),
+		api.StatusSpec{Status: string(status)}, nil, http.StatusNoContent)
+}
+
 // AddCert registers a PEM certificate as X.509 credentials.
 func (c *ProviderClient) AddCert(ctx context.Context, tenant string, pemData []byte) (api.CertCredential, error) {
 	return c.AddCertWith(ctx, tenant, api.CertSpec{PEM: string(pemData)})
@@ -179,6 +185,12 @@ func (c *ProviderClient) ListCerts(ctx context.Context, tenant string) ([]api.Ce
 // RevokeCert revokes X.509 credentials.
 func (c *ProviderClient) RevokeCert(ctx context.Context, tenant, id string) error {
 	return c.do(ctx, http.MethodPost, tenantPath(tenant, "credentials", "x509", id, "revoke"), nil, nil, http.StatusNoContent)
+}
+
+// SetCertStatus suspends, revokes or re-activates X.509 credentials.
+func (c *ProviderClient) SetCertStatus(ctx context.Context, tenant, id string, status api.Status) error {
+	return c.do(ctx, http.MethodPost, tenantPath(tenant, "credentials", "x509", id, "status"),
+		api.StatusSpec{Status: string(status)}, nil, http.StatusNoContent)
 }
 
 // TenantConfig returns tenant's configuration: its client authentication

@@ -101,6 +101,15 @@ func TestProviderClient(t *testing.T) {
 	if list, err := c.ListBasic(ctx, tenant); err != nil || len(list) != 2 {
 		t.Fatalf("list basic %+v, %v", list, err)
 	}
+	if err := c.SetBasicStatus(ctx, tenant, withClient.ID, api.StatusSuspended); err != nil {
+		t.Fatal(err)
+	}
+	if list, err := c.ListBasic(ctx, tenant); err != nil || list[1].Status != api.StatusSuspended {
+		t.Fatalf("list after suspend %+v, %v", list, err)
+	}
+	if err := c.SetBasicStatus(ctx, tenant, withClient.ID, "paused"); !errors.Is(err, admin.ErrInvalid) {
+		t.Errorf("unknown status: %v", err)
+	}
 	if err := c.RevokeBasic(ctx, tenant, basic.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -121,8 +130,17 @@ func TestProviderClient(t *testing.T) {
 	if list, err := c.ListCerts(ctx, tenant); err != nil || len(list) != 2 {
 		t.Fatalf("list certs %+v, %v", list, err)
 	}
+	if err := c.SetCertStatus(ctx, tenant, cert.ID, api.StatusSuspended); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.SetCertStatus(ctx, tenant, cert.ID, api.StatusActive); err != nil {
+		t.Fatal(err)
+	}
 	if err := c.RevokeCert(ctx, tenant, cert.ID); err != nil {
 		t.Fatal(err)
+	}
+	if err := c.SetCertStatus(ctx, tenant, cert.ID, api.StatusActive); !errors.Is(err, admin.ErrInvalid) {
+		t.Errorf("activate a revoked certificate: %v", err)
 	}
 
 	var policy api.TenantConfig

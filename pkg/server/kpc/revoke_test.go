@@ -7,11 +7,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mochi-mqtt/server/v2/packets"
+
 	"github.com/kaactl/kaactl/internal/testenv"
 	"github.com/kaactl/kaactl/pkg/api"
 	"github.com/kaactl/kaactl/pkg/server/httpx/auth"
 	"github.com/kaactl/kaactl/pkg/server/httpx/auth/authtest"
 	"github.com/kaactl/kaactl/pkg/server/kpc"
+	"github.com/kaactl/kaactl/pkg/server/provider"
 )
 
 // startReplica runs a second KPC replica on the platform's NATS, MQTT/TCP only.
@@ -82,6 +85,51 @@ func TestCredentialRevocation(t *testing.T) {
 		t.Errorf("reconnect with a revoked certificate: CONNACK %#x, want 5", ack.ReasonCode)
 	}
 	waitMetric(t, p, `kaa_kpc_connections_closed_total{reason="credentials_revoked"} 2`)
+}
+
+// TestCredentialSuspension: suspending basic or X.509 credentials closes
+// their sessions like a revocation and refuses them at CONNECT; once
+// re-activated they connect again, on a KPC that remembers nothing of it.
+func TestCredentialSuspension(t *testing.T) {
+	ca := testenv.NewCA(t, "Device CA")
+	p := startAuthPlatform(t, ca, nil)
+	ctx := context.Background()
+	basicID := mustBasic(t, p, "kaa", "dev1")
+	device := ca.Issue(t, "device-1", 2002)
+	cert, err := p.prov.AddCert(ctx, "kaa", device.PEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tlsConf := presenting(trustedTLS(t, p), device)
+	tests := []struct {
+		name  string
+		dial  func() *rawClient
+		login func(*packets.Packet)
+		set   func(st provider.Status) error
+		// refused is the CONNACK code of suspended credentials.
+		refused byte
+	}{
+		{"basic", func() *rawClient { return dialRaw(t, p.kpc.MQTTAddr()) }, login("dev1@kaa", devicePassword),
+			func(st provider.Status) error { return p.prov.SetBasicStatus(ctx, "kaa", basicID, st) }, 0x86},
+		{"x509", func() *rawClient { return dialRawTLS(t, p.kpc.MQTTSAddr(), tlsConf) }, nil,
+			func(st provider.Status) error { return p.prov.SetCertStatus(ctx, "kaa", cert.ID, st) }, 0x87},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sess := connected(t, tt.dial(), 5, "dev-"+tt.name, t1TopicKaa, tt.login)
+			if err := tt.set(provider.StatusSuspended); err != nil {
+				t.Fatal(err)
+			}
+			closedWithin(t, sess, time.Second)
+			if ack := tt.dial().connect(5, "dev-"+tt.name, tt.login); ack.ReasonCode != tt.refused {
+				t.Errorf("connect while suspended: CONNACK %#x, want %#x", ack.ReasonCode, tt.refused)
+			}
+			if err := tt.set(provider.StatusActive); err != nil {
+				t.Fatal(err)
+			}
+			stillServed(t, connected(t, tt.dial(), 5, "dev-"+tt.name, t1TopicKaa, tt.login), t1TopicKaa)
+		})
+	}
 }
 
 const t1TopicKaa = "kp1/app-v1/echo/tok1/ping/1"

@@ -268,7 +268,7 @@ func (p *Provider) SetEndpointStatus(ctx context.Context, tenant, app, endpointI
 		ep = rec.Endpoint
 		switch {
 		case rec.Status == status:
-			return nil
+			return errUnchanged
 		case rec.Status == StatusRevoked:
 			return errorf(ErrInvalid, "endpoint %q is revoked; revocation is final", endpointID)
 		}

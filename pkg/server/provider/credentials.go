@@ -87,17 +87,34 @@ func (p *Provider) ListBasic(ctx context.Context, tenant string) ([]BasicCredent
 // RevokeBasic revokes tenant's basic credentials id (for good) and publishes
 // the 22/CAP credentials revoked event. Revoking again is a no-op.
 func (p *Provider) RevokeBasic(ctx context.Context, tenant, id string) error {
-	return revoke(ctx, p, tenant, id, bucketBasic, "basic", groupBasic, func(r *basicRecord) *Status { return &r.Status })
+	return p.SetBasicStatus(ctx, tenant, id, StatusRevoked)
 }
 
-// revoke marks the credentials record id of tenant in bucket revoked and,
-// the first time, logs it and publishes the 22/CAP revoked event.
-func revoke[R any](ctx context.Context, p *Provider, tenant, id string, bucket []byte, kind, group string, status func(*R) *Status) error {
+// SetBasicStatus moves tenant's basic credentials id to status; see
+// setCredentialStatus.
+func (p *Provider) SetBasicStatus(ctx context.Context, tenant, id string, status Status) error {
+	return setCredentialStatus(ctx, p, tenant, id, status, bucketBasic, "basic", groupBasic, func(r *basicRecord) *Status { return &r.Status })
+}
+
+// setCredentialStatus moves the credentials record id of tenant in bucket
+// to status: suspended (reversible) or revoked (final) credentials
+// authenticate no client, and the move publishes the 22/CAP credentials
+// revoked event, which the RFC asks for whenever credentials become
+// unusable, so that KPC closes the sessions that used them; active
+// re-activates suspended ones. Setting the current status again is a no-op.
+func setCredentialStatus[R any](ctx context.Context, p *Provider, tenant, id string, status Status, bucket []byte, kind, group string, field func(*R) *Status) error {
 	if err := checkCall(ctx, tenant); err != nil {
 		return err
 	}
+	status, err := ParseStatus(string(status))
+	if err != nil {
+		return err
+	}
+	if status == StatusInactive {
+		return errorf(ErrInvalid, "credentials cannot be %s (want active, suspended or revoked)", status)
+	}
 	changed := false
-	err := p.db.Update(func(tx *bolt.Tx) error {
+	err = p.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucket)
 		rec, ok, err := getJSON[R](b, key(tenant, id))
 		if err != nil {
@@ -106,16 +123,22 @@ func revoke[R any](ctx context.Context, p *Provider, tenant, id string, bucket [
 		if !ok {
 			return errorf(ErrNotFound, "%s credentials %q not found in tenant %q", kind, id, tenant)
 		}
-		if *status(&rec) == StatusRevoked {
-			return nil
+		switch *field(&rec) {
+		case status:
+			return errUnchanged
+		case StatusRevoked:
+			return errorf(ErrInvalid, "%s credentials %q are revoked; revocation is final", kind, id)
 		}
-		*status(&rec), changed = StatusRevoked, true
+		*field(&rec), changed = status, true
 		return putJSON(b, key(tenant, id), rec)
 	})
 	if err != nil || !changed {
 		return err
 	}
-	p.log.Info(kind+" credentials revoked", "tenant", tenant, "credentials_id", id)
+	p.log.Info(kind+" credentials status changed", "tenant", tenant, "credentials_id", id, "status", status)
+	if status == StatusActive {
+		return nil
+	}
 	return p.publishCredentialsRevoked(group, tenant, id)
 }
 
@@ -257,7 +280,13 @@ func (p *Provider) ListCerts(ctx context.Context, tenant string) ([]CertCredenti
 // RevokeCert revokes tenant's X.509 credentials id (for good) and publishes
 // the 22/CAP credentials revoked event. Revoking again is a no-op.
 func (p *Provider) RevokeCert(ctx context.Context, tenant, id string) error {
-	return revoke(ctx, p, tenant, id, bucketCerts, "x509", groupCertificate, func(c *CertCredential) *Status { return &c.Status })
+	return p.SetCertStatus(ctx, tenant, id, StatusRevoked)
+}
+
+// SetCertStatus moves tenant's X.509 credentials id to status; see
+// setCredentialStatus.
+func (p *Provider) SetCertStatus(ctx context.Context, tenant, id string, status Status) error {
+	return setCredentialStatus(ctx, p, tenant, id, status, bucketCerts, "x509", groupCertificate, func(c *CertCredential) *Status { return &c.Status })
 }
 
 // authenticateCert finds the active credentials of a certificate.

@@ -3,7 +3,9 @@ package provider
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -347,6 +349,89 @@ func TestCAPBasic(t *testing.T) {
 	}
 	if r := basicAuth(t, e.nc, "", testTenant, "dev1", "new-password-of-dev1"); r.StatusCode != 200 || str(r.CredentialsID) != cred2.ID {
 		t.Errorf("re-created: %d %s", r.StatusCode, str(r.CredentialsID))
+	}
+}
+
+// TestCredentialsSuspendAndActivate: suspended credentials authenticate no
+// client and are announced as revoked (22/CAP: credentials that became
+// unusable), re-activated ones authenticate again without an event, and
+// revocation is final; for basic and X.509 credentials alike.
+func TestCredentialsSuspendAndActivate(t *testing.T) {
+	e := startEnv(t, "")
+	ctx := context.Background()
+	events := listen(t, e.nc, ism.EventSubject("*", ism.EntityClientCredentials, "*", ism.EventRevoked))
+	basic, err := e.p.CreateBasic(ctx, testTenant, "dev1", "right-password-of-dev1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dev := testenv.NewCA(t, "Test CA").Issue(t, "device-1", 4242)
+	cert, err := e.p.AddCert(ctx, testTenant, dev.PEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, group, id string
+		set             func(ctx context.Context, tenant, id string, st Status) error
+		auth            func() int32
+	}{
+		{"basic", ism.GroupBasic, basic.ID, e.p.SetBasicStatus,
+			func() int32 { return basicAuth(t, e.nc, "", testTenant, "dev1", "right-password-of-dev1").StatusCode }},
+		{"x509", ism.GroupCertificate, cert.ID, e.p.SetCertStatus,
+			func() int32 { return certAuth(t, e.nc, "", dev.Cert.Issuer.String(), "4242").StatusCode }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := tt.set(ctx, testTenant, tt.id, StatusSuspended); err != nil {
+				t.Fatal(err)
+			}
+			if ev := credentialsRevoked(t, events, tt.group); ev.TenantID != testTenant || ev.CredentialsID != tt.id {
+				t.Errorf("suspend: event %+v", ev)
+			}
+			if code := tt.auth(); code != 401 {
+				t.Errorf("suspended: %d, want 401", code)
+			}
+			if err := tt.set(ctx, testTenant, tt.id, StatusSuspended); err != nil {
+				t.Fatalf("second suspend: %v", err)
+			}
+			none(t, e.nc, events, "event of a second suspend")
+			if err := tt.set(ctx, testTenant, tt.id, StatusActive); err != nil {
+				t.Fatal(err)
+			}
+			none(t, e.nc, events, "event of an activation")
+			if code := tt.auth(); code != 200 {
+				t.Errorf("re-activated: %d, want 200", code)
+			}
+			for _, bad := range []Status{StatusInactive, "paused"} {
+				if err := tt.set(ctx, testTenant, tt.id, bad); !errors.Is(err, ErrInvalid) {
+					t.Errorf("status %q: %v, want ErrInvalid", bad, err)
+				}
+			}
+			if err := tt.set(ctx, testTenant, "nope", StatusSuspended); !errors.Is(err, ErrNotFound) {
+				t.Errorf("unknown credentials: %v, want ErrNotFound", err)
+			}
+			if err := tt.set(ctx, testTenant, tt.id, StatusRevoked); err != nil {
+				t.Fatal(err)
+			}
+			credentialsRevoked(t, events, tt.group)
+			err := tt.set(ctx, testTenant, tt.id, StatusActive)
+			if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "revocation is final") {
+				t.Errorf("activate revoked: %v, want ErrInvalid (final)", err)
+			}
+			if code := tt.auth(); code != 401 {
+				t.Errorf("revoked: %d, want 401", code)
+			}
+		})
+	}
+	// A suspended credential keeps its username: it is not free to re-create.
+	b2, err := e.p.CreateBasic(ctx, testTenant, "dev2", "right-password-of-dev2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.p.SetBasicStatus(ctx, testTenant, b2.ID, StatusSuspended); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.p.CreateBasic(ctx, testTenant, "dev2", "another-password-of-dev2"); !errors.Is(err, ErrExists) {
+		t.Errorf("re-create a suspended username: %v, want ErrExists", err)
 	}
 }
 

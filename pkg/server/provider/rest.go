@@ -45,9 +45,11 @@ func (p *Provider) restHandler() http.Handler {
 	mux.HandleFunc("POST "+basic, p.postBasic)
 	mux.HandleFunc("GET "+basic, getOfTenant(p, p.ListBasic))
 	mux.HandleFunc("POST "+basic+"/{id}/revoke", revokeOfTenant(p, p.RevokeBasic))
+	mux.HandleFunc("POST "+basic+"/{id}/status", statusOfTenant(p, p.SetBasicStatus))
 	mux.HandleFunc("POST "+x509, p.postCert)
 	mux.HandleFunc("GET "+x509, getOfTenant(p, p.ListCerts))
 	mux.HandleFunc("POST "+x509+"/{id}/revoke", revokeOfTenant(p, p.RevokeCert))
+	mux.HandleFunc("POST "+x509+"/{id}/status", statusOfTenant(p, p.SetCertStatus))
 	mux.HandleFunc("GET "+tenant+"/config", getOfTenant(p, p.GetTenantConfig))
 	mux.HandleFunc("PUT "+tenant+"/config", p.putTenantConfig)
 	mux.HandleFunc("DELETE "+tenant+"/config", p.deleteTenantConfig)
@@ -168,6 +170,22 @@ func getOfTenant[T any](p *Provider, get func(ctx context.Context, tenant string
 func revokeOfTenant(p *Provider, revoke func(ctx context.Context, tenant, id string) error) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		err := revoke(r.Context(), r.PathValue("tenant"), r.PathValue("id"))
+		p.respond(w, r, http.StatusNoContent, nil, err)
+	}
+}
+
+// statusOfTenant answers a POST .../{id}/status ({"status": "suspended"}):
+// set of the path's tenant and ID, 204 when done.
+func statusOfTenant(p *Provider, set func(ctx context.Context, tenant, id string, st Status) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var body api.StatusSpec
+		if !decodeBody(w, r, &body, false) {
+			return
+		}
+		st, err := ParseStatus(body.Status)
+		if err == nil {
+			err = set(r.Context(), r.PathValue("tenant"), r.PathValue("id"), st)
+		}
 		p.respond(w, r, http.StatusNoContent, nil, err)
 	}
 }

@@ -170,6 +170,19 @@ func TestRESTFlow(t *testing.T) {
 	if r.status != 200 || !strings.Contains(r.body, basic.ID) || strings.Contains(r.body, "password") || strings.Contains(r.body, "$2a$") || strings.Contains(r.body, "hs256$") {
 		t.Fatalf("list basic: %d %s", r.status, r.body)
 	}
+	// Suspend and re-activate through the status endpoint, then revoke.
+	if r := call(t, e, "POST", base+"/credentials/basic/"+basic.ID+"/status", bearer, `{"status":"suspended"}`); r.status != 204 {
+		t.Fatalf("suspend basic: %d %s", r.status, r.body)
+	}
+	if m := next(t, events, "basic revoked event of a suspension"); !strings.HasSuffix(m.Subject, ".client-credentials.basic.revoked") {
+		t.Errorf("event on %s", m.Subject)
+	}
+	if r := call(t, e, "POST", base+"/credentials/basic/"+basic.ID+"/status", bearer, `{"status":"active"}`); r.status != 204 {
+		t.Fatalf("activate basic: %d %s", r.status, r.body)
+	}
+	wantError(t, call(t, e, "POST", base+"/credentials/basic/"+basic.ID+"/status", bearer, `{"status":"paused"}`), 400, `unknown status "paused"`)
+	wantError(t, call(t, e, "POST", base+"/credentials/basic/"+basic.ID+"/status", bearer, `{"status":`), 400, "")
+	wantError(t, call(t, e, "POST", base+"/credentials/x509/"+basic.ID+"/status", bearer, `{"status":"suspended"}`), 404, "x509 credentials")
 	if r := call(t, e, "POST", base+"/credentials/basic/"+basic.ID+"/revoke", bearer, ""); r.status != 204 {
 		t.Fatalf("revoke basic: %d %s", r.status, r.body)
 	}
@@ -177,6 +190,7 @@ func TestRESTFlow(t *testing.T) {
 		t.Errorf("event on %s", m.Subject)
 	}
 	wantError(t, call(t, e, "POST", base+"/credentials/basic/nope/revoke", bearer, ""), 404, `basic credentials "nope" not found in tenant "kaa"`)
+	wantError(t, call(t, e, "POST", base+"/credentials/basic/"+basic.ID+"/status", bearer, `{"status":"active"}`), 400, "revocation is final")
 
 	dev := testenv.NewCA(t, "Test CA").Issue(t, "device-1", 77)
 	certPEM, cert := dev.PEM, dev.Cert
