@@ -232,6 +232,12 @@ func TestSimProvisionAndRefusedTokens(t *testing.T) {
 	if strings.Join(users, ",") != "dev-0,dev-1,dev-2,dev-3" {
 		t.Errorf("basic credentials %v", users)
 	}
+	// Other passwords for the same usernames: the run fails, and says why.
+	_, stderr, err = simJSON(t, append(args, "--username", "dev-%d", "--password", "another-password-of-device-%d")...)
+	if err == nil || !strings.Contains(err.Error(), "bad user name or password") ||
+		!strings.Contains(stderr, "4 of the usernames were registered already and keep the passwords they were made with") {
+		t.Errorf("run with other passwords: %v\n%s", err, stderr)
+	}
 }
 
 // TestSimConnectChurn: connect endpoints churn; kp endpoints of the same mix

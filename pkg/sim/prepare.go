@@ -114,6 +114,10 @@ func (c *Config) provision(ctx context.Context, o Options, stderr io.Writer) err
 	fmt.Fprintf(stderr, "provisioned %s %s in %s/%s (%s new, %s already there) in %s\n",
 		Thousands(int64(res.Created+res.Existing)), what, c.Tenant, c.Application, Thousands(int64(res.Created)), Thousands(int64(res.Existing)),
 		time.Since(start).Round(time.Millisecond))
+	if n := res.CredentialsExisting; n > 0 {
+		fmt.Fprintf(stderr, "%s of the usernames were registered already and keep the passwords they were made with: "+
+			"if CONNECT fails with \"bad user name or password\", --password is not those\n", Thousands(int64(n)))
+	}
 	return nil
 }
 

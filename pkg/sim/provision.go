@@ -30,6 +30,9 @@ type ProvisionOptions struct {
 type ProvisionResult struct {
 	Created, Existing int
 	IDs               []string // of the endpoints created
+	// CredentialsExisting counts the basic credentials whose username was
+	// registered already: they keep the password they were made with.
+	CredentialsExisting int
 }
 
 // Provision registers the endpoint tokens (and basic credentials, if any)
@@ -42,7 +45,7 @@ func Provision(ctx context.Context, c *admin.ProviderClient, o ProvisionOptions)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	var next, created, existing atomic.Int64
+	var next, created, existing, credsExisting atomic.Int64
 	var once sync.Once
 	var first error
 	var idsMu sync.Mutex
@@ -90,7 +93,11 @@ func Provision(ctx context.Context, c *admin.ProviderClient, o ProvisionOptions)
 					if at := strings.LastIndexByte(user, '@'); at > 0 { // the MQTT user name <username>@<tenantId>
 						user, tenant = user[:at], user[at+1:]
 					}
-					if _, err := c.CreateBasic(ctx, tenant, user, pass); err != nil && !errors.Is(err, admin.ErrExists) {
+					_, err := c.CreateBasic(ctx, tenant, user, pass)
+					switch {
+					case errors.Is(err, admin.ErrExists):
+						credsExisting.Add(1)
+					case err != nil:
 						failed(fmt.Errorf("provision basic credential %d (username %q): %w", i, user, err))
 						return
 					}
@@ -100,7 +107,8 @@ func Provision(ctx context.Context, c *admin.ProviderClient, o ProvisionOptions)
 	}
 	wg.Wait()
 	stopProgress()
-	return ProvisionResult{Created: int(created.Load()), Existing: int(existing.Load()), IDs: ids}, first
+	return ProvisionResult{Created: int(created.Load()), Existing: int(existing.Load()), IDs: ids,
+		CredentialsExisting: int(credsExisting.Load())}, first
 }
 
 // provisionProgress calls progress with done() of total every 250ms until
