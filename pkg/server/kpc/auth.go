@@ -27,6 +27,9 @@ type identity struct {
 	subject       string // basic: the username; x509: the certificate's subject DN
 	credentialsID string
 	clientID      string // the client ID the provider resolved for the credentials
+	// mark is the session registry's revocation mark taken before the
+	// provider was asked (sessionRegistry.add).
+	mark uint64
 }
 
 // anonymous is the identity of a client that presented no credentials.
@@ -132,6 +135,7 @@ func (s *Server) authenticateBasic(username, password string) (identity, *refusa
 		return anonymous, &refuseBadCredentials, []any{"why", "user name is not <username>@<tenantId>"}
 	}
 	attrs := []any{"tenant", tenant, "username", user}
+	mark := s.sessions.revocationMark()
 	req := ism.BasicAuthenticationRequest{
 		CorrelationID: ism.NewCorrelationID(), Timestamp: ism.NowMillis(), Timeout: s.opts.AuthTimeout.Milliseconds(),
 		TenantID: tenant, Username: user, Password: password,
@@ -140,7 +144,7 @@ func (s *Server) authenticateBasic(username, password string) (identity, *refusa
 	if r, attrs := s.judge(kaaconfig.AuthBasic, v, err, &refuseBadCredentials, attrs); r != nil {
 		return anonymous, r, attrs
 	}
-	return identity{method: kaaconfig.AuthBasic, tenant: tenant, subject: user, credentialsID: v.credentialsID, clientID: v.clientID}, nil, nil
+	return identity{method: kaaconfig.AuthBasic, tenant: tenant, subject: user, credentialsID: v.credentialsID, clientID: v.clientID, mark: mark}, nil, nil
 }
 
 // judge turns a CAP provider's answer (or its absence) into a refusal, nil
@@ -173,6 +177,7 @@ func splitUsername(s string) (user, tenant string, ok bool) {
 func (s *Server) authenticateCert(cert *x509.Certificate) (identity, *refusal, []any) {
 	issuer, serial := cert.Issuer.String(), cert.SerialNumber.String()
 	attrs := []any{"issuer", issuer, "serial", serial}
+	mark := s.sessions.revocationMark()
 	req := ism.CertificateAuthenticationRequest{
 		CorrelationID: ism.NewCorrelationID(), Timestamp: ism.NowMillis(), Timeout: s.opts.AuthTimeout.Milliseconds(),
 		Issuer: issuer, SerialNumber: serial,
@@ -181,7 +186,7 @@ func (s *Server) authenticateCert(cert *x509.Certificate) (identity, *refusal, [
 	if r, attrs := s.judge(kaaconfig.AuthX509, v, err, &refuseCertificate, attrs); r != nil {
 		return anonymous, r, attrs
 	}
-	return identity{method: kaaconfig.AuthX509, tenant: v.tenant, subject: cert.Subject.String(), credentialsID: v.credentialsID, clientID: v.clientID}, nil, nil
+	return identity{method: kaaconfig.AuthX509, tenant: v.tenant, subject: cert.Subject.String(), credentialsID: v.credentialsID, clientID: v.clientID, mark: mark}, nil, nil
 }
 
 // errNATSDown refuses authentication at once while NATS is unreachable.

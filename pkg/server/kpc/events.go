@@ -41,7 +41,7 @@ func (s *Server) onTokenRevoked(m *nats.Msg) {
 		return
 	}
 	s.tokens.revoke(ev.EndpointID, ev.TokenIDs)
-	for _, sess := range s.sessions.forTokenIDs(ev.TokenIDs) {
+	for _, sess := range s.sessions.revokeTokenIDs(ev.TokenIDs) {
 		s.log.Info("closing session: endpoint token revoked", "client", sess.cl.ID, "endpointId", ev.EndpointID)
 		sess.cl.Stop(errTokenRevoked)
 	}
@@ -64,7 +64,7 @@ func (s *Server) onCredentialsRevoked(m *nats.Msg) {
 	if strings.Contains(m.Subject, "."+ism.GroupCertificate+".") {
 		method = kaaconfig.AuthX509
 	}
-	for _, sess := range s.sessions.forCredentials(credentialsKey(method, ev.TenantID, ev.CredentialsID)) {
+	for _, sess := range s.sessions.revokeCredentials(credentialsKey(method, ev.TenantID, ev.CredentialsID)) {
 		s.log.Info("closing session: client credentials revoked", "client", sess.cl.ID, "tenant", ev.TenantID, "credentials_id", ev.CredentialsID)
 		s.kick(sess, packets.ErrNotAuthorized, errCredentialsRevoked)
 	}

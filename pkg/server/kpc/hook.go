@@ -175,7 +175,10 @@ func (h *hook) OnSessionEstablish(cl *mqtt.Client, pk packets.Packet) {
 	if dc != nil {
 		dc.session = sess
 	}
-	h.s.sessions.add(sess)
+	if !h.s.sessions.add(sess, id.mark) { // revoked while the CAP answer was on its way
+		h.s.log.Info("closing session: client credentials revoked", "client", cl.ID, "tenant", id.tenant, "credentials_id", id.credentialsID)
+		cl.Stop(errCredentialsRevoked)
+	}
 }
 
 func (h *hook) OnDisconnect(cl *mqtt.Client, err error, expire bool) {
@@ -364,6 +367,7 @@ func (h *hook) identify(sess *session, appName string, req kp.Request, qos byte)
 		case <-ctx.Done():
 		}
 	}()
+	mark := s.sessions.revocationMark()
 	res, errReply := s.identify(ctx, appName, req.Token)
 	if errReply != nil {
 		s.metrics.request(transportMQTT, req.Extension, errReply.status)
@@ -373,11 +377,15 @@ func (h *hook) identify(sess *session, appName string, req kp.Request, qos byte)
 		return nil
 	}
 	ref := &endpointRef{appName: appName, appVersion: req.AppVersion, token: req.Token, tokenID: res.tokenID, endpointID: res.endpointID}
-	if sess.remember(ref) {
-		s.sessions.bind(sess, ref)
+	first := sess.remember(ref) // before bind: remove drops the indexes of what the session remembers
+	current := s.sessions.bind(sess, ref, mark)
+	if first {
 		s.publishConnectivity(ism.EventConnected, map[string]string{ref.endpointID: ref.appVersion})
-	} else {
-		s.sessions.bind(sess, ref)
+	}
+	if !current { // revoked while the ECAP answer was on its way
+		s.log.Info("closing session: endpoint token revoked", "client", sess.cl.ID, "endpointId", ref.endpointID)
+		sess.cl.Stop(errTokenRevoked)
+		return nil
 	}
 	return ref
 }

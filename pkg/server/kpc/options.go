@@ -307,6 +307,13 @@ func (l *DeviceLimits) BindFlags(fs *pflag.FlagSet) {
 }
 
 // withDefaults fills the fields whose zero value means "default".
+// revocationMemory is how long the session registry remembers a
+// revocation for the admissions in flight: well past the longest a
+// provider may take to answer.
+func revocationMemory(o Options) time.Duration {
+	return max(time.Minute, 2*o.AuthTimeout, 2*o.RequestTimeout)
+}
+
 func (o Options) withDefaults() Options {
 	if o.ReplicaID == "" {
 		o.ReplicaID = ism.NewCorrelationID()

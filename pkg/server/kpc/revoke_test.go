@@ -8,9 +8,11 @@ import (
 	"time"
 
 	"github.com/mochi-mqtt/server/v2/packets"
+	"github.com/nats-io/nats.go"
 
 	"github.com/kaactl/kaactl/internal/testenv"
 	"github.com/kaactl/kaactl/pkg/api"
+	"github.com/kaactl/kaactl/pkg/ism"
 	"github.com/kaactl/kaactl/pkg/server/httpx/auth"
 	"github.com/kaactl/kaactl/pkg/server/httpx/auth/authtest"
 	"github.com/kaactl/kaactl/pkg/server/kpc"
@@ -129,6 +131,120 @@ func TestCredentialSuspension(t *testing.T) {
 			}
 			stillServed(t, connected(t, tt.dial(), 5, "dev-"+tt.name, t1TopicKaa, tt.login), t1TopicKaa)
 		})
+	}
+}
+
+// TestRevocationWhileAnswering: a provider that revokes credentials or a
+// token while its answer admitting them is on its way (here: it publishes
+// the revoked event, then answers 200) does not leave a session behind:
+// the event can reach KPC before the session is registered, and KPC
+// still closes it; a request on such a token is not relayed.
+func TestRevocationWhileAnswering(t *testing.T) {
+	tests := []struct {
+		name    string
+		options func(*kpc.Options)
+		respond func(t *testing.T, nc *nats.Conn) // the racy provider
+		client  func(t *testing.T, p *platform) *rawClient
+	}{
+		{"basic credentials", func(o *kpc.Options) { o.CAPProvider = "racy" },
+			func(t *testing.T, nc *nats.Conn) {
+				answer(t, nc, ism.ServiceSubject("racy", ism.ProtoCAP, ism.MsgBasicRequest), func(data []byte) any {
+					var req ism.BasicAuthenticationRequest
+					mustDecode(t, data, &req)
+					publishAvro(t, nc, ism.EventSubject("racy", ism.EntityClientCredentials, ism.GroupBasic, ism.EventRevoked),
+						&ism.CredentialsRevokedEvent{CorrelationID: ism.NewCorrelationID(), TenantID: req.TenantID, CredentialsID: "c-race", OriginatorReplicaID: "racy"})
+					id, client := "c-race", "race"
+					return &ism.BasicAuthenticationResponse{CorrelationID: req.CorrelationID, CredentialsID: &id, ClientID: &client, StatusCode: 200}
+				})
+			},
+			func(t *testing.T, p *platform) *rawClient {
+				c := dialRaw(t, p.kpc.MQTTAddr())
+				pk := connectPacket(4, "race")
+				login("race@kaa", devicePassword)(&pk)
+				c.send(pk)
+				return c
+			}},
+		{"endpoint token", nil, // a replica of its own asks racy: the platform's provider would answer as ECAP instance racy too
+			func(t *testing.T, nc *nats.Conn) {
+				answer(t, nc, ism.ServiceSubject("racy", ism.ProtoECAP, ism.MsgEPTokenRequest), func(data []byte) any {
+					var req ism.EndpointTokenValidationRequest
+					mustDecode(t, data, &req)
+					publishAvro(t, nc, ism.EventSubject("racy", ism.EntityEndpoint, ism.GroupToken, ism.EventRevoked),
+						&ism.EndpointTokenRevokedEvent{CorrelationID: ism.NewCorrelationID(), AppName: req.AppName, EndpointID: "ep-race", TokenIDs: []string{"t-race"}, OriginatorReplicaID: "racy"})
+					tokenID, endpointID := "t-race", "ep-race"
+					return &ism.EndpointTokenValidationResponse{CorrelationID: req.CorrelationID, TokenID: &tokenID, EndpointID: &endpointID, StatusCode: 200}
+				})
+			},
+			func(t *testing.T, p *platform) *rawClient {
+				k := startKPC(t, p, func(o *kpc.Options) {
+					o.ECAPProvider, o.MQTTAddr, o.HTTPAddr, o.RESTAddr = "racy", "127.0.0.1:0", "", ""
+				})
+				testenv.Eventually(t, 5*time.Second, "racy replica ready", k.Ready)
+				c := dialRaw(t, k.MQTTAddr())
+				c.mustConnect(4, "race", nil)
+				c.publish("kp1/app-v1/echo/racy-token/ping/1", 0, 0, "x")
+				return c
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := startPlatform(t, tt.options)
+			tt.respond(t, p.nc)
+			c := tt.client(t, p)
+			if got, closed := c.waitClosed(2 * time.Second); !closed {
+				t.Fatalf("session still open 2 s after its admission was revoked (received %s %q)", names(got), got[0].Payload)
+			}
+			select {
+			case cd := <-p.ext.seen:
+				t.Errorf("a request on a revoked token was relayed: %s", cd.ResourcePath)
+			default:
+			}
+		})
+	}
+}
+
+// answer serves subject on nc: each request's answer is what respond
+// makes of its data, Avro-encoded.
+func answer(t *testing.T, nc *nats.Conn, subject string, respond func(data []byte) any) {
+	t.Helper()
+	_, err := nc.Subscribe(subject, func(m *nats.Msg) {
+		data, err := ism.Marshal(respond(m.Data))
+		if err != nil {
+			t.Errorf("encode answer: %v", err)
+			return
+		}
+		if err := m.Respond(data); err != nil {
+			t.Errorf("answer: %v", err)
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func mustDecode(t *testing.T, data []byte, v any) {
+	t.Helper()
+	if err := ism.Unmarshal(data, v); err != nil {
+		t.Errorf("decode request: %v", err)
+	}
+}
+
+// publishAvro publishes ev on subject and waits for the server to have it,
+// so that it goes out before anything published after.
+func publishAvro(t *testing.T, nc *nats.Conn, subject string, ev any) {
+	t.Helper()
+	data, err := ism.Marshal(ev)
+	if err == nil {
+		err = nc.Publish(subject, data)
+	}
+	if err == nil {
+		err = nc.Flush()
+	}
+	if err != nil {
+		t.Errorf("publish %s: %v", subject, err)
 	}
 }
 

@@ -101,7 +101,7 @@ func New(opts Options) (*Server, error) {
 		auth:                 authn,
 		opts:                 opts,
 		log:                  log.With("service", "kpc", "replica", opts.ReplicaID),
-		sessions:             newSessionRegistry(),
+		sessions:             newSessionRegistry(revocationMemory(opts)),
 		pending:              newPendingTable(),
 		tokens:               newTokenCache(opts.TokenCacheSize, opts.TokenCacheTTL, time.Now),
 		policies:             newPolicies(opts.Apps.Tenants),

@@ -383,24 +383,40 @@ type sessionRegistry struct {
 	byEndpoint    setIndex[*session]
 	byTokenID     setIndex[*session]
 	byCredentials setIndex[*session] // identity.credentialsKey()
+	revocations   revocationLog
 }
 
-func newSessionRegistry() *sessionRegistry {
+// newSessionRegistry makes a registry that remembers revocations for
+// revocationMemory (see revocationLog).
+func newSessionRegistry(revocationMemory time.Duration) *sessionRegistry {
 	return &sessionRegistry{
 		byClient:      make(map[*mqtt.Client]*session),
 		byClientID:    make(map[string]*session),
 		byEndpoint:    setIndex[*session]{},
 		byTokenID:     setIndex[*session]{},
 		byCredentials: setIndex[*session]{},
+		revocations:   newRevocationLog(revocationMemory),
 	}
 }
 
-func (r *sessionRegistry) add(s *session) {
+// revocationMark is what an admission takes before it asks a provider, for
+// add and bind.
+func (r *sessionRegistry) revocationMark() uint64 {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.revocations.count
+}
+
+// add files a session; it reports false when the session's credentials were
+// revoked after mark (its identity's), and the caller must close it.
+func (r *sessionRegistry) add(s *session, mark uint64) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.byClient[s.cl] = s
 	r.byClientID[s.cl.ID] = s
-	r.byCredentials.add(s.auth.credentialsKey(), s)
+	key := s.auth.credentialsKey()
+	r.byCredentials.add(key, s)
+	return key == "" || !r.revocations.since(key, mark)
 }
 
 // mayTakeOver reports whether a client authenticated as id may use
@@ -437,14 +453,18 @@ func (r *sessionRegistry) len() int {
 }
 
 // bind indexes a resolved endpoint of a session.
-func (r *sessionRegistry) bind(s *session, ref *endpointRef) {
+// bind files a live session under the endpoint and token of ref; it
+// reports false when the token was revoked after mark, taken before the
+// token was resolved, and the caller must close the session.
+func (r *sessionRegistry) bind(s *session, ref *endpointRef, mark uint64) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if _, live := r.byClient[s.cl]; !live {
-		return
+		return true
 	}
 	r.byEndpoint.add(ref.endpointID, s)
 	r.byTokenID.add(ref.tokenID, s)
+	return !r.revocations.since(revokedTokenKey(ref.tokenID), mark)
 }
 
 // remove forgets a session and all its indexes.
@@ -476,21 +496,43 @@ func (r *sessionRegistry) forEndpoint(endpointID string) []*session {
 	return r.byEndpoint.values(endpointID)
 }
 
-// forTokenIDs returns the sessions using any of the token IDs.
-func (r *sessionRegistry) forTokenIDs(ids []string) []*session {
-	return r.lookup(r.byTokenID, ids)
-}
-
 // forCredentials returns the sessions that authenticated with the
 // credentials of identity.credentialsKey key.
 func (r *sessionRegistry) forCredentials(key string) []*session {
 	return r.lookup(r.byCredentials, []string{key})
 }
 
+// revokeTokenIDs records the token IDs as revoked (for admissions in
+// flight) and returns the sessions using them, to be closed.
+func (r *sessionRegistry) revokeTokenIDs(ids []string) []*session {
+	keys := make([]string, len(ids))
+	for i, id := range ids {
+		keys[i] = revokedTokenKey(id)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.revocations.add(time.Now(), keys)
+	return r.lookupLocked(r.byTokenID, ids)
+}
+
+// revokeCredentials records the credentials of identity.credentialsKey key
+// as revoked (for admissions in flight) and returns the sessions that
+// authenticated with them, to be closed.
+func (r *sessionRegistry) revokeCredentials(key string) []*session {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.revocations.add(time.Now(), []string{key})
+	return r.lookupLocked(r.byCredentials, []string{key})
+}
+
 // lookup returns the sessions of index under any of keys, once each.
 func (r *sessionRegistry) lookup(index setIndex[*session], keys []string) []*session {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
+	return r.lookupLocked(index, keys)
+}
+
+func (r *sessionRegistry) lookupLocked(index setIndex[*session], keys []string) []*session {
 	seen := make(map[*session]struct{})
 	var out []*session
 	for _, k := range keys {

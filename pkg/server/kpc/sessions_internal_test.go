@@ -125,12 +125,12 @@ func TestSessionInFlight(t *testing.T) {
 // TestTakeoverNeedsSameIdentity: a client ID in use may be taken over only
 // by the identity that holds it; a free one by anyone.
 func TestTakeoverNeedsSameIdentity(t *testing.T) {
-	r := newSessionRegistry()
+	r := newSessionRegistry(time.Minute)
 	cl := &mqtt.Client{ID: "device-1"}
 	alice := identity{method: kaaconfig.AuthBasic, tenant: "kaa", subject: "alice", credentialsID: "c-alice"}
 	mallory := identity{method: kaaconfig.AuthBasic, tenant: "kaa", subject: "mallory", credentialsID: "c-mallory"}
 	aliceCert := identity{method: kaaconfig.AuthX509, tenant: "kaa", credentialsID: "c-alice"}
-	r.add(newSession(cl, alice, roomy))
+	r.add(newSession(cl, alice, roomy), 0)
 	tests := []struct {
 		clientID string
 		id       identity
