@@ -452,7 +452,6 @@ func (r *sessionRegistry) len() int {
 	return len(r.byClient)
 }
 
-// bind indexes a resolved endpoint of a session.
 // bind files a live session under the endpoint and token of ref; it
 // reports false when the token was revoked after mark, taken before the
 // token was resolved, and the caller must close the session.
