@@ -414,9 +414,9 @@ func (r *sessionRegistry) add(s *session, mark uint64) bool {
 	defer r.mu.Unlock()
 	r.byClient[s.cl] = s
 	r.byClientID[s.cl.ID] = s
-	key := s.auth.credentialsKey()
+	key := s.auth.credentialsKey() // "" (anonymous) is neither indexed nor ever revoked
 	r.byCredentials.add(key, s)
-	return key == "" || !r.revocations.since(key, mark)
+	return !r.revocations.since(key, mark)
 }
 
 // mayTakeOver reports whether a client authenticated as id may use
@@ -495,12 +495,6 @@ func (r *sessionRegistry) forEndpoint(endpointID string) []*session {
 	return r.byEndpoint.values(endpointID)
 }
 
-// forCredentials returns the sessions that authenticated with the
-// credentials of identity.credentialsKey key.
-func (r *sessionRegistry) forCredentials(key string) []*session {
-	return r.lookup(r.byCredentials, []string{key})
-}
-
 // revokeTokenIDs records the token IDs as revoked (for admissions in
 // flight) and returns the sessions using them, to be closed.
 func (r *sessionRegistry) revokeTokenIDs(ids []string) []*session {
@@ -524,13 +518,8 @@ func (r *sessionRegistry) revokeCredentials(key string) []*session {
 	return r.lookupLocked(r.byCredentials, []string{key})
 }
 
-// lookup returns the sessions of index under any of keys, once each.
-func (r *sessionRegistry) lookup(index setIndex[*session], keys []string) []*session {
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	return r.lookupLocked(index, keys)
-}
-
+// lookupLocked returns the sessions of index under any of keys, once each;
+// the caller holds r.mu.
 func (r *sessionRegistry) lookupLocked(index setIndex[*session], keys []string) []*session {
 	seen := make(map[*session]struct{})
 	var out []*session

@@ -147,14 +147,14 @@ func TestTakeoverNeedsSameIdentity(t *testing.T) {
 			t.Errorf("mayTakeOver(%q, %+v) = %v, want %v", tt.clientID, tt.id, got, tt.want)
 		}
 	}
-	if got := r.forCredentials(alice.credentialsKey()); len(got) != 1 {
+	if got := r.lookupLocked(r.byCredentials, []string{alice.credentialsKey()}); len(got) != 1 {
 		t.Errorf("sessions of alice's credentials: %d", len(got))
 	}
 	r.remove(cl)
 	if !r.mayTakeOver("device-1", mallory) {
 		t.Error("client ID still held after its session ended")
 	}
-	if got := r.forCredentials(alice.credentialsKey()); len(got) != 0 {
+	if got := r.lookupLocked(r.byCredentials, []string{alice.credentialsKey()}); len(got) != 0 {
 		t.Errorf("credentials index kept a removed session: %d", len(got))
 	}
 }
